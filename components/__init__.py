@@ -1,0 +1,1 @@
+"""Reusable ComponentResources composed per stack in __main__.py."""

@@ -1,0 +1,61 @@
+"""Azure ML compute clusters, shared by dev training clusters and batch endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from settings import ComputeClusterSettings
+
+
+@dataclass(frozen=True)
+class ClusterPlacement:
+    """Where clusters go and how they reach the network."""
+
+    resource_group_name: pulumi.Input[str]
+    workspace_name: pulumi.Input[str]
+    location: str
+    tags: dict[str, str]
+    # Nodes need no public IP when the workspace's managed network carries their traffic.
+    managed_network: bool
+
+
+def compute_cluster(
+    resource_name: str,
+    cluster: ComputeClusterSettings,
+    placement: ClusterPlacement,
+    *,
+    parent: pulumi.Resource,
+    description: str,
+) -> ml.Compute:
+    return ml.Compute(
+        resource_name,
+        compute_name=cluster.name,
+        resource_group_name=placement.resource_group_name,
+        workspace_name=placement.workspace_name,
+        location=placement.location,
+        identity=ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED),
+        properties=ml.AmlComputeArgs(
+            compute_type="AmlCompute",
+            description=description,
+            disable_local_auth=True,
+            properties=ml.AmlComputePropertiesArgs(
+                vm_size=cluster.vm_size,
+                vm_priority=ml.VmPriority.LOW_PRIORITY
+                if cluster.low_priority
+                else ml.VmPriority.DEDICATED,
+                os_type=ml.OsType.LINUX,
+                scale_settings=ml.ScaleSettingsArgs(
+                    min_node_count=cluster.min_nodes,
+                    max_node_count=cluster.max_nodes,
+                    node_idle_time_before_scale_down=f"PT{cluster.idle_seconds_before_scale_down}S",
+                ),
+                remote_login_port_public_access=ml.RemoteLoginPortPublicAccess.DISABLED,
+                enable_node_public_ip=not placement.managed_network,
+            ),
+        ),
+        tags=placement.tags,
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -1,0 +1,120 @@
+"""Datastores linking the workspace to prod-quality raw data in other storage accounts.
+
+Each datastore is identity-based (no stored credentials): the workspace's managed identity gets a
+least-privilege data role on the one container it reads. With an approved-outbound-only managed
+network, each storage account also gets a private-endpoint outbound rule.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from components.roles import assign_role
+from settings import BUILT_IN_ROLES, DatastoreSettings
+
+
+@dataclass(frozen=True)
+class DatastoreLinksArgs:
+    resource_group_name: pulumi.Input[str]
+    workspace_name: pulumi.Input[str]
+    workspace_principal_id: pulumi.Input[str]
+    datastores: tuple[DatastoreSettings, ...]
+    approved_outbound_only: bool
+    assignment_seed: str
+
+
+def outbound_rule_name(account_name: str, subresource: str) -> str:
+    """Rule names allow 3-33 letters, digits, '_' and '-': storage names fit with the target."""
+    return f"{account_name}-{subresource}"
+
+
+class DatastoreLinks(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: DatastoreLinksArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlops:datastores:DatastoreLinks", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        self.datastores: dict[str, ml.Datastore] = {}
+        self.role_assignments = []
+        self.outbound_rules: dict[str, ml.ManagedNetworkSettingsRule] = {}
+
+        for store in args.datastores:
+            account = store.storage_account
+            credentials = ml.NoneDatastoreCredentialsArgs(credentials_type="None")
+            identity = ml.ServiceDataAccessAuthIdentity.WORKSPACE_SYSTEM_ASSIGNED_IDENTITY
+            properties: ml.AzureBlobDatastoreArgs | ml.AzureDataLakeGen2DatastoreArgs
+            if store.kind == "adlsGen2":
+                properties = ml.AzureDataLakeGen2DatastoreArgs(
+                    datastore_type="AzureDataLakeGen2",
+                    account_name=account.name,
+                    filesystem=store.container,
+                    credentials=credentials,
+                    endpoint="core.windows.net",
+                    protocol="https",
+                    resource_group=account.resource_group,
+                    subscription_id=account.subscription_id,
+                    service_data_access_auth_identity=identity,
+                    description=store.description or None,
+                )
+            else:
+                properties = ml.AzureBlobDatastoreArgs(
+                    datastore_type="AzureBlob",
+                    account_name=account.name,
+                    container_name=store.container,
+                    credentials=credentials,
+                    endpoint="core.windows.net",
+                    protocol="https",
+                    resource_group=account.resource_group,
+                    subscription_id=account.subscription_id,
+                    service_data_access_auth_identity=identity,
+                    description=store.description or None,
+                )
+            # The datastore is validated against the container, which needs the role first.
+            role = assign_role(
+                f"{name}-{store.name}-role",
+                seed=args.assignment_seed,
+                scope_label=store.scope,
+                scope=store.scope,
+                # Role definitions are addressed in the subscription that holds the scope.
+                subscription_id=account.subscription_id,
+                principal_id=args.workspace_principal_id,
+                principal_label="workspace",
+                principal_type="ServicePrincipal",
+                role_guid=BUILT_IN_ROLES[store.role],
+                parent=self,
+                description=f"Azure ML datastore {store.name}: {store.role}",
+            )
+            self.role_assignments.append(role)
+            self.datastores[store.name] = ml.Datastore(
+                f"{name}-{store.name}",
+                name=store.name,
+                resource_group_name=args.resource_group_name,
+                workspace_name=args.workspace_name,
+                properties=properties,
+                opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
+            )
+
+            rule_name = outbound_rule_name(account.name, store.subresource)
+            if args.approved_outbound_only and rule_name not in self.outbound_rules:
+                self.outbound_rules[rule_name] = ml.ManagedNetworkSettingsRule(
+                    f"{name}-{rule_name}",
+                    rule_name=rule_name,
+                    resource_group_name=args.resource_group_name,
+                    workspace_name=args.workspace_name,
+                    properties=ml.PrivateEndpointOutboundRuleArgs(
+                        type="PrivateEndpoint",
+                        category=ml.RuleCategory.USER_DEFINED,
+                        destination=ml.PrivateEndpointDestinationArgs(
+                            service_resource_id=account.id,
+                            subresource_target=store.subresource,
+                            spark_enabled=False,
+                        ),
+                    ),
+                    opts=child,
+                )
+
+        self.datastore_names: list[str] = list(self.datastores)
+        self.register_outputs({"datastoreNames": self.datastore_names})

@@ -1,0 +1,98 @@
+"""Dev-only compute: personal compute instances for experiments, clusters for large-scale work."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from components.clusters import ClusterPlacement, compute_cluster
+from settings import ComputeClusterSettings, ComputeInstanceSettings, Names
+
+
+@dataclass(frozen=True)
+class DevComputeArgs:
+    placement: ClusterPlacement
+    tenant_id: pulumi.Input[str]
+    # Compute instance names are unique per Azure region: the stack suffix keeps them apart.
+    name_suffix: pulumi.Output[str]
+    instances: tuple[ComputeInstanceSettings, ...]
+    clusters: tuple[ComputeClusterSettings, ...]
+
+
+class DevCompute(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: DevComputeArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlops:compute:DevCompute", name, None, opts)
+        placement = args.placement
+        self.instances: dict[str, ml.Compute] = {}
+        for instance in args.instances:
+            schedules = (
+                ml.ComputeSchedulesArgs(
+                    compute_start_stop=[
+                        ml.ComputeStartStopScheduleArgs(
+                            action=schedule.action,
+                            trigger_type=ml.ComputeTriggerType.CRON,
+                            cron=ml.CronArgs(
+                                expression=schedule.cron, time_zone=schedule.time_zone
+                            ),
+                            status=ml.ScheduleStatus.ENABLED,
+                        )
+                        for schedule in instance.schedules
+                    ]
+                )
+                if instance.schedules
+                else None
+            )
+            self.instances[instance.name] = ml.Compute(
+                f"{name}-instance-{instance.name}",
+                compute_name=args.name_suffix.apply(
+                    lambda suffix, n=instance.name: Names.regional(n, suffix)
+                ),
+                resource_group_name=placement.resource_group_name,
+                workspace_name=placement.workspace_name,
+                location=placement.location,
+                properties=ml.ComputeInstanceArgs(
+                    compute_type="ComputeInstance",
+                    description=f"Personal compute instance {instance.name}",
+                    disable_local_auth=True,
+                    properties=ml.ComputeInstancePropertiesArgs(
+                        vm_size=instance.vm_size,
+                        compute_instance_authorization_type=ml.ComputeInstanceAuthorizationType.PERSONAL,
+                        personal_compute_instance_settings=ml.PersonalComputeInstanceSettingsArgs(
+                            assigned_user=ml.AssignedUserArgs(
+                                object_id=instance.assigned_user_object_id,
+                                tenant_id=instance.assigned_user_tenant_id or args.tenant_id,
+                            )
+                        ),
+                        idle_time_before_shutdown=f"PT{instance.idle_shutdown_minutes}M",
+                        ssh_settings=ml.ComputeInstanceSshSettingsArgs(
+                            ssh_public_access=ml.SshPublicAccess.DISABLED
+                        ),
+                        enable_node_public_ip=not placement.managed_network,
+                        schedules=schedules,
+                    ),
+                ),
+                tags=placement.tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+
+        self.clusters: dict[str, ml.Compute] = {
+            cluster.name: compute_cluster(
+                f"{name}-cluster-{cluster.name}",
+                cluster,
+                placement,
+                parent=self,
+                description=f"Training cluster {cluster.name}",
+            )
+            for cluster in args.clusters
+        }
+        self.instance_names: dict[str, pulumi.Output[str]] = {
+            key: compute.name for key, compute in self.instances.items()
+        }
+        self.cluster_names: list[str] = list(self.clusters)
+        self.register_outputs(
+            {"instanceNames": self.instance_names, "clusterNames": self.cluster_names}
+        )

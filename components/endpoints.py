@@ -1,0 +1,159 @@
+"""Preprocessing and scoring endpoints that the ML release pipeline deploys models into.
+
+Online endpoints are managed online endpoints. Batch endpoints get a scale-to-zero cluster of
+their own for their deployments. Model deployments are not managed here.
+
+Identities: every endpoint has a system-assigned identity. For a managed online endpoint Azure ML
+itself grants that identity AcrPull on the workspace registry and Storage Blob Data Reader on the
+workspace storage when the endpoint is created, so the program must not create those assignments
+again (a second identical assignment fails with RoleAssignmentExists). A batch deployment runs on
+its cluster, whose identity gets the same two roles here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from components.clusters import ClusterPlacement, compute_cluster
+from components.roles import assign_role, system_principal_id
+from settings import BUILT_IN_ROLES, EndpointSettings, Names
+
+
+@dataclass(frozen=True)
+class EndpointsArgs:
+    placement: ClusterPlacement
+    endpoints: tuple[EndpointSettings, ...]
+    # Endpoint names are unique per Azure region: the stack suffix keeps them apart.
+    name_suffix: pulumi.Output[str]
+    public_network_access: bool
+    subscription_id: pulumi.Input[str]
+    storage_account_id: pulumi.Input[str]
+    registry_id: pulumi.Input[str] | None
+    assignment_seed: str
+
+
+@dataclass(frozen=True)
+class EndpointInfo:
+    name: pulumi.Output[str]
+    kind: str
+    purpose: str
+    scoring_uri: pulumi.Output[str]
+    cluster_name: str | None
+
+
+class Endpoints(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: EndpointsArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlops:endpoints:Endpoints", name, None, opts)
+        placement = args.placement
+        identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
+        self.online: dict[str, ml.OnlineEndpoint] = {}
+        self.batch: dict[str, ml.BatchEndpoint] = {}
+        self.batch_clusters: dict[str, ml.Compute] = {}
+        self.role_assignments = []
+        self.info: dict[str, EndpointInfo] = {}
+
+        for endpoint in args.endpoints:
+            physical_name = args.name_suffix.apply(
+                lambda suffix, n=endpoint.name: Names.regional(n, suffix)
+            )
+            description = endpoint.description or f"{endpoint.purpose} endpoint {endpoint.name}"
+            tags = {**placement.tags, "purpose": endpoint.purpose}
+            if endpoint.kind == "online":
+                online = ml.OnlineEndpoint(
+                    f"{name}-{endpoint.name}",
+                    endpoint_name=physical_name,
+                    resource_group_name=placement.resource_group_name,
+                    workspace_name=placement.workspace_name,
+                    location=placement.location,
+                    identity=identity,
+                    properties=ml.OnlineEndpointPropertiesArgs(
+                        auth_mode=endpoint.auth_mode,
+                        description=description,
+                        public_network_access=(
+                            ml.PublicNetworkAccessType.ENABLED
+                            if args.public_network_access
+                            else ml.PublicNetworkAccessType.DISABLED
+                        ),
+                    ),
+                    tags=tags,
+                    opts=pulumi.ResourceOptions(parent=self),
+                )
+                self.online[endpoint.name] = online
+                self.info[endpoint.name] = EndpointInfo(
+                    name=online.name,
+                    kind="online",
+                    purpose=endpoint.purpose,
+                    scoring_uri=online.properties.apply(lambda p: p.scoring_uri or ""),
+                    cluster_name=None,
+                )
+                continue
+
+            assert endpoint.cluster is not None  # settings require a cluster for batch
+            cluster = compute_cluster(
+                f"{name}-{endpoint.name}-cluster",
+                endpoint.cluster,
+                placement,
+                parent=self,
+                description=f"Runs the deployments of batch endpoint {endpoint.name}",
+            )
+            self.batch_clusters[endpoint.name] = cluster
+            self._grant_runtime_roles(name, endpoint.name, cluster, args)
+            batch = ml.BatchEndpoint(
+                f"{name}-{endpoint.name}",
+                endpoint_name=physical_name,
+                resource_group_name=placement.resource_group_name,
+                workspace_name=placement.workspace_name,
+                location=placement.location,
+                identity=identity,
+                properties=ml.BatchEndpointPropertiesArgs(
+                    auth_mode=endpoint.auth_mode, description=description
+                ),
+                tags=tags,
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            self.batch[endpoint.name] = batch
+            self.info[endpoint.name] = EndpointInfo(
+                name=batch.name,
+                kind="batch",
+                purpose=endpoint.purpose,
+                scoring_uri=batch.properties.apply(lambda p: p.scoring_uri or ""),
+                cluster_name=endpoint.cluster.name,
+            )
+
+        self.register_outputs(
+            {
+                "endpointNames": {key: info.name for key, info in self.info.items()},
+                "scoringUris": {key: info.scoring_uri for key, info in self.info.items()},
+            }
+        )
+
+    def _grant_runtime_roles(
+        self, name: str, endpoint: str, cluster: ml.Compute, args: EndpointsArgs
+    ) -> None:
+        """Pull images and read models: the least a batch deployment's cluster needs."""
+        grants: list[tuple[str, pulumi.Input[str], str]] = [
+            ("storage", args.storage_account_id, "Storage Blob Data Reader")
+        ]
+        if args.registry_id is not None:
+            grants.append(("registry", args.registry_id, "AcrPull"))
+        for scope_label, scope, role in grants:
+            self.role_assignments.append(
+                assign_role(
+                    f"{name}-{endpoint}-{scope_label}-role",
+                    seed=args.assignment_seed,
+                    scope_label=scope_label,
+                    scope=scope,
+                    subscription_id=args.subscription_id,
+                    principal_id=system_principal_id(cluster.identity),
+                    principal_label=f"batch-cluster/{endpoint}",
+                    principal_type="ServicePrincipal",
+                    role_guid=BUILT_IN_ROLES[role],
+                    parent=self,
+                    description=f"Batch endpoint {endpoint}: {role}",
+                )
+            )

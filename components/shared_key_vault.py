@@ -1,0 +1,76 @@
+"""The workspace's Key Vault: created for this stack, or an existing shared vault adopted."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import keyvault
+
+from settings import ArmId
+
+SOFT_DELETE_DAYS = 90
+
+
+@dataclass(frozen=True)
+class SharedKeyVaultArgs:
+    resource_group_name: pulumi.Input[str]
+    location: str
+    tenant_id: pulumi.Input[str]
+    tags: dict[str, str]
+    # Physical name of a new vault; ignored when adopting.
+    vault_name: pulumi.Input[str]
+    # With a managed network the workspace reaches the vault through a private endpoint, so
+    # public access can default to deny (trusted Azure services still pass).
+    deny_public_network: bool
+    existing: ArmId | None = None
+    protect: bool = False
+
+
+class SharedKeyVault(pulumi.ComponentResource):
+    """Exposes ``id``, ``name`` and ``uri`` whether the vault is created or adopted."""
+
+    def __init__(
+        self, name: str, args: SharedKeyVaultArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlops:keyvault:SharedKeyVault", name, None, opts)
+        self.vault: keyvault.Vault | None = None
+        if args.existing is not None:
+            # Adopted, not managed: another stack or team owns its lifecycle.
+            self.id: pulumi.Output[str] = pulumi.Output.from_input(args.existing.id)
+            self.name: pulumi.Output[str] = pulumi.Output.from_input(args.existing.name)
+        else:
+            self.vault = keyvault.Vault(
+                f"{name}-vault",
+                vault_name=args.vault_name,
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                tags=args.tags,
+                properties=keyvault.VaultPropertiesArgs(
+                    tenant_id=args.tenant_id,
+                    sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName.STANDARD),
+                    enable_rbac_authorization=True,
+                    enable_soft_delete=True,
+                    soft_delete_retention_in_days=SOFT_DELETE_DAYS,
+                    enable_purge_protection=True,
+                    enabled_for_deployment=False,
+                    enabled_for_disk_encryption=False,
+                    enabled_for_template_deployment=False,
+                    public_network_access="Enabled",
+                    network_acls=keyvault.NetworkRuleSetArgs(
+                        default_action="Deny" if args.deny_public_network else "Allow",
+                        bypass="AzureServices",
+                    ),
+                ),
+                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+            )
+            self.id = self.vault.id
+            self.name = self.vault.name
+        self.uri: pulumi.Output[str] = (
+            self.vault.properties.apply(lambda p: p.vault_uri or "")
+            if self.vault is not None
+            # An adopted vault is not read (it may sit in another subscription); in Azure's
+            # public cloud its URI follows from its name.
+            else self.name.apply(lambda n: f"https://{n}.vault.azure.net/")
+        )
+        self.register_outputs({"id": self.id, "name": self.name, "uri": self.uri})

@@ -1,0 +1,217 @@
+"""One environment's Azure ML workspace and what it depends on.
+
+Storage account, Log Analytics with workspace-based Application Insights, the container
+registry (none, created, or an existing shared one), the workspace itself, and the role
+assignments listed in ``mlops:access``.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import pulumi
+from pulumi_azure_native import (
+    applicationinsights,
+    containerregistry,
+    machinelearningservices,
+    operationalinsights,
+    storage,
+)
+
+from components.roles import assign_role, system_principal_id
+from settings import AccessGrant, Names, NetworkSettings, RegistrySettings, StorageSettings
+
+LOG_RETENTION_DAYS = {"prod": 90}
+DEFAULT_LOG_RETENTION_DAYS = 30
+
+
+@dataclass(frozen=True)
+class WorkspaceStackArgs:
+    environment: str
+    location: str
+    tags: dict[str, str]
+    resource_group_name: pulumi.Input[str]
+    resource_group_id: pulumi.Input[str]
+    subscription_id: pulumi.Input[str]
+    tenant_id: pulumi.Input[str]
+    key_vault_id: pulumi.Input[str]
+    names: Names
+    # The stack's pulumi-random suffix, kept in state, for names that must be unique.
+    name_suffix: pulumi.Output[str]
+    storage: StorageSettings
+    network: NetworkSettings
+    container_registry: RegistrySettings
+    access: tuple[AccessGrant, ...]
+    assignment_seed: str
+    protect: bool
+
+
+class WorkspaceStack(pulumi.ComponentResource):
+    def __init__(
+        self, name: str, args: WorkspaceStackArgs, opts: pulumi.ResourceOptions | None = None
+    ) -> None:
+        super().__init__("mlops:workspace:WorkspaceStack", name, None, opts)
+        child = pulumi.ResourceOptions(parent=self)
+        data = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        network_default = (
+            storage.DefaultAction.DENY if args.network.managed else storage.DefaultAction.ALLOW
+        )
+
+        self.storage_account = storage.StorageAccount(
+            f"{name}-storage",
+            account_name=args.name_suffix.apply(args.names.storage_account),
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            kind=storage.Kind.STORAGE_V2,
+            sku=storage.SkuArgs(name=f"Standard_{args.storage.replication}"),
+            access_tier=storage.AccessTier.HOT,
+            minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
+            enable_https_traffic_only=True,
+            allow_blob_public_access=False,
+            # Entra ID only: the workspace reads its system datastores with its identity.
+            allow_shared_key_access=False,
+            default_to_o_auth_authentication=True,
+            allow_cross_tenant_replication=False,
+            encryption=storage.EncryptionArgs(
+                key_source=storage.KeySource.MICROSOFT_STORAGE,
+                require_infrastructure_encryption=True,
+                services=storage.EncryptionServicesArgs(
+                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+                ),
+            ),
+            network_rule_set=storage.NetworkRuleSetArgs(
+                default_action=network_default, bypass="AzureServices"
+            ),
+            tags=args.tags,
+            opts=data,
+        )
+
+        self.log_analytics = operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=args.name_suffix.apply(args.names.log_analytics),
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=LOG_RETENTION_DAYS.get(args.environment, DEFAULT_LOG_RETENTION_DAYS),
+            features=operationalinsights.WorkspaceFeaturesArgs(
+                enable_log_access_using_only_resource_permissions=True
+            ),
+            tags=args.tags,
+            opts=data,
+        )
+
+        self.application_insights = applicationinsights.Component(
+            f"{name}-insights",
+            resource_name_=args.name_suffix.apply(args.names.application_insights),
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            kind="web",
+            application_type=applicationinsights.ApplicationType.WEB,
+            ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
+            workspace_resource_id=self.log_analytics.id,
+            tags=args.tags,
+            opts=child,
+        )
+
+        self.registry: containerregistry.Registry | None = None
+        registry = args.container_registry
+        self.registry_id: pulumi.Output[str] | None = None
+        self.registry_login_server: pulumi.Output[str] | None = None
+        if registry.mode == "create":
+            self.registry = containerregistry.Registry(
+                f"{name}-registry",
+                registry_name=args.name_suffix.apply(args.names.container_registry),
+                resource_group_name=args.resource_group_name,
+                location=args.location,
+                sku=containerregistry.SkuArgs(name=registry.sku),
+                admin_user_enabled=False,
+                anonymous_pull_enabled=False,
+                network_rule_bypass_options=containerregistry.NetworkRuleBypassOptions.AZURE_SERVICES,
+                tags=args.tags,
+                opts=data,
+            )
+            self.registry_id = self.registry.id
+            self.registry_login_server = self.registry.login_server
+        elif registry.existing is not None:
+            self.registry_id = pulumi.Output.from_input(registry.existing.id)
+            # Registry login servers are <lowercase name>.azurecr.io in Azure's public cloud.
+            self.registry_login_server = pulumi.Output.from_input(
+                f"{registry.existing.name.lower()}.azurecr.io"
+            )
+
+        self.workspace = machinelearningservices.Workspace(
+            f"{name}-workspace",
+            workspace_name=args.name_suffix.apply(args.names.workspace),
+            resource_group_name=args.resource_group_name,
+            location=args.location,
+            kind="Default",
+            friendly_name=f"MLOps {args.environment}",
+            description=f"Azure ML workspace for the {args.environment} environment",
+            sku=machinelearningservices.SkuArgs(
+                name="Basic", tier=machinelearningservices.SkuTier.BASIC
+            ),
+            identity=machinelearningservices.ManagedServiceIdentityArgs(
+                type=machinelearningservices.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+            ),
+            storage_account=self.storage_account.id,
+            key_vault=args.key_vault_id,
+            application_insights=self.application_insights.id,
+            container_registry=self.registry_id,
+            system_datastores_auth_mode=machinelearningservices.SystemDatastoresAuthMode.IDENTITY,
+            public_network_access=(
+                machinelearningservices.PublicNetworkAccessType.ENABLED
+                if args.network.public_network_access
+                else machinelearningservices.PublicNetworkAccessType.DISABLED
+            ),
+            managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
+                isolation_mode=args.network.isolation
+            ),
+            v1_legacy_mode=False,
+            tags=args.tags,
+            opts=data,
+        )
+        self.workspace_name: pulumi.Output[str] = self.workspace.name
+        self.workspace_id: pulumi.Output[str] = self.workspace.id
+        self.principal_id: pulumi.Output[str] = system_principal_id(self.workspace.identity)
+        self.studio_url: pulumi.Output[str] = pulumi.Output.concat(
+            "https://ml.azure.com/home?wsid=", self.workspace.id, "&tid=", args.tenant_id
+        )
+
+        scopes: dict[str, pulumi.Input[str] | None] = {
+            "workspace": self.workspace.id,
+            "resourceGroup": args.resource_group_id,
+            "storage": self.storage_account.id,
+            "keyVault": args.key_vault_id,
+            "registry": self.registry_id,
+        }
+        self.access_assignments = []
+        for grant in args.access:
+            scope = scopes[grant.scope]
+            if scope is None:  # settings refuse registry grants without a registry
+                continue
+            self.access_assignments.append(
+                assign_role(
+                    f"{name}-access-{grant.scope}-{grant.principal_id}-{grant.role_guid[:8]}",
+                    seed=args.assignment_seed,
+                    scope_label=grant.scope,
+                    scope=scope,
+                    subscription_id=args.subscription_id,
+                    principal_id=grant.principal_id,
+                    principal_label=grant.principal_id,
+                    principal_type=grant.principal_type,
+                    role_guid=grant.role_guid,
+                    parent=self,
+                    description=f"mlops:access {grant.role} on the {grant.scope}",
+                )
+            )
+
+        self.register_outputs(
+            {
+                "workspaceName": self.workspace_name,
+                "workspaceId": self.workspace_id,
+                "storageAccountName": self.storage_account.name,
+                "registryLoginServer": self.registry_login_server,
+                "studioUrl": self.studio_url,
+            }
+        )

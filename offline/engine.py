@@ -1,0 +1,349 @@
+"""Run the real ``__main__.py`` under Pulumi's mock engine: no Pulumi CLI, no Azure, no network.
+
+The engine records every registered resource with its inputs, the mocked outputs Azure would
+compute, and the resource options that matter (parent, protect, dependencies...). Tests, the
+offline preview and the policy tests all read the same records.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextvars
+import json
+import runpy
+import uuid
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+import pulumi
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.stack import wait_for_rpcs
+
+ROOT: Final = Path(__file__).resolve().parent.parent
+PROJECT: Final = "mlops"
+
+# Values only Azure knows. They are fixed so that runs are reproducible, and recognisable so
+# that the preview can say "known after apply" instead of showing them as real.
+MOCK_SUBSCRIPTION_ID: Final = "00000000-0000-0000-0000-000000000001"
+MOCK_TENANT_ID: Final = "00000000-0000-0000-0000-000000000002"
+MOCK_SUFFIX: Final = "sfx0x1"
+_PRINCIPAL_NAMESPACE: Final = uuid.UUID("0d6a7f39-2f1e-4f43-9b0c-5d1f7f1c3e11")
+SECRET_PLACEHOLDER: Final = "[secret]"
+
+# Where a resource type lives under its resource group, and which input carries its name.
+_ARM_PATHS: Final[Mapping[str, tuple[str, str]]] = {
+    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
+    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults", "vaultName"),
+    "azure-native:operationalinsights:Workspace": (
+        "Microsoft.OperationalInsights/workspaces",
+        "workspaceName",
+    ),
+    "azure-native:applicationinsights:Component": ("Microsoft.Insights/components", "resourceName"),
+    "azure-native:containerregistry:Registry": (
+        "Microsoft.ContainerRegistry/registries",
+        "registryName",
+    ),
+    "azure-native:machinelearningservices:Workspace": (
+        "Microsoft.MachineLearningServices/workspaces",
+        "workspaceName",
+    ),
+}
+# Workspace children: path segment and name input.
+_WORKSPACE_CHILDREN: Final[Mapping[str, tuple[str, str]]] = {
+    "azure-native:machinelearningservices:Compute": ("computes", "computeName"),
+    "azure-native:machinelearningservices:OnlineEndpoint": ("onlineEndpoints", "endpointName"),
+    "azure-native:machinelearningservices:BatchEndpoint": ("batchEndpoints", "endpointName"),
+    "azure-native:machinelearningservices:Datastore": ("datastores", "name"),
+    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
+        "outboundRules",
+        "ruleName",
+    ),
+}
+_NAME_INPUTS: Final[Mapping[str, str]] = {
+    "azure-native:authorization:RoleAssignment": "roleAssignmentName",
+    "azure-native:resources:ResourceGroup": "resourceGroupName",
+}
+
+
+@dataclass(frozen=True)
+class Resource:
+    """One registered resource, as the engine saw it."""
+
+    urn: str
+    type: str
+    name: str
+    parent: str
+    custom: bool
+    id: str
+    inputs: Mapping[str, Any]
+    outputs: Mapping[str, Any]
+    protect: bool
+    retain_on_delete: bool
+    delete_before_replace: bool
+    ignore_changes: tuple[str, ...]
+    depends_on: tuple[str, ...]
+    property_dependencies: Mapping[str, tuple[str, ...]]
+
+    @property
+    def physical_name(self) -> str | None:
+        name = self.outputs.get("name")
+        return name if isinstance(name, str) else None
+
+    @property
+    def dependencies(self) -> tuple[str, ...]:
+        """Every resource this one waits for: explicit and through its inputs."""
+        found = dict.fromkeys(self.depends_on)
+        for urns in self.property_dependencies.values():
+            found.update(dict.fromkeys(urns))
+        return tuple(found)
+
+
+@dataclass(frozen=True)
+class ProgramRun:
+    stack: str
+    config: Mapping[str, str]
+    secret_keys: tuple[str, ...]
+    resources: tuple[Resource, ...]
+    outputs: Mapping[str, Any] = field(default_factory=dict)
+
+    def of_type(self, type_token: str) -> list[Resource]:
+        return [r for r in self.resources if r.type == type_token]
+
+    def by_urn(self) -> dict[str, Resource]:
+        return {r.urn: r for r in self.resources}
+
+    def named(self, name: str) -> Resource:
+        matches = [r for r in self.resources if r.name == name]
+        if len(matches) != 1:
+            raise KeyError(f"{len(matches)} resources named {name!r}")
+        return matches[0]
+
+
+def _principal_id(urn: str) -> str:
+    return str(uuid.uuid5(_PRINCIPAL_NAMESPACE, urn))
+
+
+class AzureMocks(pulumi_mocks.Mocks):
+    """Answers as Azure would on create, deterministically."""
+
+    def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
+        inputs = dict(args.inputs)
+        if args.typ == "random:index/randomString:RandomString":
+            return f"{args.name}-id", {**inputs, "result": MOCK_SUFFIX}
+        resource_id = self._arm_id(args.typ, inputs) or f"{args.name}-id"
+        outputs: dict[str, Any] = {**inputs, "id": resource_id}
+        name_key = (
+            _NAME_INPUTS.get(args.typ)
+            or _ARM_PATHS.get(args.typ, _WORKSPACE_CHILDREN.get(args.typ, ("", "name")))[1]
+        )
+        outputs["name"] = inputs.get(name_key) or args.name
+        identity = inputs.get("identity")
+        if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
+            outputs["identity"] = {
+                **identity,
+                "principalId": _principal_id(f"{args.typ}::{args.name}"),
+                "tenantId": MOCK_TENANT_ID,
+            }
+        if args.typ == "azure-native:keyvault:Vault":
+            outputs["properties"] = {
+                **inputs.get("properties", {}),
+                "vaultUri": f"https://{outputs['name']}.vault.azure.net/",
+            }
+        elif args.typ == "azure-native:containerregistry:Registry":
+            outputs["loginServer"] = f"{outputs['name']}.azurecr.io"
+        elif args.typ.endswith(("OnlineEndpoint", "BatchEndpoint")):
+            kind = "inference" if args.typ.endswith("OnlineEndpoint") else "batchendpoint"
+            path = "score" if kind == "inference" else "jobs"
+            region = inputs.get("location", "region")
+            outputs["properties"] = {
+                **inputs.get("properties", {}),
+                "scoringUri": f"https://{outputs['name']}.{region}.{kind}.ml.azure.com/{path}",
+            }
+        return resource_id, outputs
+
+    def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
+        if args.token == "azure-native:authorization:getClientConfig":
+            return {
+                "subscriptionId": MOCK_SUBSCRIPTION_ID,
+                "tenantId": MOCK_TENANT_ID,
+                "clientId": "00000000-0000-0000-0000-000000000003",
+                "objectId": "00000000-0000-0000-0000-000000000004",
+            }, []
+        raise NotImplementedError(f"no mock for {args.token}")
+
+    @staticmethod
+    def _arm_id(type_token: str, inputs: Mapping[str, Any]) -> str | None:
+        group = inputs.get("resourceGroupName")
+        base = f"/subscriptions/{MOCK_SUBSCRIPTION_ID}/resourceGroups/{group}"
+        if type_token == "azure-native:resources:ResourceGroup":
+            return base
+        if type_token in _ARM_PATHS:
+            path, key = _ARM_PATHS[type_token]
+            return f"{base}/providers/{path}/{inputs.get(key)}"
+        if type_token in _WORKSPACE_CHILDREN:
+            segment, key = _WORKSPACE_CHILDREN[type_token]
+            workspace = inputs.get("workspaceName")
+            return (
+                f"{base}/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
+                f"/{segment}/{inputs.get(key)}"
+            )
+        if type_token == "azure-native:authorization:RoleAssignment":
+            return (
+                f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/"
+                f"{inputs.get('roleAssignmentName')}"
+            )
+        return None
+
+
+class _RecordingMonitor(pulumi_mocks.MockMonitor):
+    """Keeps what a resource's registration request said, options included."""
+
+    def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
+        super().__init__(mocks)
+        self.requests: dict[str, Any] = {}
+        self.stack_outputs: dict[str, Any] = {}
+
+    def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
+        response = super().RegisterResource(request)
+        self.requests[response.urn] = request
+        return response
+
+    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
+        if request.urn.endswith(f"::{PROJECT}-{runtime_settings.get_stack()}") or (
+            "pulumi:pulumi:Stack" in request.urn
+        ):
+            from pulumi.runtime import rpc
+
+            self.stack_outputs = rpc.deserialize_properties(request.outputs)
+        return super().RegisterResourceOutputs(request)
+
+
+def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Config as the Pulumi CLI would pass it: ``namespace:key`` → text (JSON for structures).
+
+    Secure values cannot be decrypted offline; they are passed as a placeholder and listed as
+    secret keys, so they are never shown in clear.
+    """
+    path = root / f"Pulumi.{stack}.yaml"
+    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
+    config: dict[str, str] = {}
+    secret_keys: list[str] = []
+    for key, value in (document.get("config") or {}).items():
+        full_key = key if ":" in key else f"{PROJECT}:{key}"
+        if isinstance(value, dict) and set(value) == {"secure"}:
+            config[full_key] = SECRET_PLACEHOLDER
+            secret_keys.append(full_key)
+        elif isinstance(value, str):
+            config[full_key] = value
+        else:
+            config[full_key] = json.dumps(value)
+    return config, tuple(secret_keys)
+
+
+def stacks(root: Path = ROOT) -> list[str]:
+    return sorted(p.name[len("Pulumi.") : -len(".yaml")] for p in root.glob("Pulumi.*.yaml"))
+
+
+def run_program(
+    stack: str,
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+    program: Path = ROOT / "__main__.py",
+) -> ProgramRun:
+    """Evaluate the program for one stack under mocks and return what it registered.
+
+    With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` is used. Each run gets a fresh
+    context and event loop, so runs in one process never see each other's resources.
+    """
+    if config is None:
+        config, secret_keys = stack_config(stack)
+    return contextvars.copy_context().run(
+        _run_isolated, stack, dict(config), tuple(secret_keys), program
+    )
+
+
+def _run_isolated(
+    stack: str, config: dict[str, str], secret_keys: tuple[str, ...], program: Path
+) -> ProgramRun:
+    runtime_settings.ROOT.set(None)
+    loop = asyncio.new_event_loop()
+    asyncio.set_event_loop(loop)
+    monitor = _RecordingMonitor(AzureMocks())
+    try:
+        pulumi.runtime.set_mocks(
+            AzureMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor
+        )
+        pulumi.runtime.set_all_config(config, list(secret_keys))
+        runpy.run_path(str(program), run_name="__main__")
+        root = runtime_settings.get_root_resource()
+        loop.run_until_complete(wait_for_rpcs())
+        outputs = _resolve_exports(loop, root)
+        loop.run_until_complete(wait_for_rpcs())
+    finally:
+        asyncio.set_event_loop(None)
+        loop.close()
+    return ProgramRun(
+        stack=stack,
+        config=config,
+        secret_keys=secret_keys,
+        resources=tuple(_records(monitor)),
+        outputs=outputs,
+    )
+
+
+def _resolve_exports(loop: asyncio.AbstractEventLoop, root: Any) -> dict[str, Any]:
+    exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
+
+    async def resolve() -> dict[str, Any]:
+        resolved: dict[str, Any] = {}
+        for key, value in exported.items():
+            output = pulumi.Output.from_input(value)
+            resolved[key] = await output.future()
+        return resolved
+
+    return loop.run_until_complete(resolve())
+
+
+def _records(monitor: _RecordingMonitor) -> list[Resource]:
+    records = []
+    for urn, registration in monitor.resources.items():
+        request = monitor.requests.get(urn)
+        if request is None:
+            continue
+        from pulumi.runtime import rpc
+
+        inputs = rpc.deserialize_properties(request.object)
+        records.append(
+            Resource(
+                urn=urn,
+                type=request.type,
+                name=request.name,
+                parent=request.parent,
+                custom=request.custom,
+                id=registration.id or "",
+                inputs=_plain(inputs),
+                outputs=_plain(registration.state),
+                protect=request.protect,
+                retain_on_delete=request.retainOnDelete,
+                delete_before_replace=request.deleteBeforeReplace,
+                ignore_changes=tuple(request.ignoreChanges),
+                depends_on=tuple(request.dependencies),
+                property_dependencies={
+                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+                },
+            )
+        )
+    return records
+
+
+def _plain(value: Any) -> Any:
+    """Protobuf structures and Pulumi values to plain JSON-like Python."""
+    if isinstance(value, Mapping):
+        return {str(k): _plain(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_plain(v) for v in value]
+    return value
