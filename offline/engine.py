@@ -20,6 +20,7 @@ from typing import Any, Final
 import pulumi
 import yaml
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.stack import wait_for_rpcs
 
@@ -205,21 +206,11 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
     def __init__(self, mocks: pulumi_mocks.Mocks) -> None:
         super().__init__(mocks)
         self.requests: dict[str, Any] = {}
-        self.stack_outputs: dict[str, Any] = {}
 
     def RegisterResource(self, request: Any) -> Any:  # noqa: N802 (gRPC method name)
         response = super().RegisterResource(request)
         self.requests[response.urn] = request
         return response
-
-    def RegisterResourceOutputs(self, request: Any) -> Any:  # noqa: N802
-        if request.urn.endswith(f"::{PROJECT}-{runtime_settings.get_stack()}") or (
-            "pulumi:pulumi:Stack" in request.urn
-        ):
-            from pulumi.runtime import rpc
-
-            self.stack_outputs = rpc.deserialize_properties(request.outputs)
-        return super().RegisterResourceOutputs(request)
 
 
 def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], tuple[str, ...]]:
@@ -314,8 +305,6 @@ def _records(monitor: _RecordingMonitor) -> list[Resource]:
         request = monitor.requests.get(urn)
         if request is None:
             continue
-        from pulumi.runtime import rpc
-
         inputs = rpc.deserialize_properties(request.object)
         records.append(
             Resource(
