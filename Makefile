@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 FORMAT ?= text
 
-.PHONY: test lint typecheck unit venv clean
+.PHONY: test lint typecheck unit venv clean preview docs bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -26,6 +26,18 @@ unit: $(STAMP)
 	$(BIN)/pytest
 
 test: lint typecheck unit
+
+# Offline preview of a stack under Pulumi's mock engine: no Pulumi CLI, no Azure login.
+preview: $(STAMP)
+	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)
+
+# Regenerates docs/architecture.md (Mermaid diagrams of every stack) from the program.
+docs: $(STAMP)
+	$(BIN)/python -m offline.diagram --write docs/architecture.md
+
+# Wall time and peak memory of the offline preview against an import floor; see docs/benchmarks.md.
+bench: $(STAMP)
+	$(BIN)/python -m offline.bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
