@@ -965,6 +965,14 @@ def load(
                 )
 
     _check_cluster_names(problems, settings_values)
+    if settings_values["container_registry"].mode == "none":
+        for index, grant in enumerate(settings_values["access"]):
+            if grant.scope == "registry":
+                problems.add(
+                    f"{NAMESPACE}:access[{index}].scope",
+                    "is registry, but mlops:containerRegistry.mode is none: there is no registry "
+                    "to grant on",
+                )
 
     if problems.items:
         raise SettingsError(problems.items)

@@ -63,6 +63,9 @@ class Endpoints(pulumi.ComponentResource):
             )
             description = endpoint.description or f"{endpoint.purpose} endpoint {endpoint.name}"
             tags = {**placement.tags, "purpose": endpoint.purpose}
+            if endpoint.auth_mode == "Key":
+                # Key auth is an explicit, reviewed opt-out from Entra ID tokens: mark it.
+                tags["allowKeyAuth"] = "true"
             if endpoint.kind == "online":
                 online = ml.OnlineEndpoint(
                     f"{name}-{endpoint.name}",

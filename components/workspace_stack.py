@@ -14,6 +14,7 @@ from pulumi_azure_native import (
     applicationinsights,
     containerregistry,
     machinelearningservices,
+    monitor,
     operationalinsights,
     storage,
 )
@@ -23,6 +24,9 @@ from settings import AccessGrant, Names, NetworkSettings, RegistrySettings, Stor
 
 LOG_RETENTION_DAYS = {"prod": 90}
 DEFAULT_LOG_RETENTION_DAYS = 30
+# Days a deleted blob or container can be restored.
+SOFT_DELETE_DAYS = {"prod": 30}
+DEFAULT_SOFT_DELETE_DAYS = 7
 
 
 @dataclass(frozen=True)
@@ -85,6 +89,22 @@ class WorkspaceStack(pulumi.ComponentResource):
             ),
             tags=args.tags,
             opts=data,
+        )
+
+        soft_delete = storage.DeleteRetentionPolicyArgs(
+            enabled=True,
+            days=SOFT_DELETE_DAYS.get(args.environment, DEFAULT_SOFT_DELETE_DAYS),
+        )
+        self.blob_service = storage.BlobServiceProperties(
+            f"{name}-blob-service",
+            account_name=self.storage_account.name,
+            resource_group_name=args.resource_group_name,
+            blob_services_name="default",
+            delete_retention_policy=soft_delete,
+            container_delete_retention_policy=soft_delete,
+            # Versions keep every overwritten model and dataset recoverable in prod.
+            is_versioning_enabled=args.environment == "prod" or args.protect,
+            opts=child,
         )
 
         self.log_analytics = operationalinsights.Workspace(
@@ -171,6 +191,15 @@ class WorkspaceStack(pulumi.ComponentResource):
             tags=args.tags,
             opts=data,
         )
+        self.diagnostics = monitor.DiagnosticSetting(
+            f"{name}-workspace-diagnostics",
+            name="to-log-analytics",
+            resource_uri=self.workspace.id,
+            workspace_id=self.log_analytics.id,
+            logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
+            metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
+            opts=child,
+        )
         self.workspace_name: pulumi.Output[str] = self.workspace.name
         self.workspace_id: pulumi.Output[str] = self.workspace.id
         self.principal_id: pulumi.Output[str] = system_principal_id(self.workspace.identity)
@@ -188,8 +217,7 @@ class WorkspaceStack(pulumi.ComponentResource):
         self.access_assignments = []
         for grant in args.access:
             scope = scopes[grant.scope]
-            if scope is None:  # settings refuse registry grants without a registry
-                continue
+            assert scope is not None, "settings refuse registry grants without a registry"
             self.access_assignments.append(
                 assign_role(
                     f"{name}-access-{grant.scope}-{grant.principal_id}-{grant.role_guid[:8]}",

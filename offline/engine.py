@@ -12,7 +12,7 @@ import contextvars
 import json
 import runpy
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -247,18 +247,33 @@ def run_program(
 ) -> ProgramRun:
     """Evaluate the program for one stack under mocks and return what it registered.
 
-    With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` is used. Each run gets a fresh
-    context and event loop, so runs in one process never see each other's resources.
+    With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` is used.
     """
     if config is None:
         config, secret_keys = stack_config(stack)
+    return evaluate(
+        lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, secret_keys
+    )
+
+
+def evaluate(
+    body: Callable[[], object],
+    stack: str = "test",
+    config: Mapping[str, str] | None = None,
+    secret_keys: Sequence[str] = (),
+) -> ProgramRun:
+    """Run ``body`` as a Pulumi program under mocks (components can be tested on their own).
+
+    Each run gets a fresh context and event loop, so runs in one process never see each
+    other's resources.
+    """
     return contextvars.copy_context().run(
-        _run_isolated, stack, dict(config), tuple(secret_keys), program
+        _run_isolated, stack, dict(config or {}), tuple(secret_keys), body
     )
 
 
 def _run_isolated(
-    stack: str, config: dict[str, str], secret_keys: tuple[str, ...], program: Path
+    stack: str, config: dict[str, str], secret_keys: tuple[str, ...], body: Callable[[], object]
 ) -> ProgramRun:
     runtime_settings.ROOT.set(None)
     loop = asyncio.new_event_loop()
@@ -269,12 +284,13 @@ def _run_isolated(
             AzureMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor
         )
         pulumi.runtime.set_all_config(config, list(secret_keys))
-        runpy.run_path(str(program), run_name="__main__")
+        body()
         root = runtime_settings.get_root_resource()
         loop.run_until_complete(wait_for_rpcs())
         outputs = _resolve_exports(loop, root)
         loop.run_until_complete(wait_for_rpcs())
     finally:
+        loop.run_until_complete(loop.shutdown_default_executor())
         asyncio.set_event_loop(None)
         loop.close()
     return ProgramRun(
