@@ -1,0 +1,283 @@
+"""Each stack file, run through the real __main__.py, has the topology its environment needs."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+
+from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun
+from settings import BUILT_IN_ROLES
+from tests.conftest import STACKS, of_type, only
+
+GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
+COMPUTE = "machinelearningservices:Compute"
+
+
+def computes_of_kind(run: ProgramRun, kind: str) -> list[str]:
+    return [r.name for r in of_type(run, COMPUTE) if r.inputs["properties"]["computeType"] == kind]
+
+
+def test_all_three_stack_files_exist() -> None:
+    assert STACKS == ["dev", "prod", "qa"]
+
+
+def test_dev_has_compute_instances_and_training_clusters(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["dev"]
+    assert computes_of_kind(run, "ComputeInstance") == [
+        "dev-compute-instance-ds-alice",
+        "dev-compute-instance-ds-bob",
+    ]
+    assert computes_of_kind(run, "AmlCompute") == [
+        "dev-compute-cluster-cpu-cluster",
+        "dev-compute-cluster-gpu-cluster",
+    ]
+
+
+def test_dev_gpu_cluster_is_low_priority(stack_runs: dict[str, ProgramRun]) -> None:
+    gpu = stack_runs["dev"].named("dev-compute-cluster-gpu-cluster")
+    assert gpu.inputs["properties"]["properties"]["vmPriority"] == "LowPriority"
+
+
+@pytest.mark.parametrize("stack", ["qa", "prod"])
+def test_qa_and_prod_have_no_compute_instances(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    assert computes_of_kind(run, "ComputeInstance") == []
+    assert not [r for r in run.resources if r.type == "mlops:compute:DevCompute"]
+
+
+@pytest.mark.parametrize("stack", ["qa", "prod"])
+def test_qa_and_prod_clusters_only_serve_batch_endpoints(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    endpoints = only(run, "mlops:endpoints:Endpoints")
+    clusters = of_type(run, COMPUTE)
+    assert clusters
+    assert all(c.parent == endpoints.urn for c in clusters)
+
+
+@pytest.mark.parametrize("stack", ["qa", "prod"])
+def test_qa_and_prod_serve_a_preprocessing_batch_and_a_scoring_online_endpoint(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    batch = only(run, "machinelearningservices:BatchEndpoint")
+    online = only(run, "machinelearningservices:OnlineEndpoint")
+    assert batch.inputs["tags"]["purpose"] == "preprocessing"
+    assert online.inputs["tags"]["purpose"] == "scoring"
+    assert online.inputs["properties"]["authMode"] == "AADToken"
+
+
+def test_dev_hosts_a_scoring_endpoint_for_testing(stack_runs: dict[str, ProgramRun]) -> None:
+    online = only(stack_runs["dev"], "machinelearningservices:OnlineEndpoint")
+    assert online.inputs["endpointName"].startswith("churn-score-")
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_datastore_has_a_container_scoped_role_for_the_workspace(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    workspace = only(run, "machinelearningservices:Workspace")
+    principal = workspace.outputs["identity"]["principalId"]
+    assignments = {r.inputs["scope"]: r for r in of_type(run, "authorization:RoleAssignment")}
+    datastores = of_type(run, "machinelearningservices:Datastore")
+    assert len(datastores) == 2
+    for store in datastores:
+        props = store.inputs["properties"]
+        container = props.get("containerName") or props.get("filesystem")
+        scope = (
+            f"/subscriptions/{props['subscriptionId']}/resourceGroups/{props['resourceGroup']}"
+            f"/providers/Microsoft.Storage/storageAccounts/{props['accountName']}"
+            f"/blobServices/default/containers/{container}"
+        )
+        role = assignments[scope]
+        assert role.inputs["principalId"] == principal
+        assert role.inputs["roleDefinitionId"] == (
+            f"/subscriptions/{props['subscriptionId']}/providers/Microsoft.Authorization/"
+            f"roleDefinitions/{BUILT_IN_ROLES['Storage Blob Data Reader']}"
+        )
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_one_datastore_lives_in_another_subscription(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    subscriptions = {
+        d.inputs["properties"]["subscriptionId"]
+        for d in of_type(stack_runs[stack], "machinelearningservices:Datastore")
+    }
+    assert subscriptions - {MOCK_SUBSCRIPTION_ID}
+    assert len(subscriptions) == 2
+
+
+def test_prod_reaches_each_datastore_account_through_a_private_endpoint_rule(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    rules = of_type(stack_runs["prod"], "machinelearningservices:ManagedNetworkSettingsRule")
+    targets = sorted(
+        (
+            r.inputs["properties"]["destination"]["serviceResourceId"].rsplit("/", 1)[1],
+            r.inputs["properties"]["destination"]["subresourceTarget"],
+        )
+        for r in rules
+    )
+    assert targets == [("stcrmexample", "blob"), ("stdataplatformexample", "dfs")]
+
+
+@pytest.mark.parametrize("stack", ["dev", "qa"])
+def test_internet_outbound_stacks_need_no_outbound_rules(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    assert of_type(stack_runs[stack], "ManagedNetworkSettingsRule") == []
+
+
+def test_prod_isolates_the_workspace_to_approved_outbound_and_geo_zone_redundant_storage(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    run = stack_runs["prod"]
+    workspace = only(run, "machinelearningservices:Workspace")
+    assert workspace.inputs["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
+    assert only(run, "storage:StorageAccount").inputs["sku"]["name"] == "Standard_GZRS"
+
+
+EXPORTS = {
+    "environment",
+    "resourceGroupName",
+    "workspaceName",
+    "workspaceId",
+    "studioUrl",
+    "keyVaultUri",
+    "storageAccountName",
+    "containerRegistryLoginServer",
+    "datastoreNames",
+    "computeInstanceNames",
+    "computeClusterNames",
+    "endpointNames",
+    "scoringUris",
+}
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_stack_exports_what_operators_and_the_release_pipeline_need(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    outputs = stack_runs[stack].outputs
+    assert set(outputs) == EXPORTS
+    assert outputs["environment"] == stack
+    assert outputs["datastoreNames"] == ["raw_sales", "raw_customers"]
+    assert outputs["studioUrl"].startswith("https://ml.azure.com/home?wsid=/subscriptions/")
+    assert set(outputs["scoringUris"]) == set(outputs["endpointNames"])
+
+
+def test_dev_exports_its_compute_names(stack_runs: dict[str, ProgramRun]) -> None:
+    outputs = stack_runs["dev"].outputs
+    assert set(outputs["computeInstanceNames"]) == {"ds-alice", "ds-bob"}
+    assert outputs["computeClusterNames"] == ["cpu-cluster", "gpu-cluster"]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_taggable_resource_carries_environment_and_managed_by(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    taggable = [r for r in run.resources if r.custom and "tags" in r.inputs]
+    assert len(taggable) >= 8
+    for resource in taggable:
+        assert resource.inputs["tags"]["environment"] == stack, resource.name
+        assert resource.inputs["tags"]["managedBy"] == "pulumi", resource.name
+        assert resource.inputs["tags"]["costCenter"] == "1234", resource.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_taggable_azure_resources_are_not_left_untagged(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    tagged_types = (
+        "resources:ResourceGroup",
+        "storage:StorageAccount",
+        "keyvault:Vault",
+        "operationalinsights:Workspace",
+        "applicationinsights:Component",
+        "containerregistry:Registry",
+        "machinelearningservices:Workspace",
+        "machinelearningservices:Compute",
+        "machinelearningservices:OnlineEndpoint",
+        "machinelearningservices:BatchEndpoint",
+    )
+    for resource in stack_runs[stack].resources:
+        if resource.type.endswith(tagged_types):
+            assert "tags" in resource.inputs, resource.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_role_assignment_names_are_guids(stack_runs: dict[str, ProgramRun], stack: str) -> None:
+    for role in of_type(stack_runs[stack], "authorization:RoleAssignment"):
+        assert GUID.fullmatch(role.inputs["roleAssignmentName"]), role.name
+
+
+def test_role_assignment_names_differ_between_stacks(stack_runs: dict[str, ProgramRun]) -> None:
+    names = [
+        r.inputs["roleAssignmentName"]
+        for run in stack_runs.values()
+        for r in of_type(run, "authorization:RoleAssignment")
+    ]
+    assert len(names) == len(set(names))
+
+
+DATA_BEARING = (
+    "resources:ResourceGroup",
+    "storage:StorageAccount",
+    "keyvault:Vault",
+    "containerregistry:Registry",
+    "operationalinsights:Workspace",
+    "machinelearningservices:Workspace",
+    "random:index/randomString:RandomString",
+)
+
+
+def test_prod_protects_every_data_bearing_resource(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["prod"]
+    data = [r for r in run.resources if r.type.endswith(DATA_BEARING)]
+    assert len(data) == len(DATA_BEARING)
+    assert all(r.protect for r in data), [r.name for r in data if not r.protect]
+
+
+def test_prod_locks_its_resource_group_against_deletion(stack_runs: dict[str, ProgramRun]) -> None:
+    lock = only(stack_runs["prod"], "authorization:ManagementLockAtResourceGroupLevel")
+    assert lock.inputs["level"] == "CanNotDelete"
+    assert lock.inputs["resourceGroupName"] == "rg-contoso-mlops-prod"
+    assert lock.protect
+
+
+@pytest.mark.parametrize("stack", ["dev", "qa"])
+def test_unprotected_stacks_can_be_torn_down(stack_runs: dict[str, ProgramRun], stack: str) -> None:
+    run = stack_runs[stack]
+    assert not [r.name for r in run.resources if r.protect]
+    assert of_type(run, "ManagementLockAtResourceGroupLevel") == []
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_resource_is_parented_to_a_component_or_the_stack(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    components = {r.urn for r in run.resources if not r.custom}
+    for resource in run.resources:
+        if resource.custom and resource.type != "random:index/randomString:RandomString":
+            assert resource.parent in components, resource.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_children_are_named_after_their_component(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    by_urn = run.by_urn()
+    for resource in run.resources:
+        parent = by_urn.get(resource.parent)
+        if parent is not None:
+            assert resource.name.startswith(f"{parent.name}-"), resource.name
