@@ -1,0 +1,426 @@
+"""The settings loader: valid stack files load; every invalid input names its key."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import pytest
+
+import settings
+from offline.engine import stack_config
+from tests.conftest import STACKS
+
+GUID = "00000000-0000-0000-0000-00000000abcd"
+ACCOUNT = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-data"
+    "/providers/Microsoft.Storage/storageAccounts/stdata"
+)
+BASE = {"azure-native:location": "westeurope", "mlops:prefix": "contoso"}
+
+
+def load(stack: str = "dev", **keys: Any) -> settings.Settings:
+    config = dict(BASE)
+    for key, value in keys.items():
+        config[f"mlops:{key}"] = value if isinstance(value, str) else json.dumps(value)
+    return settings.load(config, project="mlops", stack=stack)
+
+
+def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
+    with pytest.raises(settings.SettingsError) as caught:
+        load(stack, **keys)
+    return caught.value.problems
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_every_stack_file_loads(stack: str) -> None:
+    config, secrets = stack_config(stack)
+    loaded = settings.load(config, project="mlops", stack=stack, secret_keys=secrets)
+    assert loaded.environment == stack
+
+
+def test_minimal_config_gets_secure_defaults() -> None:
+    loaded = load()
+    assert loaded.environment == "dev"
+    assert loaded.storage.replication == "ZRS"
+    assert loaded.network.isolation == "AllowInternetOutbound"
+    assert loaded.container_registry.mode == "none"
+    assert loaded.key_vault.existing is None
+    assert loaded.protect is False
+
+
+def test_prod_is_protected_unless_config_says_otherwise() -> None:
+    assert load("prod").protect is True
+    assert load("prod", protect="false").protect is False
+
+
+def test_environment_defaults_to_the_stack_name() -> None:
+    assert load("qa").environment == "qa"
+
+
+def test_settings_are_immutable() -> None:
+    loaded = load()
+    with pytest.raises(AttributeError):
+        loaded.prefix = "other"  # type: ignore[misc]
+
+
+def test_tags_add_environment_and_managed_by() -> None:
+    assert load(tags={"costCenter": "1"}).all_tags == {
+        "costCenter": "1",
+        "environment": "dev",
+        "managedBy": "pulumi",
+    }
+
+
+def test_existing_vault_is_parsed_from_its_resource_id() -> None:
+    vault_id = ACCOUNT.replace(
+        "Microsoft.Storage/storageAccounts/stdata", "Microsoft.KeyVault/vaults/kv-shared"
+    )
+    existing = load(keyVault={"existingId": vault_id}).key_vault.existing
+    assert existing is not None
+    assert (existing.name, existing.resource_group) == ("kv-shared", "rg-data")
+
+
+def test_datastore_scope_is_its_container() -> None:
+    store = load(datastores=[{"name": "raw", "storageAccountId": ACCOUNT, "container": "sales"}])
+    assert store.datastores[0].scope == f"{ACCOUNT}/blobServices/default/containers/sales"
+    assert (
+        store.datastores[0].storage_account.subscription_id
+        == "00000000-0000-0000-0000-0000000000aa"
+    )
+
+
+def test_batch_cluster_name_defaults_from_the_endpoint() -> None:
+    loaded = load(
+        endpoints=[
+            {
+                "name": "prep",
+                "kind": "batch",
+                "cluster": {"vmSize": "Standard_DS3_v2", "maxNodes": 2},
+            }
+        ]
+    )
+    cluster = loaded.endpoints[0].cluster
+    assert cluster is not None and cluster.name == "prep-batch"
+
+
+def test_all_problems_are_reported_together() -> None:
+    found = problems(
+        prefix="Bad_Prefix",
+        storage={"replication": "XRS"},
+        computeClusters=[{"name": "c", "vmSize": "Standard_DS3_v2", "maxNodes": 0}],
+    )
+    assert len(found) >= 3
+
+
+def test_the_error_message_lists_each_problem_on_its_own_line() -> None:
+    with pytest.raises(settings.SettingsError) as caught:
+        load(prefix="X")
+    assert str(caught.value).startswith("Invalid stack configuration:\n  - mlops:prefix: ")
+
+
+INSTANCE = {"name": "ds-a", "vmSize": "Standard_DS3_v2", "assignedUserObjectId": GUID}
+CLUSTER = {"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 2}
+
+INVALID: list[tuple[str, dict[str, Any], str, str]] = [
+    (
+        "unknown top-level key",
+        {"computeCluster": []},
+        "mlops:computeCluster",
+        "did you mean 'computeClusters'",
+    ),
+    (
+        "environment not dev qa prod",
+        {"environment": "staging"},
+        "mlops:environment",
+        "must be one of dev, qa, prod",
+    ),
+    ("prefix with capitals", {"prefix": "Contoso"}, "mlops:prefix", "2-10 lowercase"),
+    ("prefix too long", {"prefix": "contosoltd12"}, "mlops:prefix", "2-10 lowercase"),
+    ("tags as list", {"tags": ["a"]}, "mlops:tags", "must be a map"),
+    (
+        "reserved tag",
+        {"tags": {"environment": "x"}},
+        "mlops:tags.environment",
+        "set by the program",
+    ),
+    (
+        "vault id of a storage account",
+        {"keyVault": {"existingId": ACCOUNT}},
+        "mlops:keyVault.existingId",
+        "Microsoft.KeyVault/vaults",
+    ),
+    (
+        "vault typo",
+        {"keyVault": {"existingID": "x"}},
+        "mlops:keyVault.existingID",
+        "did you mean 'existingId'",
+    ),
+    (
+        "registry mode",
+        {"containerRegistry": {"mode": "shared"}},
+        "mlops:containerRegistry.mode",
+        "none, create, existing",
+    ),
+    (
+        "existing registry without id",
+        {"containerRegistry": {"mode": "existing"}},
+        "mlops:containerRegistry.existingId",
+        "is required",
+    ),
+    (
+        "registry sku without create",
+        {"containerRegistry": {"mode": "none", "sku": "Basic"}},
+        "mlops:containerRegistry.sku",
+        "only valid with mode: create",
+    ),
+    ("replication", {"storage": {"replication": "XRS"}}, "mlops:storage.replication", "LRS, ZRS"),
+    (
+        "isolation",
+        {"network": {"isolation": "private"}},
+        "mlops:network.isolation",
+        "allowOnlyApprovedOutbound",
+    ),
+    (
+        "public access as text",
+        {"network": {"publicNetworkAccess": "yes"}},
+        "mlops:network.publicNetworkAccess",
+        "true or false",
+    ),
+    (
+        "bad principal guid",
+        {"access": [{"principalId": "alice", "role": "Reader"}]},
+        "mlops:access[0].principalId",
+        "must be a GUID",
+    ),
+    (
+        "owner refused",
+        {"access": [{"principalId": GUID, "role": "Owner"}]},
+        "mlops:access[0].role",
+        "must be one of",
+    ),
+    (
+        "data role on workspace",
+        {
+            "access": [
+                {"principalId": GUID, "role": "Storage Blob Data Reader", "scope": "workspace"}
+            ]
+        },
+        "mlops:access[0].scope",
+        "must be one of storage",
+    ),
+    (
+        "registry grant without registry",
+        {"access": [{"principalId": GUID, "role": "AcrPull"}]},
+        "mlops:access[0].scope",
+        "there is no registry",
+    ),
+    (
+        "datastore name with hyphen",
+        {"datastores": [{"name": "raw-sales", "storageAccountId": ACCOUNT, "container": "c01"}]},
+        "mlops:datastores[0].name",
+        "underscores",
+    ),
+    (
+        "datastore container uppercase",
+        {"datastores": [{"name": "raw", "storageAccountId": ACCOUNT, "container": "Sales"}]},
+        "mlops:datastores[0].container",
+        "lowercase",
+    ),
+    (
+        "datastore account malformed",
+        {"datastores": [{"name": "raw", "storageAccountId": "stdata", "container": "c01"}]},
+        "mlops:datastores[0].storageAccountId",
+        "not a resource ID",
+    ),
+    (
+        "datastore duplicate",
+        {"datastores": [{"name": "raw", "storageAccountId": ACCOUNT, "container": "c01"}] * 2},
+        "mlops:datastores[1].name",
+        "duplicate",
+    ),
+    (
+        "datastore kind",
+        {
+            "datastores": [
+                {"name": "raw", "storageAccountId": ACCOUNT, "container": "c01", "kind": "file"}
+            ]
+        },
+        "mlops:datastores[0].kind",
+        "blob, adlsGen2",
+    ),
+    (
+        "instance name too long",
+        {"computeInstances": [{**INSTANCE, "name": "a-very-long-instance-nm"}]},
+        "mlops:computeInstances[0].name",
+        "3-17 characters",
+    ),
+    (
+        "instance idle too short",
+        {"computeInstances": [{**INSTANCE, "idleShutdownMinutes": 5}]},
+        "mlops:computeInstances[0].idleShutdownMinutes",
+        "between 15 and 4320",
+    ),
+    (
+        "instance user not guid",
+        {"computeInstances": [{**INSTANCE, "assignedUserObjectId": "bob"}]},
+        "mlops:computeInstances[0].assignedUserObjectId",
+        "GUID",
+    ),
+    (
+        "instance vm size",
+        {"computeInstances": [{**INSTANCE, "vmSize": "big"}]},
+        "mlops:computeInstances[0].vmSize",
+        "Standard_DS3_v2",
+    ),
+    (
+        "schedule cron",
+        {"computeInstances": [{**INSTANCE, "schedules": [{"action": "stop", "cron": "daily"}]}]},
+        "mlops:computeInstances[0].schedules[0].cron",
+        "five-field cron",
+    ),
+    (
+        "cluster min over max",
+        {"computeClusters": [{**CLUSTER, "minNodes": 3}]},
+        "mlops:computeClusters[0].minNodes",
+        "must not exceed maxNodes",
+    ),
+    (
+        "cluster max zero",
+        {"computeClusters": [CLUSTER, {**CLUSTER, "name": "gpu", "maxNodes": 0}]},
+        "mlops:computeClusters[1].maxNodes",
+        "between 1 and 1000",
+    ),
+    (
+        "cluster max as text",
+        {"computeClusters": [{**CLUSTER, "maxNodes": "4"}]},
+        "mlops:computeClusters[0].maxNodes",
+        "whole number",
+    ),
+    (
+        "cluster idle too long",
+        {"computeClusters": [{**CLUSTER, "idleSecondsBeforeScaleDown": 10}]},
+        "mlops:computeClusters[0].idleSecondsBeforeScaleDown",
+        "between 60",
+    ),
+    (
+        "cluster name too short",
+        {"computeClusters": [{**CLUSTER, "name": "c"}]},
+        "mlops:computeClusters[0].name",
+        "3-24",
+    ),
+    (
+        "cluster list as map",
+        {"computeClusters": CLUSTER},
+        "mlops:computeClusters",
+        "must be a list",
+    ),
+    (
+        "endpoint kind",
+        {"endpoints": [{"name": "score", "kind": "realtime"}]},
+        "mlops:endpoints[0].kind",
+        "online, batch",
+    ),
+    (
+        "online endpoint with cluster",
+        {"endpoints": [{"name": "score", "kind": "online", "cluster": CLUSTER}]},
+        "mlops:endpoints[0].cluster",
+        "only valid for kind: batch",
+    ),
+    (
+        "batch endpoint without cluster",
+        {"endpoints": [{"name": "prep", "kind": "batch"}]},
+        "mlops:endpoints[0].cluster",
+        "is required for kind: batch",
+    ),
+    (
+        "batch endpoint key auth",
+        {
+            "endpoints": [
+                {
+                    "name": "prep",
+                    "kind": "batch",
+                    "authMode": "key",
+                    "cluster": {"vmSize": "Standard_DS3_v2", "maxNodes": 1},
+                }
+            ]
+        },
+        "mlops:endpoints[0].authMode",
+        "must be aadToken",
+    ),
+    (
+        "endpoint name too long",
+        {"endpoints": [{"name": "a" * 26, "kind": "online"}]},
+        "mlops:endpoints[0].name",
+        "3-25 characters",
+    ),
+    (
+        "endpoint empty name",
+        {"endpoints": [{"name": "", "kind": "online"}]},
+        "mlops:endpoints[0].name",
+        "must not be empty",
+    ),
+    (
+        "secret in plain config",
+        {"tags": {"conn": "DefaultEndpointsProtocol=https;AccountKey=abc"}},
+        "mlops:tags.conn",
+        "looks like a credential",
+    ),
+    ("protect not boolean", {"protect": "yes"}, "mlops:protect", "true or false"),
+]
+
+
+@pytest.mark.parametrize(
+    ("keys", "path", "fragment"), [c[1:] for c in INVALID], ids=[c[0] for c in INVALID]
+)
+def test_invalid_input_names_its_key(keys: dict[str, Any], path: str, fragment: str) -> None:
+    found = problems(**keys)
+    matching = [p for p in found if p.startswith(f"{path}:")]
+    assert matching, found
+    assert any(fragment in p for p in matching), matching
+
+
+@pytest.mark.parametrize("stack", ["qa", "prod"])
+@pytest.mark.parametrize("key", ["computeInstances", "computeClusters"])
+def test_compute_is_refused_outside_dev_with_the_reason(stack: str, key: str) -> None:
+    value = [INSTANCE] if key == "computeInstances" else [CLUSTER]
+    found = problems(stack, **{key: value})
+    assert any(
+        p.startswith(f"mlops:{key}: is not allowed in {stack}") and "belong in dev" in p
+        for p in found
+    )
+
+
+def test_missing_location_and_prefix_are_required() -> None:
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.load({}, project="mlops", stack="dev")
+    assert any(p.startswith("azure-native:location: is required") for p in caught.value.problems)
+    assert any(p.startswith("mlops:prefix: is required") for p in caught.value.problems)
+
+
+def test_secret_config_values_are_not_flagged_as_plain_credentials() -> None:
+    config = {**BASE, "mlops:tags": json.dumps({"conn": "AccountKey=abc"})}
+    loaded = settings.load(config, project="mlops", stack="dev", secret_keys=["mlops:tags"])
+    assert loaded.tags == {"conn": "AccountKey=abc"}
+
+
+def test_premium_registry_is_required_with_approved_outbound_only() -> None:
+    found = problems(
+        network={"isolation": "allowOnlyApprovedOutbound"},
+        containerRegistry={"mode": "create", "sku": "Standard"},
+    )
+    assert any(p.startswith("mlops:containerRegistry.sku: must be Premium") for p in found)
+
+
+def test_batch_cluster_may_not_reuse_a_training_cluster_name() -> None:
+    found = problems(
+        computeClusters=[{**CLUSTER, "name": "prep-batch"}],
+        endpoints=[
+            {
+                "name": "prep",
+                "kind": "batch",
+                "cluster": {"vmSize": "Standard_DS3_v2", "maxNodes": 1},
+            }
+        ],
+    )
+    assert any(p.startswith("mlops:endpoints[0].cluster.name:") for p in found)
