@@ -1,0 +1,729 @@
+"""Delivery pipelines: GitHub Actions workflows, Azure Pipelines, and their documentation.
+
+Everything here runs offline. The workflow files are parsed and their structure asserted;
+the small shell/Python scripts embedded in them are executed against temporary directories;
+the files are validated against the vendored schemas (check-jsonschema) and audited by zizmor.
+"""
+
+from __future__ import annotations
+
+import importlib.util
+import json
+import os
+import re
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+from types import ModuleType
+from typing import Any
+
+import pytest
+import yaml
+
+ROOT = Path(__file__).resolve().parent.parent
+WORKFLOWS = ROOT / ".github" / "workflows"
+PR_WORKFLOW = WORKFLOWS / "pull-request.yml"
+DEPLOY_WORKFLOW = WORKFLOWS / "deploy.yml"
+UP_WORKFLOW = WORKFLOWS / "pulumi-up.yml"
+AZURE_PIPELINE = ROOT / "azure-pipelines.yml"
+AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
+PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
+CI_CD_DOC = ROOT / "docs" / "ci-cd.md"
+TOOLS = Path(sys.executable).parent
+
+PROMOTION_ORDER = ["dev", "qa", "prod"]
+FULL_SHA_PIN = re.compile(
+    r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$"
+)
+
+
+def load(path: Path) -> dict[str, Any]:
+    return yaml.safe_load(path.read_text())
+
+
+def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
+    # YAML 1.1 reads the bare key `on` as the boolean True.
+    return workflow.get("on", workflow.get(True))
+
+
+def all_workflows() -> list[Path]:
+    return sorted(WORKFLOWS.glob("*.yml"))
+
+
+def job_steps(job: dict[str, Any]) -> list[dict[str, Any]]:
+    return job.get("steps", [])
+
+
+def steps_using(action: str) -> Iterator[tuple[Path, str, dict[str, Any], dict[str, Any]]]:
+    """(file, job id, job, step) for every step that uses `action`."""
+    for path in all_workflows():
+        for job_id, job in load(path)["jobs"].items():
+            for step in job_steps(job):
+                if step.get("uses", "").split("@")[0] == action:
+                    yield path, job_id, job, step
+
+
+def repository_stacks() -> list[str]:
+    return sorted(
+        p.name.removeprefix("Pulumi.").removesuffix(".yaml") for p in ROOT.glob("Pulumi.*.yaml")
+    )
+
+
+def run_script(script: str, cwd: Path, env: dict[str, str]) -> subprocess.CompletedProcess[str]:
+    # `python3` in the scripts resolves to this interpreter's venv, like on a runner with Python.
+    path = f"{TOOLS}{os.pathsep}{os.environ.get('PATH', '')}"
+    full_env = {**os.environ, "PATH": path, **env}
+    return subprocess.run(
+        ["bash", "-c", script], cwd=cwd, env=full_env, capture_output=True, text=True, check=False
+    )
+
+
+def gh_stack_discovery_script() -> str:
+    steps = load(PR_WORKFLOW)["jobs"]["stacks"]["steps"]
+    return next(step["run"] for step in steps if step.get("id") == "list")
+
+
+def ado_stack_discovery_script() -> str:
+    preview = next(s for s in load(AZURE_PIPELINE)["stages"] if s.get("stage") == "Preview")
+    job = next(j for j in preview["jobs"] if j.get("job") == "Stacks")
+    return next(step["script"] for step in job["steps"] if step.get("name") == "list")
+
+
+def discover_stacks_with_github_script(directory: Path, scratch: Path) -> list[str]:
+    output = scratch / "github_output"
+    output.write_text("")
+    result = run_script(gh_stack_discovery_script(), directory, {"GITHUB_OUTPUT": str(output)})
+    assert result.returncode == 0, result.stderr
+    (line,) = [x for x in output.read_text().splitlines() if x.startswith("stacks=")]
+    return json.loads(line.removeprefix("stacks="))
+
+
+def discover_stacks_with_azure_script(directory: Path, scratch: Path) -> list[str]:
+    del scratch  # the Azure Pipelines script prints its logging command to stdout
+    result = run_script(ado_stack_discovery_script(), directory, {})
+    assert result.returncode == 0, result.stderr
+    prefix = "##vso[task.setvariable variable=legs;isOutput=true]"
+    (line,) = [x for x in result.stdout.splitlines() if x.startswith(prefix)]
+    legs = json.loads(line.removeprefix(prefix))
+    assert all(leg == {"stack": name} for name, leg in legs.items())
+    return list(legs)
+
+
+DISCOVERY = {
+    "github": (gh_stack_discovery_script, discover_stacks_with_github_script),
+    "azure-pipelines": (ado_stack_discovery_script, discover_stacks_with_azure_script),
+}
+
+
+def write_project(directory: Path, stack_files: list[str]) -> None:
+    (directory / "Pulumi.yaml").write_text("name: mlops\n")
+    (directory / "Pulumi.dev.yaml.bak").write_text("")
+    (directory / "README.md").write_text("")
+    for name in stack_files:
+        (directory / name).write_text("config: {}\n")
+
+
+# ---------------------------------------------------------------- GitHub Actions: triggers
+
+
+def test_pull_request_workflow_runs_on_pull_requests_to_main() -> None:
+    assert triggers(load(PR_WORKFLOW)) == {"pull_request": {"branches": ["main"]}}
+
+
+def test_deploy_workflow_runs_only_on_push_to_main() -> None:
+    assert triggers(load(DEPLOY_WORKFLOW)) == {"push": {"branches": ["main"]}}
+
+
+def test_pulumi_up_workflow_can_only_be_called_by_another_workflow() -> None:
+    assert list(triggers(load(UP_WORKFLOW))) == ["workflow_call"]
+
+
+def test_no_workflow_uses_a_privileged_pull_request_trigger() -> None:
+    for path in all_workflows():
+        assert not {"pull_request_target", "workflow_run"} & set(triggers(load(path))), path.name
+
+
+# ---------------------------------------------------------- GitHub Actions: stack matrix
+
+
+@pytest.mark.parametrize("pipeline", DISCOVERY)
+def test_stack_discovery_lists_every_stack_file(pipeline: str, tmp_path: Path) -> None:
+    write_project(
+        tmp_path, ["Pulumi.dev.yaml", "Pulumi.qa.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml"]
+    )
+    _, discover = DISCOVERY[pipeline]
+    assert sorted(discover(tmp_path, tmp_path)) == ["dev", "prod", "qa", "staging"]
+
+
+@pytest.mark.parametrize("pipeline", DISCOVERY)
+def test_stack_discovery_matches_the_stack_files_of_this_repository(
+    pipeline: str, tmp_path: Path
+) -> None:
+    _, discover = DISCOVERY[pipeline]
+    assert sorted(discover(ROOT, tmp_path)) == repository_stacks()
+
+
+@pytest.mark.parametrize("pipeline", DISCOVERY)
+def test_stack_discovery_fails_when_there_is_no_stack_file(pipeline: str, tmp_path: Path) -> None:
+    write_project(tmp_path, [])
+    script, _ = DISCOVERY[pipeline]
+    result = run_script(script(), tmp_path, {"GITHUB_OUTPUT": str(tmp_path / "out")})
+    assert result.returncode != 0
+
+
+@pytest.mark.parametrize("pipeline", DISCOVERY)
+def test_stack_discovery_rejects_a_stack_name_that_is_not_plain(
+    pipeline: str, tmp_path: Path
+) -> None:
+    write_project(tmp_path, ["Pulumi.dev.yaml", "Pulumi.dev;curl evil.yaml"])
+    script, _ = DISCOVERY[pipeline]
+    result = run_script(script(), tmp_path, {"GITHUB_OUTPUT": str(tmp_path / "out")})
+    assert result.returncode != 0
+
+
+def test_preview_matrix_is_the_discovered_stack_list() -> None:
+    jobs = load(PR_WORKFLOW)["jobs"]
+    assert jobs["stacks"]["outputs"]["stacks"] == "${{ steps.list.outputs.stacks }}"
+    for job_id in ("preview", "preview-offline"):
+        assert jobs[job_id]["strategy"]["matrix"] == {
+            "stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"
+        }, job_id
+        assert jobs[job_id]["strategy"]["fail-fast"] is False, job_id
+
+
+def test_previews_start_only_after_the_tests_pass() -> None:
+    jobs = load(PR_WORKFLOW)["jobs"]
+    assert "make test" in jobs["test"]["steps"][-1]["run"]
+    for job_id in ("preview", "preview-offline"):
+        assert set(jobs[job_id]["needs"]) == {"test", "stacks"}, job_id
+
+
+# ------------------------------------------------------- GitHub Actions: preview and up
+
+
+def test_preview_runs_pulumi_preview_with_the_policy_pack_for_its_stack() -> None:
+    step = next(s for _, job_id, _, s in steps_using("pulumi/actions") if job_id == "preview")
+    assert step["with"]["command"] == "preview"
+    assert step["with"]["policyPacks"] == "policy"
+    assert step["with"]["stack-name"].endswith("${{ matrix.stack }}")
+
+
+def test_preview_comments_on_the_pull_request_and_edits_that_comment_later() -> None:
+    step = next(s for _, job_id, _, s in steps_using("pulumi/actions") if job_id == "preview")
+    assert step["with"]["comment-on-pr"] is True
+    assert step["with"]["edit-pr-comment"] is True
+
+
+def test_deploy_runs_pulumi_up_with_the_policy_pack_for_the_called_stack() -> None:
+    (step,) = [s for path, _, _, s in steps_using("pulumi/actions") if path == UP_WORKFLOW]
+    assert step["with"]["command"] == "up"
+    assert step["with"]["policyPacks"] == "policy"
+    assert step["with"]["stack-name"].endswith("${{ inputs.stack }}")
+
+
+def test_pulumi_cli_version_follows_the_pinned_sdk(tmp_path: Path) -> None:
+    sdk = re.search(r"^pulumi==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M)
+    assert sdk is not None
+    for path, job_id, job, step in steps_using("pulumi/actions"):
+        assert step["with"]["pulumi-version"] == "${{ steps.pulumi-version.outputs.version }}"
+        (reader,) = [s for s in job_steps(job) if s.get("id") == "pulumi-version"]
+        output = tmp_path / f"{path.stem}-{job_id}"
+        output.write_text("")
+        result = run_script(reader["run"], ROOT, {"GITHUB_OUTPUT": str(output)})
+        assert result.returncode == 0, result.stderr
+        assert output.read_text().splitlines() == [f"version={sdk.group(1)}"], (path.name, job_id)
+
+
+def test_state_backend_and_secrets_provider_are_chosen_by_repository_variables() -> None:
+    found = list(steps_using("pulumi/actions"))
+    assert found
+    for path, job_id, _, step in found:
+        where = (path.name, job_id)
+        assert step["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}", where
+        assert step["with"]["secrets-provider"] == "${{ vars.PULUMI_SECRETS_PROVIDER }}", where
+        assert step["env"]["PULUMI_ACCESS_TOKEN"] == "${{ secrets.PULUMI_ACCESS_TOKEN }}", where
+
+
+# ---------------------------------------------------------------- GitHub Actions: OIDC
+
+
+def test_azure_login_uses_oidc_and_no_client_secret() -> None:
+    found = list(steps_using("azure/login"))
+    assert {job_id for _, job_id, _, _ in found} == {"preview", "up"}
+    for path, job_id, job, step in found:
+        assert set(step["with"]) == {"client-id", "tenant-id", "subscription-id"}, job_id
+        assert job["permissions"]["id-token"] == "write", (path.name, job_id)
+
+
+def test_pulumi_azure_provider_authenticates_with_the_oidc_token() -> None:
+    for path, job_id, job, _ in steps_using("pulumi/actions"):
+        assert job["env"]["ARM_USE_OIDC"] == "true", (path.name, job_id)
+        assert job["env"]["ARM_CLIENT_ID"] == "${{ vars.AZURE_CLIENT_ID }}", (path.name, job_id)
+
+
+def test_no_workflow_mentions_a_client_secret() -> None:
+    for path in all_workflows():
+        text = path.read_text()
+        for needle in ("CLIENT_SECRET", "client-secret", "creds:"):
+            assert needle not in text, (path.name, needle)
+
+
+def test_jobs_with_cloud_credentials_run_in_a_github_environment() -> None:
+    jobs = load(PR_WORKFLOW)["jobs"]
+    assert jobs["preview"]["environment"] == "preview-${{ matrix.stack }}"
+    assert load(UP_WORKFLOW)["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
+
+
+# ------------------------------------------------------ GitHub Actions: fork fallback
+
+
+def credentials_step() -> dict[str, Any]:
+    steps = load(PR_WORKFLOW)["jobs"]["stacks"]["steps"]
+    return next(step for step in steps if step.get("id") == "credentials")
+
+
+@pytest.mark.parametrize(
+    ("same_repository", "azure_configured", "cloud"),
+    [("true", "true", "true"), ("false", "true", "false"), ("true", "false", "false")],
+)
+def test_cloud_preview_needs_a_same_repository_branch_and_azure_configured(
+    same_repository: str, azure_configured: str, cloud: str, tmp_path: Path
+) -> None:
+    output = tmp_path / "github_output"
+    output.write_text("")
+    env = {
+        "SAME_REPOSITORY": same_repository,
+        "AZURE_CONFIGURED": azure_configured,
+        "GITHUB_OUTPUT": str(output),
+    }
+    result = run_script(credentials_step()["run"], tmp_path, env)
+    assert result.returncode == 0, result.stderr
+    assert output.read_text().splitlines() == [f"cloud={cloud}"]
+
+
+def test_fork_detection_compares_the_head_repository_with_this_one() -> None:
+    env = credentials_step()["env"]
+    assert env["SAME_REPOSITORY"] == (
+        "${{ github.event.pull_request.head.repo.full_name == github.repository }}"
+    )
+    assert "outputs.cloud" in load(PR_WORKFLOW)["jobs"]["stacks"]["outputs"]["cloud"]
+
+
+def test_exactly_one_of_cloud_and_offline_preview_runs() -> None:
+    jobs = load(PR_WORKFLOW)["jobs"]
+    assert jobs["preview"]["if"] == "needs.stacks.outputs.cloud == 'true'"
+    assert jobs["preview-offline"]["if"] == "needs.stacks.outputs.cloud != 'true'"
+
+
+def test_offline_preview_writes_the_markdown_plan_to_the_job_summary(tmp_path: Path) -> None:
+    job = load(PR_WORKFLOW)["jobs"]["preview-offline"]
+    step = job_steps(job)[-1]
+    assert step["env"] == {"STACK": "${{ matrix.stack }}"}
+    fake_bin = tmp_path / "bin"
+    fake_bin.mkdir()
+    (fake_bin / "make").write_text('#!/bin/sh\necho "make $*"\n')
+    (fake_bin / "make").chmod(0o755)
+    summary = tmp_path / "summary.md"
+    env = {"STACK": "qa", "GITHUB_STEP_SUMMARY": str(summary)}
+    env["PATH"] = f"{fake_bin}{os.pathsep}{os.environ['PATH']}"
+    result = subprocess.run(
+        ["bash", "-c", step["run"]], cwd=tmp_path, env={**os.environ, **env}, check=False
+    )
+    assert result.returncode == 0
+    assert "preview STACK=qa FORMAT=markdown" in summary.read_text()
+
+
+def test_offline_preview_has_no_cloud_permissions() -> None:
+    job = load(PR_WORKFLOW)["jobs"]["preview-offline"]
+    assert job["permissions"] == {"contents": "read"}
+    assert "environment" not in job
+
+
+# -------------------------------------------------- GitHub Actions: promotion and locks
+
+
+def deploy_jobs() -> dict[str, dict[str, Any]]:
+    jobs = load(DEPLOY_WORKFLOW)["jobs"]
+    return {k: v for k, v in jobs.items() if v.get("uses") == "./.github/workflows/pulumi-up.yml"}
+
+
+def test_deploy_promotes_dev_then_qa_then_prod() -> None:
+    jobs = deploy_jobs()
+    assert [job["with"]["stack"] for job in jobs.values()] == PROMOTION_ORDER
+    assert jobs["dev"]["needs"] == "test"
+    assert jobs["qa"]["needs"] == "dev"
+    assert jobs["prod"]["needs"] == "qa"
+
+
+def test_each_stage_deploys_through_the_environment_named_after_its_stack() -> None:
+    for job_id, job in deploy_jobs().items():
+        assert job["with"] == {"stack": job_id}
+    assert load(UP_WORKFLOW)["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
+
+
+def test_every_stack_file_has_a_deploy_stage() -> None:
+    deployed = {job["with"]["stack"] for job in deploy_jobs().values()}
+    assert set(repository_stacks()) <= deployed
+
+
+def test_two_updates_of_one_stack_never_run_at_the_same_time() -> None:
+    concurrency = load(UP_WORKFLOW)["jobs"]["up"]["concurrency"]
+    assert concurrency == {"group": "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": False}
+
+
+def test_pull_request_previews_do_not_share_the_deploy_concurrency_group() -> None:
+    # A pending job in a group replaces the pending one before it: a preview must never
+    # be able to cancel a queued deployment.
+    for job_id, job in load(PR_WORKFLOW)["jobs"].items():
+        assert "pulumi-up-" not in str(job.get("concurrency", "")), job_id
+
+
+# ---------------------------------------------------- GitHub Actions: hardening
+
+
+def test_workflows_grant_no_permissions_by_default() -> None:
+    for path in all_workflows():
+        assert load(path)["permissions"] == {}, path.name
+
+
+EXPECTED_PERMISSIONS = {
+    ("pull-request.yml", "test"): {"contents": "read"},
+    ("pull-request.yml", "stacks"): {"contents": "read"},
+    ("pull-request.yml", "preview"): {
+        "contents": "read",
+        "id-token": "write",
+        "pull-requests": "write",
+    },
+    ("pull-request.yml", "preview-offline"): {"contents": "read"},
+    ("deploy.yml", "test"): {"contents": "read"},
+    ("deploy.yml", "dev"): {"contents": "read", "id-token": "write"},
+    ("deploy.yml", "qa"): {"contents": "read", "id-token": "write"},
+    ("deploy.yml", "prod"): {"contents": "read", "id-token": "write"},
+    ("pulumi-up.yml", "up"): {"contents": "read", "id-token": "write"},
+}
+
+
+def test_every_job_gets_exactly_the_permissions_it_needs() -> None:
+    actual = {
+        (path.name, job_id): job.get("permissions")
+        for path in all_workflows()
+        for job_id, job in load(path)["jobs"].items()
+    }
+    assert actual == EXPECTED_PERMISSIONS
+
+
+def test_third_party_actions_are_pinned_to_a_full_commit_sha_with_its_version() -> None:
+    pins = 0
+    for path in all_workflows():
+        for line in path.read_text().splitlines():
+            match = FULL_SHA_PIN.match(line)
+            if not match:
+                assert not re.match(r"^\s*(-\s+)?uses:\s+[^.]", line), (path.name, line)
+                continue
+            pins += 1
+            assert re.fullmatch(r"[0-9a-f]{40}", match["ref"]), (path.name, line)
+            assert re.fullmatch(r"v\d+\.\d+\.\d+", match["comment"] or ""), (path.name, line)
+    assert pins > 0
+
+
+def test_each_action_is_pinned_to_the_same_commit_everywhere() -> None:
+    pins: dict[str, set[str]] = {}
+    for path in all_workflows():
+        for line in path.read_text().splitlines():
+            if match := FULL_SHA_PIN.match(line):
+                pins.setdefault(match["action"], set()).add(f"{match['ref']} {match['comment']}")
+    assert {action: len(refs) for action, refs in pins.items()} == dict.fromkeys(pins, 1)
+
+
+def test_checkout_does_not_leave_the_token_on_disk() -> None:
+    found = list(steps_using("actions/checkout"))
+    assert found
+    for path, job_id, _, step in found:
+        assert step["with"]["persist-credentials"] is False, (path.name, job_id)
+
+
+def test_run_steps_take_expressions_through_the_environment_only() -> None:
+    for path in all_workflows():
+        for job_id, job in load(path)["jobs"].items():
+            for step in job_steps(job):
+                assert "${{" not in step.get("run", ""), (path.name, job_id, step.get("name"))
+
+
+def test_workflows_match_the_github_actions_schema() -> None:
+    result = subprocess.run(
+        [
+            TOOLS / "check-jsonschema",
+            "--builtin-schema",
+            "vendor.github-workflows",
+            *all_workflows(),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_zizmor_finds_nothing_of_medium_severity_or_above() -> None:
+    result = subprocess.run(
+        [TOOLS / "zizmor", "--offline", "--min-severity", "medium", WORKFLOWS],
+        capture_output=True,
+        text=True,
+        check=False,
+        env={**os.environ, "NO_COLOR": "1"},
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+# ------------------------------------------------------------------- Azure Pipelines
+
+
+def azure_pipeline_files() -> list[Path]:
+    return [AZURE_PIPELINE, *sorted(AZURE_TEMPLATES.glob("*.yml"))]
+
+
+def azure_stage(name: str) -> dict[str, Any]:
+    return next(s for s in load(AZURE_PIPELINE)["stages"] if s.get("stage") == name)
+
+
+def azure_deploy_stages() -> list[dict[str, Any]]:
+    stages = load(AZURE_PIPELINE)["stages"]
+    template = ".azure-pipelines/templates/deploy-stage.yml"
+    return [s["parameters"] for s in stages if s.get("template") == template]
+
+
+def pulumi_steps_template() -> dict[str, Any]:
+    return load(AZURE_TEMPLATES / "pulumi-steps.yml")
+
+
+def azure_cli_step() -> dict[str, Any]:
+    return next(s for s in pulumi_steps_template()["steps"] if s.get("task") == "AzureCLI@2")
+
+
+def test_azure_pipeline_matches_its_schema() -> None:
+    # --regex-variant nonunicode: the vendored schema's branchFilter pattern uses an escape
+    # that ECMAScript rejects in unicode mode, which crashes the default variant on any
+    # pipeline with branch filters. The non-unicode ECMAScript dialect accepts it.
+    result = subprocess.run(
+        [
+            TOOLS / "check-jsonschema",
+            "--builtin-schema",
+            "vendor.azure-pipelines",
+            "--data-transform",
+            "azure-pipelines",
+            "--regex-variant",
+            "nonunicode",
+            *azure_pipeline_files(),
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+
+
+def test_azure_pipeline_runs_on_main_and_validates_pull_requests_to_main() -> None:
+    pipeline = load(AZURE_PIPELINE)
+    assert pipeline["trigger"] == {"branches": {"include": ["main"]}}
+    assert pipeline["pr"] == {"branches": {"include": ["main"]}}
+
+
+def test_azure_pipeline_previews_only_pull_requests_and_after_the_tests() -> None:
+    preview = azure_stage("Preview")
+    assert preview["dependsOn"] == "Test"
+    assert "eq(variables['Build.Reason'], 'PullRequest')" in preview["condition"]
+
+
+def test_azure_pipeline_preview_matrix_is_the_discovered_stack_list() -> None:
+    jobs = {job["job"]: job for job in azure_stage("Preview")["jobs"]}
+    for job_id in ("Preview", "PreviewOffline"):
+        assert jobs[job_id]["dependsOn"] == "Stacks"
+        assert jobs[job_id]["strategy"] == {
+            "matrix": "$[ dependencies.Stacks.outputs['list.legs'] ]"
+        }
+
+
+def test_azure_pipeline_fork_builds_fall_back_to_the_offline_preview() -> None:
+    jobs = {job["job"]: job for job in azure_stage("Preview")["jobs"]}
+    assert "ne(variables['System.PullRequest.IsFork'], 'True')" in jobs["Preview"]["condition"]
+    assert (
+        "eq(variables['System.PullRequest.IsFork'], 'True')" in jobs["PreviewOffline"]["condition"]
+    )
+    offline = jobs["PreviewOffline"]["steps"][-1]["script"]
+    assert 'preview STACK="$STACK" FORMAT=markdown' in offline
+    assert "##vso[task.uploadsummary]" in offline
+
+
+def test_azure_pipeline_promotes_dev_then_qa_then_prod_through_environments() -> None:
+    stages = azure_deploy_stages()
+    assert [s["stack"] for s in stages] == PROMOTION_ORDER
+    assert [s["dependsOn"] for s in stages] == ["Test", "Dev", "QA"]
+    assert [s["name"] for s in stages] == ["Dev", "QA", "Prod"]
+    assert [s["environment"] for s in stages] == [f"mlops-{stack}" for stack in PROMOTION_ORDER]
+
+
+def test_azure_every_stack_file_has_a_deploy_stage() -> None:
+    assert set(repository_stacks()) <= {s["stack"] for s in azure_deploy_stages()}
+
+
+def test_azure_deploy_stage_is_a_deployment_job_on_main_only() -> None:
+    (stage,) = load(AZURE_TEMPLATES / "deploy-stage.yml")["stages"]
+    (job,) = stage["jobs"]
+    assert job["environment"] == "${{ parameters.environment }}"
+    assert stage["dependsOn"] == "${{ parameters.dependsOn }}"
+    assert "succeeded()" in stage["condition"]
+    assert "eq(variables['Build.SourceBranch'], 'refs/heads/main')" in stage["condition"]
+    assert "ne(variables['Build.Reason'], 'PullRequest')" in stage["condition"]
+    assert stage["lockBehavior"] == "sequential"
+
+
+def test_azure_pipeline_authenticates_through_service_connections() -> None:
+    step = azure_cli_step()
+    assert step["inputs"]["azureSubscription"] == "${{ parameters.serviceConnection }}"
+    assert step["inputs"]["addSpnToEnvironment"] is True
+    script = step["inputs"]["inlineScript"]
+    assert 'ARM_OIDC_TOKEN="$idToken"' in script
+    assert "servicePrincipalKey" not in script
+
+
+def test_azure_pipeline_uses_a_separate_service_connection_per_stage() -> None:
+    connections = [s["serviceConnection"] for s in azure_deploy_stages()]
+    preview = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "Preview")
+    connections.append(preview["steps"][-1]["parameters"]["serviceConnection"])
+    assert len(set(connections)) == len(connections) == 4
+
+
+def test_azure_pipeline_runs_the_policy_pack_for_preview_and_up() -> None:
+    script = azure_cli_step()["inputs"]["inlineScript"]
+    assert re.search(r"pulumi preview --policy-pack policy\b", script)
+    assert re.search(r"pulumi up --yes .*--policy-pack policy\b", script)
+
+
+def test_azure_pipeline_posts_the_preview_on_the_pull_request() -> None:
+    steps = pulumi_steps_template()["steps"]
+    (conditional,) = [s for s in steps if "${{ if eq(parameters.command, 'preview') }}" in s]
+    (comment,) = conditional["${{ if eq(parameters.command, 'preview') }}"]
+    assert "pr_comment.py" in comment["script"]
+    assert comment["env"]["SYSTEM_ACCESSTOKEN"] == "$(System.AccessToken)"
+    assert "succeededOrFailed()" in comment["condition"]
+
+
+# ------------------------------------------------------- Azure Pipelines: PR comment
+
+
+@pytest.fixture(scope="module")
+def pr_comment() -> ModuleType:
+    spec = importlib.util.spec_from_file_location("pr_comment", PR_COMMENT_SCRIPT)
+    assert spec is not None
+    assert spec.loader is not None
+    module = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(module)
+    return module
+
+
+class FakeAzureRepos:
+    """The three pull-request thread endpoints the comment script uses, in memory."""
+
+    def __init__(self, threads: list[dict[str, Any]]) -> None:
+        self.threads = threads
+        self.calls: list[tuple[str, str]] = []
+
+    def __call__(self, method: str, url: str, body: dict[str, Any] | None) -> Any:
+        self.calls.append((method, url.split("?", maxsplit=1)[0].removeprefix("https://pr")))
+        if method == "GET":
+            return {"value": self.threads}
+        assert body is not None
+        if method == "POST":
+            self.threads.append(
+                {"id": len(self.threads) + 1, "comments": [{"id": 1, **body["comments"][0]}]}
+            )
+            return {}
+        thread_id, comment_id = map(int, re.findall(r"/(\d+)", url)[-2:])
+        thread = next(t for t in self.threads if t["id"] == thread_id)
+        next(c for c in thread["comments"] if c["id"] == comment_id)["content"] = body["content"]
+        return {}
+
+
+def test_pr_comment_opens_a_thread_when_the_stack_has_none(pr_comment: ModuleType) -> None:
+    repos = FakeAzureRepos([])
+    assert pr_comment.upsert(repos, "https://pr", "dev", "body") == "created"
+    assert repos.calls == [("GET", "/threads"), ("POST", "/threads")]
+    assert repos.threads[0]["comments"][0]["content"] == "body"
+
+
+def test_pr_comment_edits_the_earlier_comment_of_the_same_stack(pr_comment: ModuleType) -> None:
+    repos = FakeAzureRepos([])
+    first = pr_comment.render("dev", "+ 3 to create", "https://build")
+    second = pr_comment.render("dev", "+ 1 to create", "https://build")
+    pr_comment.upsert(repos, "https://pr", "dev", first)
+    assert pr_comment.upsert(repos, "https://pr", "dev", second) == "updated"
+    assert len(repos.threads) == 1
+    assert repos.calls[-1] == ("PATCH", "/threads/1/comments/1")
+    assert "+ 1 to create" in repos.threads[0]["comments"][0]["content"]
+
+
+def test_pr_comment_keeps_one_comment_per_stack(pr_comment: ModuleType) -> None:
+    repos = FakeAzureRepos([])
+    for stack in ("dev", "qa", "dev", "qa"):
+        pr_comment.upsert(repos, "https://pr", stack, pr_comment.render(stack, "out", "b"))
+    assert len(repos.threads) == 2
+
+
+def test_pr_comment_keeps_the_summary_at_the_end_of_long_output(pr_comment: ModuleType) -> None:
+    output = "x" * 200_000 + "\nResources: 12 unchanged"
+    body = pr_comment.render("prod", output, "https://build")
+    assert len(body) < 70_000
+    assert "Resources: 12 unchanged" in body
+    assert "trimmed" in body
+
+
+def test_pr_comment_does_nothing_outside_azure_repos(
+    pr_comment: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    args = ["--stack", "dev", "--output", str(tmp_path / "none.txt")]
+    assert pr_comment.main(args, env={"BUILD_REPOSITORY_PROVIDER": "GitHub"}) == 0
+    assert "no comment posted" in capsys.readouterr().out
+
+
+# ----------------------------------------------------------------------- Documentation
+
+
+def ci_cd_doc() -> str:
+    return CI_CD_DOC.read_text()
+
+
+def test_ci_cd_doc_is_the_readme_section() -> None:
+    assert ci_cd_doc().splitlines()[0] == "## CI/CD"
+
+
+@pytest.mark.parametrize(
+    "topic",
+    [
+        'pulumi login "azblob://',
+        "azurekeyvault://",
+        "federated-credential create",
+        "environment:prod",
+        "Role Based Access Control Administrator",
+        "--condition",
+        "## CI/CD",
+        "### Promotion",
+        "### Adding a fourth stack",
+        "Key Vault Crypto User",
+        "Storage Blob Data Contributor",
+    ],
+)
+def test_ci_cd_doc_covers(topic: str) -> None:
+    assert topic in ci_cd_doc()
+
+
+def test_documented_abac_condition_allows_exactly_the_roles_the_program_assigns() -> None:
+    from settings import BUILT_IN_ROLES  # noqa: PLC0415 - the program's own role table
+
+    roles = re.search(r'^ASSIGNABLE_ROLES="([^"]+)"$', ci_cd_doc(), re.M)
+    condition = re.search(r'--condition "(.+?)"', ci_cd_doc(), re.S)
+    assert roles is not None
+    assert condition is not None
+    # Both branches, role assignments/write and /delete, are limited to the same list.
+    assert condition.group(1).count("GuidEquals {$ASSIGNABLE_ROLES}") == 2
+    assert {guid.strip() for guid in roles.group(1).split(",")} == set(BUILT_IN_ROLES.values())
