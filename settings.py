@@ -103,8 +103,11 @@ SCALE_DOWN_SECONDS: Final = (60, 7 * 24 * 60 * 60)
 MAX_NODES: Final = 1000
 
 
-class SettingsError(Exception):
-    """The stack's config is invalid; ``problems`` lists every finding, one per key path."""
+class SettingsError(pulumi.RunError):
+    """The stack's config is invalid; ``problems`` lists every finding, one per key path.
+
+    A ``RunError``, so `pulumi up` reports the message alone, without a traceback.
+    """
 
     def __init__(self, problems: Sequence[str]) -> None:
         self.problems = tuple(problems)

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pulumi
 import pytest
 
 import settings
@@ -424,3 +425,8 @@ def test_batch_cluster_may_not_reuse_a_training_cluster_name() -> None:
         ],
     )
     assert any(p.startswith("mlops:endpoints[0].cluster.name:") for p in found)
+
+
+def test_settings_errors_reach_the_pulumi_cli_without_a_traceback() -> None:
+    # The Pulumi language host prints a RunError's message alone, with no stack trace.
+    assert issubclass(settings.SettingsError, pulumi.RunError)
