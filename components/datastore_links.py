@@ -72,7 +72,7 @@ class DatastoreLinks(pulumi.ComponentResource):
                     service_data_access_auth_identity=identity,
                     description=store.description or None,
                 )
-            # The datastore is validated against the container, which needs the role first.
+            # Grant before the datastore exists, so its first use finds the access in place.
             role = assign_role(
                 f"{name}-{store.name}-role",
                 seed=args.assignment_seed,
@@ -94,6 +94,10 @@ class DatastoreLinks(pulumi.ComponentResource):
                 resource_group_name=args.resource_group_name,
                 workspace_name=args.workspace_name,
                 properties=properties,
+                # A new role assignment can take minutes to propagate, and a private endpoint
+                # in another subscription may await approval: validating at create time would
+                # make the first `pulumi up` flaky. Access is checked on first use instead.
+                skip_validation=True,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
             )
 

@@ -391,6 +391,11 @@ def test_datastore_waits_for_its_role_assignment() -> None:
     assert role.urn in only(run, "machinelearningservices:Datastore").dependencies
 
 
+def test_datastore_skips_create_time_validation_while_its_role_propagates() -> None:
+    store = only(evaluate(links((BLOB,))), "machinelearningservices:Datastore")
+    assert store.inputs["skipValidation"] is True
+
+
 def test_no_outbound_rules_unless_outbound_is_restricted() -> None:
     assert of_type(evaluate(links((BLOB, ADLS))), "ManagedNetworkSettingsRule") == []
 
