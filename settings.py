@@ -862,6 +862,13 @@ def _decode(problems: _Problems, key: str, raw: str) -> Any:
     except (json.JSONDecodeError, RecursionError):
         problems.add(f"{NAMESPACE}:{key}", "must be a YAML map or list, got a plain string")
         return None
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        problems.add(
+            f"{NAMESPACE}:{key}",
+            "holds a number with too many digits to read; numbers here are small whole "
+            "numbers such as maxNodes: 4",
+        )
+        return None
 
 
 def _walk_strings(value: object, path: str) -> Iterator[tuple[str, str]]:
