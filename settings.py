@@ -857,6 +857,9 @@ KNOWN_KEYS: Final = _STRUCTURED_KEYS + _SCALAR_KEYS
 
 def _decode(problems: _Problems, key: str, raw: str) -> Any:
     """Pulumi hands structured config to programs as JSON text."""
+    if not raw.strip():  # Pulumi passes an empty (null) YAML value as ""
+        problems.add(f"{NAMESPACE}:{key}", "is empty: give a YAML map or list, or remove the key")
+        return None
     try:
         return json.loads(raw)
     except (json.JSONDecodeError, RecursionError):
