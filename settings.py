@@ -822,10 +822,8 @@ def _tags(problems: _Problems, value: object) -> dict[str, str]:
     for key, tag in data.items():
         if key in ("environment", "managedBy"):
             problems.add(f"{path}.{key}", "is set by the program; remove it from config")
-        elif len(key) > 512 or _TAG_KEY_FORBIDDEN.search(key):
-            problems.add(
-                f"{path}.{key}", "tag names are at most 512 characters, without < > % & \\ ? /"
-            )
+        elif not key.strip() or len(key) > 512 or _TAG_KEY_FORBIDDEN.search(key):
+            problems.add(f"{path}.{key}", "tag names are 1-512 characters, without < > % & \\ ? /")
         elif not isinstance(tag, str) or len(tag) > 256:
             problems.add(f"{path}.{key}", "must be a string of at most 256 characters")
         else:
