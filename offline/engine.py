@@ -317,7 +317,8 @@ def _resolve_exports(loop: asyncio.AbstractEventLoop, root: Any) -> dict[str, An
 
 def _records(monitor: _RecordingMonitor) -> list[Resource]:
     records = []
-    for urn, registration in monitor.resources.items():
+    # Registration order depends on how async work interleaves; URN order does not.
+    for urn, registration in sorted(monitor.resources.items()):
         request = monitor.requests.get(urn)
         if request is None:
             continue

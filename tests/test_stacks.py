@@ -15,7 +15,9 @@ COMPUTE = "machinelearningservices:Compute"
 
 
 def computes_of_kind(run: ProgramRun, kind: str) -> list[str]:
-    return [r.name for r in of_type(run, COMPUTE) if r.inputs["properties"]["computeType"] == kind]
+    return sorted(
+        r.name for r in of_type(run, COMPUTE) if r.inputs["properties"]["computeType"] == kind
+    )
 
 
 def test_all_three_stack_files_exist() -> None:
