@@ -316,9 +316,19 @@ _MISSING: Final = object()
 class _Problems:
     def __init__(self) -> None:
         self.items: list[str] = []
+        # Where each parsed list entry sits in config: invalid entries are left out of the
+        # parsed tuples, so a later check must not name a position in those tuples.
+        self._indexes: dict[int, int] = {}
 
     def add(self, path: str, message: str) -> None:
         self.items.append(f"{path}: {message}")
+
+    def place(self, index: int, entry: object) -> None:
+        self._indexes[id(entry)] = index
+
+    def indexed(self, entries: Sequence[T]) -> Iterator[tuple[int, T]]:
+        """Each parsed list entry with its index in config."""
+        return ((self._indexes[id(entry)], entry) for entry in entries)
 
 
 def _type_name(value: object) -> str:
@@ -505,6 +515,7 @@ def _list_of_maps(
         result = parse(reader)
         reader.finish()
         if result is not None:
+            problems.place(index, result)
             parsed.append(result)
     return tuple(parsed)
 
@@ -610,7 +621,7 @@ def _access(problems: _Problems, value: object) -> tuple[AccessGrant, ...]:
 
     grants = _list_of_maps(problems, f"{NAMESPACE}:access", value, parse)
     seen: set[tuple[str, str, str]] = set()
-    for index, grant in enumerate(grants):
+    for index, grant in problems.indexed(grants):
         key = (grant.principal_id, grant.role, grant.scope)
         if key in seen:
             problems.add(f"{NAMESPACE}:access[{index}]", "duplicates an earlier grant")
@@ -648,7 +659,7 @@ def _datastores(problems: _Problems, value: object) -> tuple[DatastoreSettings, 
 
     path = f"{NAMESPACE}:datastores"
     stores = _list_of_maps(problems, path, value, parse)
-    _unique(problems, path, ((i, s.name) for i, s in enumerate(stores)), "datastore name")
+    _unique(problems, path, ((i, s.name) for i, s in problems.indexed(stores)), "datastore name")
     return stores
 
 
@@ -701,7 +712,9 @@ def _compute_instances(problems: _Problems, value: object) -> tuple[ComputeInsta
         return ComputeInstanceSettings(name, vm_size, user, tenant, idle, schedules)
 
     instances = _list_of_maps(problems, path, value, parse)
-    _unique(problems, path, ((i, c.name) for i, c in enumerate(instances)), "compute instance")
+    _unique(
+        problems, path, ((i, c.name) for i, c in problems.indexed(instances)), "compute instance"
+    )
     return instances
 
 
@@ -731,7 +744,7 @@ def _cluster_fields(reader: _Reader, *, name_key: str = "name") -> ComputeCluste
 def _compute_clusters(problems: _Problems, value: object) -> tuple[ComputeClusterSettings, ...]:
     path = f"{NAMESPACE}:computeClusters"
     clusters = _list_of_maps(problems, path, value, _cluster_fields)
-    _unique(problems, path, ((i, c.name) for i, c in enumerate(clusters)), "compute cluster")
+    _unique(problems, path, ((i, c.name) for i, c in problems.indexed(clusters)), "compute cluster")
     return clusters
 
 
@@ -809,7 +822,7 @@ def _endpoints(problems: _Problems, value: object) -> tuple[EndpointSettings, ..
         )
 
     endpoints = _list_of_maps(problems, path, value, parse)
-    _unique(problems, path, ((i, e.name) for i, e in enumerate(endpoints)), "endpoint")
+    _unique(problems, path, ((i, e.name) for i, e in problems.indexed(endpoints)), "endpoint")
     return endpoints
 
 
@@ -977,7 +990,7 @@ def load(
 
     _check_cluster_names(problems, settings_values)
     if settings_values["container_registry"].mode == "none":
-        for index, grant in enumerate(settings_values["access"]):
+        for index, grant in problems.indexed(settings_values["access"]):
             if grant.scope == "registry":
                 problems.add(
                     f"{NAMESPACE}:access[{index}].scope",
@@ -1002,7 +1015,7 @@ def load(
 def _check_cluster_names(problems: _Problems, values: Mapping[str, Any]) -> None:
     """Batch endpoint clusters share the workspace's compute namespace with dev clusters."""
     taken = {c.name: f"{NAMESPACE}:computeClusters" for c in values["compute_clusters"]}
-    for index, endpoint in enumerate(values["endpoints"]):
+    for index, endpoint in problems.indexed(values["endpoints"]):
         if endpoint.cluster is None:
             continue
         owner = taken.get(endpoint.cluster.name)
