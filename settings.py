@@ -660,6 +660,19 @@ def _datastores(problems: _Problems, value: object) -> tuple[DatastoreSettings, 
     path = f"{NAMESPACE}:datastores"
     stores = _list_of_maps(problems, path, value, parse)
     _unique(problems, path, ((i, s.name) for i, s in problems.indexed(stores)), "datastore name")
+    # The workspace's role on a container is one assignment: a second datastore with the same
+    # access to the same container would create (and on removal delete) that assignment again.
+    linked: dict[tuple[str, str, bool], int] = {}
+    for index, store in problems.indexed(stores):
+        target = (store.storage_account.id.lower(), store.container, store.read_only)
+        if target in linked:
+            problems.add(
+                f"{path}[{index}].container",
+                f"{store.container!r} in {store.storage_account.name} is already linked by "
+                f"{path}[{linked[target]}] with the same readOnly; link each container once",
+            )
+        else:
+            linked[target] = index
     return stores
 
 
