@@ -29,7 +29,7 @@ UP_WORKFLOW = WORKFLOWS / "pulumi-up.yml"
 AZURE_PIPELINE = ROOT / "azure-pipelines.yml"
 AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
 PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
-CI_CD_DOC = ROOT / "docs" / "ci-cd.md"
+CI_CD_DOC = ROOT / "README.md"
 TOOLS = Path(sys.executable).parent
 
 PROMOTION_ORDER = ["dev", "qa", "prod"]
@@ -693,8 +693,8 @@ def ci_cd_doc() -> str:
     return CI_CD_DOC.read_text()
 
 
-def test_ci_cd_doc_is_the_readme_section() -> None:
-    assert ci_cd_doc().splitlines()[0] == "## CI/CD"
+def test_readme_has_a_ci_cd_section() -> None:
+    assert "## CI/CD" in ci_cd_doc().splitlines()
 
 
 @pytest.mark.parametrize(

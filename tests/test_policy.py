@@ -844,7 +844,7 @@ def test_pulumi_policy_yaml_declares_a_python_pack_with_its_own_venv() -> None:
 
 
 def test_docs_list_every_policy_with_its_enforcement_level() -> None:
-    docs = (ROOT / "docs" / "policy.md").read_text(encoding="utf-8")
+    docs = (ROOT / "README.md").read_text(encoding="utf-8")
     assert "pulumi preview --policy-pack policy" in docs
     for rule in RULES.values():
         assert re.search(rf"^\| `{re.escape(rule.name)}` \| mandatory \|", docs, re.MULTILINE), (
