@@ -283,3 +283,40 @@ def test_children_are_named_after_their_component(
         parent = by_urn.get(resource.parent)
         if parent is not None:
             assert resource.name.startswith(f"{parent.name}-"), resource.name
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_workspace_waits_for_every_dependency_it_links(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    workspace = only(run, "machinelearningservices:Workspace")
+    linked = {
+        only(run, suffix).urn
+        for suffix in (
+            "storage:StorageAccount",
+            "keyvault:Vault",
+            "applicationinsights:Component",
+            "containerregistry:Registry",
+        )
+    }
+    assert linked <= set(workspace.dependencies)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_datastore_roles_wait_for_the_workspace_identity(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    run = stack_runs[stack]
+    workspace = only(run, "machinelearningservices:Workspace")
+    datastore_roles = [
+        r for r in of_type(run, "authorization:RoleAssignment") if "datastores-" in r.name
+    ]
+    assert len(datastore_roles) == 2
+    assert all(workspace.urn in r.dependencies for r in datastore_roles)
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_nothing_is_retained_on_delete(stack_runs: dict[str, ProgramRun], stack: str) -> None:
+    # Protection, not retainOnDelete, guards data: a deliberate destroy leaves no orphans.
+    assert not [r.name for r in stack_runs[stack].resources if r.retain_on_delete]
