@@ -1,0 +1,340 @@
+"""Hostile and careless stack configs are refused before any resource is registered.
+
+Each case in ``tests/hostile_configs/*.yaml`` patches one of the real stack files and runs the
+real program under the mock engine. It must fail with a ``settings.SettingsError`` whose
+problems name the offending key path and say what would be valid, without traceback text, and
+without a single resource having been constructed or registered.
+
+"Nothing registered" is observed at two levels, neither of which the engine exposes for a run
+that raises: every ``pulumi.Resource`` constructed (so a resource whose registration RPC had not
+completed yet still counts), and every ``RegisterResource`` call the mock monitor answers.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import contextvars
+import copy
+import functools
+import gc
+import re
+import tempfile
+import warnings
+from collections.abc import Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pulumi.resource
+import pytest
+import yaml
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import settings as runtime_settings
+
+import settings
+from offline.engine import PROJECT, ROOT, run_program, stack_config
+
+CORPUS_DIR = Path(__file__).parent / "hostile_configs"
+# A refused run leaves the stack resource's registration as coroutines never awaited: they are
+# harmless here, and collected when the module is done (see ``collect_refused_runs``).
+NEVER_AWAITED = "coroutine .* was never awaited"
+pytestmark = pytest.mark.filterwarnings(f"ignore:{NEVER_AWAITED}:RuntimeWarning")
+STACK_TYPE = "pulumi:pulumi:Stack"
+# A key path: the config key, then map keys (``.name``) and list indexes (``[1]``).
+_PATH = re.compile(r"^(?P<key>[^.\[\]]+)(?P<rest>(?:\.[^.\[\]]*|\[\d+\])*)$")
+_STEP = re.compile(r"\.([^.\[\]]*)|\[(\d+)\]")
+
+
+# --------------------------------------------------------------------------------------------
+# The corpus
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Expectation:
+    key: str
+    message: str
+
+    def matches(self, problem: str) -> bool:
+        return problem.startswith(f"{self.key}: ") and self.message in problem
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    stack: str
+    expect: tuple[Expectation, ...]
+    set: Mapping[str, Any] = field(default_factory=dict)
+    remove: tuple[str, ...] = ()
+
+
+def _load_corpus() -> list[Case]:
+    cases: list[Case] = []
+    for path in sorted(CORPUS_DIR.glob("*.yaml")):
+        for entry in yaml.safe_load(path.read_text(encoding="utf-8")) or []:
+            unknown = set(entry) - {"id", "stack", "set", "remove", "expect"}
+            assert not unknown, f"{path.name}: {entry.get('id')}: unknown fields {unknown}"
+            cases.append(
+                Case(
+                    id=entry["id"],
+                    stack=entry["stack"],
+                    set=entry.get("set") or {},
+                    remove=tuple(entry.get("remove") or ()),
+                    expect=tuple(Expectation(**e) for e in entry["expect"]),
+                )
+            )
+    return cases
+
+
+CORPUS = _load_corpus()
+CASES = {case.id: case for case in CORPUS}
+
+
+def _steps(path: str) -> tuple[str, list[str | int]]:
+    match = _PATH.fullmatch(path)
+    assert match is not None, f"not a key path: {path!r}"
+    steps: list[str | int] = [
+        int(index) if index else name for name, index in _STEP.findall(match["rest"])
+    ]
+    return match["key"], steps
+
+
+def _container(values: dict[str, Any], path: str) -> tuple[Any, str | int]:
+    """The map or list holding the last step of ``path``, and that step."""
+    key, steps = _steps(path)
+    if not steps:
+        return values, key
+    node = values[key]
+    for step in steps[:-1]:
+        node = node[step]
+    return node, steps[-1]
+
+
+def _set(values: dict[str, Any], path: str, value: Any) -> None:
+    node, step = _container(values, path)
+    if isinstance(node, list) and step == len(node):
+        node.append(value)  # pyright: ignore[reportUnknownMemberType]
+    else:
+        node[step] = value  # pyright: ignore[reportCallIssue, reportArgumentType]
+
+
+def _remove(values: dict[str, Any], path: str) -> None:
+    node, step = _container(values, path)
+    del node[step]
+
+
+@functools.cache
+def _stack_values(stack: str) -> dict[str, Any]:
+    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    return {
+        (key if ":" in key else f"{PROJECT}:{key}"): value
+        for key, value in (document.get("config") or {}).items()
+    }
+
+
+def patched_config(case: Case, directory: Path) -> tuple[dict[str, str], tuple[str, ...]]:
+    """The case's stack file, patched, as Pulumi would pass it to the program."""
+    values = copy.deepcopy(_stack_values(case.stack))
+    for path in case.remove:
+        _remove(values, path)
+    for path, value in case.set.items():
+        _set(values, path, value)
+    (directory / f"Pulumi.{case.stack}.yaml").write_text(
+        yaml.safe_dump({"config": values}, sort_keys=False), encoding="utf-8"
+    )
+    return stack_config(case.stack, root=directory)
+
+
+# --------------------------------------------------------------------------------------------
+# Running a case
+# --------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Registrations:
+    """Resources other than the stack itself, as constructed and as the monitor registered."""
+
+    constructed: list[str] = field(default_factory=list)
+    registered: list[str] = field(default_factory=list)
+
+
+@contextlib.contextmanager
+def recording_registrations() -> Iterator[Registrations]:
+    seen = Registrations()
+    construct = pulumi.resource.Resource.__init__
+    register = pulumi_mocks.MockMonitor.RegisterResource
+
+    def recording_construct(self: Any, t: str, name: str, *args: Any, **kwargs: Any) -> None:
+        if t != STACK_TYPE:
+            seen.constructed.append(f"{t}::{name}")
+        construct(self, t, name, *args, **kwargs)
+
+    def recording_register(self: Any, request: Any) -> Any:
+        if request.type != STACK_TYPE:
+            seen.registered.append(f"{request.type}::{request.name}")
+        return register(self, request)
+
+    with (
+        mock.patch.object(pulumi.resource.Resource, "__init__", recording_construct),
+        mock.patch.object(pulumi_mocks.MockMonitor, "RegisterResource", recording_register),
+    ):
+        yield seen
+
+
+@dataclass(frozen=True)
+class Outcome:
+    raised: BaseException | None
+    registrations: Registrations
+
+    @property
+    def settings_error(self) -> settings.SettingsError | None:
+        """The SettingsError raised, possibly wrapped in other exceptions."""
+        seen: set[int] = set()
+        error = self.raised
+        pending: list[BaseException | None] = [error]
+        while pending:
+            error = pending.pop()
+            if error is None or id(error) in seen:
+                continue
+            seen.add(id(error))
+            if isinstance(error, settings.SettingsError):
+                return error
+            pending.extend((error.__cause__, error.__context__))
+            if isinstance(error, BaseExceptionGroup):
+                pending.extend(error.exceptions)
+        return None
+
+
+def _run(stack: str, config: Mapping[str, str], secret_keys: tuple[str, ...]) -> Outcome:
+    result = contextvars.copy_context().run(_run_in_context, stack, config, secret_keys)
+    _drop_tracebacks(result.raised)
+    return result
+
+
+def _drop_tracebacks(error: BaseException | None) -> None:
+    """The tests read exceptions, not frames; frames would keep the run's event loop alive."""
+    while error is not None and error.__traceback__ is not None:
+        error.__traceback__ = None
+        error = error.__cause__ or error.__context__
+
+
+def _run_in_context(stack: str, config: Mapping[str, str], secret_keys: tuple[str, ...]) -> Outcome:
+    # Pulumi tracks pending outputs in a set that set_mocks does not replace. A run that
+    # raises leaves its outputs there, bound to its closed event loop, and the next run that
+    # reaches wait_for_rpcs fails with "Event loop is closed". A set of our own, in a context
+    # of our own, keeps them from the runs of later tests.
+    runtime_settings.SETTINGS.outputs = set()  # pyright: ignore[reportAttributeAccessIssue]
+    with recording_registrations() as registrations:
+        try:
+            run_program(stack, config=config, secret_keys=secret_keys)
+        except Exception as error:  # the outcome is examined by the tests
+            return Outcome(error, registrations)
+    return Outcome(None, registrations)
+
+
+@functools.cache
+def outcome(case_id: str) -> Outcome:
+    """Runs each case once; the tests below examine different aspects of the one run."""
+    case = CASES[case_id]
+    with tempfile.TemporaryDirectory() as directory:
+        config, secret_keys = patched_config(case, Path(directory))
+    return _run(case.stack, config, secret_keys)
+
+
+def _describe(result: Outcome) -> str:
+    error = result.settings_error
+    if error is not None:
+        return "\n".join(error.problems)
+    return repr(result.raised) if result.raised else "the program ran to completion"
+
+
+# --------------------------------------------------------------------------------------------
+# Tests
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.fixture(scope="module", autouse=True)
+def collect_refused_runs() -> Iterator[None]:
+    """Leave no refused run's garbage to warn in another module's tests."""
+    yield
+    outcome.cache_clear()
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", NEVER_AWAITED, RuntimeWarning)
+        gc.collect()
+
+
+def test_corpus_has_at_least_40_cases_with_unique_ids() -> None:
+    assert len(CORPUS) >= 40
+    assert len(CASES) == len(CORPUS), "duplicate case ids"
+
+
+@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
+def test_unpatched_stack_runs_and_registers_resources(stack: str) -> None:
+    """The control: the base configs are valid, and the recording sees their resources."""
+    result = _run(stack, *stack_config(stack))
+
+    assert result.raised is None, _describe(result)
+    assert result.registrations.constructed
+    assert result.registrations.registered
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_hostile_config_is_refused_with_a_settings_error(case_id: str) -> None:
+    result = outcome(case_id)
+
+    assert result.settings_error is not None, _describe(result)
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_refusal_names_the_key_and_what_is_valid(case_id: str) -> None:
+    result = outcome(case_id)
+    error = result.settings_error
+    assert error is not None, _describe(result)
+
+    missing = [e for e in CASES[case_id].expect if not any(map(e.matches, error.problems))]
+    assert not missing, f"expected {missing}; reported:\n{_describe(result)}"
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_refusal_message_has_no_traceback_text(case_id: str) -> None:
+    error = outcome(case_id).settings_error
+    assert error is not None
+
+    message = str(error)
+    assert message.startswith("Invalid stack configuration:\n")
+    assert "Traceback" not in message
+    assert 'File "' not in message
+    assert all(problem and "\n" not in problem for problem in error.problems)
+
+
+@pytest.mark.parametrize("case_id", list(CASES))
+def test_refused_config_registers_no_resource(case_id: str) -> None:
+    registrations = outcome(case_id).registrations
+
+    assert registrations.constructed == []
+    assert registrations.registered == []
+
+
+def test_every_problem_in_one_config_is_reported_together() -> None:
+    case = CASES["several-problems-at-once"]
+    error = outcome(case.id).settings_error
+    assert error is not None
+
+    assert len(case.expect) >= 5
+    for expectation in case.expect:
+        assert any(map(expectation.matches, error.problems)), expectation
+    assert all(f"  - {problem}" in str(error) for problem in error.problems)
+
+
+def test_credential_in_secret_config_is_not_flagged() -> None:
+    config, secret_keys = stack_config("dev")
+    config["mlops:tags"] = '{"dataUrl": "https://st.example/c?sig=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6"}'
+
+    with pytest.raises(settings.SettingsError):
+        settings.load(config, project=PROJECT, stack="dev", secret_keys=secret_keys)
+    loaded = settings.load(
+        config, project=PROJECT, stack="dev", secret_keys=(*secret_keys, "mlops:tags")
+    )
+
+    assert "dataUrl" in loaded.tags
