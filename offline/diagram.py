@@ -1,0 +1,331 @@
+"""Architecture diagrams generated from the program: one Mermaid flowchart per stack.
+
+Each stack is run offline (Pulumi's mock engine) and drawn from what it registers: the resource
+group and the resources in it, the workspace and what it depends on, computes, endpoints, and
+datastores with arrows to the storage accounts they read in other subscriptions. Arrows follow
+the program's own dependencies; role assignments become labelled arrows from the identity that
+holds the role to what it may access.
+
+    python -m offline.diagram                               # print the document
+    python -m offline.diagram --write docs/architecture.md  # what `make docs` runs
+    python -m offline.diagram --check docs/architecture.md  # exit 1 when out of date
+"""
+
+from __future__ import annotations
+
+import argparse
+import re
+import sys
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Final
+
+from offline.engine import MOCK_SUFFIX, ProgramRun, Resource, stacks
+from offline.plan import KNOWN_AFTER_APPLY, Plan, get_path, parse_arm_id, short_type
+from offline.preview import run_stack
+
+DOCUMENT: Final = Path("docs/architecture.md")
+# Mermaid labels: the suffix as text that needs no HTML escaping.
+SUFFIX_LABEL: Final = "{suffix}"
+
+# Types drawn as arrows or left out: they hold settings of another resource, or they are access.
+_EDGE_TYPES: Final = frozenset(
+    {
+        "authorization:RoleAssignment",
+        "machinelearningservices:ManagedNetworkSettingsRule",
+        "monitor:DiagnosticSetting",
+    }
+)
+_HIDDEN_TYPES: Final = frozenset(
+    {
+        "random:index/randomString:RandomString",
+        "resources:ResourceGroup",
+        "storage:BlobServiceProperties",
+        "authorization:ManagementLockAtResourceGroupLevel",
+    }
+)
+_KINDS: Final = {
+    "machinelearningservices:Workspace": "Azure ML workspace",
+    "storage:StorageAccount": "Storage account",
+    "keyvault:Vault": "Key Vault",
+    "operationalinsights:Workspace": "Log Analytics",
+    "applicationinsights:Component": "Application Insights",
+    "containerregistry:Registry": "Container registry",
+    "machinelearningservices:OnlineEndpoint": "Online endpoint",
+    "machinelearningservices:BatchEndpoint": "Batch endpoint",
+    "machinelearningservices:Datastore": "Datastore",
+}
+_COMPUTE_KINDS: Final = {"AmlCompute": "Compute cluster", "ComputeInstance": "Compute instance"}
+# Inputs that place a resource inside another rather than making it use another.
+_CONTAINMENT: Final = frozenset({"workspaceName"})
+_SKIPPED_INPUTS: Final = frozenset({"resourceGroupName"})
+
+
+def _node_id(prefix: str, name: str) -> str:
+    return f"{prefix}_{re.sub(r'[^A-Za-z0-9]', '_', name)}"
+
+
+def _label_text(text: str) -> str:
+    """Text safe inside a quoted Mermaid label."""
+    return text.replace(MOCK_SUFFIX, SUFFIX_LABEL).replace('"', "'")
+
+
+def _edge_text(text: str) -> str:
+    """Text safe as an unquoted Mermaid edge label (works on older renderers too)."""
+    return re.sub(r"[^A-Za-z0-9 .:_-]", " ", text).strip()
+
+
+@dataclass
+class _Graph:
+    nodes: dict[str, str] = field(default_factory=dict)  # id -> node definition
+    groups: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # id -> (title, ids)
+    edges: set[tuple[str, str, str, str]] = field(default_factory=set)  # (from, arrow, label, to)
+
+    def edge(self, source: str, target: str, label: str = "", *, dotted: bool = False) -> None:
+        if source != target:
+            self.edges.add((source, "-.->" if dotted else "-->", _edge_text(label), target))
+
+
+class _Drawing:
+    def __init__(self, plan: Plan) -> None:
+        self.plan = plan
+        self.graph = _Graph()
+        self.ids: dict[str, str] = {}  # urn -> node id
+        self.external: dict[str, str] = {}  # lower-case storage account id -> node id
+
+    def node_for(self, resource: Resource) -> str | None:
+        return self.ids.get(resource.urn)
+
+    def draw(self) -> _Graph:
+        run = self.plan.run
+        shown = [
+            r
+            for r in run.resources
+            if r.custom and short_type(r.type) not in _EDGE_TYPES | _HIDDEN_TYPES
+        ]
+        for resource in sorted(shown, key=lambda r: r.urn):
+            self.ids[resource.urn] = _node_id("r", resource.name)
+        self._group(run, shown)
+        for resource in shown:
+            self._dependencies(resource)
+            if short_type(resource.type) == "machinelearningservices:Datastore":
+                self._datastore(resource)
+        for resource in run.resources:
+            kind = short_type(resource.type)
+            if kind == "authorization:RoleAssignment":
+                self._role(resource)
+            elif kind == "machinelearningservices:ManagedNetworkSettingsRule":
+                self._outbound_rule(resource)
+            elif kind == "monitor:DiagnosticSetting":
+                self._diagnostics(resource)
+        return self.graph
+
+    def _group(self, run: ProgramRun, shown: Iterable[Resource]) -> None:
+        groups = {
+            r.inputs.get("resourceGroupName"): r
+            for r in run.resources
+            if short_type(r.type) == "resources:ResourceGroup"
+        }
+        for resource in shown:
+            node = self.ids[resource.urn]
+            self.graph.nodes[node] = f"{node}{self._shape(resource)}"
+            group = resource.inputs.get("resourceGroupName")
+            owner = groups.get(group)
+            if owner is None:
+                continue
+            group_id = _node_id("rg", owner.name)
+            title = f"Resource group {_label_text(str(group))}"
+            if any(
+                short_type(r.type).startswith("authorization:ManagementLock")
+                and r.inputs.get("resourceGroupName") == group
+                for r in run.resources
+            ):
+                title += " (delete lock)"
+            self.graph.groups.setdefault(group_id, (title, []))[1].append(node)
+
+    def _shape(self, resource: Resource) -> str:
+        kind = short_type(resource.type)
+        label = _KINDS.get(kind, kind.rsplit(":", 1)[-1])
+        detail = ""
+        if kind == "machinelearningservices:Compute":
+            compute = get_path(resource.inputs, "properties.computeType")
+            label = _COMPUTE_KINDS.get(str(compute), "Compute")
+            size = get_path(resource.inputs, "properties.properties.vmSize")
+            detail = str(size) if size else ""
+        elif kind in ("storage:StorageAccount", "containerregistry:Registry"):
+            detail = str(get_path(resource.inputs, "sku.name") or "")
+        elif kind == "machinelearningservices:Workspace":
+            detail = str(get_path(resource.inputs, "managedNetwork.isolationMode") or "")
+        elif kind == "machinelearningservices:Datastore":
+            detail = str(get_path(resource.inputs, "properties.datastoreType") or "")
+        name = self.plan.physical_name(resource) or resource.name
+        if name == KNOWN_AFTER_APPLY:
+            name = resource.name
+        parts = [label, name.replace("<suffix>", SUFFIX_LABEL)]
+        if detail:
+            parts.append(detail)
+        text = _label_text("<br/>".join(parts))
+        if kind in ("storage:StorageAccount", "machinelearningservices:Datastore"):
+            return f'[("{text}")]'
+        if kind.endswith("Endpoint"):
+            return f'(["{text}"])'
+        return f'["{text}"]'
+
+    def _dependencies(self, resource: Resource) -> None:
+        node = self.ids[resource.urn]
+        for key, urns in sorted(resource.property_dependencies.items()):
+            if key in _SKIPPED_INPUTS:
+                continue
+            for urn in urns:
+                target = self.ids.get(urn)
+                if target is None:
+                    continue
+                if key in _CONTAINMENT:
+                    self.graph.edge(target, node)
+                else:
+                    self.graph.edge(node, target, key)
+
+    def _external_account(self, account_id: str) -> str | None:
+        ref = parse_arm_id(account_id)
+        if ref is None:
+            return None
+        own = self.plan.resource_for_id(ref.account_id)
+        if own is not None:
+            return self.ids.get(own.urn)
+        key = ref.account_id.lower()
+        node = self.external.get(key)
+        if node is None:
+            node = _node_id("ext", ref.name)  # storage account names are globally unique
+            self.external[key] = node
+            self.graph.nodes[node] = f'{node}[("Storage account<br/>{_label_text(ref.name)}")]'
+            group_id = _node_id("sub", f"{ref.subscription}_{ref.group}")
+            title = _label_text(f"Subscription {ref.subscription}, resource group {ref.group}")
+            self.graph.groups.setdefault(group_id, (title, []))[1].append(node)
+        return node
+
+    def _datastore(self, resource: Resource) -> None:
+        props: Any = resource.inputs.get("properties") or {}
+        account, subscription, group = (
+            get_path(props, "accountName"),
+            get_path(props, "subscriptionId"),
+            get_path(props, "resourceGroup"),
+        )
+        if not (isinstance(account, str) and isinstance(subscription, str)):
+            return
+        account_id = (
+            f"/subscriptions/{subscription}/resourceGroups/{group}"
+            f"/providers/Microsoft.Storage/storageAccounts/{account}"
+        )
+        target = self._external_account(account_id)
+        container = get_path(props, "containerName") or get_path(props, "filesystem") or ""
+        if target is not None:
+            self.graph.edge(self.ids[resource.urn], target, f"reads {container}")
+
+    def _role(self, resource: Resource) -> None:
+        holder = self.plan.principal_resource(resource)
+        source = self.node_for(holder) if holder is not None else None
+        scope = resource.inputs.get("scope")
+        if source is None or not isinstance(scope, str):
+            return
+        own = self.plan.resource_for_id(scope)
+        target = self.node_for(own) if own is not None else self._external_account(scope)
+        if target is not None:
+            self.graph.edge(source, target, self.plan.role_name(resource), dotted=True)
+
+    def _outbound_rule(self, resource: Resource) -> None:
+        workspace = self._workspace_of(resource)
+        destination = get_path(resource.inputs, "properties.destination.serviceResourceId")
+        if workspace is None or not isinstance(destination, str):
+            return
+        target = self._external_account(destination)
+        subresource = get_path(resource.inputs, "properties.destination.subresourceTarget")
+        if target is not None:
+            self.graph.edge(workspace, target, f"private endpoint {subresource}", dotted=True)
+
+    def _diagnostics(self, resource: Resource) -> None:
+        source, target = (
+            self.plan.resource_for_id(value) if isinstance(value, str) else None
+            for value in (resource.inputs.get("resourceUri"), resource.inputs.get("workspaceId"))
+        )
+        if source is not None and target is not None:
+            a, b = self.node_for(source), self.node_for(target)
+            if a is not None and b is not None:
+                self.graph.edge(a, b, "diagnostics", dotted=True)
+
+    def _workspace_of(self, resource: Resource) -> str | None:
+        for urn in resource.property_dependencies.get("workspaceName", ()):
+            node = self.ids.get(urn)
+            if node is not None:
+                return node
+        return None
+
+
+def mermaid(plan: Plan) -> str:
+    """The stack's flowchart, in a stable order."""
+    graph = _Drawing(plan).draw()
+    lines = ["flowchart LR"]
+    grouped: set[str] = set()
+    for group_id in sorted(graph.groups):
+        title, members = graph.groups[group_id]
+        lines.append(f'  subgraph {group_id}["{title}"]')
+        lines += [f"    {graph.nodes[node]}" for node in sorted(set(members))]
+        lines.append("  end")
+        grouped.update(members)
+    lines += [f"  {graph.nodes[node]}" for node in sorted(graph.nodes) if node not in grouped]
+    for source, arrow, label, target in sorted(graph.edges):
+        middle = f"{arrow}|{label}|" if label else arrow
+        lines.append(f"  {source} {middle} {target}")
+    return "\n".join(lines) + "\n"
+
+
+def ordered_stacks() -> list[str]:
+    """Stacks in promotion order (dev, qa, prod), any others after them by name."""
+    order = {"dev": 0, "qa": 1, "prod": 2}
+    return sorted(stacks(), key=lambda stack: (order.get(stack, len(order)), stack))
+
+
+def document(names: Sequence[str] | None = None) -> str:
+    """docs/architecture.md: one diagram per stack."""
+    sections = [
+        "# Architecture",
+        "",
+        "<!-- Generated by `make docs` (python -m offline.diagram) from the program itself: do not",
+        "     edit by hand. tests/test_diagram.py fails when this file is out of date. -->",
+        "",
+        "One diagram per stack, drawn from what the program registers when it runs offline under",
+        "Pulumi's mock engine. Solid arrows: a resource uses another (labelled with the input), or",
+        "the workspace hosts it. Dotted arrows: a managed identity's role, a private endpoint of",
+        f"the managed network, diagnostics. `{SUFFIX_LABEL}` is the stack's random name suffix.",
+        "Storage accounts outside the resource group are the datastores' sources, usually in",
+        "other subscriptions.",
+    ]
+    for stack in names if names is not None else ordered_stacks():
+        plan = Plan(run_stack(stack))
+        sections += ["", f"## {stack}", "", "```mermaid", mermaid(plan).rstrip("\n"), "```"]
+    return "\n".join(sections) + "\n"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(prog="python -m offline.diagram", description=__doc__)
+    action = parser.add_mutually_exclusive_group()
+    action.add_argument("--write", type=Path, help="write the document to this file")
+    action.add_argument("--check", type=Path, help="exit 1 when this file is out of date")
+    args = parser.parse_args(argv)
+    text = document()
+    if args.write is not None:
+        args.write.parent.mkdir(parents=True, exist_ok=True)
+        args.write.write_text(text, encoding="utf-8")
+        print(f"wrote {args.write}")
+    elif args.check is not None:
+        current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
+        if current != text:
+            print(f"{args.check} is out of date: run `make docs`", file=sys.stderr)
+            return 1
+    else:
+        sys.stdout.write(text)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,749 @@
+"""What a stack would create, read from an offline ``ProgramRun``.
+
+The model behind the offline preview, the stack comparison and the architecture diagrams:
+
+- values are shown the way ``pulumi preview`` would: what only Azure knows (subscription and
+  tenant IDs, identities' principal IDs, resource IDs, URIs) is ``(known after apply)``, the
+  stack's random name suffix is ``<suffix>``, and secret config values are ``[secret]``;
+- the tree of components and resources, in creation order;
+- the dependency critical path: the longest chain of resources that must be created one after
+  another (linear time: topological order and dynamic programming).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections import Counter, deque
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from functools import cached_property
+from typing import Any, Final
+
+from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import rpc
+
+from offline.engine import (
+    MOCK_SUBSCRIPTION_ID,
+    MOCK_SUFFIX,
+    MOCK_TENANT_ID,
+    PROJECT,
+    SECRET_PLACEHOLDER,
+    AzureMocks,
+    ProgramRun,
+    Resource,
+)
+
+KNOWN_AFTER_APPLY: Final = "(known after apply)"
+SUFFIX_MARKER: Final = "<suffix>"
+SECRET: Final = SECRET_PLACEHOLDER
+STACK_TYPE: Final = "pulumi:pulumi:Stack"
+
+# Computed values shorter than this are not searched for inside other strings: too likely to
+# match by accident (the random suffix, the shortest computed value, is handled on its own).
+_MIN_COMPUTED: Final = 8
+# Secrets shorter than this are only redacted where a whole value equals them.
+_MIN_SECRET_SUBSTRING: Final = 4
+_TOKEN_SPLIT: Final = re.compile(r"[/?&=#\s,;:'\"()<>]+")
+_GUID: Final = re.compile(r"[0-9a-fA-F]{8}-(?:[0-9a-fA-F]{4}-){3}[0-9a-fA-F]{12}")
+_ARM_ID: Final = re.compile(
+    r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[^/]+)"
+    r"/providers/(?P<namespace>[^/]+)/(?P<type>[^/]+)/(?P<name>[^/]+)(?P<rest>/.*)?$",
+    re.IGNORECASE,
+)
+
+
+def _client_config_values() -> tuple[str, ...]:
+    """Every value the mocked ``getClientConfig`` answers: the subscription, tenant, client..."""
+    answer, _ = AzureMocks().call(
+        pulumi_mocks.MockCallArgs("azure-native:authorization:getClientConfig", {}, "")
+    )
+    values = {MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID}
+    values.update(v for v in answer.values() if isinstance(v, str) and len(v) >= _MIN_COMPUTED)
+    return tuple(sorted(values))
+
+
+def leaf_strings(value: Any) -> Iterator[str]:
+    """Every string inside a JSON-like value."""
+    if isinstance(value, str):
+        yield value
+    elif isinstance(value, Mapping):
+        for item in value.values():  # pyright: ignore[reportUnknownVariableType]
+            yield from leaf_strings(item)
+    elif isinstance(value, list | tuple):
+        for item in value:  # pyright: ignore[reportUnknownVariableType]
+            yield from leaf_strings(item)
+
+
+def _decoded_leaves(raw: str) -> Iterator[str]:
+    yield raw
+    try:
+        decoded = json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        return
+    yield from leaf_strings(decoded)
+
+
+def secret_values(config: Mapping[str, str], secret_keys: Sequence[str]) -> frozenset[str]:
+    """The clear-text values of secret config keys, whole and (for structures) each string."""
+    secrets: set[str] = set()
+    for key in secret_keys:
+        raw = config.get(key)
+        if raw is None or raw == SECRET_PLACEHOLDER:
+            continue
+        secrets.update(s for s in _decoded_leaves(raw) if s and s != SECRET_PLACEHOLDER)
+    return frozenset(secrets)
+
+
+def redact(text: str, secrets: frozenset[str]) -> str:
+    """``text`` with every occurrence of a secret value replaced by ``[secret]``."""
+    for secret in sorted(secrets, key=len, reverse=True):
+        text = text.replace(secret, SECRET)
+    return text
+
+
+class Values:
+    """Turns raw values from the mock engine into what a reader may see.
+
+    In order: a value containing a secret config value is ``[secret]``; one containing a value
+    only Azure knows is ``(known after apply)``; the random suffix becomes ``<suffix>``.
+    Each string is examined in linear time (whole value, its tokens and the GUIDs in it).
+    """
+
+    def __init__(self, run: ProgramRun) -> None:
+        secrets = secret_values(run.config, run.secret_keys)
+        self._secret_exact = secrets
+        self._secret_substrings = tuple(
+            sorted(s for s in secrets if len(s) >= _MIN_SECRET_SUBSTRING)
+        )
+        computed: set[str] = set(_client_config_values())
+        for resource in run.resources:
+            if not resource.custom:
+                continue
+            given = set(leaf_strings(resource.inputs))
+            computed.update(
+                s
+                for s in leaf_strings(resource.outputs)
+                if s not in given and len(s) >= _MIN_COMPUTED and s != MOCK_SUFFIX
+            )
+        self._computed = frozenset(computed)
+
+    def is_secret(self, text: str) -> bool:
+        return text in self._secret_exact or any(s in text for s in self._secret_substrings)
+
+    def is_computed(self, text: str) -> bool:
+        """True when ``text`` holds a value that only Azure would know."""
+        computed = self._computed
+        if text in computed:
+            return True
+        if any(token in computed for token in _TOKEN_SPLIT.split(text) if token):
+            return True
+        return any(guid in computed for guid in _GUID.findall(text))
+
+    def text(self, text: str) -> str:
+        if self.is_secret(text):
+            return SECRET
+        if self.is_computed(text):
+            return KNOWN_AFTER_APPLY
+        return text.replace(MOCK_SUFFIX, SUFFIX_MARKER)
+
+    def render(self, value: Any) -> Any:
+        """A JSON-like value with every leaf shown as a reader may see it."""
+        if rpc.is_rpc_secret(value):
+            shown: Any = SECRET
+        elif isinstance(value, str):
+            shown = self.text(value)
+        elif isinstance(value, float) and value.is_integer():
+            shown = int(value)
+        elif isinstance(value, Mapping):
+            shown = {str(k): self.render(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        elif isinstance(value, list | tuple):
+            shown = [self.render(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+        else:
+            shown = value
+        return shown
+
+
+def scalar(value: Any) -> str:
+    """A rendered value on one line."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if value is None:
+        return "null"
+    if isinstance(value, int | float):
+        return str(value)
+    return json.dumps(value, sort_keys=True, separators=(", ", ": "))
+
+
+def get_path(data: Mapping[str, Any], path: str) -> Any:
+    """``a.b.c`` inside nested mappings, or None."""
+    current: Any = data
+    for part in path.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)  # pyright: ignore[reportUnknownMemberType]
+    return current
+
+
+def short_type(type_token: str) -> str:
+    """``azure-native:storage:StorageAccount`` → ``storage:StorageAccount``."""
+    package, _, rest = type_token.partition(":")
+    return rest if package == "azure-native" and rest else type_token
+
+
+@dataclass(frozen=True)
+class ArmRef:
+    subscription: str
+    group: str
+    provider: str
+    name: str
+    rest: str
+
+    @property
+    def account_id(self) -> str:
+        return (
+            f"/subscriptions/{self.subscription}/resourceGroups/{self.group}"
+            f"/providers/{self.provider}/{self.name}"
+        )
+
+
+def parse_arm_id(value: str) -> ArmRef | None:
+    match = _ARM_ID.match(value)
+    if match is None:
+        return None
+    return ArmRef(
+        subscription=match["subscription"],
+        group=match["group"],
+        provider=f"{match['namespace']}/{match['type']}",
+        name=match["name"],
+        rest=match["rest"] or "",
+    )
+
+
+def _role_names() -> dict[str, str]:
+    try:
+        from settings import BUILT_IN_ROLES  # the program's own table  # noqa: PLC0415
+    except ImportError:  # pragma: no cover - the program always ships settings.py
+        return {}
+    return {guid.lower(): name for name, guid in BUILT_IN_ROLES.items()}
+
+
+@dataclass(frozen=True)
+class CriticalPath:
+    """The longest chain of custom resources that must be created one after another."""
+
+    urns: tuple[str, ...]
+    # For each custom resource: the length of the longest chain ending with it (its "wave").
+    depth: Mapping[str, int]
+
+
+def critical_path(resources: Sequence[Resource]) -> CriticalPath:
+    """Longest path in the dependency DAG, in time linear in resources plus dependencies.
+
+    Custom resources weigh 1. A dependency on a component means waiting for everything under
+    it, so each component is a zero-weight node that every child points to; dependencies on
+    it (of resources outside it) point from it. Dependencies on resources that were not
+    registered (the stack) are ignored.
+    """
+    by_urn = {r.urn: r for r in resources}
+    successors: dict[str, list[str]] = {urn: [] for urn in by_urn}
+    indegree: dict[str, int] = dict.fromkeys(by_urn, 0)
+
+    def edge(before: str, after: str) -> None:
+        successors[before].append(after)
+        indegree[after] += 1
+
+    def is_ancestor(candidate: str, urn: str) -> bool:
+        parent = by_urn[urn].parent
+        seen = 0
+        while parent in by_urn and seen <= len(by_urn):
+            if parent == candidate:
+                return True
+            parent = by_urn[parent].parent
+            seen += 1
+        return False
+
+    for resource in resources:
+        if resource.parent in by_urn and not by_urn[resource.parent].custom:
+            edge(resource.urn, resource.parent)
+        if not resource.custom:
+            continue
+        for dependency in dict.fromkeys(resource.dependencies):
+            target = by_urn.get(dependency)
+            if target is None or dependency == resource.urn:
+                continue
+            # Waiting for one's own enclosing component would wait for oneself.
+            if not target.custom and is_ancestor(dependency, resource.urn):
+                continue
+            edge(dependency, resource.urn)
+
+    best: dict[str, int] = {}
+    previous: dict[str, str | None] = {}
+    queue = deque(sorted(urn for urn, count in indegree.items() if count == 0))
+    for urn in queue:
+        best[urn] = 1 if by_urn[urn].custom else 0
+        previous[urn] = None
+    visited = 0
+    while queue:
+        urn = queue.popleft()
+        visited += 1
+        for after in successors[urn]:
+            weight = 1 if by_urn[after].custom else 0
+            candidate = best[urn] + weight
+            current = best.get(after)
+            better = current is None or candidate > current
+            tie = current == candidate and urn < (previous.get(after) or "")
+            if better or tie:
+                best[after] = candidate
+                previous[after] = urn
+            indegree[after] -= 1
+            if indegree[after] == 0:
+                queue.append(after)
+    if visited != len(by_urn):
+        stuck = sorted(urn for urn, count in indegree.items() if count > 0)
+        raise ValueError(f"dependency cycle among {', '.join(stuck[:5])}")
+
+    customs = [urn for urn in by_urn if by_urn[urn].custom]
+    if not customs:
+        return CriticalPath((), {})
+    end = min(customs, key=lambda urn: (-best[urn], urn))
+    chain: list[str] = []
+    cursor: str | None = end
+    while cursor is not None:
+        if by_urn[cursor].custom:
+            chain.append(cursor)
+        cursor = previous.get(cursor)
+    chain.reverse()
+    return CriticalPath(tuple(chain), {urn: best[urn] for urn in customs})
+
+
+Setting = tuple[str, str]
+
+
+class Plan:
+    """One stack's offline run, ready to be shown: tree, settings, summary and outputs."""
+
+    def __init__(self, run: ProgramRun) -> None:
+        self.run = run
+        self.stack = run.stack
+        self.values = Values(run)
+        self.resources: dict[str, Resource] = {r.urn: r for r in run.resources}
+        self.stack_urn = f"urn:pulumi:{run.stack}::{PROJECT}::{STACK_TYPE}::{PROJECT}-{run.stack}"
+        self.path = critical_path(run.resources)
+        self._by_id: dict[str, Resource] = {}
+        self._by_principal: dict[str, Resource] = {}
+        for resource in run.resources:
+            if not resource.custom:
+                continue
+            raw_id = resource.outputs.get("id")
+            if isinstance(raw_id, str) and raw_id:
+                self._by_id.setdefault(raw_id.lower(), resource)
+            principal = get_path(resource.outputs, "identity.principalId")
+            if isinstance(principal, str) and principal:
+                self._by_principal[principal] = resource
+        self._roles = _role_names()
+
+    # -- the tree ---------------------------------------------------------------------------
+
+    @cached_property
+    def children(self) -> dict[str, list[str]]:
+        """Children of each URN (the stack's included), in creation order."""
+        tree: dict[str, list[str]] = {self.stack_urn: []}
+        for resource in self.run.resources:
+            parent = resource.parent if resource.parent in self.resources else self.stack_urn
+            tree.setdefault(parent, []).append(resource.urn)
+        rank = self._rank
+        for urns in tree.values():
+            urns.sort(key=lambda urn: (rank[urn], self.resources[urn].type, urn))
+        return tree
+
+    @cached_property
+    def _rank(self) -> dict[str, int]:
+        """Custom resources: their wave; components: the earliest wave beneath them."""
+        rank: dict[str, int] = dict(self.path.depth)
+        for resource in self.run.resources:
+            if not resource.custom:
+                rank.setdefault(resource.urn, 1 << 30)
+        for resource in self.run.resources:
+            if not resource.custom:
+                continue
+            parent = resource.parent
+            while parent in self.resources:  # up the chain of components (it is short)
+                rank[parent] = min(rank[parent], rank[resource.urn])
+                parent = self.resources[parent].parent
+        return rank
+
+    def walk(self) -> Iterator[tuple[tuple[bool, ...], Resource]]:
+        """Depth-first, in creation order: (is-last flags from the top, resource)."""
+        stack: list[tuple[tuple[bool, ...], str]] = []
+        top = self.children.get(self.stack_urn, [])
+        stack.extend(((i == len(top) - 1,), urn) for i, urn in reversed(list(enumerate(top))))
+        while stack:
+            flags, urn = stack.pop()
+            yield flags, self.resources[urn]
+            kids = self.children.get(urn, [])
+            stack.extend(
+                ((*flags, i == len(kids) - 1), kid) for i, kid in reversed(list(enumerate(kids)))
+            )
+
+    # -- names and references ---------------------------------------------------------------
+
+    def physical_name(self, resource: Resource) -> str | None:
+        """The Azure name, when the program sets it; ``(known after apply)`` when Azure picks it."""
+        if not resource.custom:
+            return None
+        name = resource.outputs.get("name")
+        if not isinstance(name, str):
+            return None
+        given = {v for v in resource.inputs.values() if isinstance(v, str)}
+        if name in given:
+            return self.values.text(name)
+        # A type the engine does not know: its own name is the one ``...Name`` input that is
+        # not a reference to another resource (``lockName`` beside ``resourceGroupName``).
+        own = [
+            value
+            for key, value in sorted(resource.inputs.items())
+            if key.endswith("Name")
+            and isinstance(value, str)
+            and not resource.property_dependencies.get(key)
+        ]
+        return self.values.text(own[0]) if len(own) == 1 else KNOWN_AFTER_APPLY
+
+    def reference(self, value: Any) -> str:
+        """A resource ID of this stack as ``→ logical-name``; anything else as a reader sees it."""
+        if isinstance(value, str):
+            target = self._by_id.get(value.lower())
+            if target is not None:
+                return f"→ {target.name}"
+        return scalar(self.values.render(value))
+
+    def resource_for_id(self, value: str) -> Resource | None:
+        return self._by_id.get(value.lower())
+
+    def principal(self, resource: Resource) -> str:
+        principal_id = resource.inputs.get("principalId")
+        kind = resource.inputs.get("principalType")
+        if isinstance(principal_id, str):
+            owner = self._by_principal.get(principal_id)
+            if owner is not None:
+                return f"identity of {owner.name}"
+        shown = scalar(self.values.render(principal_id))
+        return f"{kind} {shown}" if isinstance(kind, str) else shown
+
+    def principal_resource(self, resource: Resource) -> Resource | None:
+        principal_id = resource.inputs.get("principalId")
+        return self._by_principal.get(principal_id) if isinstance(principal_id, str) else None
+
+    def role_name(self, resource: Resource) -> str:
+        definition = resource.inputs.get("roleDefinitionId")
+        if not isinstance(definition, str):
+            return scalar(self.values.render(definition))
+        guid = definition.rsplit("/", 1)[-1].lower()
+        return self._roles.get(guid, guid)
+
+    def scope(self, value: Any) -> str:
+        """A scope: ``→ logical-name`` for this stack's resources; external IDs shortened."""
+        if not isinstance(value, str):
+            return scalar(self.values.render(value))
+        target = self._by_id.get(value.lower())
+        if target is not None:
+            return f"→ {target.name}"
+        return self.external(value)
+
+    def external(self, value: str) -> str:
+        """``account/child path (group, subscription)`` for an ID outside the stack."""
+        ref = parse_arm_id(value)
+        if ref is None:
+            return scalar(self.values.render(value))
+        rest = ref.rest.replace("/blobServices/default", "")
+        where = self.values.text(f"{ref.group}, subscription {ref.subscription}")
+        return f"{ref.name}{rest} ({where})"
+
+    # -- settings ---------------------------------------------------------------------------
+
+    def settings(self, resource: Resource) -> list[Setting]:
+        """The settings that matter for a resource, as (label, value) pairs."""
+        if not resource.custom:
+            return []
+        extract = _EXTRACTORS.get(short_type(resource.type), _generic)
+        found: list[Setting] = []
+        for label, value in extract(self, resource):
+            if value is not None:
+                found.append((label, scalar(self.values.render(value))))
+        return found
+
+    # -- summary and outputs ----------------------------------------------------------------
+
+    def counts(self) -> list[tuple[str, int]]:
+        counter = Counter(r.type for r in self.run.resources if r.custom)
+        return sorted(counter.items(), key=lambda item: (-item[1], item[0]))
+
+    @property
+    def custom_count(self) -> int:
+        return sum(1 for r in self.run.resources if r.custom)
+
+    @property
+    def component_count(self) -> int:
+        return sum(1 for r in self.run.resources if not r.custom)
+
+    def critical_chain(self) -> list[Resource]:
+        return [self.resources[urn] for urn in self.path.urns]
+
+    def outputs(self) -> dict[str, Any]:
+        return {key: self.values.render(self.run.outputs[key]) for key in sorted(self.run.outputs)}
+
+    def config(self) -> dict[str, Any]:
+        """The stack's config as the program saw it; secret keys as ``[secret]``."""
+        shown: dict[str, Any] = {}
+        for key in sorted(self.run.config):
+            if key in self.run.secret_keys:
+                shown[key] = SECRET
+                continue
+            raw = self.run.config[key]
+            try:
+                decoded = json.loads(raw)
+            except (json.JSONDecodeError, RecursionError):
+                decoded = raw
+            if not isinstance(decoded, dict | list):
+                decoded = raw
+            shown[key] = self.values.render(decoded)
+        return shown
+
+    @staticmethod
+    def explicit_depends_on(resource: Resource) -> list[str]:
+        """``dependsOn`` as the program wrote it, as far as the engine's record tells.
+
+        The registration request lists explicit and input dependencies together; those that
+        no input carries must have been explicit (one also carried by an input is not told).
+        """
+        carried = {urn for urns in resource.property_dependencies.values() for urn in urns}
+        return sorted({urn for urn in resource.depends_on if urn not in carried})
+
+    def options(self, resource: Resource) -> list[str]:
+        """Resource options worth a reader's attention, as short flags."""
+        flags = []
+        if resource.protect:
+            flags.append("protect")
+        if resource.retain_on_delete:
+            flags.append("retainOnDelete")
+        if resource.delete_before_replace:
+            flags.append("deleteBeforeReplace")
+        if resource.ignore_changes:
+            flags.append("ignoreChanges: " + ", ".join(resource.ignore_changes))
+        return flags
+
+
+# -- per-type settings ------------------------------------------------------------------------
+
+Extractor = Callable[[Plan, Resource], list[tuple[str, Any]]]
+
+
+def _paths(*pairs: tuple[str, str]) -> Extractor:
+    def extract(_plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+        return [(label, get_path(resource.inputs, path)) for label, path in pairs]
+
+    return extract
+
+
+def _generic(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    found: list[tuple[str, Any]] = []
+    for label, path in (("sku", "sku.name"), ("kind", "kind"), ("location", "location")):
+        found.append((label, get_path(resource.inputs, path)))
+    return found
+
+
+def _random(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    return [("length", resource.inputs.get("length")), ("result", resource.outputs.get("result"))]
+
+
+def _storage_account(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    inputs = resource.inputs
+    sku = get_path(inputs, "sku.name")
+    replication = sku.rsplit("_", 1)[-1] if isinstance(sku, str) and "_" in sku else None
+    return [
+        ("sku", sku),
+        ("replication", replication),
+        ("kind", inputs.get("kind")),
+        ("shared key access", inputs.get("allowSharedKeyAccess")),
+        ("public blob access", inputs.get("allowBlobPublicAccess")),
+        ("network default", get_path(inputs, "networkRuleSet.defaultAction")),
+    ]
+
+
+def _blob_service(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    inputs = resource.inputs
+
+    def days(path: str) -> str | None:
+        if get_path(inputs, f"{path}.enabled") is not True:
+            return None
+        return f"{scalar(plan.values.render(get_path(inputs, f'{path}.days')))} days"
+
+    return [
+        ("blob soft delete", days("deleteRetentionPolicy")),
+        ("container soft delete", days("containerDeleteRetentionPolicy")),
+        ("versioning", inputs.get("isVersioningEnabled")),
+    ]
+
+
+def _app_insights(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    inputs = resource.inputs
+    return [
+        ("type", inputs.get("applicationType")),
+        ("ingestion", inputs.get("ingestionMode")),
+        ("logs", plan.reference(inputs.get("workspaceResourceId"))),
+    ]
+
+
+def _ml_workspace(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    inputs = resource.inputs
+    found: list[tuple[str, Any]] = [
+        ("sku", get_path(inputs, "sku.name")),
+        ("isolation", get_path(inputs, "managedNetwork.isolationMode")),
+        ("public network", inputs.get("publicNetworkAccess")),
+        ("system datastores auth", inputs.get("systemDatastoresAuthMode")),
+        ("identity", get_path(inputs, "identity.type")),
+    ]
+    for label, key in (
+        ("storage", "storageAccount"),
+        ("key vault", "keyVault"),
+        ("insights", "applicationInsights"),
+        ("registry", "containerRegistry"),
+    ):
+        if inputs.get(key) is not None:
+            found.append((label, plan.reference(inputs.get(key))))
+    return found
+
+
+def _compute(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    properties = resource.inputs.get("properties")
+    if not isinstance(properties, Mapping):
+        return _generic(plan, resource)
+    kind = properties.get("computeType")  # pyright: ignore[reportUnknownMemberType]
+    inner: Mapping[str, Any] = properties.get("properties") or {}  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]
+    found: list[tuple[str, Any]] = [("type", kind), ("vm", inner.get("vmSize"))]
+    if kind == "AmlCompute":
+        low = get_path(inner, "scaleSettings.minNodeCount")
+        high = get_path(inner, "scaleSettings.maxNodeCount")
+        nodes = None
+        if low is not None and high is not None:
+            nodes = f"{scalar(plan.values.render(low))}-{scalar(plan.values.render(high))}"
+        found += [
+            ("priority", inner.get("vmPriority")),
+            ("nodes", nodes),
+            ("scale down after", get_path(inner, "scaleSettings.nodeIdleTimeBeforeScaleDown")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    elif kind == "ComputeInstance":
+        schedules = get_path(inner, "schedules.computeStartStop")
+        crons = None
+        if isinstance(schedules, list) and schedules:
+            crons = "; ".join(
+                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"  # pyright: ignore[reportUnknownArgumentType]
+                for s in schedules  # pyright: ignore[reportUnknownVariableType]
+                if isinstance(s, Mapping)
+            )
+        found += [
+            ("idle shutdown", inner.get("idleTimeBeforeShutdown")),
+            (
+                "user",
+                get_path(inner, "personalComputeInstanceSettings.assignedUser.objectId"),
+            ),
+            ("schedules", crons),
+            ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    return found
+
+
+def _datastore(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    container = props.get("containerName") or props.get("filesystem")
+    account = props.get("accountName")
+    target = None
+    if isinstance(account, str):
+        target = f"{account}/{scalar(plan.values.render(container))}"
+        group, subscription = props.get("resourceGroup"), props.get("subscriptionId")
+        if isinstance(group, str) and isinstance(subscription, str):
+            target += f" ({plan.values.text(f'{group}, subscription {subscription}')})"
+    return [
+        ("type", props.get("datastoreType")),
+        ("target", target),
+        ("auth", props.get("serviceDataAccessAuthIdentity")),
+        ("credentials", get_path(props, "credentials.credentialsType")),
+    ]
+
+
+def _outbound_rule(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    destination = get_path(props, "destination.serviceResourceId")
+    return [
+        ("type", props.get("type")),
+        ("to", plan.scope(destination) if destination is not None else None),
+        ("subresource", get_path(props, "destination.subresourceTarget")),
+    ]
+
+
+def _role_assignment(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    return [
+        ("role", plan.role_name(resource)),
+        ("principal", plan.principal(resource)),
+        ("scope", plan.scope(resource.inputs.get("scope"))),
+    ]
+
+
+def _diagnostics(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
+    inputs = resource.inputs
+    logs = inputs.get("logs")
+    groups = None
+    if isinstance(logs, list):
+        groups = ", ".join(
+            str(get_path(item, "categoryGroup") or get_path(item, "category"))  # pyright: ignore[reportUnknownArgumentType]
+            for item in logs  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(item, Mapping)
+        )
+    return [
+        ("of", plan.reference(inputs.get("resourceUri"))),
+        ("to", plan.reference(inputs.get("workspaceId"))),
+        ("logs", groups),
+    ]
+
+
+_EXTRACTORS: Final[Mapping[str, Extractor]] = {
+    "resources:ResourceGroup": _paths(("location", "location")),
+    "authorization:ManagementLockAtResourceGroupLevel": _paths(
+        ("level", "level"), ("lock", "lockName")
+    ),
+    "random:index/randomString:RandomString": _random,
+    "keyvault:Vault": _paths(
+        ("sku", "properties.sku.name"),
+        ("rbac", "properties.enableRbacAuthorization"),
+        ("purge protection", "properties.enablePurgeProtection"),
+        ("soft delete days", "properties.softDeleteRetentionInDays"),
+        ("public network", "properties.publicNetworkAccess"),
+        ("network default", "properties.networkAcls.defaultAction"),
+    ),
+    "storage:StorageAccount": _storage_account,
+    "storage:BlobServiceProperties": _blob_service,
+    "operationalinsights:Workspace": _paths(
+        ("sku", "sku.name"), ("retention days", "retentionInDays")
+    ),
+    "applicationinsights:Component": _app_insights,
+    "containerregistry:Registry": _paths(
+        ("sku", "sku.name"),
+        ("admin user", "adminUserEnabled"),
+        ("anonymous pull", "anonymousPullEnabled"),
+        ("public network", "publicNetworkAccess"),
+    ),
+    "machinelearningservices:Workspace": _ml_workspace,
+    "machinelearningservices:Compute": _compute,
+    "machinelearningservices:OnlineEndpoint": _paths(
+        ("auth", "properties.authMode"), ("public network", "properties.publicNetworkAccess")
+    ),
+    "machinelearningservices:BatchEndpoint": _paths(("auth", "properties.authMode")),
+    "machinelearningservices:Datastore": _datastore,
+    "machinelearningservices:ManagedNetworkSettingsRule": _outbound_rule,
+    "authorization:RoleAssignment": _role_assignment,
+    "monitor:DiagnosticSetting": _diagnostics,
+}
