@@ -22,6 +22,7 @@ import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
+from pulumi.runtime.rpc_manager import RPCManager
 from pulumi.runtime.stack import wait_for_rpcs
 
 ROOT: Final = Path(__file__).resolve().parent.parent
@@ -228,6 +229,8 @@ def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], tuple[s
         if isinstance(value, dict) and set(value) == {"secure"}:
             config[full_key] = SECRET_PLACEHOLDER
             secret_keys.append(full_key)
+        elif value is None:
+            config[full_key] = ""  # as the Pulumi CLI passes an empty value
         elif isinstance(value, str):
             config[full_key] = value
         else:
@@ -275,7 +278,11 @@ def evaluate(
 def _run_isolated(
     stack: str, config: dict[str, str], secret_keys: tuple[str, ...], body: Callable[[], object]
 ) -> ProgramRun:
+    # Pulumi keeps pending work in context-wide settings; a failed earlier run must not leak
+    # its unfinished tasks into this one.
     runtime_settings.ROOT.set(None)
+    runtime_settings.SETTINGS.outputs = set()
+    runtime_settings.SETTINGS.rpc_manager = RPCManager()
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     monitor = _RecordingMonitor(AzureMocks())
@@ -289,6 +296,9 @@ def _run_isolated(
         loop.run_until_complete(wait_for_rpcs())
         outputs = _resolve_exports(loop, root)
         loop.run_until_complete(wait_for_rpcs())
+    except BaseException:
+        _cancel_pending(loop)
+        raise
     finally:
         loop.run_until_complete(loop.shutdown_default_executor())
         asyncio.set_event_loop(None)
@@ -300,6 +310,14 @@ def _run_isolated(
         resources=tuple(_records(monitor)),
         outputs=outputs,
     )
+
+
+def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
+    """A failed program leaves registrations in flight: end them quietly, not at exit."""
+    pending = asyncio.all_tasks(loop)
+    for task in pending:
+        task.cancel()
+    loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
 def _resolve_exports(loop: asyncio.AbstractEventLoop, root: Any) -> dict[str, Any]:
