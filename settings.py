@@ -925,6 +925,11 @@ def load(
     for full_key, raw in config.items():
         namespace, _, key = full_key.partition(":")
         if namespace != NAMESPACE:
+            if difflib.get_close_matches(namespace, [NAMESPACE], cutoff=0.6):
+                problems.add(
+                    full_key,
+                    f"unknown namespace {namespace!r} (did you mean '{NAMESPACE}:{key}'?)",
+                )
             continue
         if key not in KNOWN_KEYS:
             problems.add(
@@ -952,6 +957,13 @@ def load(
             f"got {environment!r} from {where}",
         )
         environment = "dev"
+
+    if len(f"rg-{'x' * 10}-mlops-{stack}") > 90 or not re.fullmatch(r"[\w.-]+", stack):
+        problems.add(
+            "stack name",
+            f"{stack!r} must be at most 70 letters, digits, '-', '_' or '.': it names the "
+            "resource group rg-<prefix>-mlops-<stack>, which Azure limits to 90 characters",
+        )
 
     location = config.get(LOCATION_KEY)
     if location is None:

@@ -430,3 +430,23 @@ def test_batch_cluster_may_not_reuse_a_training_cluster_name() -> None:
 def test_settings_errors_reach_the_pulumi_cli_without_a_traceback() -> None:
     # The Pulumi language host prints a RunError's message alone, with no stack trace.
     assert issubclass(settings.SettingsError, pulumi.RunError)
+
+
+def test_a_misspelt_namespace_is_not_silently_ignored() -> None:
+    config = {**BASE, "mlop:storage": json.dumps({"replication": "GZRS"})}
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.load(config, project="mlops", stack="dev")
+    assert caught.value.problems == (
+        "mlop:storage: unknown namespace 'mlop' (did you mean 'mlops:storage'?)",
+    )
+
+
+def test_other_providers_namespaces_are_left_alone() -> None:
+    config = {**BASE, "azure-native:subscriptionId": GUID, "pulumi:tags": "{}"}
+    assert settings.load(config, project="mlops", stack="dev").prefix == "contoso"
+
+
+def test_a_stack_name_too_long_for_the_resource_group_is_refused() -> None:
+    with pytest.raises(settings.SettingsError) as caught:
+        settings.load({**BASE, "mlops:environment": "dev"}, project="mlops", stack="d" * 71)
+    assert caught.value.problems[0].startswith("stack name: ")

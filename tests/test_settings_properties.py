@@ -8,6 +8,7 @@ partly from the names and values the loader knows, so they reach deep into its s
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable, Mapping
 from functools import cache
 from typing import Any, Final
@@ -187,7 +188,8 @@ def assert_settings_or_settings_error(load: Callable[[], object]) -> None:
     except settings.SettingsError as error:
         assert error.problems
         for problem in error.problems:
-            assert problem.startswith((f"{settings.NAMESPACE}:", f"{LOCATION_KEY}: ")), problem
+            # Each names a config key, or the stack name that the config is checked against.
+            assert re.match(r"^(stack name: |[\w-]+:)", problem), problem
     else:
         assert isinstance(result, settings.Settings)
 
