@@ -14,7 +14,6 @@ Every measurement is a fresh subprocess; peak memory is its maximum resident set
 from __future__ import annotations
 
 import argparse
-import ast
 import json
 import os
 import platform
@@ -23,86 +22,33 @@ import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Final
 
+from offline.imports import program_modules, run_one_shot
+
 ROOT: Final = Path(__file__).resolve().parent.parent
-PROGRAM: Final = ROOT / "__main__.py"
 RATIO_TARGET: Final = 1.5
 FLATNESS_TARGET: Final = 2.0
 DEFAULT_SIZES: Final = (10, 100, 1000)
 BEGIN: Final = "<!-- bench:begin -->"
 END: Final = "<!-- bench:end -->"
-# Provider packages whose modules load lazily: the floor forces each module it names to load.
-PROVIDERS: Final = ("pulumi_azure_native", "pulumi_random")
-
-
-# -- what the program imports ---------------------------------------------------------------------
-
-
-def _local_module(name: str) -> Path | None:
-    parts = name.split(".")
-    module, package = ROOT.joinpath(*parts).with_suffix(".py"), ROOT.joinpath(*parts, "__init__.py")
-    for candidate in (module, package):
-        if candidate.is_file():
-            return candidate
-    return None
-
-
-def _imports(path: Path) -> Iterator[tuple[str, tuple[str, ...]]]:
-    """(module, imported names) for each import statement of a file, relative ones resolved."""
-    tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
-    package = ".".join(path.relative_to(ROOT).parent.parts)
-    for node in ast.walk(tree):
-        if isinstance(node, ast.Import):
-            for alias in node.names:
-                yield alias.name, ()
-        elif isinstance(node, ast.ImportFrom):
-            module = node.module or ""
-            if node.level:
-                base = package.split(".") if package else []
-                base = base[: len(base) - (node.level - 1)] if node.level > 1 else base
-                module = ".".join([*base, module] if module else base)
-            yield module, tuple(alias.name for alias in node.names)
-
-
-def program_modules(program: Path = PROGRAM) -> list[str]:
-    """Provider modules the program imports, following its own modules (settings, components)."""
-    found: set[str] = set()
-    seen: set[Path] = set()
-    pending = [program]
-    while pending:
-        path = pending.pop()
-        if path in seen:
-            continue
-        seen.add(path)
-        for module, names in _imports(path):
-            top = module.split(".")[0]
-            if top in PROVIDERS:
-                if module == top and names:
-                    found.update(f"{top}.{name}" for name in names if not name.startswith("_"))
-                else:
-                    found.add(module)
-                continue
-            local = _local_module(module)
-            if local is not None:
-                pending.append(local)
-            for name in names:  # ``from components import roles``
-                sub = _local_module(f"{module}.{name}") if module else None
-                if sub is not None:
-                    pending.append(sub)
-    return sorted(found)
 
 
 def floor_code(modules: Sequence[str]) -> str:
-    """A program that imports pulumi and loads each module (lazy modules load on first use)."""
+    """A program that imports pulumi and loads each module, as the preview does up front."""
     return (
         "import importlib\n"
         "import pulumi\n"
         f"for name in {list(modules)!r}:\n"
-        "    getattr(importlib.import_module(name), '__all__', None)\n"
+        "    for candidate in (name, name.rpartition('.')[0]):\n"
+        "        try:\n"
+        "            getattr(importlib.import_module(candidate), '__all__', None)\n"
+        "            break\n"
+        "        except ImportError:\n"
+        "            continue\n"
     )
 
 
@@ -220,13 +166,13 @@ def scale_config(units: int) -> dict[str, Any]:
     return {"config": config}
 
 
-def child(config_file: Path, modules: Sequence[str]) -> dict[str, Any]:
-    """In a fresh process: time the imports, then the preview's own work on ``config_file``."""
-    import importlib  # noqa: PLC0415
+def _print_child(config_file: Path) -> int:
+    print(json.dumps(child(config_file, time.perf_counter())))
+    return 0
 
-    start = time.perf_counter()
-    for name in modules:
-        getattr(importlib.import_module(name), "__all__", None)
+
+def child(config_file: Path, start: float) -> dict[str, Any]:
+    """In a one-shot process, as the preview command: imports (since ``start``), then work."""
     from offline.plan import Plan  # noqa: PLC0415
     from offline.preview import render_text, run_stack  # noqa: PLC0415
 
@@ -315,23 +261,29 @@ def _verdict(ok: bool) -> str:
 def report(repeat: int, scale_repeat: int, sizes: Sequence[int], stacks: Sequence[str]) -> str:
     modules = program_modules()
     python = sys.executable
-    commands = [[python, "-c", floor_code(modules)]]
+    # The preview leaves with os._exit (no interpreter teardown): the strict floor does too.
+    commands = [
+        [python, "-c", floor_code(modules)],
+        [python, "-c", floor_code(modules) + "import os\nos._exit(0)\n"],
+    ]
     commands += [[python, "-m", "offline.preview", "--stack", stack] for stack in stacks]
-    floor, *previews = interleaved(commands, repeat)
+    plain, floor, *previews = interleaved(commands, repeat)
     lines = [
         f"Measured {time.strftime('%Y-%m-%d')} with `make bench`: median of {repeat} fresh "
         "processes each, floor and previews run round-robin.",
         "",
         *machine(),
         "",
-        "Floor: a process that imports pulumi and loads "
+        "Floor: a process that only imports pulumi and loads "
         + ", ".join(f"`{m}`" for m in modules)
         + " (what the program imports).",
         "",
         "| Process | Wall time (median) | Best | Peak RSS | Ratio to floor |",
         "|---|--:|--:|--:|--:|",
-        f"| floor (imports only) | {floor.wall:.2f} s | {floor.best:.2f} s "
-        f"| {floor.peak_mb:.0f} MB | 1.00 |",
+        f"| floor: imports, then exit with `os._exit` as the preview does | {floor.wall:.2f} s "
+        f"| {floor.best:.2f} s | {floor.peak_mb:.0f} MB | 1.00 |",
+        f"| floor: imports, then a normal exit (interpreter teardown) | {plain.wall:.2f} s "
+        f"| {plain.best:.2f} s | {plain.peak_mb:.0f} MB | {plain.wall / floor.wall:.2f} |",
     ]
     worst = 0.0
     for stack, found in zip(stacks, previews, strict=True):
@@ -399,8 +351,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--child", type=Path, help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child is not None:
-        print(json.dumps(child(args.child, program_modules())))
-        return 0
+        run_one_shot(lambda: _print_child(args.child))
     if str(ROOT) not in sys.path:
         sys.path.insert(0, str(ROOT))
     from offline.engine import stacks  # noqa: PLC0415

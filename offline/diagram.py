@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any, Final
 
 from offline.engine import MOCK_SUFFIX, ProgramRun, Resource, stacks
+from offline.imports import run_one_shot
 from offline.plan import KNOWN_AFTER_APPLY, Plan, get_path, parse_arm_id, short_type
 from offline.preview import run_stack
 
@@ -328,4 +329,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_one_shot(main)

@@ -23,9 +23,8 @@ from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any, Final
 
-from pulumi.runtime import settings as runtime_settings
-
 from offline.engine import PROJECT, ROOT, ProgramRun, Resource, run_program, stack_config, stacks
+from offline.imports import run_one_shot
 from offline.plan import (
     KNOWN_AFTER_APPLY,
     SECRET,
@@ -97,10 +96,6 @@ def run_stack(
         sys.path.insert(0, str(ROOT))
     if config is None:
         config, secret_keys = load_stack_config(stack, config_file)
-    # Pulumi keeps its outstanding-outputs set in a context variable that the mock settings never
-    # renew, so a run that failed (invalid config) leaves tasks of its closed event loop there and
-    # the next run in this process would wait on them. Start from an empty set.
-    runtime_settings.SETTINGS.outputs = set()  # pyright: ignore[reportAttributeAccessIssue]
     try:
         return run_program(stack, config=config, secret_keys=secret_keys)
     except Exception as error:
@@ -215,10 +210,12 @@ def output_lines(plan: Plan) -> list[str]:
 
 
 def _config_line(plan: Plan) -> list[str]:
-    keys = len(plan.run.config)
-    lines = [f"Config: {keys} keys" + (", secret values shown as [secret]" if keys else "")]
-    lines += [f"    {key}: {SECRET}" for key in sorted(plan.run.secret_keys)]
-    return lines
+    keys, secrets = len(plan.run.config), sorted(plan.run.secret_keys)
+    if not secrets:
+        return [f"Config: {keys} keys, none secret"]
+    return [f"Config: {keys} keys, {len(secrets)} secret:"] + [
+        f"    {key}: {SECRET}" for key in secrets
+    ]
 
 
 def render_text(plan: Plan) -> str:
@@ -521,4 +518,4 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 if __name__ == "__main__":
-    sys.exit(main())
+    run_one_shot(main)

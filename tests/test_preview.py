@@ -300,6 +300,12 @@ def test_compare_text_names_both_stacks(plans: dict[str, Plan]) -> None:
     assert "replication  ZRS  →  GZRS" in text
 
 
+def test_compare_command_prints_json_for_two_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+    assert main(["--compare", "qa", "prod", "--format", "json"]) == 0
+    data = json.loads(capsys.readouterr().out)
+    assert data["stacks"] == ["qa", "prod"]
+
+
 # -- secrets --------------------------------------------------------------------------------------
 
 
