@@ -111,6 +111,7 @@ class ProgramRun:
     secret_keys: tuple[str, ...]
     resources: tuple[Resource, ...]
     outputs: Mapping[str, Any] = field(default_factory=dict)
+    secret_outputs: frozenset[str] = frozenset()
 
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
@@ -281,8 +282,8 @@ def _run_isolated(
     # Pulumi keeps pending work in context-wide settings; a failed earlier run must not leak
     # its unfinished tasks into this one.
     runtime_settings.ROOT.set(None)
-    runtime_settings.SETTINGS.outputs = set()
-    runtime_settings.SETTINGS.rpc_manager = RPCManager()
+    runtime_settings.SETTINGS.outputs = set()  # pyright: ignore[reportAttributeAccessIssue]
+    runtime_settings.SETTINGS.rpc_manager = RPCManager()  # pyright: ignore[reportAttributeAccessIssue]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     monitor = _RecordingMonitor(AzureMocks())
@@ -294,7 +295,7 @@ def _run_isolated(
         body()
         root = runtime_settings.get_root_resource()
         loop.run_until_complete(wait_for_rpcs())
-        outputs = _resolve_exports(loop, root)
+        outputs, secret_outputs = _resolve_exports(loop, root)
         loop.run_until_complete(wait_for_rpcs())
     except BaseException:
         _cancel_pending(loop)
@@ -309,6 +310,7 @@ def _run_isolated(
         secret_keys=secret_keys,
         resources=tuple(_records(monitor)),
         outputs=outputs,
+        secret_outputs=secret_outputs,
     )
 
 
@@ -320,15 +322,21 @@ def _cancel_pending(loop: asyncio.AbstractEventLoop) -> None:
     loop.run_until_complete(asyncio.gather(*pending, return_exceptions=True))
 
 
-def _resolve_exports(loop: asyncio.AbstractEventLoop, root: Any) -> dict[str, Any]:
+def _resolve_exports(
+    loop: asyncio.AbstractEventLoop, root: Any
+) -> tuple[dict[str, Any], frozenset[str]]:
+    """Stack outputs by name, and the names of those the program marked secret."""
     exported: dict[str, Any] = dict(getattr(root, "outputs", {}) or {})
 
-    async def resolve() -> dict[str, Any]:
+    async def resolve() -> tuple[dict[str, Any], frozenset[str]]:
         resolved: dict[str, Any] = {}
+        secret: set[str] = set()
         for key, value in exported.items():
             output = pulumi.Output.from_input(value)
             resolved[key] = await output.future()
-        return resolved
+            if await output.is_secret():
+                secret.add(key)
+        return resolved, frozenset(secret)
 
     return loop.run_until_complete(resolve())
 
@@ -341,6 +349,10 @@ def _records(monitor: _RecordingMonitor) -> list[Resource]:
         if request is None:
             continue
         inputs = rpc.deserialize_properties(request.object)
+        property_dependencies = {
+            key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
+        }
+        through_inputs = {urn for urns in property_dependencies.values() for urn in urns}
         records.append(
             Resource(
                 urn=urn,
@@ -355,10 +367,10 @@ def _records(monitor: _RecordingMonitor) -> list[Resource]:
                 retain_on_delete=request.retainOnDelete,
                 delete_before_replace=request.deleteBeforeReplace,
                 ignore_changes=tuple(request.ignoreChanges),
-                depends_on=tuple(request.dependencies),
-                property_dependencies={
-                    key: tuple(deps.urns) for key, deps in request.propertyDependencies.items()
-                },
+                # The request mixes the dependsOn option with dependencies through inputs;
+                # what no input carries is the explicit option.
+                depends_on=tuple(d for d in request.dependencies if d not in through_inputs),
+                property_dependencies=property_dependencies,
             )
         )
     return records
