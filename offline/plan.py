@@ -492,7 +492,10 @@ class Plan:
         return [self.resources[urn] for urn in self.path.urns]
 
     def outputs(self) -> dict[str, Any]:
-        return {key: self.values.render(self.run.outputs[key]) for key in sorted(self.run.outputs)}
+        return {
+            key: SECRET if key in self.run.secret_outputs else self.values.render(value)
+            for key, value in sorted(self.run.outputs.items())
+        }
 
     def config(self) -> dict[str, Any]:
         """The stack's config as the program saw it; secret keys as ``[secret]``."""
@@ -510,16 +513,6 @@ class Plan:
                 decoded = raw
             shown[key] = self.values.render(decoded)
         return shown
-
-    @staticmethod
-    def explicit_depends_on(resource: Resource) -> list[str]:
-        """``dependsOn`` as the program wrote it, as far as the engine's record tells.
-
-        The registration request lists explicit and input dependencies together; those that
-        no input carries must have been explicit (one also carried by an input is not told).
-        """
-        carried = {urn for urns in resource.property_dependencies.values() for urn in urns}
-        return sorted({urn for urn in resource.depends_on if urn not in carried})
 
     def options(self, resource: Resource) -> list[str]:
         """Resource options worth a reader's attention, as short flags."""

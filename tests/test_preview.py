@@ -10,6 +10,7 @@ from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
+import pulumi
 import pytest
 import yaml
 
@@ -20,6 +21,7 @@ from offline.engine import (
     ROOT,
     ProgramRun,
     Resource,
+    evaluate,
     stack_config,
 )
 from offline.plan import KNOWN_AFTER_APPLY, SECRET, SUFFIX_MARKER, Plan, critical_path
@@ -373,3 +375,12 @@ def test_module_runs_as_a_command_and_defaults_to_dev() -> None:
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Previewing stack dev offline")
     assert result.stderr == ""
+
+
+def test_outputs_the_program_marks_secret_are_shown_as_secret() -> None:
+    def body() -> None:
+        pulumi.export("token", pulumi.Output.secret("s3cr3t-value"))
+        pulumi.export("name", "visible")
+
+    plan = Plan(evaluate(body))
+    assert plan.outputs() == {"name": "visible", "token": SECRET}
