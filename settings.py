@@ -84,9 +84,7 @@ _REGISTRY_NAME = re.compile(r"^[a-zA-Z0-9]{5,50}$")
 # because pipelines and jobs refer to them by name.
 _INSTANCE_NAME = re.compile(r"^[a-z][a-z0-9-]*[a-z0-9]$")
 _CLUSTER_NAME = re.compile(r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$")
-INSTANCE_NAME_MAX: Final = 24 - SUFFIX_LENGTH - 1
 # Endpoints: 3-32 characters once suffixed, starting with a letter; unique per Azure region.
-ENDPOINT_NAME_MAX: Final = 32 - SUFFIX_LENGTH - 1
 _DATASTORE_NAME = re.compile(r"^[a-z][a-z0-9_]{0,254}$")
 _CONTAINER_NAME = re.compile(r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$")
 _VM_SIZE = re.compile(r"^Standard_[A-Za-z0-9_]+$")
@@ -698,23 +696,30 @@ def _vm_size(reader: _Reader) -> str | None:
     )
 
 
+def _regional_name(reader: _Reader, *, azure_max: int) -> str | None:
+    """A compute instance or endpoint name: it gets the suffix that keeps it regionally unique."""
+    name = reader.string(
+        "name",
+        pattern=_INSTANCE_NAME,
+        rule="lowercase letters, digits and hyphens, starting with a letter and ending "
+        "with a letter or digit",
+    )
+    longest = azure_max - SUFFIX_LENGTH - 1
+    if name is not None and not 3 <= len(name) <= longest:
+        reader.problems.add(
+            reader.key("name"),
+            f"{name!r} must be 3-{longest} characters: a {SUFFIX_LENGTH}-character suffix is "
+            f"added to keep it unique in the region and Azure allows {azure_max}",
+        )
+        return None
+    return name
+
+
 def _compute_instances(problems: _Problems, value: object) -> tuple[ComputeInstanceSettings, ...]:
     path = f"{NAMESPACE}:computeInstances"
 
     def parse(reader: _Reader) -> ComputeInstanceSettings | None:
-        name = reader.string(
-            "name",
-            pattern=_INSTANCE_NAME,
-            rule="lowercase letters, digits and hyphens, starting with a letter and ending "
-            "with a letter or digit",
-        )
-        if name is not None and not 3 <= len(name) <= INSTANCE_NAME_MAX:
-            problems.add(
-                reader.key("name"),
-                f"{name!r} must be 3-{INSTANCE_NAME_MAX} characters: a {SUFFIX_LENGTH}-character "
-                "suffix is added to keep it unique in the region and Azure allows 24",
-            )
-            name = None
+        name = _regional_name(reader, azure_max=24)
         vm_size = _vm_size(reader)
         user = reader.guid("assignedUserObjectId")
         tenant = reader.guid("assignedUserTenantId", required=False)
@@ -785,19 +790,7 @@ def _endpoints(problems: _Problems, value: object) -> tuple[EndpointSettings, ..
     path = f"{NAMESPACE}:endpoints"
 
     def parse(reader: _Reader) -> EndpointSettings | None:
-        name = reader.string(
-            "name",
-            pattern=_INSTANCE_NAME,
-            rule="lowercase letters, digits and hyphens, starting with a letter and ending "
-            "with a letter or digit",
-        )
-        if name is not None and not 3 <= len(name) <= ENDPOINT_NAME_MAX:
-            problems.add(
-                reader.key("name"),
-                f"{name!r} must be 3-{ENDPOINT_NAME_MAX} characters: a {SUFFIX_LENGTH}-character "
-                "suffix is added to keep it unique in the region and Azure allows 32",
-            )
-            name = None
+        name = _regional_name(reader, azure_max=32)
         kind = reader.string("kind", choices=ENDPOINT_KINDS)
         purpose = reader.string("purpose", default="scoring", choices=ENDPOINT_PURPOSES)
         auth = reader.string("authMode", default="aadToken", choices=tuple(AUTH_MODES))

@@ -8,6 +8,7 @@ network, each storage account also gets a private-endpoint outbound rule.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -24,6 +25,32 @@ class DatastoreLinksArgs:
     datastores: tuple[DatastoreSettings, ...]
     approved_outbound_only: bool
     assignment_seed: str
+
+
+def _identity_based_properties(
+    store: DatastoreSettings,
+) -> ml.AzureBlobDatastoreArgs | ml.AzureDataLakeGen2DatastoreArgs:
+    """No stored credentials: the workspace's identity reads the data, with its own role."""
+    account = store.storage_account
+    common: dict[str, Any] = {
+        "account_name": account.name,
+        "credentials": ml.NoneDatastoreCredentialsArgs(credentials_type="None"),
+        "endpoint": "core.windows.net",
+        "protocol": "https",
+        "resource_group": account.resource_group,
+        "subscription_id": account.subscription_id,
+        "service_data_access_auth_identity": (
+            ml.ServiceDataAccessAuthIdentity.WORKSPACE_SYSTEM_ASSIGNED_IDENTITY
+        ),
+        "description": store.description or None,
+    }
+    if store.kind == "adlsGen2":
+        return ml.AzureDataLakeGen2DatastoreArgs(
+            datastore_type="AzureDataLakeGen2", filesystem=store.container, **common
+        )
+    return ml.AzureBlobDatastoreArgs(
+        datastore_type="AzureBlob", container_name=store.container, **common
+    )
 
 
 def outbound_rule_name(account_name: str, subresource: str) -> str:
@@ -43,35 +70,7 @@ class DatastoreLinks(pulumi.ComponentResource):
 
         for store in args.datastores:
             account = store.storage_account
-            credentials = ml.NoneDatastoreCredentialsArgs(credentials_type="None")
-            identity = ml.ServiceDataAccessAuthIdentity.WORKSPACE_SYSTEM_ASSIGNED_IDENTITY
-            properties: ml.AzureBlobDatastoreArgs | ml.AzureDataLakeGen2DatastoreArgs
-            if store.kind == "adlsGen2":
-                properties = ml.AzureDataLakeGen2DatastoreArgs(
-                    datastore_type="AzureDataLakeGen2",
-                    account_name=account.name,
-                    filesystem=store.container,
-                    credentials=credentials,
-                    endpoint="core.windows.net",
-                    protocol="https",
-                    resource_group=account.resource_group,
-                    subscription_id=account.subscription_id,
-                    service_data_access_auth_identity=identity,
-                    description=store.description or None,
-                )
-            else:
-                properties = ml.AzureBlobDatastoreArgs(
-                    datastore_type="AzureBlob",
-                    account_name=account.name,
-                    container_name=store.container,
-                    credentials=credentials,
-                    endpoint="core.windows.net",
-                    protocol="https",
-                    resource_group=account.resource_group,
-                    subscription_id=account.subscription_id,
-                    service_data_access_auth_identity=identity,
-                    description=store.description or None,
-                )
+            properties = _identity_based_properties(store)
             # Grant before the datastore exists, so its first use finds the access in place.
             role = assign_role(
                 f"{name}-{store.name}-role",

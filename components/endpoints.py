@@ -13,6 +13,7 @@ its cluster, whose identity gets the same two roles here.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -51,29 +52,32 @@ class Endpoints(pulumi.ComponentResource):
         super().__init__("mlops:endpoints:Endpoints", name, None, opts)
         placement = args.placement
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
-        self.online: dict[str, ml.OnlineEndpoint] = {}
-        self.batch: dict[str, ml.BatchEndpoint] = {}
+        self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
         self.role_assignments = []
         self.info: dict[str, EndpointInfo] = {}
 
         for endpoint in args.endpoints:
-            physical_name = args.name_suffix.apply(
-                lambda suffix, n=endpoint.name: Names.regional(n, suffix)
-            )
             description = endpoint.description or f"{endpoint.purpose} endpoint {endpoint.name}"
             tags = {**placement.tags, "purpose": endpoint.purpose}
             if endpoint.auth_mode == "Key":
                 # Key auth is an explicit, reviewed opt-out from Entra ID tokens: mark it.
                 tags["allowKeyAuth"] = "true"
-            if endpoint.kind == "online":
-                online = ml.OnlineEndpoint(
+            placed: dict[str, Any] = {
+                "endpoint_name": args.name_suffix.apply(
+                    lambda suffix, n=endpoint.name: Names.regional(n, suffix)
+                ),
+                "resource_group_name": placement.resource_group_name,
+                "workspace_name": placement.workspace_name,
+                "location": placement.location,
+                "identity": identity,
+                "tags": tags,
+                "opts": pulumi.ResourceOptions(parent=self),
+            }
+            resource: ml.OnlineEndpoint | ml.BatchEndpoint
+            if endpoint.cluster is None:
+                resource = ml.OnlineEndpoint(
                     f"{name}-{endpoint.name}",
-                    endpoint_name=physical_name,
-                    resource_group_name=placement.resource_group_name,
-                    workspace_name=placement.workspace_name,
-                    location=placement.location,
-                    identity=identity,
                     properties=ml.OnlineEndpointPropertiesArgs(
                         auth_mode=endpoint.auth_mode,
                         description=description,
@@ -83,49 +87,32 @@ class Endpoints(pulumi.ComponentResource):
                             else ml.PublicNetworkAccessType.DISABLED
                         ),
                     ),
-                    tags=tags,
-                    opts=pulumi.ResourceOptions(parent=self),
+                    **placed,
                 )
-                self.online[endpoint.name] = online
-                self.info[endpoint.name] = EndpointInfo(
-                    name=online.name,
-                    kind="online",
-                    purpose=endpoint.purpose,
-                    scoring_uri=online.properties.apply(lambda p: p.scoring_uri or ""),
-                    cluster_name=None,
+            else:  # settings give every batch endpoint, and only those, a cluster
+                cluster = compute_cluster(
+                    f"{name}-{endpoint.name}-cluster",
+                    endpoint.cluster,
+                    placement,
+                    parent=self,
+                    description=f"Runs the deployments of batch endpoint {endpoint.name}",
                 )
-                continue
-
-            assert endpoint.cluster is not None  # settings require a cluster for batch
-            cluster = compute_cluster(
-                f"{name}-{endpoint.name}-cluster",
-                endpoint.cluster,
-                placement,
-                parent=self,
-                description=f"Runs the deployments of batch endpoint {endpoint.name}",
-            )
-            self.batch_clusters[endpoint.name] = cluster
-            self._grant_runtime_roles(name, endpoint.name, cluster, args)
-            batch = ml.BatchEndpoint(
-                f"{name}-{endpoint.name}",
-                endpoint_name=physical_name,
-                resource_group_name=placement.resource_group_name,
-                workspace_name=placement.workspace_name,
-                location=placement.location,
-                identity=identity,
-                properties=ml.BatchEndpointPropertiesArgs(
-                    auth_mode=endpoint.auth_mode, description=description
-                ),
-                tags=tags,
-                opts=pulumi.ResourceOptions(parent=self),
-            )
-            self.batch[endpoint.name] = batch
+                self.batch_clusters[endpoint.name] = cluster
+                self._grant_runtime_roles(name, endpoint.name, cluster, args)
+                resource = ml.BatchEndpoint(
+                    f"{name}-{endpoint.name}",
+                    properties=ml.BatchEndpointPropertiesArgs(
+                        auth_mode=endpoint.auth_mode, description=description
+                    ),
+                    **placed,
+                )
+            self.endpoints[endpoint.name] = resource
             self.info[endpoint.name] = EndpointInfo(
-                name=batch.name,
-                kind="batch",
+                name=resource.name,
+                kind=endpoint.kind,
                 purpose=endpoint.purpose,
-                scoring_uri=batch.properties.apply(lambda p: p.scoring_uri or ""),
-                cluster_name=endpoint.cluster.name,
+                scoring_uri=resource.properties.apply(lambda p: p.scoring_uri or ""),
+                cluster_name=endpoint.cluster.name if endpoint.cluster else None,
             )
 
         self.register_outputs(
