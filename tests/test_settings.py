@@ -9,7 +9,7 @@ import pulumi
 import pytest
 
 import settings
-from offline.engine import stack_config
+from offline.engine import evaluate, stack_config
 from tests.conftest import STACKS
 
 GUID = "00000000-0000-0000-0000-00000000abcd"
@@ -450,3 +450,15 @@ def test_a_stack_name_too_long_for_the_resource_group_is_refused() -> None:
     with pytest.raises(settings.SettingsError) as caught:
         settings.load({**BASE, "mlops:environment": "dev"}, project="mlops", stack="d" * 71)
     assert caught.value.problems[0].startswith("stack name: ")
+
+
+def test_from_pulumi_reads_config_as_the_cli_passes_it(monkeypatch: pytest.MonkeyPatch) -> None:
+    # The Pulumi CLI's Python language host hands config and secret keys over in these
+    # environment variables.
+    config = {**BASE, "mlops:tags": json.dumps({"conn": "AccountKey=abc"})}
+    monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mlops:tags"]))
+    loaded: list[settings.Settings] = []
+    evaluate(lambda: loaded.append(settings.from_pulumi()), stack="qa")
+    assert loaded[0].environment == "qa"
+    assert loaded[0].tags == {"conn": "AccountKey=abc"}
