@@ -17,7 +17,6 @@ config = settings.from_pulumi()
 names = config.names
 tags = config.all_tags
 client = authorization.get_client_config_output()
-seed = f"{config.project}/{config.stack}"
 
 # Shared pieces: the resource group, the stack's name suffix (kept in state, so names never
 # change), and the Key Vault, created here or adopted from another stack.
@@ -64,7 +63,7 @@ ml = WorkspaceStack(
         network=config.network,
         container_registry=config.container_registry,
         access=config.access,
-        assignment_seed=seed,
+        assignment_seed=config.assignment_seed,
         protect=config.protect,
     ),
 )
@@ -76,7 +75,7 @@ datastores = DatastoreLinks(
         workspace_principal_id=ml.principal_id,
         datastores=config.datastores,
         approved_outbound_only=config.network.isolation == "AllowOnlyApprovedOutbound",
-        assignment_seed=seed,
+        assignment_seed=config.assignment_seed,
     ),
 )
 
@@ -112,7 +111,7 @@ endpoints = Endpoints(
         subscription_id=client.subscription_id,
         storage_account_id=ml.storage_account.id,
         registry_id=ml.registry_id,
-        assignment_seed=seed,
+        assignment_seed=config.assignment_seed,
     ),
 )
 

@@ -10,7 +10,6 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any, Final, Literal, TypeVar
@@ -252,14 +251,10 @@ class Settings:
     def all_tags(self) -> dict[str, str]:
         return {**self.tags, "environment": self.environment, "managedBy": "pulumi"}
 
-    def role_assignment_name(self, *parts: str) -> str:
-        """A deterministic GUID for a role assignment, stable across runs of this stack."""
-        return str(
-            uuid.uuid5(_ROLE_ASSIGNMENT_NAMESPACE, "/".join((self.project, self.stack, *parts)))
-        )
-
-
-_ROLE_ASSIGNMENT_NAMESPACE: Final = uuid.UUID("6f1c4b8e-3a52-5d0e-9b7a-2c1e8f4d6a10")
+    @property
+    def assignment_seed(self) -> str:
+        """What makes this stack's role assignment names its own (see components.roles)."""
+        return f"{self.project}/{self.stack}"
 
 
 @dataclass(frozen=True)
