@@ -29,6 +29,8 @@ suffix = random.RandomString(
     length=settings.SUFFIX_LENGTH,
     special=False,
     upper=False,
+    # Azure refuses compute instance names whose last hyphen is followed by digits only.
+    min_lower=1,
     opts=pulumi.ResourceOptions(protect=config.protect),
 ).result
 vault = SharedKeyVault(

@@ -320,3 +320,14 @@ def test_datastore_roles_wait_for_the_workspace_identity(
 def test_nothing_is_retained_on_delete(stack_runs: dict[str, ProgramRun], stack: str) -> None:
     # Protection, not retainOnDelete, guards data: a deliberate destroy leaves no orphans.
     assert not [r.name for r in stack_runs[stack].resources if r.retain_on_delete]
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_name_suffix_is_lowercase_alphanumeric_with_at_least_one_letter(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    suffix = only(stack_runs[stack], "random:index/randomString:RandomString").inputs
+    assert suffix["length"] == 6
+    assert suffix["special"] is False
+    assert suffix["upper"] is False
+    assert suffix["minLower"] == 1
