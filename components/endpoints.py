@@ -38,11 +38,10 @@ class EndpointsArgs:
 
 @dataclass(frozen=True)
 class EndpointInfo:
+    """What the ML release pipeline needs of an endpoint."""
+
     name: pulumi.Output[str]
-    kind: str
-    purpose: str
     scoring_uri: pulumi.Output[str]
-    cluster_name: str | None
 
 
 class Endpoints(pulumi.ComponentResource):
@@ -109,10 +108,7 @@ class Endpoints(pulumi.ComponentResource):
             self.endpoints[endpoint.name] = resource
             self.info[endpoint.name] = EndpointInfo(
                 name=resource.name,
-                kind=endpoint.kind,
-                purpose=endpoint.purpose,
                 scoring_uri=resource.properties.apply(lambda p: p.scoring_uri or ""),
-                cluster_name=endpoint.cluster.name if endpoint.cluster else None,
             )
 
         self.register_outputs(
