@@ -225,6 +225,28 @@ class EndpointSettings:
 
 
 @dataclass(frozen=True)
+class EnvironmentProfile:
+    """What one environment differs in; components receive these values, never its name."""
+
+    # Compute instances and clusters (experiments, training) are allowed.
+    allows_compute: bool
+    # Default of mlops:protect: data-bearing resources are protected and locked.
+    protect: bool
+    log_retention_days: int
+    # Days a deleted blob or container can be restored.
+    soft_delete_days: int
+    # Blob versions keep every overwritten model and dataset recoverable.
+    blob_versioning: bool
+
+
+PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
+    "dev": EnvironmentProfile(True, False, 30, 7, False),
+    "qa": EnvironmentProfile(False, False, 30, 7, False),
+    "prod": EnvironmentProfile(False, True, 90, 30, True),
+}
+
+
+@dataclass(frozen=True)
 class Settings:
     project: str
     stack: str
@@ -250,6 +272,18 @@ class Settings:
     @property
     def all_tags(self) -> dict[str, str]:
         return {**self.tags, "environment": self.environment, "managedBy": "pulumi"}
+
+    @property
+    def profile(self) -> EnvironmentProfile:
+        """The environment's profile, resolved against this stack's config."""
+        base = PROFILES[self.environment]
+        return EnvironmentProfile(
+            allows_compute=base.allows_compute,
+            protect=self.protect,
+            log_retention_days=base.log_retention_days,
+            soft_delete_days=base.soft_delete_days,
+            blob_versioning=base.blob_versioning or self.protect,
+        )
 
     @property
     def assignment_seed(self) -> str:
@@ -970,7 +1004,7 @@ def load(
         )
 
     protect_raw = values.get("protect")
-    protect = environment == "prod"
+    protect = PROFILES[environment].protect
     if protect_raw is not None:
         if protect_raw in ("true", "false"):
             protect = protect_raw == "true"
