@@ -7,6 +7,7 @@ from typing import Any
 
 import pulumi
 import pytest
+from pydantic import ValidationError
 
 import settings
 from offline.engine import evaluate, stack_config
@@ -61,7 +62,7 @@ def test_environment_defaults_to_the_stack_name() -> None:
 
 def test_settings_are_immutable() -> None:
     loaded = load()
-    with pytest.raises(AttributeError):
+    with pytest.raises(ValidationError, match="frozen"):
         loaded.prefix = "other"  # type: ignore[misc]
 
 

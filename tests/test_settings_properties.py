@@ -21,8 +21,8 @@ import settings
 from offline.engine import PROJECT, ROOT, stack_config
 
 STACKS: Final = ("dev", "qa", "prod")
-LOCATION_KEY: Final = settings.LOCATION_KEY
-MLOPS_KEYS: Final = tuple(f"{settings.NAMESPACE}:{key}" for key in settings.KNOWN_KEYS)
+LOCATION_KEY: Final = "azure-native:location"
+MLOPS_KEYS: Final = tuple(key for key in settings.CONFIG_KEYS if key.startswith("mlops:"))
 # Field names of every section, so generated maps are often half-right rather than all noise.
 FIELDS: Final = (
     "access", "action", "assignedUserObjectId", "assignedUserTenantId", "authMode", "cluster",

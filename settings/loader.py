@@ -1,0 +1,286 @@
+"""Pulumi config → Settings, with every problem reported at once under its key path.
+
+A problem names the key as a user writes it (``mlops:computeClusters[1].maxNodes``) and says
+what would be valid. ``SettingsError`` is a ``pulumi.RunError``: `pulumi up` prints the message
+alone, without a traceback, and no resource has been registered.
+"""
+
+from __future__ import annotations
+
+import difflib
+import json
+import re
+import types
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any, Final, Literal, Union, get_args, get_origin
+
+import pulumi
+from pulumi.runtime import config as runtime_config
+from pydantic import BaseModel, ValidationError
+from pydantic.fields import FieldInfo
+
+from settings.profiles import PROFILES
+from settings.schema import NAMESPACE, Settings
+from settings.validation import Hint, type_name
+
+# Values that look like credentials must live in secret config, never in a stack file.
+_SECRET_LOOKING: Final = re.compile(
+    r"(AccountKey=|SharedAccessSignature=|sig=[A-Za-z0-9%]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY"
+    r"|^[A-Za-z0-9+/]{86}==$)"
+)
+_STACK_NAME: Final = re.compile(r"[\w.-]+")
+# The resource group is rg-<prefix>-mlops-<stack>: Azure allows 90 characters.
+_LONGEST_STACK: Final = 90 - len("rg-xxxxxxxxxx-mlops-")
+
+
+class SettingsError(pulumi.RunError):
+    """The stack's config is invalid; ``problems`` lists every finding, one per key path."""
+
+    def __init__(self, problems: Sequence[str]) -> None:
+        self.problems = tuple(problems)
+        super().__init__(
+            "Invalid stack configuration:\n" + "\n".join(f"  - {p}" for p in self.problems)
+        )
+
+
+CONFIG_KEYS: Final[Mapping[str, FieldInfo]] = {
+    field.alias or name: field for name, field in Settings.model_fields.items()
+}
+
+
+def _unwrap(annotation: Any) -> Any:
+    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``."""
+    while True:
+        if hasattr(annotation, "__metadata__"):
+            annotation = annotation.__origin__
+        elif get_origin(annotation) in (Union, types.UnionType):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+def _metadata(field: FieldInfo) -> list[Any]:
+    found = list(field.metadata)
+    for member in get_args(field.annotation):
+        found += getattr(member, "__metadata__", ())
+    return found
+
+
+def _model_at(annotation: Any) -> Any:
+    """The model or annotation that a map key or list index steps into."""
+    annotation = _unwrap(annotation)
+    if get_origin(annotation) is tuple:
+        return _unwrap(get_args(annotation)[0])
+    if get_origin(annotation) is dict:
+        return _unwrap(get_args(annotation)[1])
+    return annotation
+
+
+def _locate(loc: Sequence[str | int]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+    """The model holding the last step of ``loc``, and that step's field."""
+    model: Any = Settings
+    field: FieldInfo | None = None
+    for step in loc:
+        holder = model
+        if isinstance(step, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+            model, field = _model_at(model), None
+            continue
+        fields = {f.alias or n: f for n, f in model.model_fields.items()}
+        field = fields.get(step)
+        model = _model_at(field.annotation) if field else None
+        if step is loc[-1]:
+            return holder, field
+    return None, field
+
+
+def key_path(loc: Sequence[str | int]) -> str:
+    head, *rest = loc
+    text = str(head)
+    for step in rest:
+        if step == "[key]":  # pydantic marks a problem with a map's key this way
+            continue
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text
+
+
+def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
+    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
+    return f" (did you mean {match[0]!r}?)" if match else ""
+
+
+def _unknown_key(loc: Sequence[str | int]) -> str:
+    holder, _ = _locate(loc)
+    valid = sorted(f.alias or n for n, f in (holder or Settings).model_fields.items())
+    name = str(loc[-1])
+    if len(loc) == 1:  # a stack config key: suggest within its namespace
+        namespace, _, name = name.partition(":")
+        valid = [key for key in valid if key.startswith(f"{namespace}:")]
+        short = [key.partition(":")[2] for key in valid]
+        return f"unknown key{_did_you_mean(name, short)}; valid keys: {', '.join(valid)}"
+    return f"unknown key{_did_you_mean(name, valid)}; valid keys: {', '.join(valid)}"
+
+
+def _message(error: Mapping[str, Any], loc: Sequence[str | int]) -> str:  # noqa: PLR0911 - one per kind
+    kind, value = error["type"], error.get("input")
+    ctx: Mapping[str, Any] = error.get("ctx") or {}
+    _, field = _locate(loc)
+    metadata = _metadata(field) if field else []
+    hint = next((m for m in metadata if isinstance(m, Hint)), None)
+    low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
+    high = next((m.le for m in metadata if hasattr(m, "le")), None)
+    why = f": {hint.why}" if hint and hint.why else ""
+    annotation = _unwrap(field.annotation) if field else None
+    choices = get_args(annotation) if get_origin(annotation) is Literal else ()
+    blank = isinstance(value, str) and not value.strip()
+    if blank and kind in ("string_pattern_mismatch", "string_too_short", "literal_error"):
+        valid = hint.what if hint else f"one of {', '.join(map(str, choices))}"
+        return f"must not be empty; it must be {valid}"
+    if kind == "missing":
+        what = hint.what if hint else f"a whole number {low}-{high}" if high is not None else ""
+        return f"is required ({what})" if what else "is required"
+    if kind == "extra_forbidden":
+        return _unknown_key(loc)
+    if kind == "literal_error" and choices:
+        because = f" ({hint.why})" if hint and hint.why else ""
+        return f"must be one of {', '.join(map(str, choices))}{because}; got {value!r}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number {low}-{high}, got {type_name(value)}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"must be between {low} and {high}, got {value}"
+    if kind == "string_pattern_mismatch" and hint:
+        return f"must be {hint.what}, got {value!r}"
+    if kind in ("string_too_short", "string_too_long"):
+        return f"{value!r} must be {field and field_length(metadata)} characters{why}"
+    if kind == "string_type" and hint:
+        return f"must be {hint.what}, got {type_name(value)}"
+    if kind == "bool_type" and isinstance(value, str):
+        return f"must be true or false, got {value!r}"
+    if kind in ("string_type", "bool_type", "dict_type", "model_type", "tuple_type", "list_type"):
+        expected = {"string_type": "a string", "bool_type": "true or false"}
+        wanted = expected.get(kind, "a list" if kind in ("tuple_type", "list_type") else "a map")
+        return f"must be {wanted}, got {type_name(value)}"
+    return str(ctx.get("message") or error["msg"])
+
+
+def field_length(metadata: Sequence[Any]) -> str:
+    shortest = next((m.min_length for m in metadata if hasattr(m, "min_length")), 0)
+    longest = next((m.max_length for m in metadata if hasattr(m, "max_length")), None)
+    return f"{shortest}-{longest}"
+
+
+def describe(errors: Sequence[Any], base: tuple[str | int, ...] = ()) -> Iterator[str]:
+    """Each pydantic error as ``<key path>: <what is wrong and what would be valid>``."""
+    for error in errors:
+        loc = (*base, *error["loc"])
+        if error["type"] == "problems":
+            yield from describe(error["ctx"]["errors"], loc)
+            for where, message in error["ctx"]["found"]:
+                yield f"{key_path((*loc, *where))}: {message}"
+        else:
+            yield f"{key_path(loc)}: {_message(error, loc)}"
+
+
+def _decode(key: str, raw: str, problems: list[str]) -> Any:
+    """Pulumi hands structured config to programs as JSON text."""
+    if not raw.strip():  # Pulumi passes an empty (null) YAML value as ""
+        problems.append(f"{key}: is empty: give a YAML map or list, or remove the key")
+        return None
+    try:
+        return json.loads(raw)
+    except (json.JSONDecodeError, RecursionError):
+        problems.append(f"{key}: must be a YAML map or list, got a plain string")
+    except ValueError:  # an integer longer than Python converts (sys.get_int_max_str_digits)
+        problems.append(
+            f"{key}: holds a number with too many digits to read; numbers here are small whole "
+            "numbers such as maxNodes: 4"
+        )
+    return None
+
+
+def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
+    if isinstance(value, str):
+        yield path, value
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            yield from _strings(item, f"{path}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            yield from _strings(item, f"{path}[{index}]")
+
+
+def _value(key: str, raw: str, problems: list[str]) -> Any:
+    """A config value as the model reads it: structured keys decoded, booleans as booleans."""
+    field = CONFIG_KEYS.get(key)
+    annotation = _unwrap(field.annotation) if field else str
+    if annotation is bool:
+        return {"true": True, "false": False}.get(raw, raw)
+    if get_origin(annotation) in (tuple, dict) or (
+        isinstance(annotation, type) and issubclass(annotation, BaseModel)
+    ):
+        return _decode(key, raw, problems)
+    return raw
+
+
+def load(
+    config: Mapping[str, str], *, project: str, stack: str, secret_keys: Sequence[str] = ()
+) -> Settings:
+    """Validate a stack's config (keys as ``namespace:key``, values as Pulumi passes them).
+
+    Raises SettingsError listing every problem; returns immutable Settings otherwise.
+    """
+    problems: list[str] = []
+    values: dict[str, Any] = {}
+    for key, raw in config.items():
+        namespace, _, name = key.partition(":")
+        if namespace != NAMESPACE and key not in CONFIG_KEYS:
+            if difflib.get_close_matches(namespace, [NAMESPACE], cutoff=0.6):
+                problems.append(
+                    f"{key}: unknown namespace {namespace!r} (did you mean '{NAMESPACE}:{name}'?)"
+                )
+            continue  # other namespaces configure providers
+        values[key] = _value(key, raw, problems)
+        if key not in secret_keys:
+            problems += [
+                f"{path}: looks like a credential; never put secrets in plain config "
+                "(use `pulumi config set --secret`, and prefer identity-based access)"
+                for path, text in _strings(values[key], key)
+                if _SECRET_LOOKING.search(text)
+            ]
+    if len(stack) > _LONGEST_STACK or not _STACK_NAME.fullmatch(stack):
+        problems.append(
+            f"stack name: {stack!r} must be at most {_LONGEST_STACK} letters, digits, '-', '_' or "
+            "'.': it names the resource group rg-<prefix>-mlops-<stack>, which Azure limits to "
+            "90 characters"
+        )
+    environment = values.setdefault(f"{NAMESPACE}:environment", stack)
+    context = {
+        "project": project,
+        "stack": stack,
+        "environment": environment,
+        "profile": PROFILES.get(environment, PROFILES["dev"]),
+    }
+    settings: Settings | None = None
+    try:
+        settings = Settings.model_validate(
+            {k: v for k, v in values.items() if v is not None}, context=context
+        )
+    except ValidationError as error:
+        problems += describe(error.errors())
+    if problems or settings is None:
+        raise SettingsError(problems)
+    return settings
+
+
+def from_pulumi() -> Settings:
+    """Read the running stack's config; the single place that touches Pulumi config."""
+    config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
+    secret_keys = [
+        *runtime_config.get_config_secret_keys_env(),
+        *(key for key in config if runtime_config.is_config_secret(key)),
+    ]
+    return load(
+        {key: str(value) for key, value in config.items()},
+        project=pulumi.get_project(),
+        stack=pulumi.get_stack(),
+        secret_keys=secret_keys,
+    )

@@ -1,0 +1,137 @@
+"""Physical names and Azure's naming rules: each rule once, with the words that explain it."""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Final
+
+# Length of the pulumi-random suffix that makes global and per-region names unique.
+SUFFIX_LENGTH: Final = 6
+
+
+@dataclass(frozen=True)
+class NameRule:
+    """A pattern and how to say it to a person ("must be <what>")."""
+
+    pattern: str
+    what: str
+
+
+GUID: Final = NameRule(
+    r"^[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12}$",
+    "a GUID like 00000000-0000-0000-0000-000000000000",
+)
+PREFIX: Final = NameRule(
+    r"^[a-z][a-z0-9]{1,9}$",
+    "2-10 lowercase letters and digits, starting with a letter (it starts globally unique "
+    "names such as the storage account's)",
+)
+LOCATION: Final = NameRule(r"^[a-z][a-z0-9]{2,39}$", "an Azure region name such as westeurope")
+# Compute instances and endpoints: unique per Azure region, so they get the stack's suffix.
+REGIONAL_NAME: Final = NameRule(
+    r"^[a-z][a-z0-9-]*[a-z0-9]$",
+    "lowercase letters, digits and hyphens, starting with a letter and ending with a letter or "
+    "digit",
+)
+# Clusters keep their configured name: pipelines and jobs refer to them by it.
+CLUSTER_NAME: Final = NameRule(
+    r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$",
+    "3-24 lowercase letters, digits and hyphens, starting with a letter and ending with a "
+    "letter or digit",
+)
+DATASTORE_NAME: Final = NameRule(
+    r"^[a-z][a-z0-9_]{0,254}$",
+    "lowercase letters, digits and underscores, starting with a letter (at most 255)",
+)
+CONTAINER_NAME: Final = NameRule(
+    r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
+    "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
+)
+VM_SIZE: Final = NameRule(r"^Standard_[A-Za-z0-9_]+$", "an Azure VM size such as Standard_DS3_v2")
+CRON: Final = NameRule(r"^\S+( \S+){4}$", "a five-field cron expression such as '0 19 * * 1-5'")
+TAG_NAME: Final = NameRule(r"^[^<>%&\\?/]{1,512}$", "1-512 characters, without < > % & \\ ? /")
+
+# Azure's rules for the names inside adopted resources' IDs.
+RESOURCE_NAMES: Final[dict[str, re.Pattern[str]]] = {
+    "Microsoft.KeyVault/vaults": re.compile(r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
+    "Microsoft.Storage/storageAccounts": re.compile(r"^[a-z0-9]{3,24}$"),
+    "Microsoft.ContainerRegistry/registries": re.compile(r"^[a-zA-Z0-9]{5,50}$"),
+}
+_ARM_ID: Final = re.compile(
+    r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[-\w.()]{1,90})"
+    r"/providers/(?P<namespace>[A-Za-z.]+)/(?P<type>[A-Za-z]+)/(?P<name>[^/]+)$"
+)
+
+
+@dataclass(frozen=True)
+class ArmId:
+    """A parsed Azure Resource Manager resource ID of a top-level resource."""
+
+    id: str
+    subscription_id: str
+    resource_group: str
+    provider: str
+    name: str
+
+
+def parse_arm_id(value: str, resource_type: str) -> ArmId:
+    """The parsed ID; ValueError says what is wrong in a user's words."""
+    expected = f"/subscriptions/<guid>/resourceGroups/<group>/providers/{resource_type}/<name>"
+    match = _ARM_ID.fullmatch(value)
+    if match is None or not re.fullmatch(GUID.pattern, match["subscription"]):
+        raise ValueError(f"{value!r} is not a resource ID of the form {expected}")
+    found = f"{match['namespace']}/{match['type']}"
+    if found.lower() != resource_type.lower():
+        raise ValueError(f"must be the ID of a {resource_type}, but it names a {found}")
+    name_rule = RESOURCE_NAMES.get(resource_type)
+    if name_rule is not None and not name_rule.fullmatch(match["name"]):
+        raise ValueError(f"{match['name']!r} is not a valid {resource_type} name")
+    return ArmId(
+        id=value,
+        subscription_id=match["subscription"].lower(),
+        resource_group=match["group"],
+        provider=found,
+        name=match["name"],
+    )
+
+
+@dataclass(frozen=True)
+class Names:
+    """Physical names, derived once from prefix and environment so they never drift.
+
+    Names that must be globally or regionally unique take the stack's random suffix, which
+    pulumi-random keeps in state, so a re-run or a destroy-and-recreate never collides with a
+    soft-deleted vault or workspace.
+    """
+
+    prefix: str
+    environment: str
+    stack: str
+
+    @property
+    def resource_group(self) -> str:
+        return f"rg-{self.prefix}-mlops-{self.stack}"
+
+    def key_vault(self, suffix: str) -> str:
+        return f"kv-{self.prefix}{self.environment}-{suffix}"
+
+    def storage_account(self, suffix: str) -> str:
+        return f"st{self.prefix}{self.environment}{suffix}"
+
+    def container_registry(self, suffix: str) -> str:
+        return f"cr{self.prefix}{self.environment}{suffix}"
+
+    def log_analytics(self, suffix: str) -> str:
+        return f"log-{self.prefix}-{self.environment}-{suffix}"
+
+    def application_insights(self, suffix: str) -> str:
+        return f"appi-{self.prefix}-{self.environment}-{suffix}"
+
+    def workspace(self, suffix: str) -> str:
+        return f"mlw-{self.prefix}-{self.environment}-{suffix}"
+
+    @staticmethod
+    def regional(name: str, suffix: str) -> str:
+        """Compute instance and endpoint names, unique per Azure region."""
+        return f"{name}-{suffix}"

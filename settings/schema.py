@@ -1,0 +1,525 @@
+"""The stack config, declared: one pydantic model per section of `Pulumi.<stack>.yaml`.
+
+Constraints and descriptions (the attribute docstrings) live here and nowhere else: the
+loader's messages, the editors' JSON Schema and the README's configuration reference are all
+derived from these models. Rules across fields, entries and sections are each model's
+``rules``; see ``settings.validation`` for how they report.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator, Mapping
+from typing import Annotated, Any, Final, Literal
+
+from pydantic import (
+    AfterValidator,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    ValidationInfo,
+    model_validator,
+)
+from pydantic import WithJsonSchema as Schema
+from pydantic.alias_generators import to_camel
+
+from settings.names import (
+    CLUSTER_NAME,
+    CONTAINER_NAME,
+    CRON,
+    DATASTORE_NAME,
+    GUID,
+    LOCATION,
+    PREFIX,
+    REGIONAL_NAME,
+    SUFFIX_LENGTH,
+    TAG_NAME,
+    VM_SIZE,
+    ArmId,
+    Names,
+    parse_arm_id,
+)
+from settings.profiles import PROFILES, Environment, EnvironmentProfile
+from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
+from settings.validation import (
+    Hint,
+    Listed,
+    Problem,
+    Section,
+    invalid,
+    pattern,
+    problems,
+    type_name,
+)
+
+NAMESPACE: Final = "mlops"
+MAX_NODES: Final = 1000
+PROGRAM_TAGS: Final = ("environment", "managedBy")  # set by the program on every resource
+AZURE_MAX_TAGS: Final = 50
+
+
+def _resource_id(resource_type: str) -> tuple[Any, ...]:
+    """A resource ID in config, parsed into an ArmId."""
+    expected = f"/subscriptions/<guid>/resourceGroups/<group>/providers/{resource_type}/<name>"
+
+    def parse(value: object) -> ArmId:
+        if not isinstance(value, str):
+            raise invalid(f"must be a resource ID string ({expected}), got {type_name(value)}")
+        try:
+            return parse_arm_id(value, resource_type)
+        except ValueError as error:
+            raise invalid(str(error)) from None
+
+    shape = f"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{resource_type}/[^/]+$"
+    return (
+        BeforeValidator(parse),
+        Schema({"type": "string", "pattern": shape}),
+        Hint(f"the resource ID of a {resource_type}"),
+    )
+
+
+def _regional(azure_max: int) -> tuple[Any, ...]:
+    """A compute instance or endpoint name, which gets the stack's suffix."""
+    why = (
+        f"a {SUFFIX_LENGTH}-character suffix is added to keep it unique in the region and "
+        f"Azure allows {azure_max}"
+    )
+    longest = azure_max - SUFFIX_LENGTH - 1
+    return pattern(REGIONAL_NAME, 3, longest), Hint(REGIONAL_NAME.what, why)
+
+
+Guid = Annotated[str, pattern(GUID), Hint(GUID.what), AfterValidator(str.lower)]
+VmSize = Annotated[str, pattern(VM_SIZE), Hint(VM_SIZE.what)]
+VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
+REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
+RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
+StorageId = Annotated[ArmId, *_resource_id("Microsoft.Storage/storageAccounts")]
+Role = Literal[tuple(ACCESS_SCOPES)]  # pyright: ignore[reportInvalidTypeForm]
+
+
+class KeyVaultSettings(Section):
+    existing: VaultId | None = Field(None, alias="existingId")
+    """Adopt this existing (shared) Key Vault instead of creating one for the stack."""
+
+
+class RegistrySettings(Section):
+    mode: Literal["none", "create", "existing"] = "none"
+    """No container registry, one created for the stack, or an existing shared one."""
+    sku: Literal["Basic", "Standard", "Premium"] = "Premium"
+    """SKU of a created registry (mode: create)."""
+    existing: RegistryId | None = Field(None, alias="existingId")
+    """The shared registry (mode: existing)."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        mode = fields.get("mode", "none")
+        if mode == "existing" and "existing" not in given:
+            yield ("existingId",), f"is required (the resource ID of a {REGISTRY})"
+        if mode != "existing" and "existing" in given:
+            yield ("existingId",), "is only valid with mode: existing"
+        if mode != "create" and "sku" in given:
+            yield ("sku",), "is only valid with mode: create"
+
+
+class StorageSettings(Section):
+    replication: Literal["LRS", "ZRS", "GRS", "GZRS", "RAGRS", "RAGZRS"] = "ZRS"
+    """Redundancy of the workspace's storage account."""
+
+
+AZURE_ISOLATION: Final = {
+    "disabled": "Disabled",
+    "allowInternetOutbound": "AllowInternetOutbound",
+    "allowOnlyApprovedOutbound": "AllowOnlyApprovedOutbound",
+}
+
+
+class NetworkSettings(Section):
+    isolation_mode: Literal["disabled", "allowInternetOutbound", "allowOnlyApprovedOutbound"] = (
+        Field("allowInternetOutbound", alias="isolation")
+    )
+    """The workspace's managed network: none, internet outbound allowed, or approved outbound
+    only (private endpoints to datastores)."""
+    public_network_access: bool = True
+    """Whether the workspace accepts traffic from the internet."""
+
+    @property
+    def isolation(self) -> str:
+        """Azure's isolation mode."""
+        return AZURE_ISOLATION[self.isolation_mode]
+
+    @property
+    def managed(self) -> bool:
+        """True when the workspace has a managed virtual network (no public IPs needed)."""
+        return self.isolation_mode != "disabled"
+
+
+class AccessGrant(Section):
+    principal_id: Guid
+    """Object ID of the user, group or service principal."""
+    principal_type: Literal["User", "Group", "ServicePrincipal"] = "Group"
+    role: Role  # pyright: ignore[reportInvalidTypeForm]
+    """A built-in role; Owner and User Access Administrator are never granted here."""
+    scope_choice: (
+        Literal["workspace", "resourceGroup", "storage", "keyVault", "registry"] | None
+    ) = Field(None, alias="scope")
+    """Where to grant it; defaults to the first scope the role allows."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        scopes = ACCESS_SCOPES.get(fields.get("role", ""))
+        scope = fields.get("scope_choice")
+        if scopes and scope is not None and scope not in scopes:
+            yield ("scope",), f"must be one of {', '.join(scopes)}; got {scope!r}"
+
+    @property
+    def scope(self) -> str:
+        return self.scope_choice or ACCESS_SCOPES[self.role][0]
+
+    @property
+    def role_guid(self) -> str:
+        return BUILT_IN_ROLES[self.role]
+
+
+class DatastoreSettings(Section):
+    name: Annotated[str, pattern(DATASTORE_NAME), Hint(DATASTORE_NAME.what)]
+    storage_account: StorageId = Field(alias="storageAccountId")
+    """The storage account holding the data, often in another subscription."""
+    kind: Literal["blob", "adlsGen2"] = "blob"
+    container: Annotated[str, pattern(CONTAINER_NAME), Hint(CONTAINER_NAME.what)]
+    """The container (ADLS Gen2: file system) to link."""
+    read_only: bool = True
+    """Storage Blob Data Reader for the workspace identity, else Contributor."""
+    description: str = ""
+
+    @property
+    def scope(self) -> str:
+        """Container-level scope: the least the workspace identity needs."""
+        return f"{self.storage_account.id}/blobServices/default/containers/{self.container}"
+
+    @property
+    def subresource(self) -> str:
+        return "dfs" if self.kind == "adlsGen2" else "blob"
+
+    @property
+    def role(self) -> str:
+        return "Storage Blob Data Reader" if self.read_only else "Storage Blob Data Contributor"
+
+
+class ScheduleSettings(Section):
+    when: Literal["start", "stop"] = Field(alias="action")
+    cron: Annotated[str, pattern(CRON), Hint(CRON.what)]
+    time_zone: str = "UTC"
+    """Windows time-zone ID the cron expression is read in."""
+
+    @property
+    def action(self) -> str:
+        """Azure's schedule action."""
+        return self.when.capitalize()
+
+
+class ComputeInstanceSettings(Section):
+    name: Annotated[str, *_regional(24)]
+    """Instance name; the stack suffix is appended."""
+    vm_size: VmSize
+    assigned_user_object_id: Guid
+    """Object ID of the one person it serves."""
+    assigned_user_tenant_id: Guid | None = None
+    """That person's tenant; defaults to the deployment's tenant."""
+    idle_shutdown_minutes: int = Field(60, ge=15, le=3 * 24 * 60)
+    schedules: Annotated[tuple[ScheduleSettings, ...], Listed] = ()
+
+
+class ComputeClusterSettings(Section):
+    name: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)]
+    """Cluster name as jobs refer to it (no suffix)."""
+    vm_size: VmSize
+    max_nodes: int = Field(ge=1, le=MAX_NODES)
+    min_nodes: int = Field(0, ge=0, le=MAX_NODES)
+    """Nodes kept running even when idle: they cost money around the clock."""
+    low_priority: bool = False
+    """Cheaper nodes that Azure may pre-empt."""
+    idle_seconds_before_scale_down: int = Field(120, ge=60, le=7 * 24 * 60 * 60)
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        low, high = fields.get("min_nodes"), fields.get("max_nodes")
+        if isinstance(low, int) and isinstance(high, int) and low > high:
+            yield ("minNodes",), f"({low}) must not exceed maxNodes ({high})"
+
+
+AUTH_MODES: Final = {"aadToken": "AADToken", "key": "Key"}
+BATCH_AUTH: Final = "must be aadToken for kind: batch (batch endpoints only accept Entra ID tokens)"
+BATCH_CLUSTER: Final = (
+    "is required for kind: batch ({vmSize, maxNodes}): batch deployments run on it"
+)
+
+
+class EndpointSettings(Section):
+    name: Annotated[str, *_regional(32)]
+    """Endpoint name; the stack suffix is appended."""
+    kind: Literal["online", "batch"]
+    """A managed online endpoint, or a batch endpoint with its own cluster."""
+    purpose: Literal["scoring", "preprocessing"] = "scoring"
+    auth: Literal["aadToken", "key"] = Field("aadToken", alias="authMode")
+    """Entra ID tokens; keys only as an explicit, reviewed opt-out (online only)."""
+    description: str = ""
+    cluster: ComputeClusterSettings | None = None
+    """Batch only: the scale-to-zero cluster its deployments run on (name defaults to
+    <endpoint>-batch)."""
+
+    @classmethod
+    def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        cluster, name = data.get("cluster"), data.get("name")
+        if isinstance(cluster, Mapping) and "name" not in cluster and isinstance(name, str):
+            return {**data, "cluster": {"name": f"{name[:18].rstrip('-')}-batch", **cluster}}
+        return data
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        kind, cluster = fields.get("kind"), fields.get("cluster")
+        if kind == "online" and "cluster" in given:
+            yield ("cluster",), "is only valid for kind: batch"
+        if kind != "batch":
+            return
+        if fields.get("auth") == "key":
+            yield ("authMode",), BATCH_AUTH
+        if "cluster" not in given:
+            yield ("cluster",), BATCH_CLUSTER
+        elif isinstance(cluster, ComputeClusterSettings) and cluster.min_nodes:
+            yield ("cluster", "minNodes"), "must be 0: a batch endpoint's cluster scales to zero"
+
+    @property
+    def auth_mode(self) -> str:
+        """Azure's auth mode."""
+        return AUTH_MODES[self.auth]
+
+
+def _tags(tags: dict[str, str]) -> dict[str, str]:
+    found: list[Problem] = []
+    for key, value in tags.items():
+        if key in PROGRAM_TAGS:
+            found.append(((key,), "is set by the program; remove it from config"))
+        elif not key.strip() or not re.fullmatch(TAG_NAME.pattern, key):
+            found.append(((key,), f"tag names are {TAG_NAME.what}"))
+        elif len(value) > 256:
+            found.append(((key,), "must be a string of at most 256 characters"))
+    room = AZURE_MAX_TAGS - len(PROGRAM_TAGS)
+    if len(tags) > room:
+        found.append(((), f"at most {room} tags (Azure allows {AZURE_MAX_TAGS}; the program "
+                      f"adds {len(PROGRAM_TAGS)})"))  # fmt: skip
+    if found:
+        raise problems(found)
+    return tags
+
+
+def _compute_allowed(entries: object, info: ValidationInfo) -> object:
+    """Judged before the entries: where compute is not allowed, their details are moot."""
+    context = info.context or {}
+    if entries and not context.get("profile", PROFILES["dev"]).allows_compute:
+        raise invalid(
+            f"is not allowed in {context.get('environment')}: qa and prod only serve "
+            "preprocessing and scoring endpoints; experiments and training belong in dev"
+        )
+    return entries
+
+
+def _key(name: str) -> str:
+    return f"{NAMESPACE}:{name}"
+
+
+def _empty(section: type[Section]) -> Any:
+    """A section as it is when the stack config leaves it out."""
+    return Field(default_factory=lambda: section.model_validate({}))
+
+
+Compute = BeforeValidator(_compute_allowed)
+
+
+class Settings(Section):
+    """One stack's config: every key of `Pulumi.<stack>.yaml` the program reads."""
+
+    model_config = ConfigDict(alias_generator=lambda name: _key(to_camel(name)))
+
+    location: Annotated[str, pattern(LOCATION), Hint(LOCATION.what)] = Field(
+        alias="azure-native:location"
+    )
+    """Azure region of every resource."""
+    environment: Annotated[
+        Environment, Hint("one of dev, qa, prod", "it defaults to the stack name")
+    ]
+    """Which environment the stack is: dev, qa or prod. Defaults to the stack name."""
+    prefix: Annotated[str, pattern(PREFIX), Hint(PREFIX.what)]
+    """Starts every physical name, so global names stay unique."""
+    protect_choice: bool | None = Field(None, alias=_key("protect"))
+    """Protect data-bearing resources and lock them against deletion; defaults to the
+    environment profile (on in prod)."""
+    tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
+    """Tags on every resource, besides environment and managedBy."""
+    key_vault: KeyVaultSettings = _empty(KeyVaultSettings)
+    container_registry: RegistrySettings = _empty(RegistrySettings)
+    """Container registry for custom images."""
+    storage: StorageSettings = _empty(StorageSettings)
+    """The workspace's own storage account."""
+    network: NetworkSettings = _empty(NetworkSettings)
+    access: Annotated[tuple[AccessGrant, ...], Listed] = ()
+    """Roles for people, groups and pipelines."""
+    datastores: Annotated[tuple[DatastoreSettings, ...], Listed] = ()
+    """Identity-based links to prod-quality raw data."""
+    compute_instances: Annotated[tuple[ComputeInstanceSettings, ...], Listed, Compute] = ()
+    """Personal compute instances for experiments (dev only)."""
+    compute_clusters: Annotated[tuple[ComputeClusterSettings, ...], Listed, Compute] = ()
+    """Compute clusters for training and large-scale work (dev only)."""
+    endpoints: Annotated[tuple[EndpointSettings, ...], Listed] = ()
+    """Preprocessing and scoring endpoints."""
+
+    _project: str = PrivateAttr("")
+    _stack: str = PrivateAttr("")
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        for key, what in (
+            ("compute_instances", "compute instance"),
+            ("compute_clusters", "compute cluster"),
+            ("endpoints", "endpoint"),
+            ("datastores", "datastore name"),
+        ):
+            yield from _duplicates(key, what, fields.get(key, ()))
+        yield from _duplicate_grants(fields.get("access", ()))
+        yield from _containers_linked_twice(fields.get("datastores", ()))
+        yield from _registry_rules(fields)
+        yield from _cluster_names_taken(fields)
+
+    @model_validator(mode="after")
+    def _identify(self, info: ValidationInfo) -> Settings:
+        context = info.context or {}
+        self._project, self._stack = context.get("project", ""), context.get("stack", "")
+        return self
+
+    @property
+    def project(self) -> str:
+        return self._project
+
+    @property
+    def stack(self) -> str:
+        return self._stack
+
+    @property
+    def protect(self) -> bool:
+        return (
+            PROFILES[self.environment].protect
+            if self.protect_choice is None
+            else self.protect_choice
+        )
+
+    @property
+    def profile(self) -> EnvironmentProfile:
+        """The environment's profile, resolved against this stack's config."""
+        base = PROFILES[self.environment]
+        return EnvironmentProfile(
+            allows_compute=base.allows_compute,
+            protect=self.protect,
+            log_retention_days=base.log_retention_days,
+            soft_delete_days=base.soft_delete_days,
+            blob_versioning=base.blob_versioning or self.protect,
+        )
+
+    @property
+    def names(self) -> Names:
+        return Names(prefix=self.prefix, environment=self.environment, stack=self.stack)
+
+    @property
+    def all_tags(self) -> dict[str, str]:
+        return {**self.tags, "environment": self.environment, "managedBy": "pulumi"}
+
+    @property
+    def assignment_seed(self) -> str:
+        """What makes this stack's role assignment names its own (see components.roles)."""
+        return f"{self.project}/{self.stack}"
+
+
+# Rules across entries and sections; an entry that failed its own checks is None here.
+
+
+def _duplicates(key: str, what: str, entries: tuple[Any, ...]) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        if entry is not None and seen.setdefault(entry.name.lower(), index) != index:
+            first = seen[entry.name.lower()]
+            yield (
+                (_key(to_camel(key)), index, "name"),
+                (f"duplicate {what} {entry.name!r} (also at [{first}])"),
+            )
+
+
+def _duplicate_grants(grants: tuple[AccessGrant | None, ...]) -> Iterator[Problem]:
+    seen: set[tuple[str, str, str]] = set()
+    for index, grant in enumerate(grants):
+        if grant is None:
+            continue
+        if (grant.principal_id, grant.role, grant.scope) in seen:
+            yield (_key("access"), index), "duplicates an earlier grant"
+        seen.add((grant.principal_id, grant.role, grant.scope))
+
+
+def _containers_linked_twice(stores: tuple[DatastoreSettings | None, ...]) -> Iterator[Problem]:
+    # The workspace's role on a container is one assignment: a second datastore with the same
+    # access to the same container would create (and on removal delete) that assignment again.
+    linked: dict[tuple[str, str, bool], int] = {}
+    for index, store in enumerate(stores):
+        if store is None:
+            continue
+        target = (store.storage_account.id.lower(), store.container, store.read_only)
+        if (first := linked.setdefault(target, index)) != index:
+            yield (
+                (_key("datastores"), index, "container"),
+                (
+                    f"{store.container!r} in {store.storage_account.name} is already linked by "
+                    f"{_key('datastores')}[{first}] with the same readOnly; link each container "
+                    "once"
+                ),
+            )
+
+
+def _registry_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
+    registry: RegistrySettings | None = fields.get("container_registry")
+    network: NetworkSettings | None = fields.get("network")
+    if registry is None:
+        return
+    approved_only = network is not None and network.isolation_mode == "allowOnlyApprovedOutbound"
+    if registry.mode == "create" and registry.sku != "Premium" and approved_only:
+        yield (
+            (_key("containerRegistry"), "sku"),
+            (
+                "must be Premium with mlops:network.isolation allowOnlyApprovedOutbound: the "
+                "managed network reaches the registry through a private endpoint, which only "
+                "Premium supports"
+            ),
+        )
+    for index, grant in enumerate(fields.get("access", ())):
+        if registry.mode == "none" and grant is not None and grant.scope == "registry":
+            yield (
+                (_key("access"), index, "scope"),
+                (
+                    "is registry, but mlops:containerRegistry.mode is none: there is no registry "
+                    "to grant on"
+                ),
+            )
+
+
+def _cluster_names_taken(fields: Mapping[str, Any]) -> Iterator[Problem]:
+    """Batch endpoint clusters share the workspace's compute namespace with dev clusters."""
+    clusters = fields.get("compute_clusters", ())
+    taken = {c.name: _key("computeClusters") for c in clusters if c is not None}
+    for index, endpoint in enumerate(fields.get("endpoints", ())):
+        if endpoint is None or endpoint.cluster is None:
+            continue
+        here = f"{_key('endpoints')}[{index}]"
+        if (owner := taken.setdefault(endpoint.cluster.name, here)) != here:
+            yield (
+                (_key("endpoints"), index, "cluster", "name"),
+                (
+                    f"{endpoint.cluster.name!r} is already used by {owner}; set a distinct "
+                    "cluster.name"
+                ),
+            )

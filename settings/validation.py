@@ -1,0 +1,158 @@
+"""How the schema's validators report: every problem, each under its own key path.
+
+Pydantic stops checking a map's cross-field rules once one of its fields fails. Here a
+section's rules still judge the fields that are valid, so two independent mistakes are
+reported together; the loader turns each problem into ``<key path>: <message>``.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final, get_args, get_origin
+
+from pydantic import (
+    BaseModel,
+    BeforeValidator,
+    ConfigDict,
+    Field,
+    ValidationError,
+    ValidationInfo,
+    create_model,
+    model_validator,
+)
+from pydantic.alias_generators import to_camel
+from pydantic.fields import FieldInfo
+from pydantic_core import PydanticCustomError
+
+from settings.names import NameRule
+
+# Where, relative to the value being validated, and what is wrong.
+Problem = tuple[tuple[str | int, ...], str]
+
+
+@dataclass(frozen=True)
+class Hint:
+    """How errors describe a constrained value: "must be <what>", and why when it helps."""
+
+    what: str
+    why: str = ""
+
+
+def pattern(rule: NameRule, min_length: int | None = None, max_length: int | None = None) -> Any:
+    return Field(pattern=rule.pattern, min_length=min_length, max_length=max_length)
+
+
+def problems(found: Sequence[Problem], errors: Sequence[Any] = ()) -> PydanticCustomError:
+    """One validation error carrying several problems (and pydantic's own errors)."""
+    return PydanticCustomError(
+        "problems", "{count} problems", {"count": len(found), "found": found, "errors": errors}
+    )
+
+
+def invalid(message: str) -> PydanticCustomError:
+    return PydanticCustomError("invalid", "{message}", {"message": message})
+
+
+def type_name(value: object) -> str:
+    kinds = ((bool, "a boolean"), (int | float, "a number"), (str, "a string"))
+    kinds += ((list, "a list"), (dict, "a map"))
+    return next((name for kind, name in kinds if isinstance(value, kind)), "null")
+
+
+# YAML lists arrive as lists; settings keep them immutable, as tuples.
+Listed: Final = BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)  # pyright: ignore[reportUnknownArgumentType, reportUnknownLambdaType]
+_CONFIG: Final = ConfigDict(
+    alias_generator=to_camel,
+    validate_by_name=True,
+    validate_by_alias=True,
+    extra="forbid",
+    frozen=True,
+    strict=True,
+    # Field descriptions are the attribute docstrings: they feed the JSON Schema and README.
+    use_attribute_docstrings=True,
+    # Azure's name rules use look-aheads, which pydantic's default regex engine lacks.
+    regex_engine="python-re",
+)
+
+
+class Section(BaseModel):
+    """A map in the stack config: camelCase keys, unknown keys refused, immutable."""
+
+    model_config = _CONFIG
+
+    @classmethod
+    def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        """Fills defaults that depend on other keys, before validation."""
+        return data
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        """Rules across fields, over the valid ones by name (a failed field is absent, a failed
+        list entry None); ``given`` names the fields the config sets."""
+        return iter(())
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _all_problems(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        if isinstance(data, Mapping):
+            data = cls.prepare(data)  # pyright: ignore[reportUnknownArgumentType]
+        try:
+            section = handler(data)
+        except ValidationError as error:
+            if not isinstance(data, Mapping):
+                raise
+            failed = {e["loc"][0] for e in error.errors() if e["loc"]}
+            found = list(cls.rules(*_valid_fields(cls, data, failed, info)))  # pyright: ignore[reportUnknownArgumentType]
+            if not found:
+                raise
+            raise problems(found, error.errors()) from None
+        found = list(cls.rules(dict(section), section.model_fields_set))
+        if found:
+            raise problems(found)
+        return section
+
+
+def _valid_fields(
+    model: type[Section], data: Mapping[str, Any], failed: set[Any], info: ValidationInfo
+) -> tuple[dict[str, Any], set[str]]:
+    valid: dict[str, Any] = {}
+    given: set[str] = set()
+    for name, field in model.model_fields.items():
+        key = field.alias or name
+        if key not in data:
+            if not field.is_required():
+                valid[name] = field.get_default(call_default_factory=True)
+            continue
+        given.add(name)
+        if key not in failed:
+            valid[name] = _validated(_alone(model, name), {"value": data[key]}, info)
+        elif isinstance(data[key], list) and (entry := _entry_type(field)) is not None:
+            entries: list[Any] = data[key]
+            valid[name] = tuple(_validated(entry, item, info) for item in entries)
+    return valid, given
+
+
+def _validated(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
+    """The validated value, or None where it is invalid."""
+    try:
+        validated = model.model_validate(value, context=info.context)
+    except ValidationError:
+        return None
+    return getattr(validated, "value", validated)
+
+
+@functools.cache
+def _alone(model: type[Section], name: str) -> type[BaseModel]:
+    """A model of one field, to validate that field on its own."""
+    field = model.model_fields[name]
+    alone: Any = (field.annotation, FieldInfo.merge_field_infos(field, alias=None))
+    return create_model(f"{model.__name__}_{name}", __config__=_CONFIG, value=alone)
+
+
+def _entry_type(field: FieldInfo) -> type[Section] | None:
+    args = get_args(field.annotation)
+    if get_origin(field.annotation) is tuple and args and isinstance(args[0], type):
+        return args[0] if issubclass(args[0], Section) else None
+    return None
