@@ -35,8 +35,8 @@ from pulumi_policy import (
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError, unknown_checking_proxy
 
 from offline.engine import ROOT, ProgramRun, Resource
-from policy import policies
-from policy.policies import (
+from policy.mlops_policy import RESOURCE_RULES, RULES, STACK_RULES
+from policy.mlops_policy.properties import (
     BATCH_ENDPOINT,
     BLOB_SERVICE,
     COMPUTE,
@@ -47,14 +47,11 @@ from policy.policies import (
     ONLINE_ENDPOINT,
     REGISTRY,
     RESOURCE_GROUP,
-    RESOURCE_RULES,
     ROLE_ASSIGNMENT,
-    RULES,
-    STACK_RULES,
     STORAGE_ACCOUNT,
-    ResourceRule,
-    StackRule,
 )
+from policy.mlops_policy.rules import ResourceRule, StackRule
+from policy.mlops_policy.stack import stack_environment
 
 STACKS = ("dev", "qa", "prod")
 POLICY_DIR = ROOT / "policy"
@@ -266,7 +263,7 @@ def test_resource_policy_checks_some_resource_of_the_stacks(
 def test_stack_environment_comes_from_the_environment_tags(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
-    assert policies.stack_environment(stack_args(stack_runs[stack]).resources) == stack
+    assert stack_environment(stack_args(stack_runs[stack]).resources) == stack
 
 
 # --------------------------------------------------------------------------------------------
@@ -802,14 +799,20 @@ def test_unprotected_prod_storage_is_reported_on_the_real_prod_stack(
 # --------------------------------------------------------------------------------------------
 
 
+def forget_pack_modules() -> None:
+    """Drop the pack as the entry point imports it, top-level (``mlops_policy``) from policy/."""
+    for name in [n for n in sys.modules if n.partition(".")[0] == "mlops_policy"]:
+        del sys.modules[name]
+
+
 def test_entry_point_registers_every_policy_as_mandatory(monkeypatch: pytest.MonkeyPatch) -> None:
     packs: list[dict[str, Any]] = []
     monkeypatch.setattr("pulumi_policy.PolicyPack", lambda **kwargs: packs.append(kwargs))
-    monkeypatch.delitem(sys.modules, "policies", raising=False)
+    forget_pack_modules()
     try:
         runpy.run_path(str(POLICY_DIR), run_name="__main__")
     finally:
-        sys.modules.pop("policies", None)
+        forget_pack_modules()
     (pack,) = packs
     assert re.fullmatch(r"[a-zA-Z0-9-_.]{1,100}", pack["name"])
     assert pack["enforcement_level"] is EnforcementLevel.MANDATORY
