@@ -25,9 +25,11 @@ STORAGE_DATA_ROLES: Final = {
     "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
 }
-# Grants that people asked for through `mlops:access` (reviewed config), as opposed to grants
-# the program makes to the identities of the workspace, its computes and its endpoints.
-ACCESS_GRANT_PREFIX: Final = "mlops:access"
+# The one exemption from role-workload-identity-least-privilege: the program creates the grants
+# people asked for through `mlops:access` (reviewed config) as children of this component, and
+# nothing else there. A parent is set in the program's reviewed code, whereas a description is
+# free text that any grant could copy.
+ACCESS_GRANTS_COMPONENT: Final = "mlops:access:AccessGrants"
 HUMAN_PRINCIPAL_TYPES: Final = frozenset({"user", "group", "foreigngroup"})
 
 _STORAGE_DATA_SCOPE = re.compile(
@@ -45,6 +47,16 @@ def role_guid(role_definition_id: Any) -> str:
     return role_definition_id.rstrip("/").rsplit("/", 1)[-1].lower()
 
 
+def _type_of(urn: str) -> str:
+    """A resource's own type token, from its URN.
+
+    ``urn:pulumi:<stack>::<project>::<type>::<name>``, where ``<type>`` is the types of the
+    resource's parents and then its own, joined by ``$``.
+    """
+    _, _, qualified_type, _ = urn.split("::", 3)
+    return qualified_type.rsplit("$", 1)[-1]
+
+
 @area.resource_rule(
     "datastore-no-stored-credentials",
     "Datastores store no credentials: access is identity-based.",
@@ -60,11 +72,15 @@ def datastore_no_stored_credentials(args: ResourceValidationArgs) -> Iterator[st
         )
 
 
-def _is_workload_identity_grant(props: Any) -> bool:
-    """A grant to the identity of the workspace, a compute or an endpoint (not from config)."""
-    description = get(props, "description")
-    from_config = isinstance(description, str) and description.startswith(ACCESS_GRANT_PREFIX)
-    principal_type = get(props, "principalType")
+def _is_workload_identity_grant(args: ResourceValidationArgs) -> bool:
+    """A grant to the identity of the workspace, a compute or an endpoint.
+
+    That is any grant but those made for `mlops:access` (children of the AccessGrants component)
+    and those to users and groups.
+    """
+    parent = args.opts.parent
+    from_config = parent is not None and _type_of(parent) == ACCESS_GRANTS_COMPONENT
+    principal_type = get(args.props, "principalType")
     human = isinstance(principal_type, str) and principal_type.casefold() in (HUMAN_PRINCIPAL_TYPES)
     return not from_config and not human
 
@@ -78,7 +94,7 @@ def _is_workload_identity_grant(props: Any) -> bool:
 )
 def role_workload_identity_least_privilege(args: ResourceValidationArgs) -> Iterator[str]:
     role = PRIVILEGED_ROLES.get(role_guid(get(args.props, "roleDefinitionId")))
-    if role is not None and _is_workload_identity_grant(args.props):
+    if role is not None and _is_workload_identity_grant(args):
         yield (
             f"grants {role} to a workload identity ({show(get(args.props, 'description'))}); "
             "grant the narrowest data role (e.g. Storage Blob Data Reader, AcrPull) on the one "

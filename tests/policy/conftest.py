@@ -30,6 +30,14 @@ from policy.mlops_policy.rules import Area, ResourceRule, StackRule
 SUB = "/subscriptions/00000000-0000-0000-0000-000000000001"
 GROUP_ID = f"{SUB}/resourceGroups/rg-test"
 ACCOUNT_ID = f"{GROUP_ID}/providers/Microsoft.Storage/storageAccounts/sttest"
+ROLE_DEFINITIONS = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions"
+OWNER = f"{ROLE_DEFINITIONS}/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
+CONTRIBUTOR = f"{ROLE_DEFINITIONS}/b24988ac-6180-42a0-ab88-20f7382dd24c"
+BLOB_DATA_READER = f"{ROLE_DEFINITIONS}/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+# Where the program creates the grants of `mlops:access`: under the AccessGrants component.
+ACCESS_GRANTS_URN = (
+    "urn:pulumi:dev::mlops::mlops:workspace:WorkspaceStack$mlops:access:AccessGrants::ml-access"
+)
 INSTANCE = "ComputeInstance"
 CLUSTER = "AmlCompute"
 
@@ -113,14 +121,16 @@ def stack_args(run: ProgramRun) -> StackValidationArgs:
     return StackValidationArgs(list(by_urn.values()))
 
 
-def subject(resource_type: str, props: Mapping[str, Any]) -> ResourceValidationArgs:
-    """A minimal resource of ``resource_type`` with only ``props``."""
+def subject(
+    resource_type: str, props: Mapping[str, Any], *, parent: str | None = None
+) -> ResourceValidationArgs:
+    """A minimal resource of ``resource_type`` with only ``props`` (and ``parent``'s URN)."""
     return ResourceValidationArgs(
         resource_type=resource_type,
         props=proxied(props),
         urn=f"urn:pulumi:test::mlops::{resource_type}::subject",
         name="subject",
-        opts=options(),
+        opts=options(parent=parent),
         provider=None,
     )
 

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policy.mlops_policy import access
 from policy.mlops_policy.properties import DATASTORE, ROLE_ASSIGNMENT
 from tests.policy.conftest import (
+    ACCESS_GRANTS_URN,
     ACCOUNT_ID,
+    BLOB_DATA_READER,
+    CONTRIBUTOR,
+    OWNER,
     SUB,
     ResourceCase,
+    Violations,
     assert_covers,
     assert_reported_once,
     case_id,
@@ -19,10 +26,12 @@ from tests.policy.conftest import (
     subject,
 )
 
-ROLE_DEFINITIONS = f"{SUB}/providers/Microsoft.Authorization/roleDefinitions"
-OWNER = f"{ROLE_DEFINITIONS}/8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
-CONTRIBUTOR = f"{ROLE_DEFINITIONS}/b24988ac-6180-42a0-ab88-20f7382dd24c"
-BLOB_DATA_READER = f"{ROLE_DEFINITIONS}/2a2b9908-6ea1-4ae2-8e65-a410df84e7d1"
+# A privileged grant to a service principal, described as `mlops:access` describes its grants.
+CONFIG_CONTRIBUTOR_GRANT = {
+    "principalType": "ServicePrincipal",
+    "description": "mlops:access Contributor on the workspace",
+    "roleDefinitionId": CONTRIBUTOR,
+}
 
 VIOLATIONS = [
     ResourceCase(
@@ -69,24 +78,47 @@ def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
     assert_reported_once(case)
 
 
-def test_config_grant_of_contributor_is_not_a_workload_identity_grant() -> None:
-    props = {
-        "principalType": "ServicePrincipal",
-        "description": "mlops:access Contributor on the workspace",
-        "roleDefinitionId": CONTRIBUTOR,
-    }
-    found = resource_violations(
-        resource_rule("role-workload-identity-least-privilege"), subject(ROLE_ASSIGNMENT, props)
+def least_privilege_violations(props: dict[str, Any], parent: str | None = None) -> Violations:
+    return resource_violations(
+        resource_rule("role-workload-identity-least-privilege"),
+        subject(ROLE_ASSIGNMENT, props, parent=parent),
     )
-    assert found == []
+
+
+def test_config_grant_of_contributor_under_the_access_grants_component_passes() -> None:
+    assert least_privilege_violations(CONFIG_CONTRIBUTOR_GRANT, ACCESS_GRANTS_URN) == []
+
+
+def test_access_description_does_not_exempt_a_grant_outside_the_access_grants_component() -> None:
+    found = least_privilege_violations(CONFIG_CONTRIBUTOR_GRANT)
+    assert found.messages == [
+        "grants Contributor to a workload identity ('mlops:access Contributor on the "
+        "workspace'); grant the narrowest data role (e.g. Storage Blob Data Reader, AcrPull) on "
+        "the one resource it needs"
+    ]
+
+
+@pytest.mark.parametrize(
+    "parent",
+    [
+        "urn:pulumi:dev::mlops::mlops:workspace:WorkspaceStack::ml",
+        # A component somewhere below AccessGrants is not AccessGrants.
+        "urn:pulumi:dev::mlops::mlops:access:AccessGrants$mlops:endpoints:Endpoints::ml-endpoints",
+    ],
+)
+def test_only_the_access_grants_component_as_parent_exempts_a_grant(parent: str) -> None:
+    assert len(least_privilege_violations(CONFIG_CONTRIBUTOR_GRANT, parent)) == 1
+
+
+@pytest.mark.parametrize("principal_type", ["User", "Group", "ForeignGroup"])
+def test_grant_to_people_is_not_a_workload_identity_grant(principal_type: str) -> None:
+    props = {**CONFIG_CONTRIBUTOR_GRANT, "principalType": principal_type}
+    assert least_privilege_violations(props) == []
 
 
 def test_undescribed_service_principal_grant_counts_as_a_workload_identity() -> None:
     props = {"principalType": "ServicePrincipal", "roleDefinitionId": CONTRIBUTOR}
-    found = resource_violations(
-        resource_rule("role-workload-identity-least-privilege"), subject(ROLE_ASSIGNMENT, props)
-    )
-    assert len(found) == 1
+    assert len(least_privilege_violations(props)) == 1
 
 
 def test_storage_data_role_on_a_container_passes() -> None:

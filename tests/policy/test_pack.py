@@ -26,10 +26,17 @@ from pulumi_policy import EnforcementLevel
 
 from offline.engine import ROOT, ProgramRun
 from policy.mlops_policy import AREAS, RESOURCE_RULES, RULES, STACK_RULES
-from policy.mlops_policy.properties import REGISTRY
+from policy.mlops_policy.properties import REGISTRY, ROLE_ASSIGNMENT
 from policy.mlops_policy.rules import ResourceRule, StackRule
 from tests.conftest import STACKS
-from tests.policy.conftest import Violations, resource_args, resource_violations, stack_args
+from tests.policy.conftest import (
+    ACCESS_GRANTS_URN,
+    CONTRIBUTOR,
+    Violations,
+    resource_args,
+    resource_violations,
+    stack_args,
+)
 
 POLICY_DIR = ROOT / "policy"
 
@@ -220,6 +227,28 @@ def test_pack_reports_a_violation_over_the_analyzer_protocol(
     assert "adminUserEnabled is true; set it to false" in diagnostics[0].message
 
 
+def test_pack_reads_a_grants_parent_over_the_analyzer_protocol(
+    analyzer: analyzer_pb2_grpc.AnalyzerStub,
+) -> None:
+    """The `mlops:access` exemption rests on the parent the CLI sends in a resource's options."""
+
+    def refused(parent: str) -> bool:
+        request = analyzer_pb2.AnalyzeRequest(
+            type=ROLE_ASSIGNMENT,
+            properties=struct(
+                {"principalType": "ServicePrincipal", "roleDefinitionId": CONTRIBUTOR}
+            ),
+            urn=f"urn:pulumi:test::mlops::{ROLE_ASSIGNMENT}::grant",
+            name="grant",
+            options=analyzer_pb2.AnalyzerResourceOptions(parent=parent),
+        )
+        names = [d.policyName for d in analyzer.Analyze(request).diagnostics]
+        return "role-workload-identity-least-privilege" in names
+
+    assert refused("")
+    assert not refused(ACCESS_GRANTS_URN)
+
+
 @pytest.mark.parametrize("stack", STACKS)
 def test_pack_passes_each_stack_over_the_analyzer_protocol(
     analyzer: analyzer_pb2_grpc.AnalyzerStub, stack_runs: dict[str, ProgramRun], stack: str
@@ -251,7 +280,9 @@ def test_pack_passes_each_stack_over_the_analyzer_protocol(
                 properties=struct(resource.inputs),
                 urn=resource.urn,
                 name=resource.name,
-                options=analyzer_pb2.AnalyzerResourceOptions(protect=resource.protect),
+                options=analyzer_pb2.AnalyzerResourceOptions(
+                    protect=resource.protect, parent=resource.parent
+                ),
             )
         )
         assert [(d.policyName, d.message) for d in analyzed.diagnostics] == [], resource.name
