@@ -1,9 +1,8 @@
 """Stack policies, and the environment tag that tells dev, qa and prod apart.
 
-Stack policies see every resource of the stack with its outputs and options (protect, parent,
-dependencies), after the program has run. The stack's environment is the strictest
-``environment`` tag found on its resources (prod, then qa, then dev); the ``environment-tag``
-resource policy makes sure every taggable resource carries one.
+A stack's environment is the strictest ``environment`` tag found on its resources (prod, then
+qa, then dev); the ``environment-tag`` resource policy makes sure every taggable resource
+carries one.
 """
 
 from __future__ import annotations
