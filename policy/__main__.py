@@ -1,9 +1,10 @@
 """The mlops policy pack's entry point: `pulumi preview --policy-pack policy`.
 
-The validations live in policies.py, beside this file, so that tests can call them directly.
+The validations live in the mlops_policy package, beside this file, so that tests can call them
+directly.
 """
 
-from policies import PACK_NAME, build_policies
+from mlops_policy import PACK_NAME, build_policies
 from pulumi_policy import EnforcementLevel, PolicyPack
 
 PolicyPack(

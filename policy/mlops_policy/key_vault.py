@@ -1,0 +1,55 @@
+"""Key Vault: RBAC only, and a deleted vault stays recoverable."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pulumi_policy import ResourceValidationArgs
+
+from .properties import KEY_VAULT, require
+from .rules import Area
+
+area = Area()
+
+
+@area.resource_rule(
+    "keyvault-rbac-authorization",
+    "Key Vaults authorize data-plane access with Azure RBAC, not vault access policies.",
+    KEY_VAULT,
+)
+def keyvault_rbac_authorization(args: ResourceValidationArgs) -> Iterator[str]:
+    yield from require(
+        args.props,
+        ("properties", "enableRbacAuthorization"),
+        True,
+        "access policies cannot be scoped to one secret or audited as role assignments are",
+    )
+
+
+@area.resource_rule(
+    "keyvault-purge-protection",
+    "Key Vaults have purge protection enabled.",
+    KEY_VAULT,
+)
+def keyvault_purge_protection(args: ResourceValidationArgs) -> Iterator[str]:
+    yield from require(
+        args.props,
+        ("properties", "enablePurgeProtection"),
+        True,
+        "without it a deleted vault, and the workspace's secrets with it, can be purged for "
+        "good before its retention period ends",
+    )
+
+
+@area.resource_rule(
+    "keyvault-soft-delete",
+    "Key Vaults have soft delete enabled.",
+    KEY_VAULT,
+)
+def keyvault_soft_delete(args: ResourceValidationArgs) -> Iterator[str]:
+    yield from require(
+        args.props,
+        ("properties", "enableSoftDelete"),
+        True,
+        "a deleted vault and its secrets must stay recoverable",
+    )

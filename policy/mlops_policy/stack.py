@@ -1,0 +1,320 @@
+"""Stack policies, and the environment tag that tells dev, qa and prod apart.
+
+A stack's environment is the strictest ``environment`` tag found on its resources (prod, then
+qa, then dev); the ``environment-tag`` resource policy makes sure every taggable resource
+carries one.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from typing import Final
+
+from pulumi_policy import (
+    PolicyResource,
+    ResourceValidationArgs,
+    Severity,
+    StackValidationArgs,
+)
+
+from .properties import (
+    APP_INSIGHTS,
+    BATCH_ENDPOINT,
+    BLOB_SERVICE,
+    COMPUTE,
+    DIAGNOSTIC_SETTING,
+    KEY_VAULT,
+    LOG_ANALYTICS,
+    MANAGEMENT_LOCKS,
+    ML_WORKSPACE,
+    ONLINE_ENDPOINT,
+    RANDOM_STRING,
+    REGISTRY,
+    RESOURCE_GROUP,
+    STORAGE_ACCOUNT,
+    canonical_type,
+    environment_of,
+    get,
+    peek,
+    same,
+    show,
+)
+from .rules import Area
+
+ENVIRONMENTS: Final = ("dev", "qa", "prod")
+# Resources that carry tags; each must say which environment it belongs to.
+TAGGABLE: Final = frozenset(
+    {
+        RESOURCE_GROUP,
+        KEY_VAULT,
+        STORAGE_ACCOUNT,
+        REGISTRY,
+        LOG_ANALYTICS,
+        APP_INSIGHTS,
+        ML_WORKSPACE,
+        COMPUTE,
+        ONLINE_ENDPOINT,
+        BATCH_ENDPOINT,
+    }
+)
+# What prod must protect: the resources holding data, secrets, images or logs, and the name
+# suffix (replacing it renames, and so replaces, every one of them).
+DATA_BEARING: Final = frozenset(
+    {
+        RESOURCE_GROUP,
+        STORAGE_ACCOUNT,
+        KEY_VAULT,
+        REGISTRY,
+        LOG_ANALYTICS,
+        ML_WORKSPACE,
+        RANDOM_STRING,
+    }
+)
+
+area = Area()
+
+
+@area.resource_rule(
+    "environment-tag",
+    "Taggable resources carry tags.environment (dev, qa or prod); environment rules read it.",
+    *sorted(TAGGABLE),
+    severity=Severity.LOW,
+)
+def environment_tag(args: ResourceValidationArgs) -> Iterator[str]:
+    found = get(args.props, "tags", "environment")
+    if found not in ENVIRONMENTS:
+        yield f"tags.environment is {show(found)}; set it to one of {', '.join(ENVIRONMENTS)}"
+
+
+def stack_environment(resources: Iterable[PolicyResource]) -> str | None:
+    """The strictest environment any resource is tagged with: prod, then qa, then dev."""
+    found = {environment_of(r.props) for r in resources}
+    return next((env for env in reversed(ENVIRONMENTS) if env in found), None)
+
+
+def of_type(resources: Iterable[PolicyResource], *types: str) -> list[PolicyResource]:
+    return [r for r in resources if canonical_type(r.resource_type) in types]
+
+
+def _parent_urn(resource: PolicyResource) -> str | None:
+    return resource.parent.urn if resource.parent is not None else resource.opts.parent
+
+
+def _refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str = "id") -> bool:
+    """Whether ``source``'s property ``key`` names ``target`` (its ``id`` or ``name``).
+
+    Property dependencies carry the link even when the value is unknown (during preview);
+    otherwise the values are compared, as Azure does, case-insensitively.
+    """
+    if any(dep.urn == target.urn for dep in source.property_dependencies.get(key, [])):
+        return True
+    value, wanted = peek(source.props, key), peek(target.props, by)
+    return isinstance(value, str) and isinstance(wanted, str) and same(value, wanted)
+
+
+def _is_child(source: PolicyResource, target: PolicyResource, segment: str) -> bool:
+    """Whether ``source``'s ID sits under ``target``'s: ``<target id>/<segment>/...``."""
+    child, parent = peek(source.props, "id"), peek(target.props, "id")
+    return (
+        isinstance(child, str)
+        and isinstance(parent, str)
+        and child.casefold().startswith(f"{parent}/{segment}/".casefold())
+    )
+
+
+def _label(resource: PolicyResource) -> str:
+    return f"{canonical_type(resource.resource_type)} '{resource.name}'"
+
+
+@area.stack_rule(
+    "qa-prod-no-experimentation-compute",
+    "qa and prod have no compute instances and no general-purpose clusters: only the clusters "
+    "of batch endpoints.",
+)
+def qa_prod_no_experimentation_compute(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    environment = stack_environment(args.resources)
+    if environment not in ("qa", "prod"):
+        return
+    # A batch endpoint's cluster is created beside it, under the same parent component.
+    batch_parents = {_parent_urn(r) for r in of_type(args.resources, BATCH_ENDPOINT)}
+    for compute in of_type(args.resources, COMPUTE):
+        kind = get(compute.props, "properties", "computeType")
+        if same(kind, "ComputeInstance"):
+            yield (
+                f"{_label(compute)} is a compute instance in {environment}; experiments "
+                "belong in dev",
+                compute.urn,
+            )
+        elif same(kind, "AmlCompute") and _parent_urn(compute) not in batch_parents:
+            yield (
+                f"{_label(compute)} is a general-purpose cluster in {environment}; only batch "
+                "endpoints' clusters (created beside the endpoint) are allowed; train in dev",
+                compute.urn,
+            )
+
+
+def _locks(lock: PolicyResource, group: PolicyResource) -> bool:
+    return (
+        _refers_to(lock, "resourceGroupName", group, by="name")
+        or _refers_to(lock, "scope", group)
+        or _is_child(lock, group, "providers/Microsoft.Authorization/locks")
+    )
+
+
+@area.stack_rule(
+    "prod-resource-group-lock",
+    "prod resource groups carry a CanNotDelete management lock.",
+    severity=Severity.CRITICAL,
+)
+def prod_resource_group_lock(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
+    if stack_environment(args.resources) != "prod":
+        return
+    locks = [
+        lock
+        for lock in of_type(args.resources, *MANAGEMENT_LOCKS)
+        if same(get(lock.props, "level"), "CanNotDelete")
+    ]
+    groups = of_type(args.resources, RESOURCE_GROUP)
+    if not groups and not locks:
+        yield "the prod stack has no CanNotDelete management lock", None
+    for group in groups:
+        if not any(_locks(lock, group) for lock in locks):
+            yield (
+                f"{_label(group)} has no CanNotDelete lock; add a "
+                "ManagementLockAtResourceGroupLevel with level 'CanNotDelete' on it",
+                group.urn,
+            )
+
+
+@area.stack_rule(
+    "prod-data-protected",
+    "In prod, every data-bearing resource is protected (Pulumi's protect option).",
+    severity=Severity.CRITICAL,
+)
+def prod_data_protected(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    if stack_environment(args.resources) != "prod":
+        return
+    for resource in of_type(args.resources, *DATA_BEARING):
+        if not resource.opts.protect:
+            yield (
+                f"{_label(resource)} is not protected; register it with protect=True so that "
+                "no `pulumi destroy` or replacement can delete it",
+                resource.urn,
+            )
+
+
+def _blob_services_of(
+    account: PolicyResource, resources: list[PolicyResource]
+) -> list[PolicyResource]:
+    return [
+        service
+        for service in of_type(resources, BLOB_SERVICE)
+        if _refers_to(service, "accountName", account, by="name")
+        or _is_child(service, account, "blobServices")
+    ]
+
+
+@area.stack_rule(
+    "storage-blob-service-configured",
+    "Every storage account has blob service properties (the soft delete the program sets).",
+    severity=Severity.MEDIUM,
+)
+def storage_blob_service_configured(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    for account in of_type(args.resources, STORAGE_ACCOUNT):
+        if not _blob_services_of(account, args.resources):
+            yield (
+                f"{_label(account)} has no BlobServiceProperties; without one, Azure keeps "
+                "blob and container soft delete off",
+                account.urn,
+            )
+
+
+@area.stack_rule(
+    "prod-blob-versioning",
+    "In prod, blob versioning is on.",
+    severity=Severity.MEDIUM,
+)
+def prod_blob_versioning(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    if stack_environment(args.resources) != "prod":
+        return
+    for service in of_type(args.resources, BLOB_SERVICE):
+        found = get(service.props, "isVersioningEnabled")
+        if found is not True:
+            yield (
+                f"{_label(service)} has isVersioningEnabled {show(found)}; set it to true in "
+                "prod so that overwritten models and datasets stay recoverable",
+                service.urn,
+            )
+
+
+@area.stack_rule(
+    "workspace-diagnostic-settings",
+    "Every Azure ML workspace has a diagnostic setting (to Log Analytics).",
+    severity=Severity.MEDIUM,
+)
+def workspace_diagnostic_settings(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    settings = of_type(args.resources, DIAGNOSTIC_SETTING)
+    for workspace in of_type(args.resources, ML_WORKSPACE):
+        if not any(
+            _refers_to(setting, "resourceUri", workspace)
+            or _is_child(setting, workspace, "providers/Microsoft.Insights/diagnosticSettings")
+            for setting in settings
+        ):
+            yield (
+                f"{_label(workspace)} has no diagnostic setting; add a DiagnosticSetting "
+                "(resourceUri: the workspace ID) sending allLogs and metrics to Log Analytics",
+                workspace.urn,
+            )
+
+
+def _network_calls_for_deny(workspace: PolicyResource) -> bool:
+    """A managed network (or no public access) means dependencies are reached privately."""
+    isolation = get(workspace.props, "managedNetwork", "isolationMode")
+    managed = isinstance(isolation, str) and not same(isolation, "Disabled")
+    return managed or same(get(workspace.props, "publicNetworkAccess"), "Disabled")
+
+
+def _private_dependencies(
+    args: StackValidationArgs, key: str, resource_type: str
+) -> Iterator[PolicyResource]:
+    """The resources of ``resource_type`` that a privately networked workspace uses as ``key``.
+
+    A dependency adopted from outside the stack (a shared vault) is not seen, nor checked.
+    """
+    candidates = of_type(args.resources, resource_type)
+    for workspace in of_type(args.resources, ML_WORKSPACE):
+        if _network_calls_for_deny(workspace):
+            yield from (c for c in candidates if _refers_to(workspace, key, c))
+
+
+@area.stack_rule(
+    "keyvault-network-default-deny",
+    "The Key Vault of a workspace on a managed network denies public network traffic by default.",
+)
+def keyvault_network_default_deny(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    for vault in _private_dependencies(args, "keyVault", KEY_VAULT):
+        found = get(vault.props, "properties", "networkAcls", "defaultAction")
+        if not same(found, "Deny"):
+            yield (
+                f"{_label(vault)} has properties.networkAcls.defaultAction {show(found)}; set it "
+                "to 'Deny' (bypass 'AzureServices'): the workspace's managed network reaches it "
+                "through a private endpoint",
+                vault.urn,
+            )
+
+
+@area.stack_rule(
+    "storage-network-default-deny",
+    "The storage account of a workspace on a managed network denies public network traffic by "
+    "default.",
+)
+def storage_network_default_deny(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    for account in _private_dependencies(args, "storageAccount", STORAGE_ACCOUNT):
+        found = get(account.props, "networkRuleSet", "defaultAction")
+        if not same(found, "Deny"):
+            yield (
+                f"{_label(account)} has networkRuleSet.defaultAction {show(found)}; set it to "
+                "'Deny' (bypass 'AzureServices'): the workspace's managed network reaches it "
+                "through a private endpoint",
+                account.urn,
+            )

@@ -1,0 +1,98 @@
+"""Azure ML workspaces: identity, monitoring, network isolation in prod, and diagnostics."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+from pulumi_policy import ResourceValidationArgs, Severity
+
+from .properties import (
+    DIAGNOSTIC_SETTING,
+    ML_WORKSPACE,
+    get,
+    has_managed_identity,
+    is_set,
+    items,
+    same,
+    show,
+)
+from .rules import Area
+
+area = Area()
+
+
+@area.resource_rule(
+    "workspace-managed-identity",
+    "Azure ML workspaces have a managed identity.",
+    ML_WORKSPACE,
+)
+def workspace_managed_identity(args: ResourceValidationArgs) -> Iterator[str]:
+    if not has_managed_identity(args.props):
+        yield (
+            f"identity.type is {show(get(args.props, 'identity', 'type'))}; set it to "
+            "'SystemAssigned' (or 'UserAssigned'): the workspace reaches its storage, vault "
+            "and registry with it"
+        )
+
+
+@area.resource_rule(
+    "workspace-identity-datastore-auth",
+    "Azure ML workspaces reach their system datastores with their identity, not account keys.",
+    ML_WORKSPACE,
+)
+def workspace_identity_datastore_auth(args: ResourceValidationArgs) -> Iterator[str]:
+    found = get(args.props, "systemDatastoresAuthMode")
+    if not same(found, "Identity"):
+        yield (
+            f"systemDatastoresAuthMode is {show(found)}; set it to 'Identity': the default "
+            "stores the storage account's key in the workspace"
+        )
+
+
+@area.resource_rule(
+    "workspace-application-insights",
+    "Azure ML workspaces have Application Insights attached.",
+    ML_WORKSPACE,
+    severity=Severity.MEDIUM,
+)
+def workspace_application_insights(args: ResourceValidationArgs) -> Iterator[str]:
+    if not is_set(args.props, "applicationInsights"):
+        yield (
+            "applicationInsights is not set; attach an Application Insights component: "
+            "endpoints and pipelines are monitored through it"
+        )
+
+
+@area.resource_rule(
+    "workspace-prod-managed-network",
+    "Production Azure ML workspaces isolate their managed network (approved outbound only).",
+    ML_WORKSPACE,
+    environments=("prod",),
+)
+def workspace_prod_managed_network(args: ResourceValidationArgs) -> Iterator[str]:
+    found = get(args.props, "managedNetwork", "isolationMode")
+    if not same(found, "AllowOnlyApprovedOutbound"):
+        yield (
+            f"managedNetwork.isolationMode is {show(found)}; set it to "
+            "'AllowOnlyApprovedOutbound' in prod: compute reaches only approved destinations, "
+            "so data cannot be exfiltrated"
+        )
+
+
+@area.resource_rule(
+    "diagnostics-to-log-analytics",
+    "Diagnostic settings send all logs and metrics to a Log Analytics workspace.",
+    DIAGNOSTIC_SETTING,
+    severity=Severity.MEDIUM,
+)
+def diagnostics_to_log_analytics(args: ResourceValidationArgs) -> Iterator[str]:
+    props = args.props
+    if not is_set(props, "workspaceId"):
+        yield "workspaceId is not set; send the diagnostics to the Log Analytics workspace"
+    logs = items(get(props, "logs"))
+    if not any(
+        same(get(log, "categoryGroup"), "allLogs") and get(log, "enabled") is True for log in logs
+    ):
+        yield "logs has no enabled entry with categoryGroup 'allLogs'; add one"
+    if not any(get(metric, "enabled") is True for metric in items(get(props, "metrics"))):
+        yield "metrics has no enabled entry; add category 'AllMetrics'"

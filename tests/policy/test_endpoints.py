@@ -1,0 +1,57 @@
+"""Online and batch endpoint policies."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy.mlops_policy import endpoints
+from policy.mlops_policy.properties import BATCH_ENDPOINT, ONLINE_ENDPOINT
+from tests.policy.conftest import (
+    ResourceCase,
+    assert_covers,
+    assert_reported_once,
+    case_id,
+    resource_rule,
+    resource_violations,
+    subject,
+)
+
+VIOLATIONS = [
+    ResourceCase(
+        "endpoint-entra-id-auth",
+        ONLINE_ENDPOINT,
+        {"properties": {"authMode": "Key"}},
+        "properties.authMode is 'Key'; set it to 'AADToken'",
+    ),
+    ResourceCase(
+        "endpoint-managed-identity",
+        BATCH_ENDPOINT,
+        {"properties": {"authMode": "AADToken"}},
+        "identity.type is not set; set it to 'SystemAssigned'",
+    ),
+]
+
+
+def test_every_endpoint_policy_has_a_violating_case() -> None:
+    assert_covers(endpoints.area, VIOLATIONS)
+
+
+@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
+def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
+    assert_reported_once(case)
+
+
+def test_key_auth_passes_when_the_endpoint_is_tagged_as_explicitly_allowed() -> None:
+    props = {"properties": {"authMode": "Key"}, "tags": {"allowKeyAuth": "true"}}
+    found = resource_violations(
+        resource_rule("endpoint-entra-id-auth"), subject(ONLINE_ENDPOINT, props)
+    )
+    assert found == []
+
+
+def test_key_auth_opt_out_does_not_allow_other_auth_modes() -> None:
+    props = {"properties": {"authMode": "AMLToken"}, "tags": {"allowKeyAuth": "true"}}
+    found = resource_violations(
+        resource_rule("endpoint-entra-id-auth"), subject(ONLINE_ENDPOINT, props)
+    )
+    assert found.messages and "properties.authMode is 'AMLToken'" in found.messages[0]

@@ -1,0 +1,225 @@
+"""Stack policies, and the environment tag they read."""
+
+from __future__ import annotations
+
+import pytest
+
+from offline.engine import ProgramRun
+from policy.mlops_policy import stack
+from policy.mlops_policy.properties import (
+    BATCH_ENDPOINT,
+    BLOB_SERVICE,
+    COMPUTE,
+    KEY_VAULT,
+    ML_WORKSPACE,
+    REGISTRY,
+    RESOURCE_GROUP,
+    STORAGE_ACCOUNT,
+)
+from tests.conftest import STACKS
+from tests.policy.conftest import (
+    ACCOUNT_ID,
+    CLUSTER,
+    GROUP_ID,
+    INSTANCE,
+    ResourceCase,
+    StackCase,
+    Violations,
+    assert_covers,
+    assert_reported_once,
+    case_id,
+    stack_args,
+    stack_resource,
+    stack_rule,
+    stack_violations,
+    tagged,
+)
+
+VAULT_ID = f"{GROUP_ID}/providers/Microsoft.KeyVault/vaults/kv-test"
+WORKSPACE_ID = f"{GROUP_ID}/providers/Microsoft.MachineLearningServices/workspaces/mlw-test"
+MANAGED = {"isolationMode": "AllowInternetOutbound"}
+
+VIOLATIONS = [
+    ResourceCase(
+        "environment-tag",
+        RESOURCE_GROUP,
+        {"tags": {"owner": "ml-platform@contoso.example"}},
+        "tags.environment is not set; set it to one of dev, qa, prod",
+    ),
+    StackCase(
+        "qa-prod-no-experimentation-compute",
+        (stack_resource(COMPUTE, "ds-alice", tagged("qa", properties={"computeType": INSTANCE})),),
+        "ds-alice",
+        "'ds-alice' is a compute instance in qa; experiments belong in dev",
+    ),
+    StackCase(
+        "prod-resource-group-lock",
+        (stack_resource(RESOURCE_GROUP, "rg", tagged("prod", id=GROUP_ID, name="rg-test")),),
+        "rg",
+        "'rg' has no CanNotDelete lock",
+    ),
+    StackCase(
+        "prod-data-protected",
+        (stack_resource(STORAGE_ACCOUNT, "storage", tagged("prod", id=ACCOUNT_ID)),),
+        "storage",
+        "'storage' is not protected; register it with protect=True",
+    ),
+    StackCase(
+        "storage-blob-service-configured",
+        (stack_resource(STORAGE_ACCOUNT, "storage", {"id": ACCOUNT_ID}),),
+        "storage",
+        "'storage' has no BlobServiceProperties",
+    ),
+    StackCase(
+        "prod-blob-versioning",
+        (
+            stack_resource(STORAGE_ACCOUNT, "storage", tagged("prod", name="sttest")),
+            stack_resource(
+                BLOB_SERVICE, "blobs", {"accountName": "sttest", "isVersioningEnabled": False}
+            ),
+        ),
+        "blobs",
+        "'blobs' has isVersioningEnabled false; set it to true in prod",
+    ),
+    StackCase(
+        "workspace-diagnostic-settings",
+        (stack_resource(ML_WORKSPACE, "workspace", {"id": WORKSPACE_ID}),),
+        "workspace",
+        "'workspace' has no diagnostic setting",
+    ),
+    StackCase(
+        "keyvault-network-default-deny",
+        (
+            stack_resource(
+                KEY_VAULT,
+                "vault",
+                {"id": VAULT_ID, "properties": {"networkAcls": {"defaultAction": "Allow"}}},
+            ),
+            stack_resource(
+                ML_WORKSPACE, "workspace", {"keyVault": VAULT_ID, "managedNetwork": MANAGED}
+            ),
+        ),
+        "vault",
+        "'vault' has properties.networkAcls.defaultAction 'Allow'; set it to 'Deny'",
+    ),
+    StackCase(
+        "storage-network-default-deny",
+        (
+            stack_resource(
+                STORAGE_ACCOUNT,
+                "storage",
+                {"id": ACCOUNT_ID, "networkRuleSet": {"defaultAction": "Allow"}},
+            ),
+            stack_resource(
+                ML_WORKSPACE,
+                "workspace",
+                {"storageAccount": ACCOUNT_ID, "managedNetwork": MANAGED},
+            ),
+        ),
+        "storage",
+        "'storage' has networkRuleSet.defaultAction 'Allow'; set it to 'Deny'",
+    ),
+]
+
+
+def test_every_stack_policy_has_a_violating_case() -> None:
+    assert_covers(stack.area, VIOLATIONS)
+
+
+@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
+def test_policy_fails_on_minimal_violation(case: ResourceCase | StackCase) -> None:
+    assert_reported_once(case)
+
+
+@pytest.mark.parametrize("name", STACKS)
+def test_stack_environment_comes_from_the_environment_tags(
+    stack_runs: dict[str, ProgramRun], name: str
+) -> None:
+    assert stack.stack_environment(stack_args(stack_runs[name]).resources) == name
+
+
+def test_batch_endpoint_cluster_is_allowed_in_prod() -> None:
+    component = stack_resource("mlops:endpoints:Endpoints", "endpoints", {})
+    cluster = stack_resource(
+        COMPUTE, "cluster", tagged("prod", properties={"computeType": CLUSTER})
+    )
+    endpoint = stack_resource(BATCH_ENDPOINT, "endpoint", tagged("prod"))
+    cluster.parent = endpoint.parent = component
+    found = stack_violations(
+        stack_rule("qa-prod-no-experimentation-compute"), [component, cluster, endpoint]
+    )
+    assert found == []
+
+
+def test_general_purpose_cluster_is_refused_in_prod() -> None:
+    cluster = stack_resource(COMPUTE, "cpu", tagged("prod", properties={"computeType": CLUSTER}))
+    found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [cluster])
+    assert found.messages == [
+        "azure-native:machinelearningservices:Compute 'cpu' is a general-purpose cluster in "
+        "prod; only batch endpoints' clusters (created beside the endpoint) are allowed; "
+        "train in dev"
+    ]
+
+
+def test_dev_may_have_compute_instances() -> None:
+    instance = stack_resource(COMPUTE, "ds", tagged("dev", properties={"computeType": INSTANCE}))
+    found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [instance])
+    assert found == []
+
+
+def test_prod_lock_is_found_by_its_azure_id_alone() -> None:
+    """Without property dependencies (a lock by scope, or state read back), IDs link them."""
+    group = stack_resource(RESOURCE_GROUP, "rg", tagged("prod", id=GROUP_ID, name="rg-test"))
+    lock_id = f"{GROUP_ID}/providers/Microsoft.Authorization/locks/do-not-delete"
+    lock = stack_resource(
+        "azure-native:authorization:ManagementLockByScope",
+        "lock",
+        {"id": lock_id, "level": "CanNotDelete"},
+    )
+    assert stack_violations(stack_rule("prod-resource-group-lock"), [group, lock]) == []
+
+
+def test_read_only_lock_does_not_count_as_the_prod_delete_lock() -> None:
+    group = stack_resource(RESOURCE_GROUP, "rg", tagged("prod", id=GROUP_ID, name="rg-test"))
+    lock = stack_resource(
+        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        "lock",
+        {"resourceGroupName": "rg-test", "level": "ReadOnly"},
+    )
+    assert len(stack_violations(stack_rule("prod-resource-group-lock"), [group, lock])) == 1
+
+
+def test_prod_rules_apply_when_any_resource_is_tagged_prod() -> None:
+    resources = [
+        stack_resource(STORAGE_ACCOUNT, "dev-storage", tagged("dev")),
+        stack_resource(REGISTRY, "prod-registry", tagged("prod")),
+    ]
+    found = stack_violations(stack_rule("prod-data-protected"), resources)
+    assert [urn for _, urn in found] == [r.urn for r in resources]
+
+
+def test_workspace_without_managed_network_leaves_its_vault_open() -> None:
+    resources = [
+        stack_resource(
+            KEY_VAULT,
+            "vault",
+            {"id": VAULT_ID, "properties": {"networkAcls": {"defaultAction": "Allow"}}},
+        ),
+        stack_resource(
+            ML_WORKSPACE,
+            "workspace",
+            {"keyVault": VAULT_ID, "managedNetwork": {"isolationMode": "Disabled"}},
+        ),
+    ]
+    assert stack_violations(stack_rule("keyvault-network-default-deny"), resources) == []
+
+
+def test_unprotected_prod_storage_is_reported_on_the_real_prod_stack(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    args = stack_args(stack_runs["prod"])
+    storage = next(r for r in args.resources if r.resource_type == STORAGE_ACCOUNT)
+    storage.opts.protect = False
+    found = Violations()
+    stack_rule("prod-data-protected").validate(args, found)
+    assert [urn for _, urn in found] == [storage.urn]

@@ -1,0 +1,69 @@
+"""Storage account and blob service policies."""
+
+from __future__ import annotations
+
+import pytest
+
+from policy.mlops_policy import storage
+from policy.mlops_policy.properties import BLOB_SERVICE, STORAGE_ACCOUNT
+from tests.policy.conftest import ResourceCase, assert_covers, assert_reported_once, case_id
+
+VIOLATIONS = [
+    ResourceCase(
+        "storage-minimum-tls",
+        STORAGE_ACCOUNT,
+        {"minimumTlsVersion": "TLS1_0"},
+        "minimumTlsVersion is 'TLS1_0'; set it to 'TLS1_2'",
+    ),
+    ResourceCase(
+        "storage-https-only",
+        STORAGE_ACCOUNT,
+        {"enableHttpsTrafficOnly": False},
+        "enableHttpsTrafficOnly is false; set it to true",
+    ),
+    ResourceCase(
+        "storage-no-public-blob-access",
+        STORAGE_ACCOUNT,
+        {"allowBlobPublicAccess": True},
+        "allowBlobPublicAccess is true; set it to false",
+    ),
+    ResourceCase(
+        "storage-no-shared-key-access",
+        STORAGE_ACCOUNT,
+        {"allowSharedKeyAccess": True},
+        "allowSharedKeyAccess is true; set it to false",
+    ),
+    ResourceCase(
+        "storage-infrastructure-encryption",
+        STORAGE_ACCOUNT,
+        {"encryption": {"keySource": "Microsoft.Storage"}},
+        "encryption.requireInfrastructureEncryption is not set; set it to true",
+    ),
+    ResourceCase(
+        "storage-no-cross-tenant-replication",
+        STORAGE_ACCOUNT,
+        {"allowCrossTenantReplication": True},
+        "allowCrossTenantReplication is true; set it to false",
+    ),
+    ResourceCase(
+        "storage-blob-soft-delete",
+        BLOB_SERVICE,
+        {"deleteRetentionPolicy": {"enabled": False}},
+        "deleteRetentionPolicy.enabled is false; set it to true with days >= 7",
+    ),
+    ResourceCase(
+        "storage-container-soft-delete",
+        BLOB_SERVICE,
+        {"containerDeleteRetentionPolicy": {"enabled": True, "days": 1.0}},
+        "containerDeleteRetentionPolicy.days is 1; keep deleted containers for at least 7 days",
+    ),
+]
+
+
+def test_every_storage_policy_has_a_violating_case() -> None:
+    assert_covers(storage.area, VIOLATIONS)
+
+
+@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
+def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
+    assert_reported_once(case)

@@ -1,0 +1,82 @@
+"""Azure ML workspace and diagnostic setting policies."""
+
+from __future__ import annotations
+
+import pytest
+from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
+
+from policy.mlops_policy import workspace
+from policy.mlops_policy.properties import DIAGNOSTIC_SETTING, ML_WORKSPACE
+from tests.policy.conftest import (
+    GROUP_ID,
+    ResourceCase,
+    assert_covers,
+    assert_reported_once,
+    case_id,
+    resource_rule,
+    resource_violations,
+    subject,
+    tagged,
+)
+
+VIOLATIONS = [
+    ResourceCase(
+        "workspace-managed-identity",
+        ML_WORKSPACE,
+        {"identity": {"type": "None"}},
+        "identity.type is 'None'; set it to 'SystemAssigned'",
+    ),
+    ResourceCase(
+        "workspace-identity-datastore-auth",
+        ML_WORKSPACE,
+        {"systemDatastoresAuthMode": "AccessKey"},
+        "systemDatastoresAuthMode is 'AccessKey'; set it to 'Identity'",
+    ),
+    ResourceCase(
+        "workspace-application-insights",
+        ML_WORKSPACE,
+        {},
+        "applicationInsights is not set; attach an Application Insights component",
+    ),
+    ResourceCase(
+        "workspace-prod-managed-network",
+        ML_WORKSPACE,
+        {"tags": {"environment": "prod"}, "managedNetwork": {"isolationMode": "Disabled"}},
+        "managedNetwork.isolationMode is 'Disabled'; set it to 'AllowOnlyApprovedOutbound' in prod",
+    ),
+    ResourceCase(
+        "diagnostics-to-log-analytics",
+        DIAGNOSTIC_SETTING,
+        {
+            "workspaceId": f"{GROUP_ID}/providers/Microsoft.OperationalInsights/workspaces/log",
+            "logs": [{"category": "AmlComputeJobEvent", "enabled": True}],
+            "metrics": [{"category": "AllMetrics", "enabled": True}],
+        },
+        "logs has no enabled entry with categoryGroup 'allLogs'",
+    ),
+]
+
+
+def test_every_workspace_policy_has_a_violating_case() -> None:
+    assert_covers(workspace.area, VIOLATIONS)
+
+
+@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
+def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
+    assert_reported_once(case)
+
+
+def test_prod_only_policy_ignores_a_dev_workspace() -> None:
+    props = tagged("dev", managedNetwork={"isolationMode": "Disabled"})
+    found = resource_violations(
+        resource_rule("workspace-prod-managed-network"), subject(ML_WORKSPACE, props)
+    )
+    assert found == []
+
+
+def test_value_computed_during_preview_counts_as_set() -> None:
+    props = {"applicationInsights": UNKNOWN_STRING_VALUE}
+    found = resource_violations(
+        resource_rule("workspace-application-insights"), subject(ML_WORKSPACE, props)
+    )
+    assert found == []
