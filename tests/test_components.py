@@ -31,7 +31,7 @@ from settings import (
 )
 from tests.conftest import of_type, only
 
-NAMES = Names("contoso", "dev", "dev")
+NAMES = Names(prefix="contoso", environment="dev", stack="dev")
 TAGS = {"environment": "dev", "managedBy": "pulumi"}
 SUB = "00000000-0000-0000-0000-0000000000aa"
 RG_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg"
@@ -46,7 +46,13 @@ def suffix() -> pulumi.Output[str]:
 
 def arm(resource_id: str) -> ArmId:
     parts = resource_id.split("/")
-    return ArmId(resource_id, parts[2], parts[4], f"{parts[6]}/{parts[7]}", parts[8])
+    return ArmId(
+        id=resource_id,
+        subscription_id=parts[2],
+        resource_group=parts[4],
+        provider=f"{parts[6]}/{parts[7]}",
+        name=parts[8],
+    )
 
 
 def component_children(run: ProgramRun, component_type: str) -> list[str]:
@@ -66,7 +72,8 @@ def assert_all_parented(run: ProgramRun, component_type: str) -> None:
 
 def group(protect: bool) -> Callable[[], object]:
     return lambda: EnvironmentGroup(
-        "env", EnvironmentGroupArgs("rg-x", "westeurope", TAGS, protect)
+        "env",
+        EnvironmentGroupArgs(name="rg-x", location="westeurope", tags=TAGS, protect=protect),
     )
 
 
@@ -128,7 +135,10 @@ def test_created_vault_has_a_globally_unique_name_within_azure_limits() -> None:
 
 
 def test_longest_prefix_still_gives_a_valid_vault_name() -> None:
-    assert len(Names("abcdefghij", "prod", "prod").key_vault(MOCK_SUFFIX)) == 24
+    assert (
+        len(Names(prefix="abcdefghij", environment="prod", stack="prod").key_vault(MOCK_SUFFIX))
+        == 24
+    )
 
 
 @pytest.mark.parametrize(("deny", "action"), [(True, "Deny"), (False, "Allow")])
@@ -222,7 +232,14 @@ def test_workspace_storage_name_is_lowercase_alphanumeric_within_24() -> None:
     name = only(evaluate(workspace()), "storage:StorageAccount").inputs["accountName"]
     assert name == f"stcontosodev{MOCK_SUFFIX}"
     assert name.isalnum() and name.islower() and len(name) <= 24
-    assert len(Names("abcdefghij", "prod", "prod").storage_account(MOCK_SUFFIX)) <= 24
+    assert (
+        len(
+            Names(prefix="abcdefghij", environment="prod", stack="prod").storage_account(
+                MOCK_SUFFIX
+            )
+        )
+        <= 24
+    )
 
 
 def test_blob_and_container_soft_delete_are_on() -> None:
@@ -261,7 +278,7 @@ def test_workspace_uses_identity_everywhere_and_links_its_dependencies() -> None
 
 
 def test_workspace_network_comes_from_config() -> None:
-    network = NetworkSettings("AllowOnlyApprovedOutbound", public_network_access=False)
+    network = NetworkSettings(isolation="AllowOnlyApprovedOutbound", public_network_access=False)
     ws = only(evaluate(workspace(network=network)), "machinelearningservices:Workspace").inputs
     assert ws["publicNetworkAccess"] == "Disabled"
     assert ws["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
@@ -301,9 +318,17 @@ def test_without_a_registry_the_workspace_links_none() -> None:
 def test_access_grants_become_role_assignments_on_their_scope() -> None:
     grants = (
         AccessGrant(
-            "00000000-0000-0000-0000-0000000000d5", "Group", "AzureML Data Scientist", "workspace"
+            principal_id="00000000-0000-0000-0000-0000000000d5",
+            principal_type="Group",
+            role="AzureML Data Scientist",
+            scope="workspace",
         ),
-        AccessGrant("00000000-0000-0000-0000-0000000000d5", "Group", "Reader", "resourceGroup"),
+        AccessGrant(
+            principal_id="00000000-0000-0000-0000-0000000000d5",
+            principal_type="Group",
+            role="Reader",
+            scope="resourceGroup",
+        ),
     )
     run = evaluate(workspace(access=grants))
     roles = {r.inputs["scope"]: r.inputs for r in of_type(run, "authorization:RoleAssignment")}
@@ -343,9 +368,15 @@ def links(
     )
 
 
-BLOB = DatastoreSettings("raw_sales", arm(OTHER_SUB_ACCOUNT), "blob", "sales")
+BLOB = DatastoreSettings(
+    name="raw_sales", storage_account=arm(OTHER_SUB_ACCOUNT), kind="blob", container="sales"
+)
 ADLS = DatastoreSettings(
-    "raw_events", arm(OTHER_SUB_ACCOUNT), "adlsGen2", "events", read_only=False
+    name="raw_events",
+    storage_account=arm(OTHER_SUB_ACCOUNT),
+    kind="adlsGen2",
+    container="events",
+    read_only=False,
 )
 
 
@@ -401,7 +432,9 @@ def test_no_outbound_rules_unless_outbound_is_restricted() -> None:
 
 
 def test_approved_outbound_only_adds_one_private_endpoint_rule_per_account_and_target() -> None:
-    same_account_blob = DatastoreSettings("raw_more", arm(OTHER_SUB_ACCOUNT), "blob", "more")
+    same_account_blob = DatastoreSettings(
+        name="raw_more", storage_account=arm(OTHER_SUB_ACCOUNT), kind="blob", container="more"
+    )
     rules = of_type(
         evaluate(links((BLOB, ADLS, same_account_blob), approved_only=True)),
         "ManagedNetworkSettingsRule",
@@ -418,18 +451,24 @@ def test_approved_outbound_only_adds_one_private_endpoint_rule_per_account_and_t
 
 
 def placement(managed: bool = True) -> ClusterPlacement:
-    return ClusterPlacement("rg", "mlw", "westeurope", TAGS, managed_network=managed)
+    return ClusterPlacement(
+        resource_group_name="rg",
+        workspace_name="mlw",
+        location="westeurope",
+        tags=TAGS,
+        managed_network=managed,
+    )
 
 
 INSTANCE = ComputeInstanceSettings(
-    "ds-alice",
-    "Standard_DS3_v2",
-    "00000000-0000-0000-0000-0000000a11ce",
+    name="ds-alice",
+    vm_size="Standard_DS3_v2",
+    assigned_user_object_id="00000000-0000-0000-0000-0000000a11ce",
     idle_shutdown_minutes=45,
-    schedules=(ScheduleSettings("Stop", "0 19 * * 1-5", "UTC"),),
+    schedules=(ScheduleSettings(action="Stop", cron="0 19 * * 1-5", time_zone="UTC"),),
 )
 CLUSTER = ComputeClusterSettings(
-    "cpu", "Standard_DS3_v2", max_nodes=4, idle_seconds_before_scale_down=300
+    name="cpu", vm_size="Standard_DS3_v2", max_nodes=4, idle_seconds_before_scale_down=300
 )
 
 
@@ -437,11 +476,11 @@ def dev_compute(managed: bool = True) -> Callable[[], object]:
     return lambda: DevCompute(
         "dev",
         DevComputeArgs(
-            placement(managed),
-            "00000000-0000-0000-0000-000000000002",
-            suffix(),
-            (INSTANCE,),
-            (CLUSTER,),
+            placement=placement(managed),
+            tenant_id="00000000-0000-0000-0000-000000000002",
+            name_suffix=suffix(),
+            instances=(INSTANCE,),
+            clusters=(CLUSTER,),
         ),
     )
 
@@ -517,13 +556,15 @@ def test_without_a_managed_network_nodes_keep_public_ips() -> None:
 
 # ---------------------------------------------------------------- Endpoints
 
-ONLINE = EndpointSettings("churn-score", "online", "scoring")
-ONLINE_KEY = EndpointSettings("legacy-score", "online", "scoring", auth_mode="Key")
+ONLINE = EndpointSettings(name="churn-score", kind="online", purpose="scoring")
+ONLINE_KEY = EndpointSettings(
+    name="legacy-score", kind="online", purpose="scoring", auth_mode="Key"
+)
 BATCH = EndpointSettings(
-    "sales-prep",
-    "batch",
-    "preprocessing",
-    cluster=ComputeClusterSettings("sales-prep-batch", "Standard_DS3_v2", max_nodes=4),
+    name="sales-prep",
+    kind="batch",
+    purpose="preprocessing",
+    cluster=ComputeClusterSettings(name="sales-prep-batch", vm_size="Standard_DS3_v2", max_nodes=4),
 )
 
 
