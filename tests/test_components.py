@@ -7,11 +7,12 @@ from collections.abc import Callable
 import pulumi
 import pytest
 
-from components.clusters import ClusterPlacement
+from components.context import StackContext, WorkspacePlacement
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
+from components.roles import assignment_guid
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from offline.engine import MOCK_SUFFIX, ProgramRun, evaluate
@@ -44,6 +45,22 @@ def suffix() -> pulumi.Output[str]:
     return pulumi.Output.from_input(MOCK_SUFFIX)
 
 
+def stack_context(protect: bool = False) -> StackContext:
+    """What __main__.py would pass (call it inside a program: the suffix is an Output)."""
+    return StackContext(
+        location="westeurope",
+        tags=TAGS,
+        tenant_id="00000000-0000-0000-0000-000000000002",
+        subscription_id="00000000-0000-0000-0000-000000000001",
+        resource_group_name="rg",
+        resource_group_id=RG_ID,
+        names=NAMES,
+        name_suffix=suffix(),
+        assignment_seed="mlops/test",
+        protect=protect,
+    )
+
+
 def arm(resource_id: str) -> ArmId:
     parts = resource_id.split("/")
     return ArmId(
@@ -65,6 +82,55 @@ def assert_all_parented(run: ProgramRun, component_type: str) -> None:
     custom = [r for r in run.resources if r.custom]
     assert custom
     assert all(r.parent == component.urn for r in custom), [r.name for r in custom]
+
+
+# ---------------------------------------------------------------- StackContext
+
+
+def granted(subscription_id: str | None = None) -> Callable[[], object]:
+    def body() -> None:
+        parent = pulumi.ComponentResource("mlops:test:Parent", "p")
+        stack_context().grant(
+            "p-role",
+            role="AcrPull",
+            scope=REGISTRY_ID,
+            scope_label="registry",
+            principal_id="11111111-1111-1111-1111-111111111111",
+            principal_label="someone",
+            principal_type="ServicePrincipal",
+            parent=parent,
+            description="AcrPull for someone",
+            subscription_id=subscription_id,
+        )
+
+    return body
+
+
+def test_grant_names_the_assignment_after_seed_scope_principal_and_role() -> None:
+    run = evaluate(granted())
+    role = only(run, "authorization:RoleAssignment")
+    # Changing this GUID would make Azure see a new assignment: it must never change.
+    assert role.inputs["roleAssignmentName"] == "bfc5656d-ffb3-56bc-92f4-6e35afc2b4a5"
+    assert role.inputs["roleAssignmentName"] == assignment_guid(
+        "mlops/test", "registry", "someone", BUILT_IN_ROLES["AcrPull"]
+    )
+    assert role.inputs["scope"] == REGISTRY_ID
+    assert role.inputs["principalType"] == "ServicePrincipal"
+    assert role.inputs["description"] == "AcrPull for someone"
+    assert role.parent == only(run, "mlops:test:Parent").urn
+
+
+def test_grant_addresses_the_role_in_the_stack_subscription_by_default() -> None:
+    role = only(evaluate(granted()), "authorization:RoleAssignment").inputs
+    assert role["roleDefinitionId"] == (
+        "/subscriptions/00000000-0000-0000-0000-000000000001/providers/"
+        f"Microsoft.Authorization/roleDefinitions/{BUILT_IN_ROLES['AcrPull']}"
+    )
+
+
+def test_grant_addresses_the_role_in_the_subscription_that_holds_the_scope() -> None:
+    role = only(evaluate(granted(SUB)), "authorization:RoleAssignment").inputs
+    assert role["roleDefinitionId"].startswith(f"/subscriptions/{SUB}/providers/")
 
 
 # ---------------------------------------------------------------- EnvironmentGroup
@@ -100,15 +166,8 @@ def vault(existing: ArmId | None = None, deny: bool = False) -> Callable[[], obj
     def body() -> None:
         kv = SharedKeyVault(
             "kv",
-            SharedKeyVaultArgs(
-                resource_group_name="rg",
-                location="westeurope",
-                tenant_id="00000000-0000-0000-0000-000000000002",
-                tags=TAGS,
-                vault_name=suffix().apply(NAMES.key_vault),
-                deny_public_network=deny,
-                existing=existing,
-            ),
+            stack_context(),
+            SharedKeyVaultArgs(deny_public_network=deny, existing=existing),
         )
         pulumi.export("id", kv.id)
         pulumi.export("name", kv.name)
@@ -177,23 +236,14 @@ def workspace(
     def body() -> None:
         stack = WorkspaceStack(
             "ml",
+            stack_context(protect=protect),
             WorkspaceStackArgs(
                 environment=environment,
-                location="westeurope",
-                tags=TAGS,
-                resource_group_name="rg",
-                resource_group_id=RG_ID,
-                subscription_id="00000000-0000-0000-0000-000000000001",
-                tenant_id="00000000-0000-0000-0000-000000000002",
                 key_vault_id=VAULT_ID,
-                names=NAMES,
-                name_suffix=suffix(),
                 storage=StorageSettings(replication="ZRS"),
                 network=network,
                 container_registry=registry,
                 access=access,
-                assignment_seed="mlops/test",
-                protect=protect,
             ),
         )
         pulumi.export("registry", stack.registry_login_server)
@@ -357,13 +407,12 @@ def links(
 ) -> Callable[[], object]:
     return lambda: DatastoreLinks(
         "links",
+        stack_context(),
         DatastoreLinksArgs(
-            resource_group_name="rg",
             workspace_name="mlw",
             workspace_principal_id="11111111-1111-1111-1111-111111111111",
             datastores=stores,
             approved_outbound_only=approved_only,
-            assignment_seed="mlops/test",
         ),
     )
 
@@ -450,14 +499,8 @@ def test_approved_outbound_only_adds_one_private_endpoint_rule_per_account_and_t
 # ---------------------------------------------------------------- DevCompute
 
 
-def placement(managed: bool = True) -> ClusterPlacement:
-    return ClusterPlacement(
-        resource_group_name="rg",
-        workspace_name="mlw",
-        location="westeurope",
-        tags=TAGS,
-        managed_network=managed,
-    )
+def placement(managed: bool = True) -> WorkspacePlacement:
+    return WorkspacePlacement(workspace_name="mlw", managed_network=managed)
 
 
 INSTANCE = ComputeInstanceSettings(
@@ -475,13 +518,8 @@ CLUSTER = ComputeClusterSettings(
 def dev_compute(managed: bool = True) -> Callable[[], object]:
     return lambda: DevCompute(
         "dev",
-        DevComputeArgs(
-            placement=placement(managed),
-            tenant_id="00000000-0000-0000-0000-000000000002",
-            name_suffix=suffix(),
-            instances=(INSTANCE,),
-            clusters=(CLUSTER,),
-        ),
+        stack_context(),
+        DevComputeArgs(placement=placement(managed), instances=(INSTANCE,), clusters=(CLUSTER,)),
     )
 
 
@@ -572,15 +610,13 @@ def endpoints(*items: EndpointSettings, registry: str | None = REGISTRY_ID) -> C
     def body() -> None:
         component = Endpoints(
             "ep",
+            stack_context(),
             EndpointsArgs(
                 placement=placement(),
                 endpoints=items,
-                name_suffix=suffix(),
                 public_network_access=True,
-                subscription_id="00000000-0000-0000-0000-000000000001",
                 storage_account_id=STORAGE_ID,
                 registry_id=registry,
-                assignment_seed="mlops/test",
             ),
         )
         pulumi.export("uris", {k: v.scoring_uri for k, v in component.info.items()})
