@@ -14,6 +14,8 @@ from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 
 stack_settings = settings.from_pulumi()
+# What this environment differs in (compute, protection, retention), as plain values.
+profile = stack_settings.profile
 client = authorization.get_client_config_output()
 
 # Shared pieces: the resource group and the stack's name suffix (kept in state, so names never
@@ -24,7 +26,7 @@ group = EnvironmentGroup(
         name=stack_settings.names.resource_group,
         location=stack_settings.location,
         tags=stack_settings.all_tags,
-        protect=stack_settings.protect,
+        protect=profile.protect,
     ),
 )
 suffix = random.RandomString(
@@ -34,7 +36,7 @@ suffix = random.RandomString(
     upper=False,
     # Azure refuses compute instance names whose last hyphen is followed by digits only.
     min_lower=1,
-    opts=pulumi.ResourceOptions(protect=stack_settings.protect),
+    opts=pulumi.ResourceOptions(protect=profile.protect),
 )
 context = StackContext(
     location=stack_settings.location,
@@ -46,7 +48,7 @@ context = StackContext(
     names=stack_settings.names,
     name_suffix=suffix.result,
     assignment_seed=stack_settings.assignment_seed,
-    protect=stack_settings.protect,
+    protect=profile.protect,
 )
 
 # The Key Vault, created here or adopted from another stack; the workspace and everything it
@@ -69,6 +71,9 @@ ml = WorkspaceStack(
         network=stack_settings.network,
         container_registry=stack_settings.container_registry,
         access=stack_settings.access,
+        log_retention_days=profile.log_retention_days,
+        blob_soft_delete_days=profile.soft_delete_days,
+        blob_versioning=profile.blob_versioning,
     ),
 )
 datastores = DatastoreLinks(
@@ -82,7 +87,7 @@ datastores = DatastoreLinks(
     ),
 )
 
-# What this environment adds: compute for experiments and training (dev only), endpoints.
+# What this environment adds: compute for experiments and training (if allowed), endpoints.
 compute = (
     DevCompute(
         "dev-compute",
@@ -93,7 +98,7 @@ compute = (
             clusters=stack_settings.compute_clusters,
         ),
     )
-    if stack_settings.environment == "dev"
+    if profile.allows_compute
     else None
 )
 endpoints = Endpoints(

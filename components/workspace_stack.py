@@ -23,21 +23,21 @@ from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
 from settings import AccessGrant, NetworkSettings, RegistrySettings, StorageSettings
 
-LOG_RETENTION_DAYS = {"prod": 90}
-DEFAULT_LOG_RETENTION_DAYS = 30
-# Days a deleted blob or container can be restored.
-SOFT_DELETE_DAYS = {"prod": 30}
-DEFAULT_SOFT_DELETE_DAYS = 7
-
 
 @dataclass(frozen=True)
 class WorkspaceStackArgs:
+    # Text only: the workspace's friendly name and description say which environment it is.
     environment: str
     key_vault_id: pulumi.Input[str]
     storage: StorageSettings
     network: NetworkSettings
     container_registry: RegistrySettings
     access: tuple[AccessGrant, ...]
+    log_retention_days: int
+    # Days a deleted blob or container can be restored.
+    blob_soft_delete_days: int
+    # Blob versions keep every overwritten model and dataset recoverable.
+    blob_versioning: bool
 
 
 class WorkspaceStack(pulumi.ComponentResource):
@@ -87,7 +87,7 @@ class WorkspaceStack(pulumi.ComponentResource):
 
         soft_delete = storage.DeleteRetentionPolicyArgs(
             enabled=True,
-            days=SOFT_DELETE_DAYS.get(args.environment, DEFAULT_SOFT_DELETE_DAYS),
+            days=args.blob_soft_delete_days,
         )
         self.blob_service = storage.BlobServiceProperties(
             f"{name}-blob-service",
@@ -96,8 +96,7 @@ class WorkspaceStack(pulumi.ComponentResource):
             blob_services_name="default",
             delete_retention_policy=soft_delete,
             container_delete_retention_policy=soft_delete,
-            # Versions keep every overwritten model and dataset recoverable in prod.
-            is_versioning_enabled=args.environment == "prod" or context.protect,
+            is_versioning_enabled=args.blob_versioning,
             opts=child,
         )
 
@@ -107,7 +106,7 @@ class WorkspaceStack(pulumi.ComponentResource):
             resource_group_name=context.resource_group_name,
             location=context.location,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-            retention_in_days=LOG_RETENTION_DAYS.get(args.environment, DEFAULT_LOG_RETENTION_DAYS),
+            retention_in_days=args.log_retention_days,
             features=operationalinsights.WorkspaceFeaturesArgs(
                 enable_log_access_using_only_resource_permissions=True
             ),

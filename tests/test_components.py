@@ -230,20 +230,26 @@ def workspace(
     registry: RegistrySettings = RegistrySettings(mode="create", sku="Premium"),  # noqa: B008
     network: NetworkSettings = NetworkSettings(),  # noqa: B008
     access: tuple[AccessGrant, ...] = (),
-    environment: str = "dev",
+    *,
     protect: bool = False,
+    log_retention_days: int = 30,
+    blob_soft_delete_days: int = 7,
+    blob_versioning: bool = False,
 ) -> Callable[[], object]:
     def body() -> None:
         stack = WorkspaceStack(
             "ml",
             stack_context(protect=protect),
             WorkspaceStackArgs(
-                environment=environment,
+                environment="dev",
                 key_vault_id=VAULT_ID,
                 storage=StorageSettings(replication="ZRS"),
                 network=network,
                 container_registry=registry,
                 access=access,
+                log_retention_days=log_retention_days,
+                blob_soft_delete_days=blob_soft_delete_days,
+                blob_versioning=blob_versioning,
             ),
         )
         pulumi.export("registry", stack.registry_login_server)
@@ -299,10 +305,16 @@ def test_blob_and_container_soft_delete_are_on() -> None:
     assert blob["isVersioningEnabled"] is False
 
 
-def test_prod_blob_service_keeps_versions_for_30_days() -> None:
-    blob = only(evaluate(workspace(environment="prod")), "storage:BlobServiceProperties").inputs
+def test_blob_service_keeps_versions_and_deleted_blobs_as_long_as_told() -> None:
+    run = evaluate(workspace(blob_soft_delete_days=30, blob_versioning=True))
+    blob = only(run, "storage:BlobServiceProperties").inputs
     assert blob["isVersioningEnabled"] is True
     assert blob["deleteRetentionPolicy"]["days"] == 30
+
+
+def test_log_analytics_keeps_logs_as_long_as_told() -> None:
+    logs = only(evaluate(workspace(log_retention_days=90)), "operationalinsights:Workspace")
+    assert logs.inputs["retentionInDays"] == 90
 
 
 def test_application_insights_is_workspace_based_on_log_analytics() -> None:

@@ -146,6 +146,21 @@ def test_prod_isolates_the_workspace_to_approved_outbound_and_geo_zone_redundant
     assert only(run, "storage:StorageAccount").inputs["sku"]["name"] == "Standard_GZRS"
 
 
+@pytest.mark.parametrize(
+    ("stack", "log_days", "blob_days", "versioning"),
+    [("dev", 30, 7, False), ("qa", 30, 7, False), ("prod", 90, 30, True)],
+)
+def test_retention_and_versioning_follow_the_environment_profile(
+    stack_runs: dict[str, ProgramRun], stack: str, log_days: int, blob_days: int, versioning: bool
+) -> None:
+    run = stack_runs[stack]
+    assert only(run, "operationalinsights:Workspace").inputs["retentionInDays"] == log_days
+    blob = only(run, "storage:BlobServiceProperties").inputs
+    assert blob["deleteRetentionPolicy"] == {"enabled": True, "days": blob_days}
+    assert blob["containerDeleteRetentionPolicy"] == {"enabled": True, "days": blob_days}
+    assert blob["isVersioningEnabled"] is versioning
+
+
 EXPORTS = {
     "environment",
     "resourceGroupName",
