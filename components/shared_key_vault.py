@@ -10,7 +10,8 @@ from pulumi_azure_native import keyvault
 from components.context import StackContext
 from settings import ArmId
 
-SOFT_DELETE_DAYS = 90
+# Days a deleted vault, or a deleted secret, key or certificate in it, can be recovered.
+KEY_VAULT_SOFT_DELETE_RETENTION_DAYS = 90
 
 
 @dataclass(frozen=True)
@@ -50,7 +51,7 @@ class SharedKeyVault(pulumi.ComponentResource):
                     sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName.STANDARD),
                     enable_rbac_authorization=True,
                     enable_soft_delete=True,
-                    soft_delete_retention_in_days=SOFT_DELETE_DAYS,
+                    soft_delete_retention_in_days=KEY_VAULT_SOFT_DELETE_RETENTION_DAYS,
                     enable_purge_protection=True,
                     enabled_for_deployment=False,
                     enabled_for_disk_encryption=False,
