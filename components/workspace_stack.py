@@ -1,8 +1,8 @@
 """One environment's Azure ML workspace and what it depends on.
 
 Storage account, Log Analytics with workspace-based Application Insights, the container
-registry (none, created, or an existing shared one), the workspace itself, and the role
-assignments listed in ``mlops:access``.
+registry (none, created, or an existing shared one), the workspace itself, and, in a component
+of their own, the role assignments listed in ``mlops:access``.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ from pulumi_azure_native import (
     storage,
 )
 
+from components.access_grants import AccessGrants, AccessGrantsArgs
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
 from settings import AccessGrant, NetworkSettings, RegistrySettings, StorageSettings
@@ -204,30 +205,19 @@ class WorkspaceStack(pulumi.ComponentResource):
             "https://ml.azure.com/home?wsid=", self.workspace.id, "&tid=", context.tenant_id
         )
 
-        scopes: dict[str, pulumi.Input[str] | None] = {
-            "workspace": self.workspace.id,
-            "resourceGroup": context.resource_group_id,
-            "storage": self.storage_account.id,
-            "keyVault": args.key_vault_id,
-            "registry": self.registry_id,
-        }
-        self.access_assignments = []
-        for grant in args.access:
-            scope = scopes[grant.scope]
-            assert scope is not None, "settings refuse registry grants without a registry"
-            self.access_assignments.append(
-                context.grant(
-                    f"{name}-access-{grant.scope}-{grant.principal_id}-{grant.role_guid[:8]}",
-                    role=grant.role,
-                    scope=scope,
-                    scope_label=grant.scope,
-                    principal_id=grant.principal_id,
-                    principal_label=grant.principal_id,
-                    principal_type=grant.principal_type,
-                    parent=self,
-                    description=f"mlops:access {grant.role} on the {grant.scope}",
-                )
-            )
+        self.access_grants = AccessGrants(
+            f"{name}-access",
+            context,
+            AccessGrantsArgs(
+                grants=args.access,
+                workspace_id=self.workspace.id,
+                storage_account_id=self.storage_account.id,
+                key_vault_id=args.key_vault_id,
+                registry_id=self.registry_id,
+                previous_parent=self,
+            ),
+            opts=child,
+        )
 
         self.register_outputs(
             {

@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime.mocks import MockMonitor
 
 from components.context import StackContext, WorkspacePlacement
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
@@ -262,6 +264,7 @@ def test_workspace_stack_parents_all_children() -> None:
     run = evaluate(workspace())
     assert_all_parented(run, "mlops:workspace:WorkspaceStack")
     assert sorted(t.split(":")[-1] for t in component_children(run, "WorkspaceStack")) == [
+        "AccessGrants",
         "BlobServiceProperties",
         "Component",
         "DiagnosticSetting",
@@ -377,27 +380,76 @@ def test_without_a_registry_the_workspace_links_none() -> None:
     assert run.outputs["registry"] is None
 
 
+GRANTS = (
+    AccessGrant(
+        principal_id="00000000-0000-0000-0000-0000000000d5",
+        principal_type="Group",
+        role="AzureML Data Scientist",
+        scope="workspace",
+    ),
+    AccessGrant(
+        principal_id="00000000-0000-0000-0000-0000000000d5",
+        principal_type="Group",
+        role="Reader",
+        scope="resourceGroup",
+    ),
+)
+
+
 def test_access_grants_become_role_assignments_on_their_scope() -> None:
-    grants = (
-        AccessGrant(
-            principal_id="00000000-0000-0000-0000-0000000000d5",
-            principal_type="Group",
-            role="AzureML Data Scientist",
-            scope="workspace",
-        ),
-        AccessGrant(
-            principal_id="00000000-0000-0000-0000-0000000000d5",
-            principal_type="Group",
-            role="Reader",
-            scope="resourceGroup",
-        ),
-    )
-    run = evaluate(workspace(access=grants))
+    run = evaluate(workspace(access=GRANTS))
     roles = {r.inputs["scope"]: r.inputs for r in of_type(run, "authorization:RoleAssignment")}
     ws_id = only(run, "machinelearningservices:Workspace").id
     assert roles[ws_id]["roleDefinitionId"].endswith(BUILT_IN_ROLES["AzureML Data Scientist"])
     assert roles[ws_id]["principalType"] == "Group"
     assert roles[RG_ID]["roleDefinitionId"].endswith(BUILT_IN_ROLES["Reader"])
+
+
+def test_access_grants_sit_in_their_own_component_under_the_workspace_stack() -> None:
+    run = evaluate(workspace(access=GRANTS))
+    stack = only(run, "mlops:workspace:WorkspaceStack")
+    access = only(run, "mlops:access:AccessGrants")
+    assert access.name == "ml-access"
+    assert access.parent == stack.urn
+    roles = of_type(run, "authorization:RoleAssignment")
+    assert len(roles) == 2
+    assert all(r.parent == access.urn for r in roles)
+    # Names and descriptions are those the grants had directly under WorkspaceStack.
+    assert sorted((r.name, r.inputs["description"]) for r in roles) == [
+        (
+            "ml-access-resourceGroup-00000000-0000-0000-0000-0000000000d5-acdd72a7",
+            "mlops:access Reader on the resourceGroup",
+        ),
+        (
+            "ml-access-workspace-00000000-0000-0000-0000-0000000000d5-f6c7c914",
+            "mlops:access AzureML Data Scientist on the workspace",
+        ),
+    ]
+
+
+def test_moved_access_grants_are_aliased_to_their_former_parent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the program asks the engine for: an alias whose parent is the WorkspaceStack, so a
+    # `pulumi up` finds each assignment's state under its old URN and replaces nothing. (The
+    # SDK adds aliases of its own, for earlier API versions of the type: those name no parent.)
+    former_parents: dict[str, list[str]] = {}
+    register = MockMonitor.RegisterResource
+
+    def recording(self: MockMonitor, request: Any) -> Any:
+        former_parents[request.name] = [a.spec.parentUrn for a in request.aliases]
+        return register(self, request)
+
+    monkeypatch.setattr(MockMonitor, "RegisterResource", recording)
+    run = evaluate(workspace(access=GRANTS))
+    stack = only(run, "mlops:workspace:WorkspaceStack")
+    roles = of_type(run, "authorization:RoleAssignment")
+    assert roles
+    for role in roles:
+        assert [p for p in former_parents[role.name] if p] == [stack.urn], role.name
+    for resource in run.resources:
+        if resource not in roles:
+            assert not any(former_parents[resource.name]), resource.name
 
 
 def test_protected_workspace_stack_protects_data_but_not_telemetry_wiring() -> None:
