@@ -5,7 +5,7 @@ import pulumi_random as random
 from pulumi_azure_native import authorization
 
 import settings
-from components.clusters import ClusterPlacement
+from components.context import StackContext
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
@@ -13,16 +13,21 @@ from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 
-config = settings.from_pulumi()
-names = config.names
-tags = config.all_tags
+stack_settings = settings.from_pulumi()
+# What this environment differs in (compute, protection, retention), as plain values.
+profile = stack_settings.profile
 client = authorization.get_client_config_output()
 
-# Shared pieces: the resource group, the stack's name suffix (kept in state, so names never
-# change), and the Key Vault, created here or adopted from another stack.
+# Shared pieces: the resource group and the stack's name suffix (kept in state, so names never
+# change), then what every component shares.
 group = EnvironmentGroup(
     "environment",
-    EnvironmentGroupArgs(names.resource_group, config.location, tags, config.protect),
+    EnvironmentGroupArgs(
+        name=stack_settings.names.resource_group,
+        location=stack_settings.location,
+        tags=stack_settings.all_tags,
+        protect=profile.protect,
+    ),
 )
 suffix = random.RandomString(
     "name-suffix",
@@ -31,93 +36,84 @@ suffix = random.RandomString(
     upper=False,
     # Azure refuses compute instance names whose last hyphen is followed by digits only.
     min_lower=1,
-    opts=pulumi.ResourceOptions(protect=config.protect),
-).result
-vault = SharedKeyVault(
-    "key-vault",
-    SharedKeyVaultArgs(
-        resource_group_name=group.name,
-        location=config.location,
-        tenant_id=client.tenant_id,
-        tags=tags,
-        vault_name=suffix.apply(names.key_vault),
-        deny_public_network=config.network.managed,
-        existing=config.key_vault.existing,
-        protect=config.protect,
-    ),
+    opts=pulumi.ResourceOptions(protect=profile.protect),
+)
+context = StackContext(
+    location=stack_settings.location,
+    tags=stack_settings.all_tags,
+    tenant_id=client.tenant_id,
+    subscription_id=client.subscription_id,
+    resource_group_name=group.name,
+    resource_group_id=group.id,
+    names=stack_settings.names,
+    name_suffix=suffix.result,
+    assignment_seed=stack_settings.assignment_seed,
+    protect=profile.protect,
 )
 
-# The workspace and everything it depends on.
+# The Key Vault, created here or adopted from another stack; the workspace and everything it
+# depends on; the datastores it reads.
+vault = SharedKeyVault(
+    "key-vault",
+    context,
+    SharedKeyVaultArgs(
+        deny_public_network=stack_settings.network.managed,
+        existing=stack_settings.key_vault.existing,
+    ),
+)
 ml = WorkspaceStack(
     "ml",
+    context,
     WorkspaceStackArgs(
-        environment=config.environment,
-        location=config.location,
-        tags=tags,
-        resource_group_name=group.name,
-        resource_group_id=group.id,
-        subscription_id=client.subscription_id,
-        tenant_id=client.tenant_id,
+        environment=stack_settings.environment,
         key_vault_id=vault.id,
-        names=names,
-        name_suffix=suffix,
-        storage=config.storage,
-        network=config.network,
-        container_registry=config.container_registry,
-        access=config.access,
-        assignment_seed=config.assignment_seed,
-        protect=config.protect,
+        storage=stack_settings.storage,
+        network=stack_settings.network,
+        container_registry=stack_settings.container_registry,
+        access=stack_settings.access,
+        log_retention_days=profile.log_retention_days,
+        blob_soft_delete_days=profile.soft_delete_days,
+        blob_versioning=profile.blob_versioning,
     ),
 )
 datastores = DatastoreLinks(
     "datastores",
+    context,
     DatastoreLinksArgs(
-        resource_group_name=group.name,
         workspace_name=ml.workspace_name,
         workspace_principal_id=ml.principal_id,
-        datastores=config.datastores,
-        approved_outbound_only=config.network.isolation == "AllowOnlyApprovedOutbound",
-        assignment_seed=config.assignment_seed,
+        datastores=stack_settings.datastores,
+        approved_outbound_only=stack_settings.network.isolation == "AllowOnlyApprovedOutbound",
     ),
 )
 
-# What this environment adds: compute for experiments and training (dev only), endpoints.
-placement = ClusterPlacement(
-    resource_group_name=group.name,
-    workspace_name=ml.workspace_name,
-    location=config.location,
-    tags=tags,
-    managed_network=config.network.managed,
-)
+# What this environment adds: compute for experiments and training (if allowed), endpoints.
 compute = (
     DevCompute(
         "dev-compute",
+        context,
         DevComputeArgs(
-            placement=placement,
-            tenant_id=client.tenant_id,
-            name_suffix=suffix,
-            instances=config.compute_instances,
-            clusters=config.compute_clusters,
+            placement=ml.placement,
+            instances=stack_settings.compute_instances,
+            clusters=stack_settings.compute_clusters,
         ),
     )
-    if config.environment == "dev"
+    if profile.allows_compute
     else None
 )
 endpoints = Endpoints(
     "endpoints",
+    context,
     EndpointsArgs(
-        placement=placement,
-        endpoints=config.endpoints,
-        name_suffix=suffix,
-        public_network_access=config.network.public_network_access,
-        subscription_id=client.subscription_id,
+        placement=ml.placement,
+        endpoints=stack_settings.endpoints,
+        public_network_access=stack_settings.network.public_network_access,
         storage_account_id=ml.storage_account.id,
         registry_id=ml.registry_id,
-        assignment_seed=config.assignment_seed,
     ),
 )
 
-pulumi.export("environment", config.environment)
+pulumi.export("environment", stack_settings.environment)
 pulumi.export("resourceGroupName", group.name)
 pulumi.export("workspaceName", ml.workspace_name)
 pulumi.export("workspaceId", ml.workspace_id)

@@ -2,30 +2,18 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
+from components.context import StackContext, WorkspacePlacement
 from settings import ComputeClusterSettings
-
-
-@dataclass(frozen=True)
-class ClusterPlacement:
-    """Where clusters go and how they reach the network."""
-
-    resource_group_name: pulumi.Input[str]
-    workspace_name: pulumi.Input[str]
-    location: str
-    tags: dict[str, str]
-    # Nodes need no public IP when the workspace's managed network carries their traffic.
-    managed_network: bool
 
 
 def compute_cluster(
     resource_name: str,
     cluster: ComputeClusterSettings,
-    placement: ClusterPlacement,
+    context: StackContext,
+    placement: WorkspacePlacement,
     *,
     parent: pulumi.Resource,
     description: str,
@@ -33,9 +21,9 @@ def compute_cluster(
     return ml.Compute(
         resource_name,
         compute_name=cluster.name,
-        resource_group_name=placement.resource_group_name,
+        resource_group_name=context.resource_group_name,
         workspace_name=placement.workspace_name,
-        location=placement.location,
+        location=context.location,
         identity=ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED),
         properties=ml.AmlComputeArgs(
             compute_type="AmlCompute",
@@ -56,6 +44,6 @@ def compute_cluster(
                 enable_node_public_ip=not placement.managed_network,
             ),
         ),
-        tags=placement.tags,
+        tags=context.tags,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -11,20 +11,19 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
-from components.roles import assign_role
-from settings import BUILT_IN_ROLES, DatastoreSettings
+from components.context import StackContext
+from settings import DatastoreSettings
 
 
 @dataclass(frozen=True)
 class DatastoreLinksArgs:
-    resource_group_name: pulumi.Input[str]
     workspace_name: pulumi.Input[str]
     workspace_principal_id: pulumi.Input[str]
     datastores: tuple[DatastoreSettings, ...]
     approved_outbound_only: bool
-    assignment_seed: str
 
 
 def _identity_based_properties(
@@ -60,37 +59,40 @@ def outbound_rule_name(account_name: str, subresource: str) -> str:
 
 class DatastoreLinks(pulumi.ComponentResource):
     def __init__(
-        self, name: str, args: DatastoreLinksArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: StackContext,
+        args: DatastoreLinksArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:datastores:DatastoreLinks", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         self.datastores: dict[str, ml.Datastore] = {}
-        self.role_assignments = []
+        self.role_assignments: list[authorization.RoleAssignment] = []
         self.outbound_rules: dict[str, ml.ManagedNetworkSettingsRule] = {}
 
         for store in args.datastores:
             account = store.storage_account
             properties = _identity_based_properties(store)
             # Grant before the datastore exists, so its first use finds the access in place.
-            role = assign_role(
+            role = context.grant(
                 f"{name}-{store.name}-role",
-                seed=args.assignment_seed,
-                scope_label=store.scope,
+                role=store.role,
                 scope=store.scope,
-                # Role definitions are addressed in the subscription that holds the scope.
-                subscription_id=account.subscription_id,
+                scope_label=store.scope,
                 principal_id=args.workspace_principal_id,
                 principal_label="workspace",
                 principal_type="ServicePrincipal",
-                role_guid=BUILT_IN_ROLES[store.role],
                 parent=self,
                 description=f"Azure ML datastore {store.name}: {store.role}",
+                # Role definitions are addressed in the subscription that holds the scope.
+                subscription_id=account.subscription_id,
             )
             self.role_assignments.append(role)
             self.datastores[store.name] = ml.Datastore(
                 f"{name}-{store.name}",
                 name=store.name,
-                resource_group_name=args.resource_group_name,
+                resource_group_name=context.resource_group_name,
                 workspace_name=args.workspace_name,
                 properties=properties,
                 # A new role assignment can take minutes to propagate, and a private endpoint
@@ -105,7 +107,7 @@ class DatastoreLinks(pulumi.ComponentResource):
                 self.outbound_rules[rule_name] = ml.ManagedNetworkSettingsRule(
                     f"{name}-{rule_name}",
                     rule_name=rule_name,
-                    resource_group_name=args.resource_group_name,
+                    resource_group_name=context.resource_group_name,
                     workspace_name=args.workspace_name,
                     properties=ml.PrivateEndpointOutboundRuleArgs(
                         type="PrivateEndpoint",

@@ -7,23 +7,25 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from components.clusters import ClusterPlacement, compute_cluster
-from settings import ComputeClusterSettings, ComputeInstanceSettings, Names
+from components.clusters import compute_cluster
+from components.context import StackContext, WorkspacePlacement
+from settings import ComputeClusterSettings, ComputeInstanceSettings
 
 
 @dataclass(frozen=True)
 class DevComputeArgs:
-    placement: ClusterPlacement
-    tenant_id: pulumi.Input[str]
-    # Compute instance names are unique per Azure region: the stack suffix keeps them apart.
-    name_suffix: pulumi.Output[str]
+    placement: WorkspacePlacement
     instances: tuple[ComputeInstanceSettings, ...]
     clusters: tuple[ComputeClusterSettings, ...]
 
 
 class DevCompute(pulumi.ComponentResource):
     def __init__(
-        self, name: str, args: DevComputeArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: StackContext,
+        args: DevComputeArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:compute:DevCompute", name, None, opts)
         placement = args.placement
@@ -48,12 +50,11 @@ class DevCompute(pulumi.ComponentResource):
             )
             self.instances[instance.name] = ml.Compute(
                 f"{name}-instance-{instance.name}",
-                compute_name=args.name_suffix.apply(
-                    lambda suffix, n=instance.name: Names.regional(n, suffix)
-                ),
-                resource_group_name=placement.resource_group_name,
+                # Compute instance names are unique per Azure region: the suffix keeps them apart.
+                compute_name=context.regional_name(instance.name),
+                resource_group_name=context.resource_group_name,
                 workspace_name=placement.workspace_name,
-                location=placement.location,
+                location=context.location,
                 properties=ml.ComputeInstanceArgs(
                     compute_type="ComputeInstance",
                     description=f"Personal compute instance {instance.name}",
@@ -64,7 +65,7 @@ class DevCompute(pulumi.ComponentResource):
                         personal_compute_instance_settings=ml.PersonalComputeInstanceSettingsArgs(
                             assigned_user=ml.AssignedUserArgs(
                                 object_id=instance.assigned_user_object_id,
-                                tenant_id=instance.assigned_user_tenant_id or args.tenant_id,
+                                tenant_id=instance.assigned_user_tenant_id or context.tenant_id,
                             )
                         ),
                         idle_time_before_shutdown=f"PT{instance.idle_shutdown_minutes}M",
@@ -75,7 +76,7 @@ class DevCompute(pulumi.ComponentResource):
                         schedules=schedules,
                     ),
                 ),
-                tags=placement.tags,
+                tags=context.tags,
                 opts=pulumi.ResourceOptions(parent=self),
             )
 
@@ -83,6 +84,7 @@ class DevCompute(pulumi.ComponentResource):
             cluster.name: compute_cluster(
                 f"{name}-cluster-{cluster.name}",
                 cluster,
+                context,
                 placement,
                 parent=self,
                 description=f"Training cluster {cluster.name}",

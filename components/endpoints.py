@@ -16,24 +16,23 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
+from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
-from components.clusters import ClusterPlacement, compute_cluster
-from components.roles import assign_role, system_principal_id
-from settings import BUILT_IN_ROLES, EndpointSettings, Names
+from components.clusters import compute_cluster
+from components.context import StackContext, WorkspacePlacement
+from components.roles import system_principal_id
+from settings import EndpointSettings
 
 
 @dataclass(frozen=True)
 class EndpointsArgs:
-    placement: ClusterPlacement
+    placement: WorkspacePlacement
     endpoints: tuple[EndpointSettings, ...]
-    # Endpoint names are unique per Azure region: the stack suffix keeps them apart.
-    name_suffix: pulumi.Output[str]
     public_network_access: bool
-    subscription_id: pulumi.Input[str]
+    # What a batch deployment's cluster reads models from and pulls images from.
     storage_account_id: pulumi.Input[str]
     registry_id: pulumi.Input[str] | None
-    assignment_seed: str
 
 
 @dataclass(frozen=True)
@@ -46,29 +45,32 @@ class EndpointInfo:
 
 class Endpoints(pulumi.ComponentResource):
     def __init__(
-        self, name: str, args: EndpointsArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: StackContext,
+        args: EndpointsArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:endpoints:Endpoints", name, None, opts)
         placement = args.placement
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
         self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
-        self.role_assignments = []
+        self.role_assignments: list[authorization.RoleAssignment] = []
         self.info: dict[str, EndpointInfo] = {}
 
         for endpoint in args.endpoints:
             description = endpoint.description or f"{endpoint.purpose} endpoint {endpoint.name}"
-            tags = {**placement.tags, "purpose": endpoint.purpose}
+            tags = {**context.tags, "purpose": endpoint.purpose}
             if endpoint.auth_mode == "Key":
                 # Key auth is an explicit, reviewed opt-out from Entra ID tokens: mark it.
                 tags["allowKeyAuth"] = "true"
             placed: dict[str, Any] = {
-                "endpoint_name": args.name_suffix.apply(
-                    lambda suffix, n=endpoint.name: Names.regional(n, suffix)
-                ),
-                "resource_group_name": placement.resource_group_name,
+                # Endpoint names are unique per Azure region: the suffix keeps them apart.
+                "endpoint_name": context.regional_name(endpoint.name),
+                "resource_group_name": context.resource_group_name,
                 "workspace_name": placement.workspace_name,
-                "location": placement.location,
+                "location": context.location,
                 "identity": identity,
                 "tags": tags,
                 "opts": pulumi.ResourceOptions(parent=self),
@@ -92,12 +94,13 @@ class Endpoints(pulumi.ComponentResource):
                 cluster = compute_cluster(
                     f"{name}-{endpoint.name}-cluster",
                     endpoint.cluster,
+                    context,
                     placement,
                     parent=self,
                     description=f"Runs the deployments of batch endpoint {endpoint.name}",
                 )
                 self.batch_clusters[endpoint.name] = cluster
-                self._grant_runtime_roles(name, endpoint.name, cluster, args)
+                self._grant_runtime_roles(name, endpoint.name, cluster, context, args)
                 resource = ml.BatchEndpoint(
                     f"{name}-{endpoint.name}",
                     properties=ml.BatchEndpointPropertiesArgs(
@@ -119,7 +122,12 @@ class Endpoints(pulumi.ComponentResource):
         )
 
     def _grant_runtime_roles(
-        self, name: str, endpoint: str, cluster: ml.Compute, args: EndpointsArgs
+        self,
+        name: str,
+        endpoint: str,
+        cluster: ml.Compute,
+        context: StackContext,
+        args: EndpointsArgs,
     ) -> None:
         """Pull images and read models: the least a batch deployment's cluster needs."""
         grants: list[tuple[str, pulumi.Input[str], str]] = [
@@ -129,16 +137,14 @@ class Endpoints(pulumi.ComponentResource):
             grants.append(("registry", args.registry_id, "AcrPull"))
         for scope_label, scope, role in grants:
             self.role_assignments.append(
-                assign_role(
+                context.grant(
                     f"{name}-{endpoint}-{scope_label}-role",
-                    seed=args.assignment_seed,
-                    scope_label=scope_label,
+                    role=role,
                     scope=scope,
-                    subscription_id=args.subscription_id,
+                    scope_label=scope_label,
                     principal_id=system_principal_id(cluster.identity),
                     principal_label=f"batch-cluster/{endpoint}",
                     principal_type="ServicePrincipal",
-                    role_guid=BUILT_IN_ROLES[role],
                     parent=self,
                     description=f"Batch endpoint {endpoint}: {role}",
                 )

@@ -1,4 +1,7 @@
-"""Role assignments: built-in role IDs per subscription and deterministic assignment names."""
+"""Role assignments: built-in role IDs per subscription and deterministic assignment names.
+
+Components grant roles through ``StackContext.grant`` (components/context.py), which uses these.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +9,6 @@ import uuid
 from typing import Final
 
 import pulumi
-from pulumi_azure_native import authorization
 
 # Fixed namespace so the same stack, scope, principal and role always give the same GUID.
 _ASSIGNMENT_NAMESPACE: Final = uuid.UUID("6f1c4b8e-3a52-5d0e-9b7a-2c1e8f4d6a10")
@@ -24,32 +26,6 @@ def role_definition_id(subscription_id: pulumi.Input[str], role_guid: str) -> pu
         subscription_id,
         "/providers/Microsoft.Authorization/roleDefinitions/",
         role_guid,
-    )
-
-
-def assign_role(
-    resource_name: str,
-    *,
-    seed: str,
-    scope_label: str,
-    scope: pulumi.Input[str],
-    subscription_id: pulumi.Input[str],
-    principal_id: pulumi.Input[str],
-    principal_label: str,
-    principal_type: str,
-    role_guid: str,
-    parent: pulumi.Resource,
-    description: str,
-) -> authorization.RoleAssignment:
-    return authorization.RoleAssignment(
-        resource_name,
-        role_assignment_name=assignment_guid(seed, scope_label, principal_label, role_guid),
-        scope=scope,
-        principal_id=principal_id,
-        principal_type=principal_type,
-        role_definition_id=role_definition_id(subscription_id, role_guid),
-        description=description,
-        opts=pulumi.ResourceOptions(parent=parent),
     )
 
 

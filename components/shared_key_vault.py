@@ -7,31 +7,31 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import keyvault
 
+from components.context import StackContext
 from settings import ArmId
 
-SOFT_DELETE_DAYS = 90
+# Days a deleted vault, or a deleted secret, key or certificate in it, can be recovered.
+KEY_VAULT_SOFT_DELETE_RETENTION_DAYS = 90
 
 
 @dataclass(frozen=True)
 class SharedKeyVaultArgs:
-    resource_group_name: pulumi.Input[str]
-    location: str
-    tenant_id: pulumi.Input[str]
-    tags: dict[str, str]
-    # Physical name of a new vault; ignored when adopting.
-    vault_name: pulumi.Input[str]
     # With a managed network the workspace reaches the vault through a private endpoint, so
     # public access can default to deny (trusted Azure services still pass).
     deny_public_network: bool
+    # A vault to adopt instead of creating one (named after the stack's names otherwise).
     existing: ArmId | None = None
-    protect: bool = False
 
 
 class SharedKeyVault(pulumi.ComponentResource):
     """Exposes ``id``, ``name`` and ``uri`` whether the vault is created or adopted."""
 
     def __init__(
-        self, name: str, args: SharedKeyVaultArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: StackContext,
+        args: SharedKeyVaultArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:keyvault:SharedKeyVault", name, None, opts)
         self.vault: keyvault.Vault | None = None
@@ -42,16 +42,16 @@ class SharedKeyVault(pulumi.ComponentResource):
         else:
             self.vault = keyvault.Vault(
                 f"{name}-vault",
-                vault_name=args.vault_name,
-                resource_group_name=args.resource_group_name,
-                location=args.location,
-                tags=args.tags,
+                vault_name=context.unique_name(context.names.key_vault),
+                resource_group_name=context.resource_group_name,
+                location=context.location,
+                tags=context.tags,
                 properties=keyvault.VaultPropertiesArgs(
-                    tenant_id=args.tenant_id,
+                    tenant_id=context.tenant_id,
                     sku=keyvault.SkuArgs(family="A", name=keyvault.SkuName.STANDARD),
                     enable_rbac_authorization=True,
                     enable_soft_delete=True,
-                    soft_delete_retention_in_days=SOFT_DELETE_DAYS,
+                    soft_delete_retention_in_days=KEY_VAULT_SOFT_DELETE_RETENTION_DAYS,
                     enable_purge_protection=True,
                     enabled_for_deployment=False,
                     enabled_for_disk_encryption=False,
@@ -62,7 +62,7 @@ class SharedKeyVault(pulumi.ComponentResource):
                         bypass="AzureServices",
                     ),
                 ),
-                opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
+                opts=pulumi.ResourceOptions(parent=self, protect=context.protect),
             )
             self.id = self.vault.id
             self.name = self.vault.name

@@ -1,8 +1,8 @@
 """One environment's Azure ML workspace and what it depends on.
 
 Storage account, Log Analytics with workspace-based Application Insights, the container
-registry (none, created, or an existing shared one), the workspace itself, and the role
-assignments listed in ``mlops:access``.
+registry (none, created, or an existing shared one), the workspace itself, and, in a component
+of their own, the role assignments listed in ``mlops:access``.
 """
 
 from __future__ import annotations
@@ -19,53 +19,48 @@ from pulumi_azure_native import (
     storage,
 )
 
-from components.roles import assign_role, system_principal_id
-from settings import AccessGrant, Names, NetworkSettings, RegistrySettings, StorageSettings
-
-LOG_RETENTION_DAYS = {"prod": 90}
-DEFAULT_LOG_RETENTION_DAYS = 30
-# Days a deleted blob or container can be restored.
-SOFT_DELETE_DAYS = {"prod": 30}
-DEFAULT_SOFT_DELETE_DAYS = 7
+from components.access_grants import AccessGrants, AccessGrantsArgs
+from components.context import StackContext, WorkspacePlacement
+from components.roles import system_principal_id
+from settings import AccessGrant, NetworkSettings, RegistrySettings, StorageSettings
 
 
 @dataclass(frozen=True)
 class WorkspaceStackArgs:
+    # Text only: the workspace's friendly name and description say which environment it is.
     environment: str
-    location: str
-    tags: dict[str, str]
-    resource_group_name: pulumi.Input[str]
-    resource_group_id: pulumi.Input[str]
-    subscription_id: pulumi.Input[str]
-    tenant_id: pulumi.Input[str]
     key_vault_id: pulumi.Input[str]
-    names: Names
-    # The stack's pulumi-random suffix, kept in state, for names that must be unique.
-    name_suffix: pulumi.Output[str]
     storage: StorageSettings
     network: NetworkSettings
     container_registry: RegistrySettings
     access: tuple[AccessGrant, ...]
-    assignment_seed: str
-    protect: bool
+    log_retention_days: int
+    # Days a deleted blob or container can be restored.
+    blob_soft_delete_days: int
+    # Blob versions keep every overwritten model and dataset recoverable.
+    blob_versioning: bool
 
 
 class WorkspaceStack(pulumi.ComponentResource):
     def __init__(
-        self, name: str, args: WorkspaceStackArgs, opts: pulumi.ResourceOptions | None = None
+        self,
+        name: str,
+        context: StackContext,
+        args: WorkspaceStackArgs,
+        opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:workspace:WorkspaceStack", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        data = pulumi.ResourceOptions(parent=self, protect=args.protect)
+        data = pulumi.ResourceOptions(parent=self, protect=context.protect)
         network_default = (
             storage.DefaultAction.DENY if args.network.managed else storage.DefaultAction.ALLOW
         )
 
         self.storage_account = storage.StorageAccount(
             f"{name}-storage",
-            account_name=args.name_suffix.apply(args.names.storage_account),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            account_name=context.unique_name(context.names.storage_account),
+            resource_group_name=context.resource_group_name,
+            location=context.location,
             kind=storage.Kind.STORAGE_V2,
             sku=storage.SkuArgs(name=f"Standard_{args.storage.replication}"),
             access_tier=storage.AccessTier.HOT,
@@ -87,50 +82,49 @@ class WorkspaceStack(pulumi.ComponentResource):
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=network_default, bypass="AzureServices"
             ),
-            tags=args.tags,
+            tags=context.tags,
             opts=data,
         )
 
         soft_delete = storage.DeleteRetentionPolicyArgs(
             enabled=True,
-            days=SOFT_DELETE_DAYS.get(args.environment, DEFAULT_SOFT_DELETE_DAYS),
+            days=args.blob_soft_delete_days,
         )
         self.blob_service = storage.BlobServiceProperties(
             f"{name}-blob-service",
             account_name=self.storage_account.name,
-            resource_group_name=args.resource_group_name,
+            resource_group_name=context.resource_group_name,
             blob_services_name="default",
             delete_retention_policy=soft_delete,
             container_delete_retention_policy=soft_delete,
-            # Versions keep every overwritten model and dataset recoverable in prod.
-            is_versioning_enabled=args.environment == "prod" or args.protect,
+            is_versioning_enabled=args.blob_versioning,
             opts=child,
         )
 
         self.log_analytics = operationalinsights.Workspace(
             f"{name}-logs",
-            workspace_name=args.name_suffix.apply(args.names.log_analytics),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            workspace_name=context.unique_name(context.names.log_analytics),
+            resource_group_name=context.resource_group_name,
+            location=context.location,
             sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
-            retention_in_days=LOG_RETENTION_DAYS.get(args.environment, DEFAULT_LOG_RETENTION_DAYS),
+            retention_in_days=args.log_retention_days,
             features=operationalinsights.WorkspaceFeaturesArgs(
                 enable_log_access_using_only_resource_permissions=True
             ),
-            tags=args.tags,
+            tags=context.tags,
             opts=data,
         )
 
         self.application_insights = applicationinsights.Component(
             f"{name}-insights",
-            resource_name_=args.name_suffix.apply(args.names.application_insights),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            resource_name_=context.unique_name(context.names.application_insights),
+            resource_group_name=context.resource_group_name,
+            location=context.location,
             kind="web",
             application_type=applicationinsights.ApplicationType.WEB,
             ingestion_mode=applicationinsights.IngestionMode.LOG_ANALYTICS,
             workspace_resource_id=self.log_analytics.id,
-            tags=args.tags,
+            tags=context.tags,
             opts=child,
         )
 
@@ -141,14 +135,14 @@ class WorkspaceStack(pulumi.ComponentResource):
         if registry.mode == "create":
             self.registry = containerregistry.Registry(
                 f"{name}-registry",
-                registry_name=args.name_suffix.apply(args.names.container_registry),
-                resource_group_name=args.resource_group_name,
-                location=args.location,
+                registry_name=context.unique_name(context.names.container_registry),
+                resource_group_name=context.resource_group_name,
+                location=context.location,
                 sku=containerregistry.SkuArgs(name=registry.sku),
                 admin_user_enabled=False,
                 anonymous_pull_enabled=False,
                 network_rule_bypass_options=containerregistry.NetworkRuleBypassOptions.AZURE_SERVICES,
-                tags=args.tags,
+                tags=context.tags,
                 opts=data,
             )
             self.registry_id = self.registry.id
@@ -162,9 +156,9 @@ class WorkspaceStack(pulumi.ComponentResource):
 
         self.workspace = machinelearningservices.Workspace(
             f"{name}-workspace",
-            workspace_name=args.name_suffix.apply(args.names.workspace),
-            resource_group_name=args.resource_group_name,
-            location=args.location,
+            workspace_name=context.unique_name(context.names.workspace),
+            resource_group_name=context.resource_group_name,
+            location=context.location,
             kind="Default",
             friendly_name=f"MLOps {args.environment}",
             description=f"Azure ML workspace for the {args.environment} environment",
@@ -188,7 +182,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                 isolation_mode=args.network.isolation
             ),
             v1_legacy_mode=False,
-            tags=args.tags,
+            tags=context.tags,
             opts=data,
         )
         self.diagnostics = monitor.DiagnosticSetting(
@@ -203,36 +197,27 @@ class WorkspaceStack(pulumi.ComponentResource):
         self.workspace_name: pulumi.Output[str] = self.workspace.name
         self.workspace_id: pulumi.Output[str] = self.workspace.id
         self.principal_id: pulumi.Output[str] = system_principal_id(self.workspace.identity)
+        # Where compute and endpoints go.
+        self.placement = WorkspacePlacement(
+            workspace_name=self.workspace_name, managed_network=args.network.managed
+        )
         self.studio_url: pulumi.Output[str] = pulumi.Output.concat(
-            "https://ml.azure.com/home?wsid=", self.workspace.id, "&tid=", args.tenant_id
+            "https://ml.azure.com/home?wsid=", self.workspace.id, "&tid=", context.tenant_id
         )
 
-        scopes: dict[str, pulumi.Input[str] | None] = {
-            "workspace": self.workspace.id,
-            "resourceGroup": args.resource_group_id,
-            "storage": self.storage_account.id,
-            "keyVault": args.key_vault_id,
-            "registry": self.registry_id,
-        }
-        self.access_assignments = []
-        for grant in args.access:
-            scope = scopes[grant.scope]
-            assert scope is not None, "settings refuse registry grants without a registry"
-            self.access_assignments.append(
-                assign_role(
-                    f"{name}-access-{grant.scope}-{grant.principal_id}-{grant.role_guid[:8]}",
-                    seed=args.assignment_seed,
-                    scope_label=grant.scope,
-                    scope=scope,
-                    subscription_id=args.subscription_id,
-                    principal_id=grant.principal_id,
-                    principal_label=grant.principal_id,
-                    principal_type=grant.principal_type,
-                    role_guid=grant.role_guid,
-                    parent=self,
-                    description=f"mlops:access {grant.role} on the {grant.scope}",
-                )
-            )
+        self.access_grants = AccessGrants(
+            f"{name}-access",
+            context,
+            AccessGrantsArgs(
+                grants=args.access,
+                workspace_id=self.workspace.id,
+                storage_account_id=self.storage_account.id,
+                key_vault_id=args.key_vault_id,
+                registry_id=self.registry_id,
+                previous_parent=self,
+            ),
+            opts=child,
+        )
 
         self.register_outputs(
             {

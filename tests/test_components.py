@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from typing import Any
 
 import pulumi
 import pytest
+from pulumi.runtime.mocks import MockMonitor
 
-from components.clusters import ClusterPlacement
+from components.context import StackContext, WorkspacePlacement
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
+from components.roles import assignment_guid
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from offline.engine import MOCK_SUFFIX, ProgramRun, evaluate
@@ -31,7 +34,7 @@ from settings import (
 )
 from tests.conftest import of_type, only
 
-NAMES = Names("contoso", "dev", "dev")
+NAMES = Names(prefix="contoso", environment="dev", stack="dev")
 TAGS = {"environment": "dev", "managedBy": "pulumi"}
 SUB = "00000000-0000-0000-0000-0000000000aa"
 RG_ID = "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/rg"
@@ -44,9 +47,31 @@ def suffix() -> pulumi.Output[str]:
     return pulumi.Output.from_input(MOCK_SUFFIX)
 
 
+def stack_context(protect: bool = False) -> StackContext:
+    """What __main__.py would pass (call it inside a program: the suffix is an Output)."""
+    return StackContext(
+        location="westeurope",
+        tags=TAGS,
+        tenant_id="00000000-0000-0000-0000-000000000002",
+        subscription_id="00000000-0000-0000-0000-000000000001",
+        resource_group_name="rg",
+        resource_group_id=RG_ID,
+        names=NAMES,
+        name_suffix=suffix(),
+        assignment_seed="mlops/test",
+        protect=protect,
+    )
+
+
 def arm(resource_id: str) -> ArmId:
     parts = resource_id.split("/")
-    return ArmId(resource_id, parts[2], parts[4], f"{parts[6]}/{parts[7]}", parts[8])
+    return ArmId(
+        id=resource_id,
+        subscription_id=parts[2],
+        resource_group=parts[4],
+        provider=f"{parts[6]}/{parts[7]}",
+        name=parts[8],
+    )
 
 
 def component_children(run: ProgramRun, component_type: str) -> list[str]:
@@ -61,12 +86,62 @@ def assert_all_parented(run: ProgramRun, component_type: str) -> None:
     assert all(r.parent == component.urn for r in custom), [r.name for r in custom]
 
 
+# ---------------------------------------------------------------- StackContext
+
+
+def granted(subscription_id: str | None = None) -> Callable[[], object]:
+    def body() -> None:
+        parent = pulumi.ComponentResource("mlops:test:Parent", "p")
+        stack_context().grant(
+            "p-role",
+            role="AcrPull",
+            scope=REGISTRY_ID,
+            scope_label="registry",
+            principal_id="11111111-1111-1111-1111-111111111111",
+            principal_label="someone",
+            principal_type="ServicePrincipal",
+            parent=parent,
+            description="AcrPull for someone",
+            subscription_id=subscription_id,
+        )
+
+    return body
+
+
+def test_grant_names_the_assignment_after_seed_scope_principal_and_role() -> None:
+    run = evaluate(granted())
+    role = only(run, "authorization:RoleAssignment")
+    # Changing this GUID would make Azure see a new assignment: it must never change.
+    assert role.inputs["roleAssignmentName"] == "bfc5656d-ffb3-56bc-92f4-6e35afc2b4a5"
+    assert role.inputs["roleAssignmentName"] == assignment_guid(
+        "mlops/test", "registry", "someone", BUILT_IN_ROLES["AcrPull"]
+    )
+    assert role.inputs["scope"] == REGISTRY_ID
+    assert role.inputs["principalType"] == "ServicePrincipal"
+    assert role.inputs["description"] == "AcrPull for someone"
+    assert role.parent == only(run, "mlops:test:Parent").urn
+
+
+def test_grant_addresses_the_role_in_the_stack_subscription_by_default() -> None:
+    role = only(evaluate(granted()), "authorization:RoleAssignment").inputs
+    assert role["roleDefinitionId"] == (
+        "/subscriptions/00000000-0000-0000-0000-000000000001/providers/"
+        f"Microsoft.Authorization/roleDefinitions/{BUILT_IN_ROLES['AcrPull']}"
+    )
+
+
+def test_grant_addresses_the_role_in_the_subscription_that_holds_the_scope() -> None:
+    role = only(evaluate(granted(SUB)), "authorization:RoleAssignment").inputs
+    assert role["roleDefinitionId"].startswith(f"/subscriptions/{SUB}/providers/")
+
+
 # ---------------------------------------------------------------- EnvironmentGroup
 
 
 def group(protect: bool) -> Callable[[], object]:
     return lambda: EnvironmentGroup(
-        "env", EnvironmentGroupArgs("rg-x", "westeurope", TAGS, protect)
+        "env",
+        EnvironmentGroupArgs(name="rg-x", location="westeurope", tags=TAGS, protect=protect),
     )
 
 
@@ -93,15 +168,8 @@ def vault(existing: ArmId | None = None, deny: bool = False) -> Callable[[], obj
     def body() -> None:
         kv = SharedKeyVault(
             "kv",
-            SharedKeyVaultArgs(
-                resource_group_name="rg",
-                location="westeurope",
-                tenant_id="00000000-0000-0000-0000-000000000002",
-                tags=TAGS,
-                vault_name=suffix().apply(NAMES.key_vault),
-                deny_public_network=deny,
-                existing=existing,
-            ),
+            stack_context(),
+            SharedKeyVaultArgs(deny_public_network=deny, existing=existing),
         )
         pulumi.export("id", kv.id)
         pulumi.export("name", kv.name)
@@ -128,7 +196,10 @@ def test_created_vault_has_a_globally_unique_name_within_azure_limits() -> None:
 
 
 def test_longest_prefix_still_gives_a_valid_vault_name() -> None:
-    assert len(Names("abcdefghij", "prod", "prod").key_vault(MOCK_SUFFIX)) == 24
+    assert (
+        len(Names(prefix="abcdefghij", environment="prod", stack="prod").key_vault(MOCK_SUFFIX))
+        == 24
+    )
 
 
 @pytest.mark.parametrize(("deny", "action"), [(True, "Deny"), (False, "Allow")])
@@ -161,29 +232,26 @@ def workspace(
     registry: RegistrySettings = RegistrySettings(mode="create", sku="Premium"),  # noqa: B008
     network: NetworkSettings = NetworkSettings(),  # noqa: B008
     access: tuple[AccessGrant, ...] = (),
-    environment: str = "dev",
+    *,
     protect: bool = False,
+    log_retention_days: int = 30,
+    blob_soft_delete_days: int = 7,
+    blob_versioning: bool = False,
 ) -> Callable[[], object]:
     def body() -> None:
         stack = WorkspaceStack(
             "ml",
+            stack_context(protect=protect),
             WorkspaceStackArgs(
-                environment=environment,
-                location="westeurope",
-                tags=TAGS,
-                resource_group_name="rg",
-                resource_group_id=RG_ID,
-                subscription_id="00000000-0000-0000-0000-000000000001",
-                tenant_id="00000000-0000-0000-0000-000000000002",
+                environment="dev",
                 key_vault_id=VAULT_ID,
-                names=NAMES,
-                name_suffix=suffix(),
                 storage=StorageSettings(replication="ZRS"),
                 network=network,
                 container_registry=registry,
                 access=access,
-                assignment_seed="mlops/test",
-                protect=protect,
+                log_retention_days=log_retention_days,
+                blob_soft_delete_days=blob_soft_delete_days,
+                blob_versioning=blob_versioning,
             ),
         )
         pulumi.export("registry", stack.registry_login_server)
@@ -196,6 +264,7 @@ def test_workspace_stack_parents_all_children() -> None:
     run = evaluate(workspace())
     assert_all_parented(run, "mlops:workspace:WorkspaceStack")
     assert sorted(t.split(":")[-1] for t in component_children(run, "WorkspaceStack")) == [
+        "AccessGrants",
         "BlobServiceProperties",
         "Component",
         "DiagnosticSetting",
@@ -222,7 +291,14 @@ def test_workspace_storage_name_is_lowercase_alphanumeric_within_24() -> None:
     name = only(evaluate(workspace()), "storage:StorageAccount").inputs["accountName"]
     assert name == f"stcontosodev{MOCK_SUFFIX}"
     assert name.isalnum() and name.islower() and len(name) <= 24
-    assert len(Names("abcdefghij", "prod", "prod").storage_account(MOCK_SUFFIX)) <= 24
+    assert (
+        len(
+            Names(prefix="abcdefghij", environment="prod", stack="prod").storage_account(
+                MOCK_SUFFIX
+            )
+        )
+        <= 24
+    )
 
 
 def test_blob_and_container_soft_delete_are_on() -> None:
@@ -232,10 +308,16 @@ def test_blob_and_container_soft_delete_are_on() -> None:
     assert blob["isVersioningEnabled"] is False
 
 
-def test_prod_blob_service_keeps_versions_for_30_days() -> None:
-    blob = only(evaluate(workspace(environment="prod")), "storage:BlobServiceProperties").inputs
+def test_blob_service_keeps_versions_and_deleted_blobs_as_long_as_told() -> None:
+    run = evaluate(workspace(blob_soft_delete_days=30, blob_versioning=True))
+    blob = only(run, "storage:BlobServiceProperties").inputs
     assert blob["isVersioningEnabled"] is True
     assert blob["deleteRetentionPolicy"]["days"] == 30
+
+
+def test_log_analytics_keeps_logs_as_long_as_told() -> None:
+    logs = only(evaluate(workspace(log_retention_days=90)), "operationalinsights:Workspace")
+    assert logs.inputs["retentionInDays"] == 90
 
 
 def test_application_insights_is_workspace_based_on_log_analytics() -> None:
@@ -261,7 +343,7 @@ def test_workspace_uses_identity_everywhere_and_links_its_dependencies() -> None
 
 
 def test_workspace_network_comes_from_config() -> None:
-    network = NetworkSettings("AllowOnlyApprovedOutbound", public_network_access=False)
+    network = NetworkSettings(isolation="AllowOnlyApprovedOutbound", public_network_access=False)
     ws = only(evaluate(workspace(network=network)), "machinelearningservices:Workspace").inputs
     assert ws["publicNetworkAccess"] == "Disabled"
     assert ws["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
@@ -298,19 +380,76 @@ def test_without_a_registry_the_workspace_links_none() -> None:
     assert run.outputs["registry"] is None
 
 
+GRANTS = (
+    AccessGrant(
+        principal_id="00000000-0000-0000-0000-0000000000d5",
+        principal_type="Group",
+        role="AzureML Data Scientist",
+        scope="workspace",
+    ),
+    AccessGrant(
+        principal_id="00000000-0000-0000-0000-0000000000d5",
+        principal_type="Group",
+        role="Reader",
+        scope="resourceGroup",
+    ),
+)
+
+
 def test_access_grants_become_role_assignments_on_their_scope() -> None:
-    grants = (
-        AccessGrant(
-            "00000000-0000-0000-0000-0000000000d5", "Group", "AzureML Data Scientist", "workspace"
-        ),
-        AccessGrant("00000000-0000-0000-0000-0000000000d5", "Group", "Reader", "resourceGroup"),
-    )
-    run = evaluate(workspace(access=grants))
+    run = evaluate(workspace(access=GRANTS))
     roles = {r.inputs["scope"]: r.inputs for r in of_type(run, "authorization:RoleAssignment")}
     ws_id = only(run, "machinelearningservices:Workspace").id
     assert roles[ws_id]["roleDefinitionId"].endswith(BUILT_IN_ROLES["AzureML Data Scientist"])
     assert roles[ws_id]["principalType"] == "Group"
     assert roles[RG_ID]["roleDefinitionId"].endswith(BUILT_IN_ROLES["Reader"])
+
+
+def test_access_grants_sit_in_their_own_component_under_the_workspace_stack() -> None:
+    run = evaluate(workspace(access=GRANTS))
+    stack = only(run, "mlops:workspace:WorkspaceStack")
+    access = only(run, "mlops:access:AccessGrants")
+    assert access.name == "ml-access"
+    assert access.parent == stack.urn
+    roles = of_type(run, "authorization:RoleAssignment")
+    assert len(roles) == 2
+    assert all(r.parent == access.urn for r in roles)
+    # Names and descriptions are those the grants had directly under WorkspaceStack.
+    assert sorted((r.name, r.inputs["description"]) for r in roles) == [
+        (
+            "ml-access-resourceGroup-00000000-0000-0000-0000-0000000000d5-acdd72a7",
+            "mlops:access Reader on the resourceGroup",
+        ),
+        (
+            "ml-access-workspace-00000000-0000-0000-0000-0000000000d5-f6c7c914",
+            "mlops:access AzureML Data Scientist on the workspace",
+        ),
+    ]
+
+
+def test_moved_access_grants_are_aliased_to_their_former_parent(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    # What the program asks the engine for: an alias whose parent is the WorkspaceStack, so a
+    # `pulumi up` finds each assignment's state under its old URN and replaces nothing. (The
+    # SDK adds aliases of its own, for earlier API versions of the type: those name no parent.)
+    former_parents: dict[str, list[str]] = {}
+    register = MockMonitor.RegisterResource
+
+    def recording(self: MockMonitor, request: Any) -> Any:
+        former_parents[request.name] = [a.spec.parentUrn for a in request.aliases]
+        return register(self, request)
+
+    monkeypatch.setattr(MockMonitor, "RegisterResource", recording)
+    run = evaluate(workspace(access=GRANTS))
+    stack = only(run, "mlops:workspace:WorkspaceStack")
+    roles = of_type(run, "authorization:RoleAssignment")
+    assert roles
+    for role in roles:
+        assert [p for p in former_parents[role.name] if p] == [stack.urn], role.name
+    for resource in run.resources:
+        if resource not in roles:
+            assert not any(former_parents[resource.name]), resource.name
 
 
 def test_protected_workspace_stack_protects_data_but_not_telemetry_wiring() -> None:
@@ -332,20 +471,25 @@ def links(
 ) -> Callable[[], object]:
     return lambda: DatastoreLinks(
         "links",
+        stack_context(),
         DatastoreLinksArgs(
-            resource_group_name="rg",
             workspace_name="mlw",
             workspace_principal_id="11111111-1111-1111-1111-111111111111",
             datastores=stores,
             approved_outbound_only=approved_only,
-            assignment_seed="mlops/test",
         ),
     )
 
 
-BLOB = DatastoreSettings("raw_sales", arm(OTHER_SUB_ACCOUNT), "blob", "sales")
+BLOB = DatastoreSettings(
+    name="raw_sales", storage_account=arm(OTHER_SUB_ACCOUNT), kind="blob", container="sales"
+)
 ADLS = DatastoreSettings(
-    "raw_events", arm(OTHER_SUB_ACCOUNT), "adlsGen2", "events", read_only=False
+    name="raw_events",
+    storage_account=arm(OTHER_SUB_ACCOUNT),
+    kind="adlsGen2",
+    container="events",
+    read_only=False,
 )
 
 
@@ -401,7 +545,9 @@ def test_no_outbound_rules_unless_outbound_is_restricted() -> None:
 
 
 def test_approved_outbound_only_adds_one_private_endpoint_rule_per_account_and_target() -> None:
-    same_account_blob = DatastoreSettings("raw_more", arm(OTHER_SUB_ACCOUNT), "blob", "more")
+    same_account_blob = DatastoreSettings(
+        name="raw_more", storage_account=arm(OTHER_SUB_ACCOUNT), kind="blob", container="more"
+    )
     rules = of_type(
         evaluate(links((BLOB, ADLS, same_account_blob), approved_only=True)),
         "ManagedNetworkSettingsRule",
@@ -417,32 +563,27 @@ def test_approved_outbound_only_adds_one_private_endpoint_rule_per_account_and_t
 # ---------------------------------------------------------------- DevCompute
 
 
-def placement(managed: bool = True) -> ClusterPlacement:
-    return ClusterPlacement("rg", "mlw", "westeurope", TAGS, managed_network=managed)
+def placement(managed: bool = True) -> WorkspacePlacement:
+    return WorkspacePlacement(workspace_name="mlw", managed_network=managed)
 
 
 INSTANCE = ComputeInstanceSettings(
-    "ds-alice",
-    "Standard_DS3_v2",
-    "00000000-0000-0000-0000-0000000a11ce",
+    name="ds-alice",
+    vm_size="Standard_DS3_v2",
+    assigned_user_object_id="00000000-0000-0000-0000-0000000a11ce",
     idle_shutdown_minutes=45,
-    schedules=(ScheduleSettings("Stop", "0 19 * * 1-5", "UTC"),),
+    schedules=(ScheduleSettings(action="Stop", cron="0 19 * * 1-5", time_zone="UTC"),),
 )
 CLUSTER = ComputeClusterSettings(
-    "cpu", "Standard_DS3_v2", max_nodes=4, idle_seconds_before_scale_down=300
+    name="cpu", vm_size="Standard_DS3_v2", max_nodes=4, idle_seconds_before_scale_down=300
 )
 
 
 def dev_compute(managed: bool = True) -> Callable[[], object]:
     return lambda: DevCompute(
         "dev",
-        DevComputeArgs(
-            placement(managed),
-            "00000000-0000-0000-0000-000000000002",
-            suffix(),
-            (INSTANCE,),
-            (CLUSTER,),
-        ),
+        stack_context(),
+        DevComputeArgs(placement=placement(managed), instances=(INSTANCE,), clusters=(CLUSTER,)),
     )
 
 
@@ -517,13 +658,15 @@ def test_without_a_managed_network_nodes_keep_public_ips() -> None:
 
 # ---------------------------------------------------------------- Endpoints
 
-ONLINE = EndpointSettings("churn-score", "online", "scoring")
-ONLINE_KEY = EndpointSettings("legacy-score", "online", "scoring", auth_mode="Key")
+ONLINE = EndpointSettings(name="churn-score", kind="online", purpose="scoring")
+ONLINE_KEY = EndpointSettings(
+    name="legacy-score", kind="online", purpose="scoring", auth_mode="Key"
+)
 BATCH = EndpointSettings(
-    "sales-prep",
-    "batch",
-    "preprocessing",
-    cluster=ComputeClusterSettings("sales-prep-batch", "Standard_DS3_v2", max_nodes=4),
+    name="sales-prep",
+    kind="batch",
+    purpose="preprocessing",
+    cluster=ComputeClusterSettings(name="sales-prep-batch", vm_size="Standard_DS3_v2", max_nodes=4),
 )
 
 
@@ -531,15 +674,13 @@ def endpoints(*items: EndpointSettings, registry: str | None = REGISTRY_ID) -> C
     def body() -> None:
         component = Endpoints(
             "ep",
+            stack_context(),
             EndpointsArgs(
                 placement=placement(),
                 endpoints=items,
-                name_suffix=suffix(),
                 public_network_access=True,
-                subscription_id="00000000-0000-0000-0000-000000000001",
                 storage_account_id=STORAGE_ID,
                 registry_id=registry,
-                assignment_seed="mlops/test",
             ),
         )
         pulumi.export("uris", {k: v.scoring_uri for k, v in component.info.items()})

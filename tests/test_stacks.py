@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import re
 
 import pytest
@@ -146,6 +147,21 @@ def test_prod_isolates_the_workspace_to_approved_outbound_and_geo_zone_redundant
     assert only(run, "storage:StorageAccount").inputs["sku"]["name"] == "Standard_GZRS"
 
 
+@pytest.mark.parametrize(
+    ("stack", "log_days", "blob_days", "versioning"),
+    [("dev", 30, 7, False), ("qa", 30, 7, False), ("prod", 90, 30, True)],
+)
+def test_retention_and_versioning_follow_the_environment_profile(
+    stack_runs: dict[str, ProgramRun], stack: str, log_days: int, blob_days: int, versioning: bool
+) -> None:
+    run = stack_runs[stack]
+    assert only(run, "operationalinsights:Workspace").inputs["retentionInDays"] == log_days
+    blob = only(run, "storage:BlobServiceProperties").inputs
+    assert blob["deleteRetentionPolicy"] == {"enabled": True, "days": blob_days}
+    assert blob["containerDeleteRetentionPolicy"] == {"enabled": True, "days": blob_days}
+    assert blob["isVersioningEnabled"] is versioning
+
+
 EXPORTS = {
     "environment",
     "resourceGroupName",
@@ -228,6 +244,28 @@ def test_role_assignment_names_differ_between_stacks(stack_runs: dict[str, Progr
         for r in of_type(run, "authorization:RoleAssignment")
     ]
     assert len(names) == len(set(names))
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_access_grants_and_no_other_role_assignment_sit_in_the_access_grants_component(
+    stack_runs: dict[str, ProgramRun], stack: str
+) -> None:
+    # The policy pack exempts a privileged grant only when its parent is this component.
+    run = stack_runs[stack]
+    access = only(run, "mlops:access:AccessGrants")
+    assert access.parent == only(run, "mlops:workspace:WorkspaceStack").urn
+    roles = of_type(run, "authorization:RoleAssignment")
+    granted = sorted(
+        (r.inputs["principalId"], r.inputs["roleDefinitionId"].rsplit("/", 1)[1])
+        for r in roles
+        if r.parent == access.urn
+    )
+    configured = json.loads(run.config["mlops:access"])
+    assert configured
+    assert granted == sorted((g["principalId"], BUILT_IN_ROLES[g["role"]]) for g in configured)
+    for role in roles:
+        from_config = role.inputs["description"].startswith("mlops:access ")
+        assert from_config == (role.parent == access.urn), role.name
 
 
 DATA_BEARING = (
