@@ -64,6 +64,8 @@ def _resource_id(resource_type: str) -> tuple[Any, ...]:
     expected = f"/subscriptions/<guid>/resourceGroups/<group>/providers/{resource_type}/<name>"
 
     def parse(value: object) -> ArmId:
+        if isinstance(value, ArmId):  # built in code, already parsed
+            return value
         if not isinstance(value, str):
             raise invalid(f"must be a resource ID string ({expected}), got {type_name(value)}")
         try:

@@ -343,7 +343,7 @@ def test_workspace_uses_identity_everywhere_and_links_its_dependencies() -> None
 
 
 def test_workspace_network_comes_from_config() -> None:
-    network = NetworkSettings(isolation="AllowOnlyApprovedOutbound", public_network_access=False)
+    network = NetworkSettings(isolation="allowOnlyApprovedOutbound", public_network_access=False)
     ws = only(evaluate(workspace(network=network)), "machinelearningservices:Workspace").inputs
     assert ws["publicNetworkAccess"] == "Disabled"
     assert ws["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
@@ -572,7 +572,7 @@ INSTANCE = ComputeInstanceSettings(
     vm_size="Standard_DS3_v2",
     assigned_user_object_id="00000000-0000-0000-0000-0000000a11ce",
     idle_shutdown_minutes=45,
-    schedules=(ScheduleSettings(action="Stop", cron="0 19 * * 1-5", time_zone="UTC"),),
+    schedules=(ScheduleSettings(action="stop", cron="0 19 * * 1-5", time_zone="UTC"),),
 )
 CLUSTER = ComputeClusterSettings(
     name="cpu", vm_size="Standard_DS3_v2", max_nodes=4, idle_seconds_before_scale_down=300
@@ -660,7 +660,7 @@ def test_without_a_managed_network_nodes_keep_public_ips() -> None:
 
 ONLINE = EndpointSettings(name="churn-score", kind="online", purpose="scoring")
 ONLINE_KEY = EndpointSettings(
-    name="legacy-score", kind="online", purpose="scoring", auth_mode="Key"
+    name="legacy-score", kind="online", purpose="scoring", auth="key"
 )
 BATCH = EndpointSettings(
     name="sales-prep",
