@@ -659,9 +659,7 @@ def test_without_a_managed_network_nodes_keep_public_ips() -> None:
 # ---------------------------------------------------------------- Endpoints
 
 ONLINE = EndpointSettings(name="churn-score", kind="online", purpose="scoring")
-ONLINE_KEY = EndpointSettings(
-    name="legacy-score", kind="online", purpose="scoring", auth="key"
-)
+ONLINE_KEY = EndpointSettings(name="legacy-score", kind="online", purpose="scoring", auth="key")
 BATCH = EndpointSettings(
     name="sales-prep",
     kind="batch",
