@@ -23,8 +23,9 @@ from typing import Any, Final
 
 from offline.engine import MOCK_SUFFIX, ProgramRun, Resource, stacks
 from offline.imports import run_one_shot
-from offline.plan import KNOWN_AFTER_APPLY, Plan, get_path, parse_arm_id, short_type
+from offline.plan import KNOWN_AFTER_APPLY, Plan, parse_arm_id, short_type
 from offline.preview import run_stack
+from offline.resource_types import get_path
 
 DOCUMENT: Final = Path("docs/architecture.md")
 # Mermaid labels: the suffix as text that needs no HTML escaping.

@@ -1,20 +1,203 @@
 """Everything the offline tools know about each resource type, in one table.
 
-One row per type token says how the mock engine answers when the program creates one (its ARM
-ID, its Azure name, the values only Azure computes). The engine reads this table and keeps no
-knowledge of types of its own, so supporting a new type is one row here.
+One row per type token says which settings the preview summarises, and how the mock engine
+answers when the program creates one (its ARM ID, its Azure name, the values only Azure
+computes). The engine and the plan read this table and keep no knowledge of types of their
+own, so supporting a new type is one row here. Settings are declared as paths into the inputs
+(``properties.sku.name``); a function stands in only where showing one takes logic.
 
-A type without a row still works: it gets a generic row (a ``<logical name>-id`` ID, named by
-its ``name`` input). Components (``mlops:*``) reach the mock engine too and get that generic row.
+A type without a row still works: it gets a generic row (sku, kind and location as settings, a
+``<logical name>-id`` ID, named by its ``name`` input). Components (``mlops:*``) reach the mock
+engine too and get that generic row; they have no settings.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Final
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:  # the engine and the plan read this table: only their types are needed here
+    from offline.engine import Resource
+    from offline.plan import Plan
 
 _ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
+
+
+def get_path(data: Mapping[str, Any], path: str) -> Any:
+    """``a.b.c`` inside nested mappings, or None."""
+    current: Any = data
+    for part in path.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)  # pyright: ignore[reportUnknownMemberType]
+    return current
+
+
+# -- settings the preview summarises --------------------------------------------------------------
+
+
+class Read(Enum):
+    INPUT = "input"  # the input as it is
+    OUTPUT = "output"  # what the engine answered (a generated value)
+    REFERENCE = "reference"  # a resource ID: ``→ logical name`` when the stack creates it
+
+
+@dataclass(frozen=True)
+class Field:
+    """A setting shown as ``label: value``; unset values are left out."""
+
+    label: str
+    path: str
+    read: Read = Read.INPUT
+
+    def value(self, plan: Plan, resource: Resource) -> Any:
+        if self.read is Read.OUTPUT:
+            return get_path(resource.outputs, self.path)
+        found = get_path(resource.inputs, self.path)
+        if self.read is Read.REFERENCE and found is not None:
+            return plan.reference(found)
+        return found
+
+
+Settings = list[tuple[str, Any]]
+# A summary: declared fields, or a function where showing a setting takes logic.
+Summary = tuple[Field, ...] | Callable[["Plan", "Resource"], Settings]
+
+GENERIC_SUMMARY: Final = (
+    Field("sku", "sku.name"),
+    Field("kind", "kind"),
+    Field("location", "location"),
+)
+
+
+def _read(fields: tuple[Field, ...], plan: Plan, resource: Resource) -> Settings:
+    return [(f.label, f.value(plan, resource)) for f in fields]
+
+
+def _storage_account(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    sku = get_path(inputs, "sku.name")
+    replication = sku.rsplit("_", 1)[-1] if isinstance(sku, str) and "_" in sku else None
+    return [
+        ("sku", sku),
+        ("replication", replication),
+        ("kind", inputs.get("kind")),
+        ("shared key access", inputs.get("allowSharedKeyAccess")),
+        ("public blob access", inputs.get("allowBlobPublicAccess")),
+        ("network default", get_path(inputs, "networkRuleSet.defaultAction")),
+    ]
+
+
+def _blob_service(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+
+    def days(path: str) -> str | None:
+        if get_path(inputs, f"{path}.enabled") is not True:
+            return None
+        return f"{plan.values.one_line(get_path(inputs, f'{path}.days'))} days"
+
+    return [
+        ("blob soft delete", days("deleteRetentionPolicy")),
+        ("container soft delete", days("containerDeleteRetentionPolicy")),
+        ("versioning", inputs.get("isVersioningEnabled")),
+    ]
+
+
+def _compute(plan: Plan, resource: Resource) -> Settings:
+    properties = resource.inputs.get("properties")
+    if not isinstance(properties, Mapping):
+        return _read(GENERIC_SUMMARY, plan, resource)
+    kind = properties.get("computeType")  # pyright: ignore[reportUnknownMemberType]
+    inner: Mapping[str, Any] = properties.get("properties") or {}  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]
+    found: Settings = [("type", kind), ("vm", inner.get("vmSize"))]
+    if kind == "AmlCompute":
+        low = get_path(inner, "scaleSettings.minNodeCount")
+        high = get_path(inner, "scaleSettings.maxNodeCount")
+        nodes = None
+        if low is not None and high is not None:
+            nodes = f"{plan.values.one_line(low)}-{plan.values.one_line(high)}"
+        found += [
+            ("priority", inner.get("vmPriority")),
+            ("nodes", nodes),
+            ("scale down after", get_path(inner, "scaleSettings.nodeIdleTimeBeforeScaleDown")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    elif kind == "ComputeInstance":
+        schedules = get_path(inner, "schedules.computeStartStop")
+        crons = None
+        if isinstance(schedules, list) and schedules:
+            crons = "; ".join(
+                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"  # pyright: ignore[reportUnknownArgumentType]
+                for s in schedules  # pyright: ignore[reportUnknownVariableType]
+                if isinstance(s, Mapping)
+            )
+        found += [
+            ("idle shutdown", inner.get("idleTimeBeforeShutdown")),
+            (
+                "user",
+                get_path(inner, "personalComputeInstanceSettings.assignedUser.objectId"),
+            ),
+            ("schedules", crons),
+            ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    return found
+
+
+def _datastore(plan: Plan, resource: Resource) -> Settings:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    container = props.get("containerName") or props.get("filesystem")
+    account = props.get("accountName")
+    target = None
+    if isinstance(account, str):
+        target = f"{account}/{plan.values.one_line(container)}"
+        group, subscription = props.get("resourceGroup"), props.get("subscriptionId")
+        if isinstance(group, str) and isinstance(subscription, str):
+            target += f" ({plan.values.text(f'{group}, subscription {subscription}')})"
+    return [
+        ("type", props.get("datastoreType")),
+        ("target", target),
+        ("auth", props.get("serviceDataAccessAuthIdentity")),
+        ("credentials", get_path(props, "credentials.credentialsType")),
+    ]
+
+
+def _outbound_rule(plan: Plan, resource: Resource) -> Settings:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    destination = get_path(props, "destination.serviceResourceId")
+    return [
+        ("type", props.get("type")),
+        ("to", plan.scope(destination) if destination is not None else None),
+        ("subresource", get_path(props, "destination.subresourceTarget")),
+    ]
+
+
+def _role_assignment(plan: Plan, resource: Resource) -> Settings:
+    return [
+        ("role", plan.role_name(resource)),
+        ("principal", plan.principal(resource)),
+        ("scope", plan.scope(resource.inputs.get("scope"))),
+    ]
+
+
+def _diagnostics(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    logs = inputs.get("logs")
+    groups = None
+    if isinstance(logs, list):
+        groups = ", ".join(
+            str(get_path(item, "categoryGroup") or get_path(item, "category"))  # pyright: ignore[reportUnknownArgumentType]
+            for item in logs  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(item, Mapping)
+        )
+    return [
+        ("of", plan.reference(inputs.get("resourceUri"))),
+        ("to", plan.reference(inputs.get("workspaceId"))),
+        ("logs", groups),
+    ]
+
 
 # -- how the mock engine answers ------------------------------------------------------------------
 
@@ -92,9 +275,16 @@ class Generated:
 @dataclass(frozen=True)
 class ResourceType:
     token: str
+    summary: Summary = GENERIC_SUMMARY
     mock: AzureMock | Generated = AzureMock()
     # Later columns (replace-on-change properties, cost hints...) come with a default, so a
     # row only names what sets its type apart.
+
+    def settings(self, plan: Plan, resource: Resource) -> Settings:
+        """(label, raw value) pairs; the plan shows the values and drops unset ones."""
+        if isinstance(self.summary, tuple):
+            return _read(self.summary, plan, resource)
+        return self.summary(plan, resource)
 
 
 def _endpoint(segment: str, kind: str, path: str) -> AzureMock:
@@ -109,15 +299,28 @@ def _endpoint(segment: str, kind: str, path: str) -> AzureMock:
 _ROWS: Final = (
     ResourceType(
         "azure-native:resources:ResourceGroup",
+        summary=(Field("location", "location"),),
         mock=AzureMock(IsResourceGroup(), "resourceGroupName"),
     ),
-    ResourceType("azure-native:authorization:ManagementLockAtResourceGroupLevel"),
+    ResourceType(
+        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        summary=(Field("level", "level"), Field("lock", "lockName")),
+    ),
     ResourceType(
         "random:index/randomString:RandomString",
+        summary=(Field("length", "length"), Field("result", "result", Read.OUTPUT)),
         mock=Generated({"result": "{suffix}"}),
     ),
     ResourceType(
         "azure-native:keyvault:Vault",
+        summary=(
+            Field("sku", "properties.sku.name"),
+            Field("rbac", "properties.enableRbacAuthorization"),
+            Field("purge protection", "properties.enablePurgeProtection"),
+            Field("soft delete days", "properties.softDeleteRetentionInDays"),
+            Field("public network", "properties.publicNetworkAccess"),
+            Field("network default", "properties.networkAcls.defaultAction"),
+        ),
         mock=AzureMock(
             InResourceGroup("Microsoft.KeyVault/vaults"),
             "vaultName",
@@ -126,21 +329,34 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:storage:StorageAccount",
+        summary=_storage_account,
         mock=AzureMock(InResourceGroup("Microsoft.Storage/storageAccounts"), "accountName"),
     ),
-    ResourceType("azure-native:storage:BlobServiceProperties"),
+    ResourceType("azure-native:storage:BlobServiceProperties", summary=_blob_service),
     ResourceType(
         "azure-native:operationalinsights:Workspace",
+        summary=(Field("sku", "sku.name"), Field("retention days", "retentionInDays")),
         mock=AzureMock(
             InResourceGroup("Microsoft.OperationalInsights/workspaces"), "workspaceName"
         ),
     ),
     ResourceType(
         "azure-native:applicationinsights:Component",
+        summary=(
+            Field("type", "applicationType"),
+            Field("ingestion", "ingestionMode"),
+            Field("logs", "workspaceResourceId", Read.REFERENCE),
+        ),
         mock=AzureMock(InResourceGroup("Microsoft.Insights/components"), "resourceName"),
     ),
     ResourceType(
         "azure-native:containerregistry:Registry",
+        summary=(
+            Field("sku", "sku.name"),
+            Field("admin user", "adminUserEnabled"),
+            Field("anonymous pull", "anonymousPullEnabled"),
+            Field("public network", "publicNetworkAccess"),
+        ),
         mock=AzureMock(
             InResourceGroup("Microsoft.ContainerRegistry/registries"),
             "registryName",
@@ -149,33 +365,53 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:Workspace",
+        summary=(
+            Field("sku", "sku.name"),
+            Field("isolation", "managedNetwork.isolationMode"),
+            Field("public network", "publicNetworkAccess"),
+            Field("system datastores auth", "systemDatastoresAuthMode"),
+            Field("identity", "identity.type"),
+            Field("storage", "storageAccount", Read.REFERENCE),
+            Field("key vault", "keyVault", Read.REFERENCE),
+            Field("insights", "applicationInsights", Read.REFERENCE),
+            Field("registry", "containerRegistry", Read.REFERENCE),
+        ),
         mock=AzureMock(InResourceGroup(_ML_WORKSPACES), "workspaceName"),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Compute",
+        summary=_compute,
         mock=AzureMock(InWorkspace("computes"), "computeName"),
     ),
     ResourceType(
         "azure-native:machinelearningservices:OnlineEndpoint",
+        summary=(
+            Field("auth", "properties.authMode"),
+            Field("public network", "properties.publicNetworkAccess"),
+        ),
         mock=_endpoint("onlineEndpoints", "inference", "score"),
     ),
     ResourceType(
         "azure-native:machinelearningservices:BatchEndpoint",
+        summary=(Field("auth", "properties.authMode"),),
         mock=_endpoint("batchEndpoints", "batchendpoint", "jobs"),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Datastore",
+        summary=_datastore,
         mock=AzureMock(InWorkspace("datastores")),
     ),
     ResourceType(
         "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
+        summary=_outbound_rule,
         mock=AzureMock(InWorkspace("outboundRules"), "ruleName"),
     ),
     ResourceType(
         "azure-native:authorization:RoleAssignment",
+        summary=_role_assignment,
         mock=AzureMock(AtScope("Microsoft.Authorization/roleAssignments"), "roleAssignmentName"),
     ),
-    ResourceType("azure-native:monitor:DiagnosticSetting"),
+    ResourceType("azure-native:monitor:DiagnosticSetting", summary=_diagnostics),
 )
 
 
