@@ -182,12 +182,6 @@ def scalar(value: Any) -> str:
     return json.dumps(value, sort_keys=True, separators=(", ", ": "))
 
 
-def short_type(type_token: str) -> str:
-    """``azure-native:storage:StorageAccount`` → ``storage:StorageAccount``."""
-    package, _, rest = type_token.partition(":")
-    return rest if package == "azure-native" and rest else type_token
-
-
 @dataclass(frozen=True)
 class ArmRef:
     subscription: str

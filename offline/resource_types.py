@@ -1,14 +1,16 @@
 """Everything the offline tools know about each resource type, in one table.
 
-One row per type token says which settings the preview summarises, and how the mock engine
-answers when the program creates one (its ARM ID, its Azure name, the values only Azure
-computes). The engine and the plan read this table and keep no knowledge of types of their
-own, so supporting a new type is one row here. Settings are declared as paths into the inputs
-(``properties.sku.name``); a function stands in only where showing one takes logic.
+One row per type token says what people call it, how the architecture diagram draws it, which
+settings the preview summarises, and how the mock engine answers when the program creates one
+(its ARM ID, its Azure name, the values only Azure computes). The engine, the plan and the
+diagram read this table and keep no knowledge of types of their own, so supporting a new type
+is one row here. Settings are declared as paths into the inputs (``properties.sku.name``); a
+function stands in only where showing one takes logic.
 
-A type without a row still works: it gets a generic row (sku, kind and location as settings, a
-``<logical name>-id`` ID, named by its ``name`` input). Components (``mlops:*``) reach the mock
-engine too and get that generic row; they have no settings.
+A type without a row still works: it gets a generic row (a box labelled with the token's last
+part, sku, kind and location as settings, a ``<logical name>-id`` ID, named by its ``name``
+input). Components (``mlops:*``) reach the mock engine too and get that generic row; they are
+neither summarised nor drawn.
 """
 
 from __future__ import annotations
@@ -21,8 +23,6 @@ from typing import TYPE_CHECKING, Any, Final
 if TYPE_CHECKING:  # the engine and the plan read this table: only their types are needed here
     from offline.engine import Resource
     from offline.plan import Plan
-
-_ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
 
 
 def get_path(data: Mapping[str, Any], path: str) -> Any:
@@ -199,6 +199,64 @@ def _diagnostics(plan: Plan, resource: Resource) -> Settings:
     ]
 
 
+# -- how the architecture diagram draws it --------------------------------------------------------
+
+
+class Shape(Enum):
+    BOX = "box"
+    CYLINDER = "cylinder"  # holds data
+    STADIUM = "stadium"  # answers requests
+
+
+class Arrow(Enum):
+    """Arrows the diagram draws for a resource, besides those of its dependencies."""
+
+    READS_STORAGE = "reads storage"  # a datastore to the storage account it reads
+    ROLE = "role"  # the identity holding a role to what it may access
+    PRIVATE_ENDPOINT = "private endpoint"  # a workspace to what its managed network reaches
+    DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
+
+
+@dataclass(frozen=True)
+class LabelBy:
+    """A label chosen by an input (a compute is a cluster or an instance); else the row's."""
+
+    path: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A box of its own in its resource group."""
+
+    shape: Shape = Shape.BOX
+    detail: str | None = None  # path of an input shown under the name
+    label_by: LabelBy | None = None
+    arrow: Arrow | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """No box: an arrow between the boxes of the resources it links."""
+
+    arrow: Arrow
+
+
+@dataclass(frozen=True)
+class GroupNote:
+    """No box: a note in the title of its resource group (a lock)."""
+
+    note: str
+
+
+class Drawn(Enum):
+    HIDDEN = "hidden"  # settings of another resource, or no Azure resource at all
+    AS_GROUP = "group"  # the frame around the resources in it
+
+
+Drawing = Node | Edge | GroupNote | Drawn
+
+
 # -- how the mock engine answers ------------------------------------------------------------------
 
 
@@ -210,6 +268,9 @@ class InResourceGroup:
 
     def arm_id(self, group_id: str, inputs: Mapping[str, Any], name: str) -> str:
         return f"{group_id}/providers/{self.provider_type}/{name}"
+
+
+_ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
 
 
 @dataclass(frozen=True)
@@ -275,6 +336,8 @@ class Generated:
 @dataclass(frozen=True)
 class ResourceType:
     token: str
+    label: str  # what people call it, as on the diagram's boxes
+    drawn: Drawing = Node()
     summary: Summary = GENERIC_SUMMARY
     mock: AzureMock | Generated = AzureMock()
     # Later columns (replace-on-change properties, cost hints...) come with a default, so a
@@ -299,20 +362,27 @@ def _endpoint(segment: str, kind: str, path: str) -> AzureMock:
 _ROWS: Final = (
     ResourceType(
         "azure-native:resources:ResourceGroup",
+        label="Resource group",
+        drawn=Drawn.AS_GROUP,
         summary=(Field("location", "location"),),
         mock=AzureMock(IsResourceGroup(), "resourceGroupName"),
     ),
     ResourceType(
         "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        label="Resource group lock",
+        drawn=GroupNote("delete lock"),
         summary=(Field("level", "level"), Field("lock", "lockName")),
     ),
     ResourceType(
         "random:index/randomString:RandomString",
+        label="Random string",
+        drawn=Drawn.HIDDEN,
         summary=(Field("length", "length"), Field("result", "result", Read.OUTPUT)),
         mock=Generated({"result": "{suffix}"}),
     ),
     ResourceType(
         "azure-native:keyvault:Vault",
+        label="Key Vault",
         summary=(
             Field("sku", "properties.sku.name"),
             Field("rbac", "properties.enableRbacAuthorization"),
@@ -329,12 +399,20 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:storage:StorageAccount",
+        label="Storage account",
+        drawn=Node(Shape.CYLINDER, detail="sku.name"),
         summary=_storage_account,
         mock=AzureMock(InResourceGroup("Microsoft.Storage/storageAccounts"), "accountName"),
     ),
-    ResourceType("azure-native:storage:BlobServiceProperties", summary=_blob_service),
+    ResourceType(
+        "azure-native:storage:BlobServiceProperties",
+        label="Blob service settings",
+        drawn=Drawn.HIDDEN,
+        summary=_blob_service,
+    ),
     ResourceType(
         "azure-native:operationalinsights:Workspace",
+        label="Log Analytics",
         summary=(Field("sku", "sku.name"), Field("retention days", "retentionInDays")),
         mock=AzureMock(
             InResourceGroup("Microsoft.OperationalInsights/workspaces"), "workspaceName"
@@ -342,6 +420,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:applicationinsights:Component",
+        label="Application Insights",
         summary=(
             Field("type", "applicationType"),
             Field("ingestion", "ingestionMode"),
@@ -351,6 +430,8 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:containerregistry:Registry",
+        label="Container registry",
+        drawn=Node(detail="sku.name"),
         summary=(
             Field("sku", "sku.name"),
             Field("admin user", "adminUserEnabled"),
@@ -365,6 +446,8 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:Workspace",
+        label="Azure ML workspace",
+        drawn=Node(detail="managedNetwork.isolationMode"),
         summary=(
             Field("sku", "sku.name"),
             Field("isolation", "managedNetwork.isolationMode"),
@@ -380,11 +463,21 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:Compute",
+        label="Compute",
+        drawn=Node(
+            detail="properties.properties.vmSize",
+            label_by=LabelBy(
+                "properties.computeType",
+                {"AmlCompute": "Compute cluster", "ComputeInstance": "Compute instance"},
+            ),
+        ),
         summary=_compute,
         mock=AzureMock(InWorkspace("computes"), "computeName"),
     ),
     ResourceType(
         "azure-native:machinelearningservices:OnlineEndpoint",
+        label="Online endpoint",
+        drawn=Node(Shape.STADIUM),
         summary=(
             Field("auth", "properties.authMode"),
             Field("public network", "properties.publicNetworkAccess"),
@@ -393,25 +486,38 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:BatchEndpoint",
+        label="Batch endpoint",
+        drawn=Node(Shape.STADIUM),
         summary=(Field("auth", "properties.authMode"),),
         mock=_endpoint("batchEndpoints", "batchendpoint", "jobs"),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Datastore",
+        label="Datastore",
+        drawn=Node(Shape.CYLINDER, detail="properties.datastoreType", arrow=Arrow.READS_STORAGE),
         summary=_datastore,
         mock=AzureMock(InWorkspace("datastores")),
     ),
     ResourceType(
         "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
+        label="Outbound rule",
+        drawn=Edge(Arrow.PRIVATE_ENDPOINT),
         summary=_outbound_rule,
         mock=AzureMock(InWorkspace("outboundRules"), "ruleName"),
     ),
     ResourceType(
         "azure-native:authorization:RoleAssignment",
+        label="Role assignment",
+        drawn=Edge(Arrow.ROLE),
         summary=_role_assignment,
         mock=AzureMock(AtScope("Microsoft.Authorization/roleAssignments"), "roleAssignmentName"),
     ),
-    ResourceType("azure-native:monitor:DiagnosticSetting", summary=_diagnostics),
+    ResourceType(
+        "azure-native:monitor:DiagnosticSetting",
+        label="Diagnostic setting",
+        drawn=Edge(Arrow.DIAGNOSTICS),
+        summary=_diagnostics,
+    ),
 )
 
 
@@ -427,4 +533,14 @@ RESOURCE_TYPES: Final[Mapping[str, ResourceType]] = _by_token(_ROWS)
 
 def resource_type(token: str) -> ResourceType:
     """The row of a type token; a generic row for a type the table does not declare."""
-    return RESOURCE_TYPES.get(token) or ResourceType(token)
+    return RESOURCE_TYPES.get(token) or ResourceType(token, label=token.rsplit(":", 1)[-1])
+
+
+def resource_type_at(provider_type: str) -> ResourceType | None:
+    """The row of the type whose ARM IDs say ``provider_type`` (``Microsoft.Storage/...``)."""
+    wanted = provider_type.lower()
+    for row in RESOURCE_TYPES.values():
+        placement = row.mock.placement if isinstance(row.mock, AzureMock) else None
+        if isinstance(placement, InResourceGroup) and placement.provider_type.lower() == wanted:
+            return row
+    return None
