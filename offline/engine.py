@@ -37,6 +37,13 @@ MOCK_TENANT_ID: Final = "00000000-0000-0000-0000-000000000002"
 MOCK_SUFFIX: Final = "sfx0x1"
 _PRINCIPAL_NAMESPACE: Final = uuid.UUID("0d6a7f39-2f1e-4f43-9b0c-5d1f7f1c3e11")
 SECRET_PLACEHOLDER: Final = "[secret]"
+# What the mocked ``getClientConfig`` answers: who runs the program, where.
+CLIENT_CONFIG: Final[Mapping[str, str]] = {
+    "subscriptionId": MOCK_SUBSCRIPTION_ID,
+    "tenantId": MOCK_TENANT_ID,
+    "clientId": "00000000-0000-0000-0000-000000000003",
+    "objectId": "00000000-0000-0000-0000-000000000004",
+}
 
 
 @dataclass(frozen=True)
@@ -146,12 +153,7 @@ class AzureMocks(pulumi_mocks.Mocks):
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "azure-native:authorization:getClientConfig":
-            return {
-                "subscriptionId": MOCK_SUBSCRIPTION_ID,
-                "tenantId": MOCK_TENANT_ID,
-                "clientId": "00000000-0000-0000-0000-000000000003",
-                "objectId": "00000000-0000-0000-0000-000000000004",
-            }, []
+            return dict(CLIENT_CONFIG), []
         raise NotImplementedError(f"no mock for {args.token}")
 
 
@@ -327,6 +329,11 @@ def _records(monitor: _RecordingMonitor) -> list[Resource]:
             )
         )
     return records
+
+
+def is_secret(value: Any) -> bool:
+    """True for a value the engine passes on still marked secret by Pulumi."""
+    return rpc.is_rpc_secret(value)
 
 
 def _plain(value: Any) -> Any:

@@ -20,18 +20,16 @@ from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
 
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-
 from offline.engine import (
+    CLIENT_CONFIG,
     MOCK_SUBSCRIPTION_ID,
     MOCK_SUFFIX,
     MOCK_TENANT_ID,
     PROJECT,
     SECRET_PLACEHOLDER,
-    AzureMocks,
     ProgramRun,
     Resource,
+    is_secret,
 )
 from offline.resource_types import get_path, resource_type
 
@@ -56,11 +54,8 @@ _ARM_ID: Final = re.compile(
 
 def _client_config_values() -> tuple[str, ...]:
     """Every value the mocked ``getClientConfig`` answers: the subscription, tenant, client..."""
-    answer, _ = AzureMocks().call(
-        pulumi_mocks.MockCallArgs("azure-native:authorization:getClientConfig", {}, "")
-    )
     values = {MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID}
-    values.update(v for v in answer.values() if isinstance(v, str) and len(v) >= _MIN_COMPUTED)
+    values.update(v for v in CLIENT_CONFIG.values() if len(v) >= _MIN_COMPUTED)
     return tuple(sorted(values))
 
 
@@ -150,7 +145,7 @@ class Values:
 
     def render(self, value: Any) -> Any:
         """A JSON-like value with every leaf shown as a reader may see it."""
-        if rpc.is_rpc_secret(value):
+        if is_secret(value):
             shown: Any = SECRET
         elif isinstance(value, str):
             shown = self.text(value)
