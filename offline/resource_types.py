@@ -76,129 +76,6 @@ def _read(fields: tuple[Field, ...], plan: Plan, resource: Resource) -> Settings
     return [(f.label, f.value(plan, resource)) for f in fields]
 
 
-def _storage_account(plan: Plan, resource: Resource) -> Settings:
-    inputs = resource.inputs
-    sku = get_path(inputs, "sku.name")
-    replication = sku.rsplit("_", 1)[-1] if isinstance(sku, str) and "_" in sku else None
-    return [
-        ("sku", sku),
-        ("replication", replication),
-        ("kind", inputs.get("kind")),
-        ("shared key access", inputs.get("allowSharedKeyAccess")),
-        ("public blob access", inputs.get("allowBlobPublicAccess")),
-        ("network default", get_path(inputs, "networkRuleSet.defaultAction")),
-    ]
-
-
-def _blob_service(plan: Plan, resource: Resource) -> Settings:
-    inputs = resource.inputs
-
-    def days(path: str) -> str | None:
-        if get_path(inputs, f"{path}.enabled") is not True:
-            return None
-        return f"{plan.values.one_line(get_path(inputs, f'{path}.days'))} days"
-
-    return [
-        ("blob soft delete", days("deleteRetentionPolicy")),
-        ("container soft delete", days("containerDeleteRetentionPolicy")),
-        ("versioning", inputs.get("isVersioningEnabled")),
-    ]
-
-
-def _compute(plan: Plan, resource: Resource) -> Settings:
-    properties = resource.inputs.get("properties")
-    if not isinstance(properties, Mapping):
-        return _read(GENERIC_SUMMARY, plan, resource)
-    kind = properties.get("computeType")  # pyright: ignore[reportUnknownMemberType]
-    inner: Mapping[str, Any] = properties.get("properties") or {}  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]
-    found: Settings = [("type", kind), ("vm", inner.get("vmSize"))]
-    if kind == "AmlCompute":
-        low = get_path(inner, "scaleSettings.minNodeCount")
-        high = get_path(inner, "scaleSettings.maxNodeCount")
-        nodes = None
-        if low is not None and high is not None:
-            nodes = f"{plan.values.one_line(low)}-{plan.values.one_line(high)}"
-        found += [
-            ("priority", inner.get("vmPriority")),
-            ("nodes", nodes),
-            ("scale down after", get_path(inner, "scaleSettings.nodeIdleTimeBeforeScaleDown")),
-            ("public IP", inner.get("enableNodePublicIp")),
-        ]
-    elif kind == "ComputeInstance":
-        schedules = get_path(inner, "schedules.computeStartStop")
-        crons = None
-        if isinstance(schedules, list) and schedules:
-            crons = "; ".join(
-                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"  # pyright: ignore[reportUnknownArgumentType]
-                for s in schedules  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(s, Mapping)
-            )
-        found += [
-            ("idle shutdown", inner.get("idleTimeBeforeShutdown")),
-            (
-                "user",
-                get_path(inner, "personalComputeInstanceSettings.assignedUser.objectId"),
-            ),
-            ("schedules", crons),
-            ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
-            ("public IP", inner.get("enableNodePublicIp")),
-        ]
-    return found
-
-
-def _datastore(plan: Plan, resource: Resource) -> Settings:
-    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
-    container = props.get("containerName") or props.get("filesystem")
-    account = props.get("accountName")
-    target = None
-    if isinstance(account, str):
-        target = f"{account}/{plan.values.one_line(container)}"
-        group, subscription = props.get("resourceGroup"), props.get("subscriptionId")
-        if isinstance(group, str) and isinstance(subscription, str):
-            target += f" ({plan.values.text(f'{group}, subscription {subscription}')})"
-    return [
-        ("type", props.get("datastoreType")),
-        ("target", target),
-        ("auth", props.get("serviceDataAccessAuthIdentity")),
-        ("credentials", get_path(props, "credentials.credentialsType")),
-    ]
-
-
-def _outbound_rule(plan: Plan, resource: Resource) -> Settings:
-    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
-    destination = get_path(props, "destination.serviceResourceId")
-    return [
-        ("type", props.get("type")),
-        ("to", plan.scope(destination) if destination is not None else None),
-        ("subresource", get_path(props, "destination.subresourceTarget")),
-    ]
-
-
-def _role_assignment(plan: Plan, resource: Resource) -> Settings:
-    return [
-        ("role", plan.role_name(resource)),
-        ("principal", plan.principal(resource)),
-        ("scope", plan.scope(resource.inputs.get("scope"))),
-    ]
-
-
-def _diagnostics(plan: Plan, resource: Resource) -> Settings:
-    inputs = resource.inputs
-    logs = inputs.get("logs")
-    groups = None
-    if isinstance(logs, list):
-        groups = ", ".join(
-            str(get_path(item, "categoryGroup") or get_path(item, "category"))  # pyright: ignore[reportUnknownArgumentType]
-            for item in logs  # pyright: ignore[reportUnknownVariableType]
-            if isinstance(item, Mapping)
-        )
-    return [
-        ("of", plan.reference(inputs.get("resourceUri"))),
-        ("to", plan.reference(inputs.get("workspaceId"))),
-        ("logs", groups),
-    ]
-
-
 # -- how the architecture diagram draws it --------------------------------------------------------
 
 
@@ -335,6 +212,8 @@ class Generated:
 
 @dataclass(frozen=True)
 class ResourceType:
+    """One row: everything the offline tools know about one type token."""
+
     token: str
     label: str  # what people call it, as on the diagram's boxes
     drawn: Drawing = Node()
@@ -348,6 +227,132 @@ class ResourceType:
         if isinstance(self.summary, tuple):
             return _read(self.summary, plan, resource)
         return self.summary(plan, resource)
+
+
+# -- per-type logic: summaries that take more than paths, endpoint mocks --------------------------
+
+
+def _storage_account(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    sku = get_path(inputs, "sku.name")
+    replication = sku.rsplit("_", 1)[-1] if isinstance(sku, str) and "_" in sku else None
+    return [
+        ("sku", sku),
+        ("replication", replication),
+        ("kind", inputs.get("kind")),
+        ("shared key access", inputs.get("allowSharedKeyAccess")),
+        ("public blob access", inputs.get("allowBlobPublicAccess")),
+        ("network default", get_path(inputs, "networkRuleSet.defaultAction")),
+    ]
+
+
+def _blob_service(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+
+    def days(path: str) -> str | None:
+        if get_path(inputs, f"{path}.enabled") is not True:
+            return None
+        return f"{plan.values.one_line(get_path(inputs, f'{path}.days'))} days"
+
+    return [
+        ("blob soft delete", days("deleteRetentionPolicy")),
+        ("container soft delete", days("containerDeleteRetentionPolicy")),
+        ("versioning", inputs.get("isVersioningEnabled")),
+    ]
+
+
+def _compute(plan: Plan, resource: Resource) -> Settings:
+    properties = resource.inputs.get("properties")
+    if not isinstance(properties, Mapping):
+        return _read(GENERIC_SUMMARY, plan, resource)
+    kind = properties.get("computeType")  # pyright: ignore[reportUnknownMemberType]
+    inner: Mapping[str, Any] = properties.get("properties") or {}  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]
+    found: Settings = [("type", kind), ("vm", inner.get("vmSize"))]
+    if kind == "AmlCompute":
+        low = get_path(inner, "scaleSettings.minNodeCount")
+        high = get_path(inner, "scaleSettings.maxNodeCount")
+        nodes = None
+        if low is not None and high is not None:
+            nodes = f"{plan.values.one_line(low)}-{plan.values.one_line(high)}"
+        found += [
+            ("priority", inner.get("vmPriority")),
+            ("nodes", nodes),
+            ("scale down after", get_path(inner, "scaleSettings.nodeIdleTimeBeforeScaleDown")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    elif kind == "ComputeInstance":
+        schedules = get_path(inner, "schedules.computeStartStop")
+        crons = None
+        if isinstance(schedules, list) and schedules:
+            crons = "; ".join(
+                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"  # pyright: ignore[reportUnknownArgumentType]
+                for s in schedules  # pyright: ignore[reportUnknownVariableType]
+                if isinstance(s, Mapping)
+            )
+        found += [
+            ("idle shutdown", inner.get("idleTimeBeforeShutdown")),
+            (
+                "user",
+                get_path(inner, "personalComputeInstanceSettings.assignedUser.objectId"),
+            ),
+            ("schedules", crons),
+            ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    return found
+
+
+def _datastore(plan: Plan, resource: Resource) -> Settings:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    container = props.get("containerName") or props.get("filesystem")
+    account = props.get("accountName")
+    target = None
+    if isinstance(account, str):
+        target = f"{account}/{plan.values.one_line(container)}"
+        group, subscription = props.get("resourceGroup"), props.get("subscriptionId")
+        if isinstance(group, str) and isinstance(subscription, str):
+            target += f" ({plan.values.text(f'{group}, subscription {subscription}')})"
+    return [
+        ("type", props.get("datastoreType")),
+        ("target", target),
+        ("auth", props.get("serviceDataAccessAuthIdentity")),
+        ("credentials", get_path(props, "credentials.credentialsType")),
+    ]
+
+
+def _outbound_rule(plan: Plan, resource: Resource) -> Settings:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    destination = get_path(props, "destination.serviceResourceId")
+    return [
+        ("type", props.get("type")),
+        ("to", plan.scope(destination) if destination is not None else None),
+        ("subresource", get_path(props, "destination.subresourceTarget")),
+    ]
+
+
+def _role_assignment(plan: Plan, resource: Resource) -> Settings:
+    return [
+        ("role", plan.role_name(resource)),
+        ("principal", plan.principal(resource)),
+        ("scope", plan.scope(resource.inputs.get("scope"))),
+    ]
+
+
+def _diagnostics(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    logs = inputs.get("logs")
+    groups = None
+    if isinstance(logs, list):
+        groups = ", ".join(
+            str(get_path(item, "categoryGroup") or get_path(item, "category"))  # pyright: ignore[reportUnknownArgumentType]
+            for item in logs  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(item, Mapping)
+        )
+    return [
+        ("of", plan.reference(inputs.get("resourceUri"))),
+        ("to", plan.reference(inputs.get("workspaceId"))),
+        ("logs", groups),
+    ]
 
 
 def _endpoint(segment: str, kind: str, path: str) -> AzureMock:
