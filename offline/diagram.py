@@ -16,48 +16,37 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Iterable, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from offline.engine import MOCK_SUFFIX, ProgramRun, Resource, stacks
+from offline.engine import MOCK_SUFFIX, Resource, stacks
 from offline.imports import run_one_shot
-from offline.plan import KNOWN_AFTER_APPLY, Plan, get_path, parse_arm_id, short_type
+from offline.plan import KNOWN_AFTER_APPLY, Plan, parse_arm_id
 from offline.preview import run_stack
+from offline.resource_types import (
+    Arrow,
+    Drawn,
+    Edge,
+    GroupNote,
+    Node,
+    Shape,
+    get_path,
+    resource_type,
+    resource_type_at,
+)
 
 DOCUMENT: Final = Path("docs/architecture.md")
 # Mermaid labels: the suffix as text that needs no HTML escaping.
 SUFFIX_LABEL: Final = "{suffix}"
 
-# Types drawn as arrows or left out: they hold settings of another resource, or they are access.
-_EDGE_TYPES: Final = frozenset(
-    {
-        "authorization:RoleAssignment",
-        "machinelearningservices:ManagedNetworkSettingsRule",
-        "monitor:DiagnosticSetting",
-    }
-)
-_HIDDEN_TYPES: Final = frozenset(
-    {
-        "random:index/randomString:RandomString",
-        "resources:ResourceGroup",
-        "storage:BlobServiceProperties",
-        "authorization:ManagementLockAtResourceGroupLevel",
-    }
-)
-_KINDS: Final = {
-    "machinelearningservices:Workspace": "Azure ML workspace",
-    "storage:StorageAccount": "Storage account",
-    "keyvault:Vault": "Key Vault",
-    "operationalinsights:Workspace": "Log Analytics",
-    "applicationinsights:Component": "Application Insights",
-    "containerregistry:Registry": "Container registry",
-    "machinelearningservices:OnlineEndpoint": "Online endpoint",
-    "machinelearningservices:BatchEndpoint": "Batch endpoint",
-    "machinelearningservices:Datastore": "Datastore",
+# Mermaid's brackets for each shape of box.
+_BRACKETS: Final = {
+    Shape.BOX: ("[", "]"),
+    Shape.CYLINDER: ("[(", ")]"),
+    Shape.STADIUM: ("([", "])"),
 }
-_COMPUTE_KINDS: Final = {"AmlCompute": "Compute cluster", "ComputeInstance": "Compute instance"}
 # Inputs that place a resource inside another rather than making it use another.
 _CONTAINMENT: Final = frozenset({"workspaceName"})
 _SKIPPED_INPUTS: Final = frozenset({"resourceGroupName"})
@@ -70,6 +59,25 @@ def _node_id(prefix: str, name: str) -> str:
 def _label_text(text: str) -> str:
     """Text safe inside a quoted Mermaid label."""
     return text.replace(MOCK_SUFFIX, SUFFIX_LABEL).replace('"', "'")
+
+
+def _box(node: str, shape: Shape, lines: Sequence[str]) -> str:
+    opening, closing = _BRACKETS[shape]
+    return f'{node}{opening}"{_label_text("<br/>".join(lines))}"{closing}'
+
+
+def _external_box(node: str, provider_type: str, name: str) -> str:
+    """A resource outside the stack, drawn as its type's boxes are (a storage account)."""
+    row = resource_type_at(provider_type)
+    if row is None:
+        return _box(node, Shape.BOX, [provider_type, name])
+    shape = row.drawn.shape if isinstance(row.drawn, Node) else Shape.BOX
+    return _box(node, shape, [row.label, name])
+
+
+def _arrow(resource: Resource) -> Arrow | None:
+    drawn = resource_type(resource.type).drawn
+    return drawn.arrow if isinstance(drawn, Node | Edge) else None
 
 
 def _edge_text(text: str) -> str:
@@ -99,79 +107,64 @@ class _Drawing:
         return self.ids.get(resource.urn)
 
     def draw(self) -> _Graph:
-        run = self.plan.run
-        shown = [
-            r
-            for r in run.resources
-            if r.custom and short_type(r.type) not in _EDGE_TYPES | _HIDDEN_TYPES
-        ]
-        for resource in sorted(shown, key=lambda r: r.urn):
+        customs = [r for r in self.plan.run.resources if r.custom]
+        boxes: list[tuple[Resource, Node]] = []
+        for resource in customs:
+            drawn = resource_type(resource.type).drawn
+            if isinstance(drawn, Node):
+                boxes.append((resource, drawn))
+        for resource, _ in sorted(boxes, key=lambda box: box[0].urn):
             self.ids[resource.urn] = _node_id("r", resource.name)
-        self._group(run, shown)
-        for resource in shown:
+        self._group(customs, boxes)
+        for resource, _ in boxes:
             self._dependencies(resource)
-            if short_type(resource.type) == "machinelearningservices:Datastore":
-                self._datastore(resource)
-        for resource in run.resources:
-            kind = short_type(resource.type)
-            if kind == "authorization:RoleAssignment":
-                self._role(resource)
-            elif kind == "machinelearningservices:ManagedNetworkSettingsRule":
-                self._outbound_rule(resource)
-            elif kind == "monitor:DiagnosticSetting":
-                self._diagnostics(resource)
+        for resource in customs:
+            match _arrow(resource):
+                case Arrow.READS_STORAGE:
+                    self._datastore(resource)
+                case Arrow.ROLE:
+                    self._role(resource)
+                case Arrow.PRIVATE_ENDPOINT:
+                    self._outbound_rule(resource)
+                case Arrow.DIAGNOSTICS:
+                    self._diagnostics(resource)
         return self.graph
 
-    def _group(self, run: ProgramRun, shown: Iterable[Resource]) -> None:
-        groups = {
-            r.inputs.get("resourceGroupName"): r
-            for r in run.resources
-            if short_type(r.type) == "resources:ResourceGroup"
-        }
-        for resource in shown:
+    def _group(self, customs: Sequence[Resource], boxes: Sequence[tuple[Resource, Node]]) -> None:
+        groups: dict[Any, Resource] = {}
+        notes: dict[Any, dict[str, None]] = {}  # group name -> its notes, once each, in order
+        for resource in customs:
+            group = resource.inputs.get("resourceGroupName")
+            drawn = resource_type(resource.type).drawn
+            if drawn is Drawn.AS_GROUP:
+                groups[group] = resource
+            elif isinstance(drawn, GroupNote):
+                notes.setdefault(group, {})[drawn.note] = None
+        for resource, box in boxes:
             node = self.ids[resource.urn]
-            self.graph.nodes[node] = f"{node}{self._shape(resource)}"
+            self.graph.nodes[node] = self._resource_box(resource, box, node)
             group = resource.inputs.get("resourceGroupName")
             owner = groups.get(group)
             if owner is None:
                 continue
             group_id = _node_id("rg", owner.name)
-            title = f"Resource group {_label_text(str(group))}"
-            if any(
-                short_type(r.type).startswith("authorization:ManagementLock")
-                and r.inputs.get("resourceGroupName") == group
-                for r in run.resources
-            ):
-                title += " (delete lock)"
+            title = f"{resource_type(owner.type).label} {_label_text(str(group))}"
+            title += "".join(f" ({note})" for note in notes.get(group, {}))
             self.graph.groups.setdefault(group_id, (title, []))[1].append(node)
 
-    def _shape(self, resource: Resource) -> str:
-        kind = short_type(resource.type)
-        label = _KINDS.get(kind, kind.rsplit(":", 1)[-1])
-        detail = ""
-        if kind == "machinelearningservices:Compute":
-            compute = get_path(resource.inputs, "properties.computeType")
-            label = _COMPUTE_KINDS.get(str(compute), "Compute")
-            size = get_path(resource.inputs, "properties.properties.vmSize")
-            detail = str(size) if size else ""
-        elif kind in ("storage:StorageAccount", "containerregistry:Registry"):
-            detail = str(get_path(resource.inputs, "sku.name") or "")
-        elif kind == "machinelearningservices:Workspace":
-            detail = str(get_path(resource.inputs, "managedNetwork.isolationMode") or "")
-        elif kind == "machinelearningservices:Datastore":
-            detail = str(get_path(resource.inputs, "properties.datastoreType") or "")
+    def _resource_box(self, resource: Resource, box: Node, node: str) -> str:
+        label = resource_type(resource.type).label
+        if box.label_by is not None:
+            chosen = get_path(resource.inputs, box.label_by.path)
+            label = box.label_by.labels.get(str(chosen), label)
         name = self.plan.physical_name(resource) or resource.name
         if name == KNOWN_AFTER_APPLY:
             name = resource.name
-        parts = [label, name.replace("<suffix>", SUFFIX_LABEL)]
+        lines = [label, name.replace("<suffix>", SUFFIX_LABEL)]
+        detail = get_path(resource.inputs, box.detail) if box.detail is not None else None
         if detail:
-            parts.append(detail)
-        text = _label_text("<br/>".join(parts))
-        if kind in ("storage:StorageAccount", "machinelearningservices:Datastore"):
-            return f'[("{text}")]'
-        if kind.endswith("Endpoint"):
-            return f'(["{text}"])'
-        return f'["{text}"]'
+            lines.append(str(detail))
+        return _box(node, box.shape, lines)
 
     def _dependencies(self, resource: Resource) -> None:
         node = self.ids[resource.urn]
@@ -199,7 +192,7 @@ class _Drawing:
         if node is None:
             node = _node_id("ext", ref.name)  # storage account names are globally unique
             self.external[key] = node
-            self.graph.nodes[node] = f'{node}[("Storage account<br/>{_label_text(ref.name)}")]'
+            self.graph.nodes[node] = _external_box(node, ref.provider, ref.name)
             group_id = _node_id("sub", f"{ref.subscription}_{ref.group}")
             title = _label_text(f"Subscription {ref.subscription}, resource group {ref.group}")
             self.graph.groups.setdefault(group_id, (title, []))[1].append(node)

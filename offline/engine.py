@@ -25,6 +25,8 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.rpc_manager import RPCManager
 from pulumi.runtime.stack import wait_for_rpcs
 
+from offline.resource_types import Generated, resource_type
+
 ROOT: Final = Path(__file__).resolve().parent.parent
 PROJECT: Final = "mlops"
 
@@ -35,39 +37,12 @@ MOCK_TENANT_ID: Final = "00000000-0000-0000-0000-000000000002"
 MOCK_SUFFIX: Final = "sfx0x1"
 _PRINCIPAL_NAMESPACE: Final = uuid.UUID("0d6a7f39-2f1e-4f43-9b0c-5d1f7f1c3e11")
 SECRET_PLACEHOLDER: Final = "[secret]"
-
-# Where a resource type lives under its resource group, and which input carries its name.
-_ARM_PATHS: Final[Mapping[str, tuple[str, str]]] = {
-    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts", "accountName"),
-    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults", "vaultName"),
-    "azure-native:operationalinsights:Workspace": (
-        "Microsoft.OperationalInsights/workspaces",
-        "workspaceName",
-    ),
-    "azure-native:applicationinsights:Component": ("Microsoft.Insights/components", "resourceName"),
-    "azure-native:containerregistry:Registry": (
-        "Microsoft.ContainerRegistry/registries",
-        "registryName",
-    ),
-    "azure-native:machinelearningservices:Workspace": (
-        "Microsoft.MachineLearningServices/workspaces",
-        "workspaceName",
-    ),
-}
-# Workspace children: path segment and name input.
-_WORKSPACE_CHILDREN: Final[Mapping[str, tuple[str, str]]] = {
-    "azure-native:machinelearningservices:Compute": ("computes", "computeName"),
-    "azure-native:machinelearningservices:OnlineEndpoint": ("onlineEndpoints", "endpointName"),
-    "azure-native:machinelearningservices:BatchEndpoint": ("batchEndpoints", "endpointName"),
-    "azure-native:machinelearningservices:Datastore": ("datastores", "name"),
-    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
-        "outboundRules",
-        "ruleName",
-    ),
-}
-_NAME_INPUTS: Final[Mapping[str, str]] = {
-    "azure-native:authorization:RoleAssignment": "roleAssignmentName",
-    "azure-native:resources:ResourceGroup": "resourceGroupName",
+# What the mocked ``getClientConfig`` answers: who runs the program, where.
+CLIENT_CONFIG: Final[Mapping[str, str]] = {
+    "subscriptionId": MOCK_SUBSCRIPTION_ID,
+    "tenantId": MOCK_TENANT_ID,
+    "clientId": "00000000-0000-0000-0000-000000000003",
+    "objectId": "00000000-0000-0000-0000-000000000004",
 }
 
 
@@ -130,20 +105,42 @@ def _principal_id(urn: str) -> str:
     return str(uuid.uuid5(_PRINCIPAL_NAMESPACE, urn))
 
 
+def _with_templates(
+    values: Mapping[str, Any], templates: Mapping[str, str], **fields: Any
+) -> dict[str, Any]:
+    """``values`` with each template filled in at its path (``a.b.c``), mappings copied."""
+    result = dict(values)
+    for path, template in templates.items():
+        result = _with_value(result, path.split("."), template.format(**fields))
+    return result
+
+
+def _with_value(values: Mapping[str, Any], path: list[str], value: Any) -> dict[str, Any]:
+    head, *rest = path
+    if not rest:
+        return {**values, head: value}
+    inner = values.get(head)
+    return {**values, head: _with_value(inner if isinstance(inner, Mapping) else {}, rest, value)}
+
+
 class AzureMocks(pulumi_mocks.Mocks):
     """Answers as Azure would on create, deterministically."""
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
-        if args.typ == "random:index/randomString:RandomString":
-            return f"{args.name}-id", {**inputs, "result": MOCK_SUFFIX}
-        resource_id = self._arm_id(args.typ, inputs) or f"{args.name}-id"
-        outputs: dict[str, Any] = {**inputs, "id": resource_id}
-        name_key = (
-            _NAME_INPUTS.get(args.typ)
-            or _ARM_PATHS.get(args.typ, _WORKSPACE_CHILDREN.get(args.typ, ("", "name")))[1]
-        )
-        outputs["name"] = inputs.get(name_key) or args.name
+        mock = resource_type(args.typ).mock
+        if isinstance(mock, Generated):
+            return f"{args.name}-id", _with_templates(inputs, mock.outputs, suffix=MOCK_SUFFIX)
+        name = inputs.get(mock.name_input) or args.name
+        if mock.placement is None:
+            resource_id = f"{args.name}-id"
+        else:
+            group_id = (
+                f"/subscriptions/{MOCK_SUBSCRIPTION_ID}"
+                f"/resourceGroups/{inputs.get('resourceGroupName')}"
+            )
+            resource_id = mock.placement.arm_id(group_id, inputs, name)
+        outputs: dict[str, Any] = {**inputs, "id": resource_id, "name": name}
         identity = inputs.get("identity")
         if isinstance(identity, dict) and "SystemAssigned" in str(identity.get("type", "")):
             outputs["identity"] = {
@@ -151,55 +148,13 @@ class AzureMocks(pulumi_mocks.Mocks):
                 "principalId": _principal_id(f"{args.typ}::{args.name}"),
                 "tenantId": MOCK_TENANT_ID,
             }
-        if args.typ == "azure-native:keyvault:Vault":
-            outputs["properties"] = {
-                **inputs.get("properties", {}),
-                "vaultUri": f"https://{outputs['name']}.vault.azure.net/",
-            }
-        elif args.typ == "azure-native:containerregistry:Registry":
-            outputs["loginServer"] = f"{outputs['name']}.azurecr.io"
-        elif args.typ.endswith(("OnlineEndpoint", "BatchEndpoint")):
-            kind = "inference" if args.typ.endswith("OnlineEndpoint") else "batchendpoint"
-            path = "score" if kind == "inference" else "jobs"
-            region = inputs.get("location", "region")
-            outputs["properties"] = {
-                **inputs.get("properties", {}),
-                "scoringUri": f"https://{outputs['name']}.{region}.{kind}.ml.azure.com/{path}",
-            }
-        return resource_id, outputs
+        location = inputs.get("location", "region")
+        return resource_id, _with_templates(outputs, mock.computed, name=name, location=location)
 
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "azure-native:authorization:getClientConfig":
-            return {
-                "subscriptionId": MOCK_SUBSCRIPTION_ID,
-                "tenantId": MOCK_TENANT_ID,
-                "clientId": "00000000-0000-0000-0000-000000000003",
-                "objectId": "00000000-0000-0000-0000-000000000004",
-            }, []
+            return dict(CLIENT_CONFIG), []
         raise NotImplementedError(f"no mock for {args.token}")
-
-    @staticmethod
-    def _arm_id(type_token: str, inputs: Mapping[str, Any]) -> str | None:
-        group = inputs.get("resourceGroupName")
-        base = f"/subscriptions/{MOCK_SUBSCRIPTION_ID}/resourceGroups/{group}"
-        if type_token == "azure-native:resources:ResourceGroup":
-            return base
-        if type_token in _ARM_PATHS:
-            path, key = _ARM_PATHS[type_token]
-            return f"{base}/providers/{path}/{inputs.get(key)}"
-        if type_token in _WORKSPACE_CHILDREN:
-            segment, key = _WORKSPACE_CHILDREN[type_token]
-            workspace = inputs.get("workspaceName")
-            return (
-                f"{base}/providers/Microsoft.MachineLearningServices/workspaces/{workspace}"
-                f"/{segment}/{inputs.get(key)}"
-            )
-        if type_token == "azure-native:authorization:RoleAssignment":
-            return (
-                f"{inputs.get('scope')}/providers/Microsoft.Authorization/roleAssignments/"
-                f"{inputs.get('roleAssignmentName')}"
-            )
-        return None
 
 
 class _RecordingMonitor(pulumi_mocks.MockMonitor):
@@ -374,6 +329,11 @@ def _records(monitor: _RecordingMonitor) -> list[Resource]:
             )
         )
     return records
+
+
+def is_secret(value: Any) -> bool:
+    """True for a value the engine passes on still marked secret by Pulumi."""
+    return rpc.is_rpc_secret(value)
 
 
 def _plain(value: Any) -> Any:

@@ -15,24 +15,23 @@ from __future__ import annotations
 import json
 import re
 from collections import Counter, deque
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from functools import cached_property
 from typing import Any, Final
 
-from pulumi.runtime import mocks as pulumi_mocks
-from pulumi.runtime import rpc
-
 from offline.engine import (
+    CLIENT_CONFIG,
     MOCK_SUBSCRIPTION_ID,
     MOCK_SUFFIX,
     MOCK_TENANT_ID,
     PROJECT,
     SECRET_PLACEHOLDER,
-    AzureMocks,
     ProgramRun,
     Resource,
+    is_secret,
 )
+from offline.resource_types import get_path, resource_type
 
 KNOWN_AFTER_APPLY: Final = "(known after apply)"
 SUFFIX_MARKER: Final = "<suffix>"
@@ -55,11 +54,8 @@ _ARM_ID: Final = re.compile(
 
 def _client_config_values() -> tuple[str, ...]:
     """Every value the mocked ``getClientConfig`` answers: the subscription, tenant, client..."""
-    answer, _ = AzureMocks().call(
-        pulumi_mocks.MockCallArgs("azure-native:authorization:getClientConfig", {}, "")
-    )
     values = {MOCK_SUBSCRIPTION_ID, MOCK_TENANT_ID}
-    values.update(v for v in answer.values() if isinstance(v, str) and len(v) >= _MIN_COMPUTED)
+    values.update(v for v in CLIENT_CONFIG.values() if len(v) >= _MIN_COMPUTED)
     return tuple(sorted(values))
 
 
@@ -149,7 +145,7 @@ class Values:
 
     def render(self, value: Any) -> Any:
         """A JSON-like value with every leaf shown as a reader may see it."""
-        if rpc.is_rpc_secret(value):
+        if is_secret(value):
             shown: Any = SECRET
         elif isinstance(value, str):
             shown = self.text(value)
@@ -163,6 +159,10 @@ class Values:
             shown = value
         return shown
 
+    def one_line(self, value: Any) -> str:
+        """A value as a reader may see it, on one line."""
+        return scalar(self.render(value))
+
 
 def scalar(value: Any) -> str:
     """A rendered value on one line."""
@@ -175,22 +175,6 @@ def scalar(value: Any) -> str:
     if isinstance(value, int | float):
         return str(value)
     return json.dumps(value, sort_keys=True, separators=(", ", ": "))
-
-
-def get_path(data: Mapping[str, Any], path: str) -> Any:
-    """``a.b.c`` inside nested mappings, or None."""
-    current: Any = data
-    for part in path.split("."):
-        if not isinstance(current, Mapping):
-            return None
-        current = current.get(part)  # pyright: ignore[reportUnknownMemberType]
-    return current
-
-
-def short_type(type_token: str) -> str:
-    """``azure-native:storage:StorageAccount`` → ``storage:StorageAccount``."""
-    package, _, rest = type_token.partition(":")
-    return rest if package == "azure-native" and rest else type_token
 
 
 @dataclass(frozen=True)
@@ -417,7 +401,7 @@ class Plan:
             target = self._by_id.get(value.lower())
             if target is not None:
                 return f"→ {target.name}"
-        return scalar(self.values.render(value))
+        return self.values.one_line(value)
 
     def resource_for_id(self, value: str) -> Resource | None:
         return self._by_id.get(value.lower())
@@ -429,7 +413,7 @@ class Plan:
             owner = self._by_principal.get(principal_id)
             if owner is not None:
                 return f"identity of {owner.name}"
-        shown = scalar(self.values.render(principal_id))
+        shown = self.values.one_line(principal_id)
         return f"{kind} {shown}" if isinstance(kind, str) else shown
 
     def principal_resource(self, resource: Resource) -> Resource | None:
@@ -439,14 +423,14 @@ class Plan:
     def role_name(self, resource: Resource) -> str:
         definition = resource.inputs.get("roleDefinitionId")
         if not isinstance(definition, str):
-            return scalar(self.values.render(definition))
+            return self.values.one_line(definition)
         guid = definition.rsplit("/", 1)[-1].lower()
         return self._roles.get(guid, guid)
 
     def scope(self, value: Any) -> str:
         """A scope: ``→ logical-name`` for this stack's resources; external IDs shortened."""
         if not isinstance(value, str):
-            return scalar(self.values.render(value))
+            return self.values.one_line(value)
         target = self._by_id.get(value.lower())
         if target is not None:
             return f"→ {target.name}"
@@ -456,7 +440,7 @@ class Plan:
         """``account/child path (group, subscription)`` for an ID outside the stack."""
         ref = parse_arm_id(value)
         if ref is None:
-            return scalar(self.values.render(value))
+            return self.values.one_line(value)
         rest = ref.rest.replace("/blobServices/default", "")
         where = self.values.text(f"{ref.group}, subscription {ref.subscription}")
         return f"{ref.name}{rest} ({where})"
@@ -467,12 +451,8 @@ class Plan:
         """The settings that matter for a resource, as (label, value) pairs."""
         if not resource.custom:
             return []
-        extract = _EXTRACTORS.get(short_type(resource.type), _generic)
-        found: list[Setting] = []
-        for label, value in extract(self, resource):
-            if value is not None:
-                found.append((label, scalar(self.values.render(value))))
-        return found
+        pairs = resource_type(resource.type).settings(self, resource)
+        return [(label, self.values.one_line(value)) for label, value in pairs if value is not None]
 
     # -- summary and outputs ----------------------------------------------------------------
 
@@ -526,217 +506,3 @@ class Plan:
         if resource.ignore_changes:
             flags.append("ignoreChanges: " + ", ".join(resource.ignore_changes))
         return flags
-
-
-# -- per-type settings ------------------------------------------------------------------------
-
-Extractor = Callable[[Plan, Resource], list[tuple[str, Any]]]
-
-
-def _paths(*pairs: tuple[str, str]) -> Extractor:
-    def extract(_plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-        return [(label, get_path(resource.inputs, path)) for label, path in pairs]
-
-    return extract
-
-
-def _generic(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    found: list[tuple[str, Any]] = []
-    for label, path in (("sku", "sku.name"), ("kind", "kind"), ("location", "location")):
-        found.append((label, get_path(resource.inputs, path)))
-    return found
-
-
-def _random(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    return [("length", resource.inputs.get("length")), ("result", resource.outputs.get("result"))]
-
-
-def _storage_account(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    inputs = resource.inputs
-    sku = get_path(inputs, "sku.name")
-    replication = sku.rsplit("_", 1)[-1] if isinstance(sku, str) and "_" in sku else None
-    return [
-        ("sku", sku),
-        ("replication", replication),
-        ("kind", inputs.get("kind")),
-        ("shared key access", inputs.get("allowSharedKeyAccess")),
-        ("public blob access", inputs.get("allowBlobPublicAccess")),
-        ("network default", get_path(inputs, "networkRuleSet.defaultAction")),
-    ]
-
-
-def _blob_service(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    inputs = resource.inputs
-
-    def days(path: str) -> str | None:
-        if get_path(inputs, f"{path}.enabled") is not True:
-            return None
-        return f"{scalar(plan.values.render(get_path(inputs, f'{path}.days')))} days"
-
-    return [
-        ("blob soft delete", days("deleteRetentionPolicy")),
-        ("container soft delete", days("containerDeleteRetentionPolicy")),
-        ("versioning", inputs.get("isVersioningEnabled")),
-    ]
-
-
-def _app_insights(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    inputs = resource.inputs
-    return [
-        ("type", inputs.get("applicationType")),
-        ("ingestion", inputs.get("ingestionMode")),
-        ("logs", plan.reference(inputs.get("workspaceResourceId"))),
-    ]
-
-
-def _ml_workspace(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    inputs = resource.inputs
-    found: list[tuple[str, Any]] = [
-        ("sku", get_path(inputs, "sku.name")),
-        ("isolation", get_path(inputs, "managedNetwork.isolationMode")),
-        ("public network", inputs.get("publicNetworkAccess")),
-        ("system datastores auth", inputs.get("systemDatastoresAuthMode")),
-        ("identity", get_path(inputs, "identity.type")),
-    ]
-    for label, key in (
-        ("storage", "storageAccount"),
-        ("key vault", "keyVault"),
-        ("insights", "applicationInsights"),
-        ("registry", "containerRegistry"),
-    ):
-        if inputs.get(key) is not None:
-            found.append((label, plan.reference(inputs.get(key))))
-    return found
-
-
-def _compute(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    properties = resource.inputs.get("properties")
-    if not isinstance(properties, Mapping):
-        return _generic(plan, resource)
-    kind = properties.get("computeType")  # pyright: ignore[reportUnknownMemberType]
-    inner: Mapping[str, Any] = properties.get("properties") or {}  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]
-    found: list[tuple[str, Any]] = [("type", kind), ("vm", inner.get("vmSize"))]
-    if kind == "AmlCompute":
-        low = get_path(inner, "scaleSettings.minNodeCount")
-        high = get_path(inner, "scaleSettings.maxNodeCount")
-        nodes = None
-        if low is not None and high is not None:
-            nodes = f"{scalar(plan.values.render(low))}-{scalar(plan.values.render(high))}"
-        found += [
-            ("priority", inner.get("vmPriority")),
-            ("nodes", nodes),
-            ("scale down after", get_path(inner, "scaleSettings.nodeIdleTimeBeforeScaleDown")),
-            ("public IP", inner.get("enableNodePublicIp")),
-        ]
-    elif kind == "ComputeInstance":
-        schedules = get_path(inner, "schedules.computeStartStop")
-        crons = None
-        if isinstance(schedules, list) and schedules:
-            crons = "; ".join(
-                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"  # pyright: ignore[reportUnknownArgumentType]
-                for s in schedules  # pyright: ignore[reportUnknownVariableType]
-                if isinstance(s, Mapping)
-            )
-        found += [
-            ("idle shutdown", inner.get("idleTimeBeforeShutdown")),
-            (
-                "user",
-                get_path(inner, "personalComputeInstanceSettings.assignedUser.objectId"),
-            ),
-            ("schedules", crons),
-            ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
-            ("public IP", inner.get("enableNodePublicIp")),
-        ]
-    return found
-
-
-def _datastore(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
-    container = props.get("containerName") or props.get("filesystem")
-    account = props.get("accountName")
-    target = None
-    if isinstance(account, str):
-        target = f"{account}/{scalar(plan.values.render(container))}"
-        group, subscription = props.get("resourceGroup"), props.get("subscriptionId")
-        if isinstance(group, str) and isinstance(subscription, str):
-            target += f" ({plan.values.text(f'{group}, subscription {subscription}')})"
-    return [
-        ("type", props.get("datastoreType")),
-        ("target", target),
-        ("auth", props.get("serviceDataAccessAuthIdentity")),
-        ("credentials", get_path(props, "credentials.credentialsType")),
-    ]
-
-
-def _outbound_rule(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
-    destination = get_path(props, "destination.serviceResourceId")
-    return [
-        ("type", props.get("type")),
-        ("to", plan.scope(destination) if destination is not None else None),
-        ("subresource", get_path(props, "destination.subresourceTarget")),
-    ]
-
-
-def _role_assignment(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    return [
-        ("role", plan.role_name(resource)),
-        ("principal", plan.principal(resource)),
-        ("scope", plan.scope(resource.inputs.get("scope"))),
-    ]
-
-
-def _diagnostics(plan: Plan, resource: Resource) -> list[tuple[str, Any]]:
-    inputs = resource.inputs
-    logs = inputs.get("logs")
-    groups = None
-    if isinstance(logs, list):
-        groups = ", ".join(
-            str(get_path(item, "categoryGroup") or get_path(item, "category"))  # pyright: ignore[reportUnknownArgumentType]
-            for item in logs  # pyright: ignore[reportUnknownVariableType]
-            if isinstance(item, Mapping)
-        )
-    return [
-        ("of", plan.reference(inputs.get("resourceUri"))),
-        ("to", plan.reference(inputs.get("workspaceId"))),
-        ("logs", groups),
-    ]
-
-
-_EXTRACTORS: Final[Mapping[str, Extractor]] = {
-    "resources:ResourceGroup": _paths(("location", "location")),
-    "authorization:ManagementLockAtResourceGroupLevel": _paths(
-        ("level", "level"), ("lock", "lockName")
-    ),
-    "random:index/randomString:RandomString": _random,
-    "keyvault:Vault": _paths(
-        ("sku", "properties.sku.name"),
-        ("rbac", "properties.enableRbacAuthorization"),
-        ("purge protection", "properties.enablePurgeProtection"),
-        ("soft delete days", "properties.softDeleteRetentionInDays"),
-        ("public network", "properties.publicNetworkAccess"),
-        ("network default", "properties.networkAcls.defaultAction"),
-    ),
-    "storage:StorageAccount": _storage_account,
-    "storage:BlobServiceProperties": _blob_service,
-    "operationalinsights:Workspace": _paths(
-        ("sku", "sku.name"), ("retention days", "retentionInDays")
-    ),
-    "applicationinsights:Component": _app_insights,
-    "containerregistry:Registry": _paths(
-        ("sku", "sku.name"),
-        ("admin user", "adminUserEnabled"),
-        ("anonymous pull", "anonymousPullEnabled"),
-        ("public network", "publicNetworkAccess"),
-    ),
-    "machinelearningservices:Workspace": _ml_workspace,
-    "machinelearningservices:Compute": _compute,
-    "machinelearningservices:OnlineEndpoint": _paths(
-        ("auth", "properties.authMode"), ("public network", "properties.publicNetworkAccess")
-    ),
-    "machinelearningservices:BatchEndpoint": _paths(("auth", "properties.authMode")),
-    "machinelearningservices:Datastore": _datastore,
-    "machinelearningservices:ManagedNetworkSettingsRule": _outbound_rule,
-    "authorization:RoleAssignment": _role_assignment,
-    "monitor:DiagnosticSetting": _diagnostics,
-}

@@ -1,0 +1,551 @@
+"""Everything the offline tools know about each resource type, in one table.
+
+One row per type token says what people call it, how the architecture diagram draws it, which
+settings the preview summarises, and how the mock engine answers when the program creates one
+(its ARM ID, its Azure name, the values only Azure computes). The engine, the plan and the
+diagram read this table and keep no knowledge of types of their own, so supporting a new type
+is one row here. Settings are declared as paths into the inputs (``properties.sku.name``); a
+function stands in only where showing one takes logic.
+
+A type without a row still works: it gets a generic row (a box labelled with the token's last
+part, sku, kind and location as settings, a ``<logical name>-id`` ID, named by its ``name``
+input). Components (``mlops:*``) reach the mock engine too and get that generic row; they are
+neither summarised nor drawn.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from enum import Enum
+from typing import TYPE_CHECKING, Any, Final
+
+if TYPE_CHECKING:  # the engine and the plan read this table: only their types are needed here
+    from offline.engine import Resource
+    from offline.plan import Plan
+
+
+def get_path(data: Mapping[str, Any], path: str) -> Any:
+    """``a.b.c`` inside nested mappings, or None."""
+    current: Any = data
+    for part in path.split("."):
+        if not isinstance(current, Mapping):
+            return None
+        current = current.get(part)  # pyright: ignore[reportUnknownMemberType]
+    return current
+
+
+# -- settings the preview summarises --------------------------------------------------------------
+
+
+class Read(Enum):
+    INPUT = "input"  # the input as it is
+    OUTPUT = "output"  # what the engine answered (a generated value)
+    REFERENCE = "reference"  # a resource ID: ``→ logical name`` when the stack creates it
+
+
+@dataclass(frozen=True)
+class Field:
+    """A setting shown as ``label: value``; unset values are left out."""
+
+    label: str
+    path: str
+    read: Read = Read.INPUT
+
+    def value(self, plan: Plan, resource: Resource) -> Any:
+        if self.read is Read.OUTPUT:
+            return get_path(resource.outputs, self.path)
+        found = get_path(resource.inputs, self.path)
+        if self.read is Read.REFERENCE and found is not None:
+            return plan.reference(found)
+        return found
+
+
+Settings = list[tuple[str, Any]]
+# A summary: declared fields, or a function where showing a setting takes logic.
+Summary = tuple[Field, ...] | Callable[["Plan", "Resource"], Settings]
+
+GENERIC_SUMMARY: Final = (
+    Field("sku", "sku.name"),
+    Field("kind", "kind"),
+    Field("location", "location"),
+)
+
+
+def _read(fields: tuple[Field, ...], plan: Plan, resource: Resource) -> Settings:
+    return [(f.label, f.value(plan, resource)) for f in fields]
+
+
+# -- how the architecture diagram draws it --------------------------------------------------------
+
+
+class Shape(Enum):
+    BOX = "box"
+    CYLINDER = "cylinder"  # holds data
+    STADIUM = "stadium"  # answers requests
+
+
+class Arrow(Enum):
+    """Arrows the diagram draws for a resource, besides those of its dependencies."""
+
+    READS_STORAGE = "reads storage"  # a datastore to the storage account it reads
+    ROLE = "role"  # the identity holding a role to what it may access
+    PRIVATE_ENDPOINT = "private endpoint"  # a workspace to what its managed network reaches
+    DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
+
+
+@dataclass(frozen=True)
+class LabelBy:
+    """A label chosen by an input (a compute is a cluster or an instance); else the row's."""
+
+    path: str
+    labels: Mapping[str, str]
+
+
+@dataclass(frozen=True)
+class Node:
+    """A box of its own in its resource group."""
+
+    shape: Shape = Shape.BOX
+    detail: str | None = None  # path of an input shown under the name
+    label_by: LabelBy | None = None
+    arrow: Arrow | None = None
+
+
+@dataclass(frozen=True)
+class Edge:
+    """No box: an arrow between the boxes of the resources it links."""
+
+    arrow: Arrow
+
+
+@dataclass(frozen=True)
+class GroupNote:
+    """No box: a note in the title of its resource group (a lock)."""
+
+    note: str
+
+
+class Drawn(Enum):
+    HIDDEN = "hidden"  # settings of another resource, or no Azure resource at all
+    AS_GROUP = "group"  # the frame around the resources in it
+
+
+Drawing = Node | Edge | GroupNote | Drawn
+
+
+# -- how the mock engine answers ------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class InResourceGroup:
+    """A resource of its own in its resource group (``resourceGroupName``)."""
+
+    provider_type: str  # e.g. Microsoft.Storage/storageAccounts
+
+    def arm_id(self, group_id: str, inputs: Mapping[str, Any], name: str) -> str:
+        return f"{group_id}/providers/{self.provider_type}/{name}"
+
+
+_ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
+
+
+@dataclass(frozen=True)
+class InWorkspace:
+    """A child of the Azure ML workspace its ``workspaceName`` input names."""
+
+    segment: str  # e.g. computes
+
+    def arm_id(self, group_id: str, inputs: Mapping[str, Any], name: str) -> str:
+        workspace = inputs.get("workspaceName")
+        return f"{group_id}/providers/{_ML_WORKSPACES}/{workspace}/{self.segment}/{name}"
+
+
+@dataclass(frozen=True)
+class AtScope:
+    """An extension of whatever its ``scope`` input names (a role assignment)."""
+
+    provider_type: str
+
+    def arm_id(self, group_id: str, inputs: Mapping[str, Any], name: str) -> str:
+        return f"{inputs.get('scope')}/providers/{self.provider_type}/{name}"
+
+
+@dataclass(frozen=True)
+class IsResourceGroup:
+    """The resource group itself."""
+
+    def arm_id(self, group_id: str, inputs: Mapping[str, Any], name: str) -> str:
+        return group_id
+
+
+Placement = InResourceGroup | InWorkspace | AtScope | IsResourceGroup
+
+
+@dataclass(frozen=True)
+class AzureMock:
+    """How the mock engine answers the creation of an Azure resource.
+
+    ``computed`` maps an output path (``properties.vaultUri``) to a template of a value only
+    Azure knows; ``{name}`` is the Azure name and ``{location}`` the location input.
+    """
+
+    # Where its ARM ID puts it; None: the mock does not know, the ID is ``<logical name>-id``.
+    placement: Placement | None = None
+    # The input holding its Azure name; without it, the logical name stands in.
+    name_input: str = "name"
+    computed: Mapping[str, str] = field(default_factory=dict[str, str])
+
+
+@dataclass(frozen=True)
+class Generated:
+    """No Azure resource but values a provider generates: no ARM ID, no Azure name.
+
+    ``outputs`` maps an output to its template; ``{suffix}`` is the mock's random suffix.
+    """
+
+    outputs: Mapping[str, str]
+
+
+# -- the table ------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ResourceType:
+    """One row: everything the offline tools know about one type token."""
+
+    token: str
+    label: str  # what people call it, as on the diagram's boxes
+    drawn: Drawing = Node()
+    summary: Summary = GENERIC_SUMMARY
+    mock: AzureMock | Generated = AzureMock()
+    # Later columns (replace-on-change properties, cost hints...) come with a default, so a
+    # row only names what sets its type apart.
+
+    def settings(self, plan: Plan, resource: Resource) -> Settings:
+        """(label, raw value) pairs; the plan shows the values and drops unset ones."""
+        if isinstance(self.summary, tuple):
+            return _read(self.summary, plan, resource)
+        return self.summary(plan, resource)
+
+
+# -- per-type logic: summaries that take more than paths, endpoint mocks --------------------------
+
+
+def _storage_account(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    sku = get_path(inputs, "sku.name")
+    replication = sku.rsplit("_", 1)[-1] if isinstance(sku, str) and "_" in sku else None
+    return [
+        ("sku", sku),
+        ("replication", replication),
+        ("kind", inputs.get("kind")),
+        ("shared key access", inputs.get("allowSharedKeyAccess")),
+        ("public blob access", inputs.get("allowBlobPublicAccess")),
+        ("network default", get_path(inputs, "networkRuleSet.defaultAction")),
+    ]
+
+
+def _blob_service(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+
+    def days(path: str) -> str | None:
+        if get_path(inputs, f"{path}.enabled") is not True:
+            return None
+        return f"{plan.values.one_line(get_path(inputs, f'{path}.days'))} days"
+
+    return [
+        ("blob soft delete", days("deleteRetentionPolicy")),
+        ("container soft delete", days("containerDeleteRetentionPolicy")),
+        ("versioning", inputs.get("isVersioningEnabled")),
+    ]
+
+
+def _compute(plan: Plan, resource: Resource) -> Settings:
+    properties = resource.inputs.get("properties")
+    if not isinstance(properties, Mapping):
+        return _read(GENERIC_SUMMARY, plan, resource)
+    kind = properties.get("computeType")  # pyright: ignore[reportUnknownMemberType]
+    inner: Mapping[str, Any] = properties.get("properties") or {}  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]
+    found: Settings = [("type", kind), ("vm", inner.get("vmSize"))]
+    if kind == "AmlCompute":
+        low = get_path(inner, "scaleSettings.minNodeCount")
+        high = get_path(inner, "scaleSettings.maxNodeCount")
+        nodes = None
+        if low is not None and high is not None:
+            nodes = f"{plan.values.one_line(low)}-{plan.values.one_line(high)}"
+        found += [
+            ("priority", inner.get("vmPriority")),
+            ("nodes", nodes),
+            ("scale down after", get_path(inner, "scaleSettings.nodeIdleTimeBeforeScaleDown")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    elif kind == "ComputeInstance":
+        schedules = get_path(inner, "schedules.computeStartStop")
+        crons = None
+        if isinstance(schedules, list) and schedules:
+            crons = "; ".join(
+                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"  # pyright: ignore[reportUnknownArgumentType]
+                for s in schedules  # pyright: ignore[reportUnknownVariableType]
+                if isinstance(s, Mapping)
+            )
+        found += [
+            ("idle shutdown", inner.get("idleTimeBeforeShutdown")),
+            (
+                "user",
+                get_path(inner, "personalComputeInstanceSettings.assignedUser.objectId"),
+            ),
+            ("schedules", crons),
+            ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
+            ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    return found
+
+
+def _datastore(plan: Plan, resource: Resource) -> Settings:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    container = props.get("containerName") or props.get("filesystem")
+    account = props.get("accountName")
+    target = None
+    if isinstance(account, str):
+        target = f"{account}/{plan.values.one_line(container)}"
+        group, subscription = props.get("resourceGroup"), props.get("subscriptionId")
+        if isinstance(group, str) and isinstance(subscription, str):
+            target += f" ({plan.values.text(f'{group}, subscription {subscription}')})"
+    return [
+        ("type", props.get("datastoreType")),
+        ("target", target),
+        ("auth", props.get("serviceDataAccessAuthIdentity")),
+        ("credentials", get_path(props, "credentials.credentialsType")),
+    ]
+
+
+def _outbound_rule(plan: Plan, resource: Resource) -> Settings:
+    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
+    destination = get_path(props, "destination.serviceResourceId")
+    return [
+        ("type", props.get("type")),
+        ("to", plan.scope(destination) if destination is not None else None),
+        ("subresource", get_path(props, "destination.subresourceTarget")),
+    ]
+
+
+def _role_assignment(plan: Plan, resource: Resource) -> Settings:
+    return [
+        ("role", plan.role_name(resource)),
+        ("principal", plan.principal(resource)),
+        ("scope", plan.scope(resource.inputs.get("scope"))),
+    ]
+
+
+def _diagnostics(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    logs = inputs.get("logs")
+    groups = None
+    if isinstance(logs, list):
+        groups = ", ".join(
+            str(get_path(item, "categoryGroup") or get_path(item, "category"))  # pyright: ignore[reportUnknownArgumentType]
+            for item in logs  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(item, Mapping)
+        )
+    return [
+        ("of", plan.reference(inputs.get("resourceUri"))),
+        ("to", plan.reference(inputs.get("workspaceId"))),
+        ("logs", groups),
+    ]
+
+
+def _endpoint(segment: str, kind: str, path: str) -> AzureMock:
+    """Online and batch endpoints: scoring URIs differ in host kind and path."""
+    return AzureMock(
+        InWorkspace(segment),
+        "endpointName",
+        {"properties.scoringUri": f"https://{{name}}.{{location}}.{kind}.ml.azure.com/{path}"},
+    )
+
+
+_ROWS: Final = (
+    ResourceType(
+        "azure-native:resources:ResourceGroup",
+        label="Resource group",
+        drawn=Drawn.AS_GROUP,
+        summary=(Field("location", "location"),),
+        mock=AzureMock(IsResourceGroup(), "resourceGroupName"),
+    ),
+    ResourceType(
+        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        label="Resource group lock",
+        drawn=GroupNote("delete lock"),
+        summary=(Field("level", "level"), Field("lock", "lockName")),
+    ),
+    ResourceType(
+        "random:index/randomString:RandomString",
+        label="Random string",
+        drawn=Drawn.HIDDEN,
+        summary=(Field("length", "length"), Field("result", "result", Read.OUTPUT)),
+        mock=Generated({"result": "{suffix}"}),
+    ),
+    ResourceType(
+        "azure-native:keyvault:Vault",
+        label="Key Vault",
+        summary=(
+            Field("sku", "properties.sku.name"),
+            Field("rbac", "properties.enableRbacAuthorization"),
+            Field("purge protection", "properties.enablePurgeProtection"),
+            Field("soft delete days", "properties.softDeleteRetentionInDays"),
+            Field("public network", "properties.publicNetworkAccess"),
+            Field("network default", "properties.networkAcls.defaultAction"),
+        ),
+        mock=AzureMock(
+            InResourceGroup("Microsoft.KeyVault/vaults"),
+            "vaultName",
+            {"properties.vaultUri": "https://{name}.vault.azure.net/"},
+        ),
+    ),
+    ResourceType(
+        "azure-native:storage:StorageAccount",
+        label="Storage account",
+        drawn=Node(Shape.CYLINDER, detail="sku.name"),
+        summary=_storage_account,
+        mock=AzureMock(InResourceGroup("Microsoft.Storage/storageAccounts"), "accountName"),
+    ),
+    ResourceType(
+        "azure-native:storage:BlobServiceProperties",
+        label="Blob service settings",
+        drawn=Drawn.HIDDEN,
+        summary=_blob_service,
+    ),
+    ResourceType(
+        "azure-native:operationalinsights:Workspace",
+        label="Log Analytics",
+        summary=(Field("sku", "sku.name"), Field("retention days", "retentionInDays")),
+        mock=AzureMock(
+            InResourceGroup("Microsoft.OperationalInsights/workspaces"), "workspaceName"
+        ),
+    ),
+    ResourceType(
+        "azure-native:applicationinsights:Component",
+        label="Application Insights",
+        summary=(
+            Field("type", "applicationType"),
+            Field("ingestion", "ingestionMode"),
+            Field("logs", "workspaceResourceId", Read.REFERENCE),
+        ),
+        mock=AzureMock(InResourceGroup("Microsoft.Insights/components"), "resourceName"),
+    ),
+    ResourceType(
+        "azure-native:containerregistry:Registry",
+        label="Container registry",
+        drawn=Node(detail="sku.name"),
+        summary=(
+            Field("sku", "sku.name"),
+            Field("admin user", "adminUserEnabled"),
+            Field("anonymous pull", "anonymousPullEnabled"),
+            Field("public network", "publicNetworkAccess"),
+        ),
+        mock=AzureMock(
+            InResourceGroup("Microsoft.ContainerRegistry/registries"),
+            "registryName",
+            {"loginServer": "{name}.azurecr.io"},
+        ),
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:Workspace",
+        label="Azure ML workspace",
+        drawn=Node(detail="managedNetwork.isolationMode"),
+        summary=(
+            Field("sku", "sku.name"),
+            Field("isolation", "managedNetwork.isolationMode"),
+            Field("public network", "publicNetworkAccess"),
+            Field("system datastores auth", "systemDatastoresAuthMode"),
+            Field("identity", "identity.type"),
+            Field("storage", "storageAccount", Read.REFERENCE),
+            Field("key vault", "keyVault", Read.REFERENCE),
+            Field("insights", "applicationInsights", Read.REFERENCE),
+            Field("registry", "containerRegistry", Read.REFERENCE),
+        ),
+        mock=AzureMock(InResourceGroup(_ML_WORKSPACES), "workspaceName"),
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:Compute",
+        label="Compute",
+        drawn=Node(
+            detail="properties.properties.vmSize",
+            label_by=LabelBy(
+                "properties.computeType",
+                {"AmlCompute": "Compute cluster", "ComputeInstance": "Compute instance"},
+            ),
+        ),
+        summary=_compute,
+        mock=AzureMock(InWorkspace("computes"), "computeName"),
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:OnlineEndpoint",
+        label="Online endpoint",
+        drawn=Node(Shape.STADIUM),
+        summary=(
+            Field("auth", "properties.authMode"),
+            Field("public network", "properties.publicNetworkAccess"),
+        ),
+        mock=_endpoint("onlineEndpoints", "inference", "score"),
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:BatchEndpoint",
+        label="Batch endpoint",
+        drawn=Node(Shape.STADIUM),
+        summary=(Field("auth", "properties.authMode"),),
+        mock=_endpoint("batchEndpoints", "batchendpoint", "jobs"),
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:Datastore",
+        label="Datastore",
+        drawn=Node(Shape.CYLINDER, detail="properties.datastoreType", arrow=Arrow.READS_STORAGE),
+        summary=_datastore,
+        mock=AzureMock(InWorkspace("datastores")),
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
+        label="Outbound rule",
+        drawn=Edge(Arrow.PRIVATE_ENDPOINT),
+        summary=_outbound_rule,
+        mock=AzureMock(InWorkspace("outboundRules"), "ruleName"),
+    ),
+    ResourceType(
+        "azure-native:authorization:RoleAssignment",
+        label="Role assignment",
+        drawn=Edge(Arrow.ROLE),
+        summary=_role_assignment,
+        mock=AzureMock(AtScope("Microsoft.Authorization/roleAssignments"), "roleAssignmentName"),
+    ),
+    ResourceType(
+        "azure-native:monitor:DiagnosticSetting",
+        label="Diagnostic setting",
+        drawn=Edge(Arrow.DIAGNOSTICS),
+        summary=_diagnostics,
+    ),
+)
+
+
+def _by_token(rows: tuple[ResourceType, ...]) -> dict[str, ResourceType]:
+    table = {row.token: row for row in rows}
+    if len(table) != len(rows):
+        raise ValueError("a type token has more than one row")
+    return table
+
+
+RESOURCE_TYPES: Final[Mapping[str, ResourceType]] = _by_token(_ROWS)
+
+
+def resource_type(token: str) -> ResourceType:
+    """The row of a type token; a generic row for a type the table does not declare."""
+    return RESOURCE_TYPES.get(token) or ResourceType(token, label=token.rsplit(":", 1)[-1])
+
+
+def resource_type_at(provider_type: str) -> ResourceType | None:
+    """The row of the type whose ARM IDs say ``provider_type`` (``Microsoft.Storage/...``)."""
+    wanted = provider_type.lower()
+    for row in RESOURCE_TYPES.values():
+        placement = row.mock.placement if isinstance(row.mock, AzureMock) else None
+        if isinstance(placement, InResourceGroup) and placement.provider_type.lower() == wanted:
+            return row
+    return None
