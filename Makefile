@@ -6,7 +6,7 @@ STAMP := $(VENV)/.installed
 STACK ?= dev
 FORMAT ?= text
 
-.PHONY: test lint typecheck unit venv clean preview docs bench
+.PHONY: test lint typecheck unit venv clean preview docs schema bench
 
 $(STAMP): requirements.txt requirements-dev.txt
 	$(PYTHON) -m venv $(VENV)
@@ -31,9 +31,15 @@ test: lint typecheck unit
 preview: $(STAMP)
 	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)
 
-# Regenerates docs/architecture.md (Mermaid diagrams of every stack) from the program.
+# Regenerates docs/architecture.md (Mermaid diagrams of every stack) from the program, and
+# the stack-file JSON Schema and README configuration reference from settings/schema.py.
 docs: $(STAMP)
 	$(BIN)/python -m offline.diagram --write docs/architecture.md
+	$(BIN)/python -m offline.reference
+
+# The stack-file JSON Schema (and the README reference, generated from the same models).
+schema: $(STAMP)
+	$(BIN)/python -m offline.reference
 
 # Wall time and peak memory of the offline preview against an import floor; see docs/benchmarks.md.
 bench: $(STAMP)

@@ -10,9 +10,8 @@ from __future__ import annotations
 import difflib
 import json
 import re
-import types
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final, Literal, Union, get_args, get_origin
+from typing import Any, Final, get_args, get_origin
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -21,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from settings.profiles import PROFILES
 from settings.schema import NAMESPACE, Settings
-from settings.validation import Hint, type_name
+from settings.validation import choices, constraint, hint, type_name, unwrap
 
 # Values that look like credentials must live in secret config, never in a stack file.
 _SECRET_LOOKING: Final = re.compile(
@@ -48,31 +47,13 @@ CONFIG_KEYS: Final[Mapping[str, FieldInfo]] = {
 }
 
 
-def _unwrap(annotation: Any) -> Any:
-    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``."""
-    while True:
-        if hasattr(annotation, "__metadata__"):
-            annotation = annotation.__origin__
-        elif get_origin(annotation) in (Union, types.UnionType):
-            annotation = next(a for a in get_args(annotation) if a is not type(None))
-        else:
-            return annotation
-
-
-def _metadata(field: FieldInfo) -> list[Any]:
-    found = list(field.metadata)
-    for member in get_args(field.annotation):
-        found += getattr(member, "__metadata__", ())
-    return found
-
-
 def _model_at(annotation: Any) -> Any:
     """The model or annotation that a map key or list index steps into."""
-    annotation = _unwrap(annotation)
+    annotation = unwrap(annotation)
     if get_origin(annotation) is tuple:
-        return _unwrap(get_args(annotation)[0])
+        return unwrap(get_args(annotation)[0])
     if get_origin(annotation) is dict:
-        return _unwrap(get_args(annotation)[1])
+        return unwrap(get_args(annotation)[1])
     return annotation
 
 
@@ -120,52 +101,49 @@ def _unknown_key(loc: Sequence[str | int]) -> str:
     return f"unknown key{_did_you_mean(name, valid)}; valid keys: {', '.join(valid)}"
 
 
-def _message(error: Mapping[str, Any], loc: Sequence[str | int]) -> str:  # noqa: PLR0911 - one per kind
+_TYPES: Final = {
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "dict_type": "a map",
+    "model_type": "a map",
+    "tuple_type": "a list",
+    "list_type": "a list",
+}
+
+
+def _message(error: Mapping[str, Any], loc: Sequence[str | int]) -> str:  # noqa: PLR0911
+    """What is wrong and what would be valid, in the words of the field's declaration."""
     kind, value = error["type"], error.get("input")
-    ctx: Mapping[str, Any] = error.get("ctx") or {}
     _, field = _locate(loc)
-    metadata = _metadata(field) if field else []
-    hint = next((m for m in metadata if isinstance(m, Hint)), None)
-    low = next((m.ge for m in metadata if hasattr(m, "ge")), None)
-    high = next((m.le for m in metadata if hasattr(m, "le")), None)
-    why = f": {hint.why}" if hint and hint.why else ""
-    annotation = _unwrap(field.annotation) if field else None
-    choices = get_args(annotation) if get_origin(annotation) is Literal else ()
-    blank = isinstance(value, str) and not value.strip()
-    if blank and kind in ("string_pattern_mismatch", "string_too_short", "literal_error"):
-        valid = hint.what if hint else f"one of {', '.join(map(str, choices))}"
-        return f"must not be empty; it must be {valid}"
+    told = hint(field) if field else None
+    low, high = (constraint(field, "ge"), constraint(field, "le")) if field else (None, None)
+    listed = ", ".join(map(str, choices(field))) if field else ""
+    what = told.what if told else f"one of {listed}" if listed else ""
+    what = what or (f"a whole number {low}-{high}" if high is not None else "")
+    why = told.why if told else ""
+    if isinstance(value, str) and not value.strip() and kind.startswith(("string_", "literal")):
+        return f"must not be empty; it must be {what}"
     if kind == "missing":
-        what = hint.what if hint else f"a whole number {low}-{high}" if high is not None else ""
         return f"is required ({what})" if what else "is required"
     if kind == "extra_forbidden":
         return _unknown_key(loc)
-    if kind == "literal_error" and choices:
-        because = f" ({hint.why})" if hint and hint.why else ""
-        return f"must be one of {', '.join(map(str, choices))}{because}; got {value!r}"
+    if kind == "literal_error":
+        return f"must be one of {listed}{f' ({why})' if why else ''}; got {value!r}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
         return f"must be a whole number {low}-{high}, got {type_name(value)}"
     if kind in ("greater_than_equal", "less_than_equal"):
         return f"must be between {low} and {high}, got {value}"
-    if kind == "string_pattern_mismatch" and hint:
-        return f"must be {hint.what}, got {value!r}"
-    if kind in ("string_too_short", "string_too_long"):
-        return f"{value!r} must be {field and field_length(metadata)} characters{why}"
-    if kind == "string_type" and hint:
-        return f"must be {hint.what}, got {type_name(value)}"
+    if kind in ("string_too_short", "string_too_long") and field:
+        length = f"{constraint(field, 'min_length')}-{constraint(field, 'max_length')}"
+        return f"{value!r} must be {length} characters{f': {why}' if why else ''}"
+    if kind in ("string_pattern_mismatch", "string_type") and told:
+        got = repr(value) if kind.endswith("mismatch") else type_name(value)
+        return f"must be {what}, got {got}"
     if kind == "bool_type" and isinstance(value, str):
         return f"must be true or false, got {value!r}"
-    if kind in ("string_type", "bool_type", "dict_type", "model_type", "tuple_type", "list_type"):
-        expected = {"string_type": "a string", "bool_type": "true or false"}
-        wanted = expected.get(kind, "a list" if kind in ("tuple_type", "list_type") else "a map")
-        return f"must be {wanted}, got {type_name(value)}"
-    return str(ctx.get("message") or error["msg"])
-
-
-def field_length(metadata: Sequence[Any]) -> str:
-    shortest = next((m.min_length for m in metadata if hasattr(m, "min_length")), 0)
-    longest = next((m.max_length for m in metadata if hasattr(m, "max_length")), None)
-    return f"{shortest}-{longest}"
+    if kind in _TYPES:
+        return f"must be {_TYPES[kind]}, got {type_name(value)}"
+    return str((error.get("ctx") or {}).get("message") or error["msg"])
 
 
 def describe(errors: Sequence[Any], base: tuple[str | int, ...] = ()) -> Iterator[str]:
@@ -211,7 +189,7 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
 def _value(key: str, raw: str, problems: list[str]) -> Any:
     """A config value as the model reads it: structured keys decoded, booleans as booleans."""
     field = CONFIG_KEYS.get(key)
-    annotation = _unwrap(field.annotation) if field else str
+    annotation = unwrap(field.annotation) if field else str
     if annotation is bool:
         return {"true": True, "false": False}.get(raw, raw)
     if get_origin(annotation) in (tuple, dict) or (

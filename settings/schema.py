@@ -57,6 +57,8 @@ NAMESPACE: Final = "mlops"
 MAX_NODES: Final = 1000
 PROGRAM_TAGS: Final = ("environment", "managedBy")  # set by the program on every resource
 AZURE_MAX_TAGS: Final = 50
+# Marks a key the loader fills in when the stack file leaves it out.
+DEFAULTED_BY_LOADER: Final = "x-default"
 
 
 def _resource_id(resource_type: str) -> tuple[Any, ...]:
@@ -160,6 +162,7 @@ class AccessGrant(Section):
     principal_id: Guid
     """Object ID of the user, group or service principal."""
     principal_type: Literal["User", "Group", "ServicePrincipal"] = "Group"
+    """What the principal is; Azure checks it against the directory."""
     role: Role  # pyright: ignore[reportInvalidTypeForm]
     """A built-in role; Owner and User Access Administrator are never granted here."""
     scope_choice: (
@@ -185,14 +188,17 @@ class AccessGrant(Section):
 
 class DatastoreSettings(Section):
     name: Annotated[str, pattern(DATASTORE_NAME), Hint(DATASTORE_NAME.what)]
+    """Datastore name in the workspace, as jobs refer to it."""
     storage_account: StorageId = Field(alias="storageAccountId")
     """The storage account holding the data, often in another subscription."""
     kind: Literal["blob", "adlsGen2"] = "blob"
+    """A blob container, or an ADLS Gen2 file system."""
     container: Annotated[str, pattern(CONTAINER_NAME), Hint(CONTAINER_NAME.what)]
     """The container (ADLS Gen2: file system) to link."""
     read_only: bool = True
     """Storage Blob Data Reader for the workspace identity, else Contributor."""
     description: str = ""
+    """Shown in the studio."""
 
     @property
     def scope(self) -> str:
@@ -210,7 +216,9 @@ class DatastoreSettings(Section):
 
 class ScheduleSettings(Section):
     when: Literal["start", "stop"] = Field(alias="action")
+    """Start or stop the instance."""
     cron: Annotated[str, pattern(CRON), Hint(CRON.what)]
+    """When, as a five-field cron expression."""
     time_zone: str = "UTC"
     """Windows time-zone ID the cron expression is read in."""
 
@@ -224,30 +232,43 @@ class ComputeInstanceSettings(Section):
     name: Annotated[str, *_regional(24)]
     """Instance name; the stack suffix is appended."""
     vm_size: VmSize
+    """Azure VM size of the instance."""
     assigned_user_object_id: Guid
     """Object ID of the one person it serves."""
     assigned_user_tenant_id: Guid | None = None
     """That person's tenant; defaults to the deployment's tenant."""
     idle_shutdown_minutes: int = Field(60, ge=15, le=3 * 24 * 60)
+    """Minutes of inactivity before the instance shuts down."""
     schedules: Annotated[tuple[ScheduleSettings, ...], Listed] = ()
+    """Start and stop schedules."""
 
 
 class ComputeClusterSettings(Section):
     name: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)]
     """Cluster name as jobs refer to it (no suffix)."""
     vm_size: VmSize
+    """Azure VM size of each node."""
     max_nodes: int = Field(ge=1, le=MAX_NODES)
+    """Most nodes the cluster scales out to."""
     min_nodes: int = Field(0, ge=0, le=MAX_NODES)
     """Nodes kept running even when idle: they cost money around the clock."""
     low_priority: bool = False
     """Cheaper nodes that Azure may pre-empt."""
     idle_seconds_before_scale_down: int = Field(120, ge=60, le=7 * 24 * 60 * 60)
+    """Idle seconds before a node is released."""
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
         low, high = fields.get("min_nodes"), fields.get("max_nodes")
         if isinstance(low, int) and isinstance(high, int) and low > high:
             yield ("minNodes",), f"({low}) must not exceed maxNodes ({high})"
+
+
+def _batch_cluster_schema() -> dict[str, Any]:
+    """A batch endpoint's cluster may leave out its name: it defaults to <endpoint>-batch."""
+    cluster = ComputeClusterSettings.model_json_schema(by_alias=True)
+    cluster["required"] = [key for key in cluster["required"] if key != "name"]
+    return {"anyOf": [cluster, {"type": "null"}]}
 
 
 AUTH_MODES: Final = {"aadToken": "AADToken", "key": "Key"}
@@ -263,10 +284,12 @@ class EndpointSettings(Section):
     kind: Literal["online", "batch"]
     """A managed online endpoint, or a batch endpoint with its own cluster."""
     purpose: Literal["scoring", "preprocessing"] = "scoring"
+    """What the endpoint serves: scoring, or the optional preprocessing of raw data."""
     auth: Literal["aadToken", "key"] = Field("aadToken", alias="authMode")
     """Entra ID tokens; keys only as an explicit, reviewed opt-out (online only)."""
     description: str = ""
-    cluster: ComputeClusterSettings | None = None
+    """Shown in the studio."""
+    cluster: Annotated[ComputeClusterSettings | None, Schema(_batch_cluster_schema())] = None
     """Batch only: the scale-to-zero cluster its deployments run on (name defaults to
     <endpoint>-batch)."""
 
@@ -349,7 +372,7 @@ class Settings(Section):
     """Azure region of every resource."""
     environment: Annotated[
         Environment, Hint("one of dev, qa, prod", "it defaults to the stack name")
-    ]
+    ] = Field(json_schema_extra={DEFAULTED_BY_LOADER: "the stack name"})
     """Which environment the stack is: dev, qa or prod. Defaults to the stack name."""
     prefix: Annotated[str, pattern(PREFIX), Hint(PREFIX.what)]
     """Starts every physical name, so global names stay unique."""
@@ -359,11 +382,13 @@ class Settings(Section):
     tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
     """Tags on every resource, besides environment and managedBy."""
     key_vault: KeyVaultSettings = _empty(KeyVaultSettings)
+    """The workspace's Key Vault: created for the stack, or a shared one adopted."""
     container_registry: RegistrySettings = _empty(RegistrySettings)
     """Container registry for custom images."""
     storage: StorageSettings = _empty(StorageSettings)
     """The workspace's own storage account."""
     network: NetworkSettings = _empty(NetworkSettings)
+    """Network isolation of the workspace."""
     access: Annotated[tuple[AccessGrant, ...], Listed] = ()
     """Roles for people, groups and pipelines."""
     datastores: Annotated[tuple[DatastoreSettings, ...], Listed] = ()

@@ -8,9 +8,10 @@ reported together; the loader turns each problem into ``<key path>: <message>``.
 from __future__ import annotations
 
 import functools
+import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, get_args, get_origin
+from typing import Any, Final, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -156,3 +157,38 @@ def _entry_type(field: FieldInfo) -> type[Section] | None:
     if get_origin(field.annotation) is tuple and args and isinstance(args[0], type):
         return args[0] if issubclass(args[0], Section) else None
     return None
+
+
+# Reading the declarations: the loader's messages and the generated docs describe fields alike.
+
+
+def unwrap(annotation: Any) -> Any:
+    """``X | None`` → ``X``; ``Annotated[X, ...]`` → ``X``."""
+    while True:
+        if hasattr(annotation, "__metadata__"):
+            annotation = annotation.__origin__
+        elif get_origin(annotation) in (Union, types.UnionType):
+            annotation = next(a for a in get_args(annotation) if a is not type(None))
+        else:
+            return annotation
+
+
+def metadata(field: FieldInfo) -> list[Any]:
+    """The field's constraints and hints, including those of an optional ``Annotated`` type."""
+    found = list(field.metadata)
+    for member in get_args(field.annotation):
+        found += getattr(member, "__metadata__", ())
+    return found
+
+
+def constraint(field: FieldInfo, name: str) -> Any:
+    return next((getattr(m, name) for m in metadata(field) if hasattr(m, name)), None)
+
+
+def hint(field: FieldInfo) -> Hint | None:
+    return next((m for m in metadata(field) if isinstance(m, Hint)), None)
+
+
+def choices(field: FieldInfo) -> tuple[Any, ...]:
+    annotation = unwrap(field.annotation)
+    return get_args(annotation) if get_origin(annotation) is Literal else ()

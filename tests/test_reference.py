@@ -1,0 +1,111 @@
+"""The stack config's JSON Schema and the README reference come from the settings models."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import jsonschema
+import pytest
+import yaml
+from pydantic import BaseModel
+
+from offline import reference
+from settings.schema import Settings
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURE = {
+    "config": {
+        "azure-native:location": "westeurope",
+        "mlops:prefix": "contoso",
+        "mlops:network": {"isolation": "allowInternetOutbound"},
+        "mlops:computeClusters": [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 2}],
+        "azure-native:subscriptionId": "another provider's key",
+    }
+}
+
+
+def schema_errors(document: dict[str, Any]) -> list[str]:
+    schema = json.loads(reference.SCHEMA_FILE.read_text(encoding="utf-8"))
+    validator = jsonschema.Draft202012Validator(schema)
+    return [error.message for error in validator.iter_errors(document)]
+
+
+def with_config(**changes: Any) -> dict[str, Any]:
+    return {"config": {**FIXTURE["config"], **changes}}
+
+
+def test_committed_schema_and_readme_reference_are_up_to_date() -> None:
+    assert reference.main(["--check"]) == 0, "run `make docs`"
+
+
+def test_check_mode_fails_on_a_stale_schema(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale = tmp_path / "stack-config.schema.json"
+    stale.write_text("{}\n", encoding="utf-8")
+    monkeypatch.setattr(reference, "SCHEMA_FILE", stale)
+    monkeypatch.setattr(reference, "ROOT", tmp_path.parent)
+    assert reference.main(["--check"]) == 1
+
+
+def test_schema_accepts_a_valid_stack_file() -> None:
+    assert schema_errors(FIXTURE) == []
+
+
+@pytest.mark.parametrize("stack_file", sorted(ROOT.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+def test_schema_accepts_each_example_stack(stack_file: Path) -> None:
+    assert schema_errors(yaml.safe_load(stack_file.read_text(encoding="utf-8"))) == []
+
+
+@pytest.mark.parametrize("stack_file", sorted(ROOT.glob("Pulumi.*.yaml")), ids=lambda p: p.name)
+def test_each_stack_file_points_editors_at_the_schema(stack_file: Path) -> None:
+    first = stack_file.read_text(encoding="utf-8").splitlines()[0]
+    assert first == "# yaml-language-server: $schema=schema/stack-config.schema.json"
+
+
+def test_schema_rejects_an_unknown_key() -> None:
+    assert schema_errors(with_config(**{"mlops:computeCluster": []}))
+
+
+def test_schema_rejects_an_unknown_nested_key() -> None:
+    assert schema_errors(with_config(**{"mlops:network": {"isolationMode": "disabled"}}))
+
+
+def test_schema_rejects_a_wrong_type() -> None:
+    clusters = [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": "four"}]
+    assert schema_errors(with_config(**{"mlops:computeClusters": clusters}))
+
+
+def test_schema_rejects_an_invalid_choice() -> None:
+    assert schema_errors(with_config(**{"mlops:network": {"isolation": "open"}}))
+
+
+def test_schema_requires_location_and_prefix_but_not_environment() -> None:
+    schema = json.loads(reference.SCHEMA_FILE.read_text(encoding="utf-8"))
+    assert set(schema["properties"]["config"]["required"]) == {
+        "azure-native:location",
+        "mlops:prefix",
+    }
+
+
+def _models(model: type[BaseModel]) -> list[type[BaseModel]]:
+    return [model, *reference._sections(model, set())]  # pyright: ignore[reportPrivateUsage]
+
+
+@pytest.mark.parametrize("model", _models(Settings), ids=lambda m: m.__name__)
+def test_every_key_is_described(model: type[BaseModel]) -> None:
+    undescribed = [name for name, field in model.model_fields.items() if not field.description]
+    assert undescribed == []
+
+
+def test_readme_reference_has_a_table_per_section() -> None:
+    block = reference.reference()
+    assert (
+        [m.__name__ for m in _models(Settings)[1:]]
+        and all(
+            f"#### {reference._title(m)}" in block  # pyright: ignore[reportPrivateUsage]
+            for m in _models(Settings)[1:]
+        )
+    )
