@@ -12,6 +12,7 @@ from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
+from settings.names import SUFFIX_LENGTH
 
 stack_settings = settings.from_pulumi()
 # What this environment differs in (compute, protection, retention), as plain values.
@@ -31,7 +32,7 @@ group = EnvironmentGroup(
 )
 suffix = random.RandomString(
     "name-suffix",
-    length=settings.SUFFIX_LENGTH,
+    length=SUFFIX_LENGTH,
     special=False,
     upper=False,
     # Azure refuses compute instance names whose last hyphen is followed by digits only.

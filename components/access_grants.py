@@ -13,7 +13,7 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.context import StackContext
-from settings import AccessGrant
+from settings.schema import AccessGrant
 
 
 @dataclass(frozen=True)

@@ -6,7 +6,7 @@ import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
 from components.context import StackContext, WorkspacePlacement
-from settings import ComputeClusterSettings
+from settings.schema import ComputeClusterSettings
 
 
 def compute_cluster(

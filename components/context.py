@@ -18,7 +18,8 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.roles import assignment_guid, role_definition_id
-from settings import BUILT_IN_ROLES, Names
+from settings.names import Names
+from settings.roles import BUILT_IN_ROLES
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
 from components.context import StackContext
-from settings import DatastoreSettings
+from settings.schema import DatastoreSettings
 
 
 @dataclass(frozen=True)

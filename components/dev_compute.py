@@ -9,7 +9,7 @@ from pulumi_azure_native import machinelearningservices as ml
 
 from components.clusters import compute_cluster
 from components.context import StackContext, WorkspacePlacement
-from settings import ComputeClusterSettings, ComputeInstanceSettings
+from settings.schema import ComputeClusterSettings, ComputeInstanceSettings
 
 
 @dataclass(frozen=True)

@@ -22,7 +22,7 @@ from pulumi_azure_native import machinelearningservices as ml
 from components.clusters import compute_cluster
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
-from settings import EndpointSettings
+from settings.schema import EndpointSettings
 
 
 @dataclass(frozen=True)

@@ -8,7 +8,7 @@ import pulumi
 from pulumi_azure_native import keyvault
 
 from components.context import StackContext
-from settings import ArmId
+from settings.names import ArmId
 
 # Days a deleted vault, or a deleted secret, key or certificate in it, can be recovered.
 KEY_VAULT_SOFT_DELETE_RETENTION_DAYS = 90

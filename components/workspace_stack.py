@@ -22,7 +22,7 @@ from pulumi_azure_native import (
 from components.access_grants import AccessGrants, AccessGrantsArgs
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
-from settings import AccessGrant, NetworkSettings, RegistrySettings, StorageSettings
+from settings.schema import AccessGrant, NetworkSettings, RegistrySettings, StorageSettings
 
 
 @dataclass(frozen=True)

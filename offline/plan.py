@@ -208,7 +208,7 @@ def parse_arm_id(value: str) -> ArmRef | None:
 
 def _role_names() -> dict[str, str]:
     try:
-        from settings import BUILT_IN_ROLES  # the program's own table  # noqa: PLC0415
+        from settings.roles import BUILT_IN_ROLES  # the program's own table  # noqa: PLC0415
     except ImportError:  # pragma: no cover - the program always ships settings.py
         return {}
     return {guid.lower(): name for name, guid in BUILT_IN_ROLES.items()}

@@ -18,15 +18,14 @@ from components.roles import assignment_guid
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from offline.engine import MOCK_SUFFIX, ProgramRun, evaluate
-from settings import (
-    BUILT_IN_ROLES,
+from settings.names import ArmId, Names
+from settings.roles import BUILT_IN_ROLES
+from settings.schema import (
     AccessGrant,
-    ArmId,
     ComputeClusterSettings,
     ComputeInstanceSettings,
     DatastoreSettings,
     EndpointSettings,
-    Names,
     NetworkSettings,
     RegistrySettings,
     ScheduleSettings,

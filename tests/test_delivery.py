@@ -718,7 +718,7 @@ def test_ci_cd_doc_covers(topic: str) -> None:
 
 
 def test_documented_abac_condition_allows_exactly_the_roles_the_program_assigns() -> None:
-    from settings import BUILT_IN_ROLES  # noqa: PLC0415 - the program's own role table
+    from settings.roles import BUILT_IN_ROLES  # noqa: PLC0415 - the program's own role table
 
     roles = re.search(r'^ASSIGNABLE_ROLES="([^"]+)"$', ci_cd_doc(), re.M)
     condition = re.search(r'--condition "(.+?)"', ci_cd_doc(), re.S)

@@ -11,6 +11,7 @@ from pydantic import ValidationError
 
 import settings
 from offline.engine import evaluate, stack_config
+from settings.schema import Settings
 from tests.conftest import STACKS
 
 GUID = "00000000-0000-0000-0000-00000000abcd"
@@ -21,7 +22,7 @@ ACCOUNT = (
 BASE = {"azure-native:location": "westeurope", "mlops:prefix": "contoso"}
 
 
-def load(stack: str = "dev", **keys: Any) -> settings.Settings:
+def load(stack: str = "dev", **keys: Any) -> Settings:
     config = dict(BASE)
     for key, value in keys.items():
         config[f"mlops:{key}"] = value if isinstance(value, str) else json.dumps(value)
@@ -459,7 +460,7 @@ def test_from_pulumi_reads_config_as_the_cli_passes_it(monkeypatch: pytest.Monke
     config = {**BASE, "mlops:tags": json.dumps({"conn": "AccountKey=abc"})}
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mlops:tags"]))
-    loaded: list[settings.Settings] = []
+    loaded: list[Settings] = []
     evaluate(lambda: loaded.append(settings.from_pulumi()), stack="qa")
     assert loaded[0].environment == "qa"
     assert loaded[0].tags == {"conn": "AccountKey=abc"}

@@ -19,10 +19,12 @@ from hypothesis import strategies as st
 
 import settings
 from offline.engine import PROJECT, ROOT, stack_config
+from settings.loader import CONFIG_KEYS
+from settings.schema import NAMESPACE, Settings
 
 STACKS: Final = ("dev", "qa", "prod")
 LOCATION_KEY: Final = "azure-native:location"
-MLOPS_KEYS: Final = tuple(key for key in settings.CONFIG_KEYS if key.startswith("mlops:"))
+MLOPS_KEYS: Final = tuple(key for key in CONFIG_KEYS if key.startswith("mlops:"))
 # Field names of every section, so generated maps are often half-right rather than all noise.
 FIELDS: Final = (
     "access", "action", "assignedUserObjectId", "assignedUserTenantId", "authMode", "cluster",
@@ -104,7 +106,7 @@ def pulumi_text(value: object) -> str:
 
 config_texts = st.one_of(json_values.map(pulumi_text), st.text(max_size=40))
 unknown_keys = st.one_of(
-    st.text(max_size=20).map(lambda key: f"{settings.NAMESPACE}:{key}"),
+    st.text(max_size=20).map(lambda key: f"{NAMESPACE}:{key}"),
     st.text(max_size=30),
 )
 
@@ -191,7 +193,7 @@ def assert_settings_or_settings_error(load: Callable[[], object]) -> None:
             # Each names a config key, or the stack name that the config is checked against.
             assert re.match(r"^(stack name: |[\w-]+:)", problem), problem
     else:
-        assert isinstance(result, settings.Settings)
+        assert isinstance(result, Settings)
 
 
 def load(stack: str, config: Mapping[str, str], secret_keys: tuple[str, ...] = ()) -> Any:

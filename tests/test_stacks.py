@@ -8,7 +8,7 @@ import re
 import pytest
 
 from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun
-from settings import BUILT_IN_ROLES
+from settings.roles import BUILT_IN_ROLES
 from tests.conftest import STACKS, of_type, only
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
