@@ -17,7 +17,7 @@ from policy.mlops_policy.properties import (
     STORAGE_ACCOUNT,
 )
 from tests.conftest import STACKS
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ACCOUNT_ID,
     CLUSTER,
     GROUP_ID,

@@ -6,7 +6,7 @@ import pytest
 
 from policy.mlops_policy import key_vault
 from policy.mlops_policy.properties import KEY_VAULT, STORAGE_ACCOUNT
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ResourceCase,
     assert_covers,
     assert_reported_once,

@@ -7,7 +7,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policy.mlops_policy import workspace
 from policy.mlops_policy.properties import DIAGNOSTIC_SETTING, ML_WORKSPACE
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     GROUP_ID,
     ResourceCase,
     assert_covers,
