@@ -81,6 +81,8 @@ def assign(
         ),
         scope=grant.scope,
         principal_id=principal.principal_id,
+        # Stated, so Azure does not look up a just-created identity the directory may not
+        # have replicated yet.
         principal_type=principal.principal_type,
         role_definition_id=grant.role_definition_id,
         description=f"{grant.role} for {principal.label} (mlops bootstrap)",

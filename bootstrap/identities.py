@@ -14,8 +14,9 @@ from pulumi_azure_native import authorization, managedidentity
 from bootstrap.config import AzureDevOpsSettings
 from bootstrap.grants import Grant, Principal, assign
 
-# learn.microsoft.com, "Configuring OpenID Connect in Azure" (GitHub Docs) and "Workload
-# identity federation": GitHub's issuer, and the one audience Entra accepts.
+# GitHub's OIDC issuer, and the one audience Entra accepts (learn.microsoft.com, "Authenticate
+# to Azure from GitHub Actions by OpenID Connect"; "Important considerations and restrictions
+# for federated identity credentials": exactly one audience).
 GITHUB_ISSUER: Final = "https://token.actions.githubusercontent.com"
 AUDIENCE: Final = "api://AzureADTokenExchange"
 

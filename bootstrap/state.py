@@ -116,6 +116,7 @@ class StateBackend(pulumi.ComponentResource):
                 enabled_for_deployment=False,
                 enabled_for_disk_encryption=False,
                 enabled_for_template_deployment=False,
+                # As for the storage account: hosted runners have no fixed addresses.
                 public_network_access="Enabled",
                 network_acls=keyvault.NetworkRuleSetArgs(
                     default_action="Allow", bypass="AzureServices"
