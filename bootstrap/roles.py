@@ -1,7 +1,7 @@
 """What each pipeline identity may do: the custom roles' permissions and the ABAC condition.
 
 The deploy role allows, per resource type the main program registers, the operations on that
-type (a test keeps this table in step with ``offline/resource_types.py``), reads anywhere in the
+type (a test fails when the program registers a type without a row here), reads anywhere in the
 stack's subscription, management locks, and role assignment writes and deletes. Its assignment
 carries a condition that lets those role assignment operations through only for the roles the
 program grants (``settings.roles.BUILT_IN_ROLES``): never Owner, User Access Administrator or any
@@ -104,8 +104,8 @@ def deploy_actions() -> tuple[str, ...]:
 
 
 # Pulumi's azurekeyvault:// secrets provider decrypts the stack's data key with the Key Vault
-# key; only creating a stack or changing its provider encrypts (pulumi/pulumi
-# pkg/secrets/cloud/manager.go). Reading a stack takes no more than this.
+# key; only creating a stack or changing its provider encrypts one (pulumi/pulumi, the cloud
+# secrets manager: NewCloudSecretsManager). Reading a stack takes no more than this.
 STATE_KEY_DECRYPT_DATA_ACTIONS: Final = (
     "Microsoft.KeyVault/vaults/keys/read",
     "Microsoft.KeyVault/vaults/keys/decrypt/action",
