@@ -523,6 +523,36 @@ _ROWS: Final = (
         drawn=Edge(Arrow.DIAGNOSTICS),
         summary=_diagnostics,
     ),
+    # The bootstrap program's types (bootstrap/): how the mock answers for its tests.
+    ResourceType(
+        "azure-native:managedidentity:UserAssignedIdentity",
+        label="Managed identity",
+        summary=(Field("location", "location"),),
+        mock=AzureMock(
+            InResourceGroup("Microsoft.ManagedIdentity/userAssignedIdentities"),
+            "resourceName",
+            {"principalId": "principal-of-{name}", "clientId": "client-of-{name}"},
+        ),
+    ),
+    ResourceType(
+        "azure-native:authorization:RoleDefinition",
+        label="Role definition",
+        drawn=Drawn.HIDDEN,
+        summary=(Field("name", "roleName"),),
+        mock=AzureMock(AtScope("Microsoft.Authorization/roleDefinitions"), "roleDefinitionId"),
+    ),
+    ResourceType(
+        "azure-native:storage:BlobContainer",
+        label="Blob container",
+        summary=(Field("public access", "publicAccess"),),
+        mock=AzureMock(name_input="containerName"),
+    ),
+    ResourceType(
+        "azure-native:keyvault:Key",
+        label="Key Vault key",
+        summary=(Field("type", "properties.kty"), Field("size", "properties.keySize")),
+        mock=AzureMock(name_input="keyName"),
+    ),
 )
 
 

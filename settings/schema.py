@@ -338,6 +338,10 @@ def _tags(tags: dict[str, str]) -> dict[str, str]:
     return tags
 
 
+# Tags a config adds to every resource; the bootstrap program's config takes them too.
+Tags = Annotated[dict[str, str], AfterValidator(_tags)]
+
+
 def _compute_allowed(entries: object, info: ValidationInfo) -> object:
     """Judged before the entries: where compute is not allowed, their details are moot."""
     context = info.context or {}
@@ -379,7 +383,7 @@ class Settings(Section):
     protect_choice: bool | None = Field(None, alias=_key("protect"))
     """Protect data-bearing resources and lock them against deletion; defaults to the
     environment profile (on in prod)."""
-    tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
     """Tags on every resource, besides environment and managedBy."""
     key_vault: KeyVaultSettings = _empty(KeyVaultSettings)
     """The workspace's Key Vault: created for the stack, or a shared one adopted."""
