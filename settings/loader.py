@@ -61,15 +61,22 @@ def _locate(loc: Sequence[str | int]) -> tuple[type[BaseModel] | None, FieldInfo
     """The model holding the last step of ``loc``, and that step's field."""
     model: Any = Settings
     field: FieldInfo | None = None
-    for step in loc:
+    for position, step in enumerate(loc):
         holder = model
-        if isinstance(step, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+        last = position == len(loc) - 1
+        if isinstance(step, int):
+            # A list entry: the list's field declares its entries' constraints and hints.
+            model = _model_at(model)
+            if last:
+                return holder, field
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
             model, field = _model_at(model), None
             continue
         fields = {f.alias or n: f for n, f in model.model_fields.items()}
         field = fields.get(step)
         model = _model_at(field.annotation) if field else None
-        if step is loc[-1]:
+        if last:
             return holder, field
     return None, field
 
