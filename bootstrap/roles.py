@@ -82,6 +82,16 @@ DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
         "Microsoft.MachineLearningServices/workspaces/outboundRules/*",
     ),
+    # Inbound private endpoints (`inbound: private`); joining the team's subnet, VNet and hub
+    # zones is granted on those resources by their owners (README, CI/CD: Roles).
+    "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints/*",),
+    "azure-native:network:PrivateDnsZoneGroup": (
+        "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/*",
+    ),
+    "azure-native:privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones/*",),
+    "azure-native:privatedns:VirtualNetworkLink": (
+        "Microsoft.Network/privateDnsZones/virtualNetworkLinks/*",
+    ),
 }
 # Pulumi reads every resource it manages (refresh, diff) and polls Azure's asynchronous
 # operations, whose status lives under each provider's locations/*.

@@ -63,11 +63,14 @@ def _locate(
     """The model holding the last step of ``loc``, and that step's field."""
     model: Any = root
     field: FieldInfo | None = None
-    for step in loc:
+    for position, step in enumerate(loc):
         holder = model
+        last = position == len(loc) - 1
         if isinstance(step, int):
-            # A list entry: the list's field still describes it (a list of GUIDs has the hint).
+            # A list entry: the list's field declares its entries' constraints and hints.
             model = _model_at(model)
+            if last:
+                return holder, field
             continue
         if not (isinstance(model, type) and issubclass(model, BaseModel)):
             model, field = _model_at(model), None
@@ -75,7 +78,7 @@ def _locate(
         fields = {f.alias or n: f for n, f in model.model_fields.items()}
         field = fields.get(step)
         model = _model_at(field.annotation) if field else None
-        if step is loc[-1]:
+        if last:
             return holder, field
     return None, field
 

@@ -46,6 +46,12 @@ VIOLATIONS = [
         "allowCrossTenantReplication is true; set it to false",
     ),
     ResourceCase(
+        "storage-no-public-network",
+        STORAGE_ACCOUNT,
+        {"tags": {"environment": "prod"}},
+        "publicNetworkAccess is not set; set it to 'Disabled' in qa and prod",
+    ),
+    ResourceCase(
         "storage-blob-soft-delete",
         BLOB_SERVICE,
         {"deleteRetentionPolicy": {"enabled": False}},
