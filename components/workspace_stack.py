@@ -2,7 +2,10 @@
 
 Storage account, Log Analytics with workspace-based Application Insights, the container
 registry (none, created, or an existing shared one), the workspace itself, and, in a component
-of their own, the role assignments listed in ``mlops:access``.
+of their own, the role assignments of the principals config names (``mlops:access``, the release
+pipeline, compute instances' users). In a protected stack the storage account, Log Analytics
+workspace and created registry carry delete locks. ``targets`` are the scopes the access matrix
+grants on: this stack's resources and the datastores' containers.
 """
 
 from __future__ import annotations
@@ -19,10 +22,20 @@ from pulumi_azure_native import (
     storage,
 )
 
+from components.access import Holder, stack_targets
 from components.access_grants import AccessGrants, AccessGrantsArgs
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
-from settings.schema import AccessGrant, NetworkSettings, RegistrySettings, StorageSettings
+from settings.schema import (
+    DatastoreSettings,
+    NetworkSettings,
+    RegistrySettings,
+    StorageSettings,
+)
+
+# Marks the workspace storage when config allows shared keys: the policy pack accepts
+# allowSharedKeyAccess: true only on an account carrying it.
+SHARED_KEY_TAG = "allowSharedKeyAccess"
 
 
 @dataclass(frozen=True)
@@ -30,10 +43,15 @@ class WorkspaceStackArgs:
     # Text only: the workspace's friendly name and description say which environment it is.
     environment: str
     key_vault_id: pulumi.Input[str]
+    # The subscription that holds the vault (another one when a shared vault is adopted).
+    key_vault_subscription_id: pulumi.Input[str]
     storage: StorageSettings
     network: NetworkSettings
     container_registry: RegistrySettings
-    access: tuple[AccessGrant, ...]
+    # The principals config names, whose roles come from the access matrix.
+    people: tuple[Holder, ...]
+    # The datastores' containers: scopes of the matrix's datastore rows.
+    datastores: tuple[DatastoreSettings, ...]
     log_retention_days: int
     # Days a deleted blob or container can be restored.
     blob_soft_delete_days: int
@@ -67,8 +85,9 @@ class WorkspaceStack(pulumi.ComponentResource):
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             enable_https_traffic_only=True,
             allow_blob_public_access=False,
-            # Entra ID only: the workspace reads its system datastores with its identity.
-            allow_shared_key_access=False,
+            # Entra ID only, unless config opts out (Azure ML labels Entra-only storage preview):
+            # https://learn.microsoft.com/azure/machine-learning/how-to-disable-local-auth-storage
+            allow_shared_key_access=args.storage.shared_key_access,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
             encryption=storage.EncryptionArgs(
@@ -82,9 +101,14 @@ class WorkspaceStack(pulumi.ComponentResource):
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=network_default, bypass="AzureServices"
             ),
-            tags=context.tags,
+            tags=(
+                {**context.tags, SHARED_KEY_TAG: "true"}
+                if args.storage.shared_key_access
+                else context.tags
+            ),
             opts=data,
         )
+        self.storage_lock = context.lock(f"{name}-storage-lock", self.storage_account, parent=self)
 
         soft_delete = storage.DeleteRetentionPolicyArgs(
             enabled=True,
@@ -114,6 +138,7 @@ class WorkspaceStack(pulumi.ComponentResource):
             tags=context.tags,
             opts=data,
         )
+        self.logs_lock = context.lock(f"{name}-logs-lock", self.log_analytics, parent=self)
 
         self.application_insights = applicationinsights.Component(
             f"{name}-insights",
@@ -132,6 +157,8 @@ class WorkspaceStack(pulumi.ComponentResource):
         registry = args.container_registry
         self.registry_id: pulumi.Output[str] | None = None
         self.registry_login_server: pulumi.Output[str] | None = None
+        registry_subscription: pulumi.Input[str] = context.subscription_id
+        self.registry_lock = None
         if registry.mode == "create":
             self.registry = containerregistry.Registry(
                 f"{name}-registry",
@@ -147,7 +174,9 @@ class WorkspaceStack(pulumi.ComponentResource):
             )
             self.registry_id = self.registry.id
             self.registry_login_server = self.registry.login_server
+            self.registry_lock = context.lock(f"{name}-registry-lock", self.registry, parent=self)
         elif registry.existing is not None:
+            registry_subscription = registry.existing.subscription_id
             self.registry_id = pulumi.Output.from_input(registry.existing.id)
             # Registry login servers are <lowercase name>.azurecr.io in Azure's public cloud.
             self.registry_login_server = pulumi.Output.from_input(
@@ -190,6 +219,9 @@ class WorkspaceStack(pulumi.ComponentResource):
             name="to-log-analytics",
             resource_uri=self.workspace.id,
             workspace_id=self.log_analytics.id,
+            # Resource-specific tables, not the legacy AzureDiagnostics table:
+            # https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#resource-specific
+            log_analytics_destination_type="Dedicated",
             logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
             metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
             opts=child,
@@ -205,17 +237,24 @@ class WorkspaceStack(pulumi.ComponentResource):
             "https://ml.azure.com/home?wsid=", self.workspace.id, "&tid=", context.tenant_id
         )
 
+        self.targets = stack_targets(
+            context,
+            {
+                "workspace": self.workspace.id,
+                "resourceGroup": context.resource_group_id,
+                "storage": self.storage_account.id,
+                "logAnalytics": self.log_analytics.id,
+            },
+            key_vault=(args.key_vault_id, args.key_vault_subscription_id),
+            registry=(
+                None if self.registry_id is None else (self.registry_id, registry_subscription)
+            ),
+            datastores=args.datastores,
+        )
         self.access_grants = AccessGrants(
             f"{name}-access",
             context,
-            AccessGrantsArgs(
-                grants=args.access,
-                workspace_id=self.workspace.id,
-                storage_account_id=self.storage_account.id,
-                key_vault_id=args.key_vault_id,
-                registry_id=self.registry_id,
-                previous_parent=self,
-            ),
+            AccessGrantsArgs(people=args.people, targets=self.targets, previous_parent=self),
             opts=child,
         )
 

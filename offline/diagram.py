@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -29,8 +29,8 @@ from offline.resource_types import (
     Arrow,
     Drawn,
     Edge,
-    GroupNote,
     Node,
+    ScopeNote,
     Shape,
     get_path,
     resource_type,
@@ -132,27 +132,30 @@ class _Drawing:
 
     def _group(self, customs: Sequence[Resource], boxes: Sequence[tuple[Resource, Node]]) -> None:
         groups: dict[Any, Resource] = {}
-        notes: dict[Any, dict[str, None]] = {}  # group name -> its notes, once each, in order
+        notes: dict[str, dict[str, None]] = {}  # urn -> its notes, once each, in order
         for resource in customs:
-            group = resource.inputs.get("resourceGroupName")
             drawn = resource_type(resource.type).drawn
             if drawn is Drawn.AS_GROUP:
-                groups[group] = resource
-            elif isinstance(drawn, GroupNote):
-                notes.setdefault(group, {})[drawn.note] = None
+                groups[resource.inputs.get("resourceGroupName")] = resource
+            elif isinstance(drawn, ScopeNote):
+                scope = resource.inputs.get("scope")
+                noted = self.plan.resource_for_id(scope) if isinstance(scope, str) else None
+                if noted is not None:
+                    notes.setdefault(noted.urn, {})[drawn.note] = None
         for resource, box in boxes:
             node = self.ids[resource.urn]
-            self.graph.nodes[node] = self._resource_box(resource, box, node)
+            self.graph.nodes[node] = self._resource_box(
+                resource, box, node, notes.get(resource.urn, {})
+            )
             group = resource.inputs.get("resourceGroupName")
             owner = groups.get(group)
             if owner is None:
                 continue
             group_id = _node_id("rg", owner.name)
             title = f"{resource_type(owner.type).label} {_label_text(str(group))}"
-            title += "".join(f" ({note})" for note in notes.get(group, {}))
             self.graph.groups.setdefault(group_id, (title, []))[1].append(node)
 
-    def _resource_box(self, resource: Resource, box: Node, node: str) -> str:
+    def _resource_box(self, resource: Resource, box: Node, node: str, notes: Iterable[str]) -> str:
         label = resource_type(resource.type).label
         if box.label_by is not None:
             chosen = get_path(resource.inputs, box.label_by.path)
@@ -164,6 +167,7 @@ class _Drawing:
         detail = get_path(resource.inputs, box.detail) if box.detail is not None else None
         if detail:
             lines.append(str(detail))
+        lines += [f"({note})" for note in notes]
         return _box(node, box.shape, lines)
 
     def _dependencies(self, resource: Resource) -> None:

@@ -505,4 +505,7 @@ class Plan:
             flags.append("deleteBeforeReplace")
         if resource.ignore_changes:
             flags.append("ignoreChanges: " + ", ".join(resource.ignore_changes))
+        if resource.replace_on_changes:
+            leaves = (path.rsplit(".", 1)[-1] for path in resource.replace_on_changes)
+            flags.append("replaceOnChanges: " + ", ".join(leaves))
         return flags

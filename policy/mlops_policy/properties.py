@@ -28,10 +28,12 @@ BATCH_ENDPOINT: Final = "azure-native:machinelearningservices:BatchEndpoint"
 DATASTORE: Final = "azure-native:machinelearningservices:Datastore"
 ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
 DIAGNOSTIC_SETTING: Final = "azure-native:monitor:DiagnosticSetting"
+RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
 MANAGEMENT_LOCKS: Final = frozenset(
     {
-        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        RESOURCE_GROUP_LOCK,
         "azure-native:authorization:ManagementLockByScope",
+        "azure-native:authorization:ManagementLockAtResourceLevel",
     }
 )
 RANDOM_STRING: Final = "random:index/randomString:RandomString"
