@@ -385,3 +385,11 @@ def test_outputs_the_program_marks_secret_are_shown_as_secret() -> None:
 
     plan = Plan(evaluate(body))
     assert plan.outputs() == {"name": "visible", "token": SECRET}
+
+
+def test_json_and_text_show_what_a_change_would_replace(plans: dict[str, Plan]) -> None:
+    data = json.loads(render_json(plans["dev"]))
+    cluster = next(r for r in data["resources"] if r["name"] == "dev-compute-cluster-cpu-cluster")
+    assert "properties.properties.vmSize" in cluster["options"]["replaceOnChanges"]
+    line = next(line for line in render_text(plans["dev"]).splitlines() if "(cpu-cluster)" in line)
+    assert "replaceOnChanges (7 properties)" in line
