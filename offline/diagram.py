@@ -296,7 +296,7 @@ def document(names: Sequence[str] | None = None) -> str:
         "the workspace hosts it. Dotted arrows: a managed identity's role, a private endpoint of",
         f"the managed network, diagnostics. `{SUFFIX_LABEL}` is the stack's random name suffix.",
         "Storage accounts outside the resource group are the datastores' sources, usually in",
-        "other subscriptions.",
+        "other subscriptions. `(delete lock)` marks a resource locked against deletion.",
     ]
     for stack in names if names is not None else ordered_stacks():
         plan = Plan(run_stack(stack))
