@@ -63,7 +63,6 @@ class Endpoints(pulumi.ComponentResource):
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
         self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
-        self.role_assignments: list[authorization.RoleAssignment] = []
         self.info: dict[str, EndpointInfo] = {}
 
         for endpoint in args.endpoints:
@@ -130,7 +129,7 @@ class Endpoints(pulumi.ComponentResource):
             )
             for endpoint, cluster in self.batch_clusters.items()
         ]
-        self.role_assignments = [
+        self.role_assignments: list[authorization.RoleAssignment] = [
             assignment
             for _, assignment in grant_all(context, name, holders, args.targets, parent=self)
         ]
