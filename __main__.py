@@ -5,6 +5,7 @@ import pulumi_random as random
 from pulumi_azure_native import authorization
 
 import settings
+from components.access_grants import people
 from components.context import StackContext
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
@@ -54,8 +55,10 @@ context = StackContext(
 )
 
 # The Key Vault, created here or adopted from another stack; the workspace and everything it
-# depends on, with its managed network; the datastores it reads; with private inbound, the
-# private endpoints clients reach them through.
+# depends on, with its managed network and the roles of the people and pipelines config names;
+# the datastores it reads; with private inbound, the private endpoints clients reach them
+# through. Every role comes from the access matrix (components/access.py), on the scopes
+# ml.targets.
 vault = SharedKeyVault(
     "key-vault",
     context,
@@ -70,15 +73,20 @@ ml = WorkspaceStack(
     WorkspaceStackArgs(
         environment=stack_settings.environment,
         key_vault_id=vault.id,
+        key_vault_subscription_id=vault.subscription_id,
         storage=stack_settings.storage,
         network=stack_settings.network,
         container_registry=stack_settings.container_registry,
-        access=stack_settings.access,
+        people=people(
+            stack_settings.access,
+            stack_settings.compute_instances,
+            stack_settings.release_pipeline,
+        ),
+        datastores=stack_settings.datastores,
         log_retention_days=profile.log_retention_days,
         blob_soft_delete_days=profile.soft_delete_days,
         blob_versioning=profile.blob_versioning,
         zone_redundant_registry=profile.zone_redundant_registry,
-        datastores=stack_settings.datastores,
         batch_endpoints=any(e.kind == "batch" for e in stack_settings.endpoints),
     ),
 )
@@ -89,6 +97,7 @@ datastores = DatastoreLinks(
         workspace_name=ml.workspace_name,
         workspace_principal_id=ml.principal_id,
         datastores=stack_settings.datastores,
+        targets=ml.targets,
     ),
 )
 network = stack_settings.network
@@ -117,6 +126,7 @@ compute = (
             placement=ml.placement,
             instances=stack_settings.compute_instances,
             clusters=stack_settings.compute_clusters,
+            targets=ml.targets,
         ),
     )
     if profile.allows_compute
@@ -129,8 +139,7 @@ endpoints = Endpoints(
         placement=ml.placement,
         endpoints=stack_settings.endpoints,
         public_network_access=not stack_settings.network.private_inbound,
-        storage_account_id=ml.storage_account.id,
-        registry_id=ml.registry_id,
+        targets=ml.targets,
     ),
 )
 

@@ -24,8 +24,8 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from settings.loader import SettingsError, config_value, describe
-from settings.names import GUID, LOCATION, PREFIX, NameRule
-from settings.schema import Guid, Tags
+from settings.names import GUID, PREFIX, NameRule
+from settings.schema import Guid, Region, Tags
 from settings.validation import Hint, Listed, Problem, Section, pattern
 
 NAMESPACE: Final = "mlops-bootstrap"
@@ -100,9 +100,7 @@ class BootstrapSettings(Section):
 
     model_config = ConfigDict(alias_generator=lambda name: _key(to_camel(name)))
 
-    location: Annotated[str, pattern(LOCATION), Hint(LOCATION.what)] = Field(
-        alias="azure-native:location"
-    )
+    location: Region = Field(alias="azure-native:location")
     """Azure region of the state storage account, the Key Vault and the identities."""
     subscription_id: Guid = Field(alias="azure-native:subscriptionId")
     """The subscription holding the state, its Key Vault and the identities: no stack may deploy

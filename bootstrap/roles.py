@@ -51,6 +51,8 @@ DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "azure-native:authorization:ManagementLockAtResourceGroupLevel": (
         "Microsoft.Authorization/locks/*",
     ),
+    # The delete locks on prod's data-bearing resources.
+    "azure-native:authorization:ManagementLockByScope": ("Microsoft.Authorization/locks/*",),
     "azure-native:authorization:RoleAssignment": (_ASSIGN, _UNASSIGN),
     "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/*",),
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts/*",),

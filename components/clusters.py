@@ -2,11 +2,27 @@
 
 from __future__ import annotations
 
+from typing import Final
+
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
 from components.context import StackContext, WorkspacePlacement
 from settings.schema import ComputeClusterSettings
+
+# What Azure ML does not change on an existing cluster: a change to one replaces the cluster, as
+# the preview then shows. Scale settings update in place (the REST spec's Compute_Update takes
+# them), and so does the identity (`az ml compute update`); disableLocalAuth is create-only in
+# the spec. The cluster keeps its name, so the old one is deleted first.
+CLUSTER_REPLACED_ON: Final = (
+    "location",
+    "properties.disableLocalAuth",
+    "properties.properties.vmSize",
+    "properties.properties.vmPriority",
+    "properties.properties.osType",
+    "properties.properties.remoteLoginPortPublicAccess",
+    "properties.properties.enableNodePublicIp",
+)
 
 
 def compute_cluster(
@@ -45,5 +61,9 @@ def compute_cluster(
             ),
         ),
         tags=context.tags,
-        opts=pulumi.ResourceOptions(parent=parent),
+        opts=pulumi.ResourceOptions(
+            parent=parent,
+            replace_on_changes=list(CLUSTER_REPLACED_ON),
+            delete_before_replace=True,
+        ),
     )

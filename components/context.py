@@ -3,7 +3,8 @@
 ``StackContext`` carries where the stack lives (subscription, tenant, resource group, region),
 how its resources are tagged and named, whether data-bearing resources are protected, and the
 seed that makes its role assignment names its own. ``StackContext.grant`` is the one way a
-component creates a role assignment.
+component creates a role assignment (components call it through components/access.py, the
+access matrix); ``StackContext.lock`` the one way it locks a resource against deletion.
 
 ``WorkspacePlacement`` adds what resources created inside the workspace (compute, endpoints)
 share; the workspace stack exposes one once the workspace exists.
@@ -21,6 +22,9 @@ from components.roles import assignment_guid, role_definition_id
 from settings.names import Names
 from settings.roles import BUILT_IN_ROLES
 
+# The one name of every delete lock the program places; README "Production data safety" uses it.
+LOCK_NAME = "mlops-do-not-delete"
+
 
 @dataclass(frozen=True)
 class StackContext:
@@ -36,7 +40,7 @@ class StackContext:
     name_suffix: pulumi.Output[str]
     # What makes this stack's role assignment names its own (see components.roles).
     assignment_seed: str
-    # Data-bearing resources are protected against deletion by Pulumi.
+    # Data-bearing resources are protected against deletion by Pulumi, and locked in Azure.
     protect: bool
 
     def unique_name(self, namer: Callable[[str], str]) -> pulumi.Output[str]:
@@ -46,6 +50,27 @@ class StackContext:
     def regional_name(self, name: str) -> pulumi.Output[str]:
         """Compute instance and endpoint names: unique per Azure region thanks to the suffix."""
         return self.name_suffix.apply(lambda suffix: Names.regional(name, suffix))
+
+    def lock(
+        self, resource_name: str, resource: pulumi.CustomResource, *, parent: pulumi.Resource
+    ) -> authorization.ManagementLockByScope | None:
+        """In a protected stack, a CanNotDelete lock on ``resource`` itself, so that neither a
+        click in the portal nor a script deletes it with its data.
+
+        On the resource, not its resource group: a group lock would stop Azure ML compute
+        clusters from scaling in and block removing any role assignment in the group.
+        https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources#considerations-before-applying-your-locks
+        """
+        if not self.protect:
+            return None
+        return authorization.ManagementLockByScope(
+            resource_name,
+            lock_name=LOCK_NAME,
+            scope=resource.id,
+            level=authorization.LockLevel.CAN_NOT_DELETE,
+            notes="Holds an Azure ML environment's data. Remove deliberately, see the README.",
+            opts=pulumi.ResourceOptions(parent=parent, protect=True),
+        )
 
     def grant(
         self,

@@ -1,9 +1,10 @@
 """Datastores linking the workspace to prod-quality raw data in other storage accounts.
 
-Each datastore is identity-based (no stored credentials): the workspace's managed identity gets a
-least-privilege data role on the one container it reads. The managed network reaches each
-account through private-endpoint outbound rules, which live on the workspace itself (see
-components.managed_network).
+Each datastore is identity-based (no stored credentials): the workspace's managed identity gets
+its data role on the one container (the access matrix's workspace rows), in the container's own
+subscription. Jobs, people and the release pipeline get theirs where their principals live. The
+managed network reaches each account through private-endpoint outbound rules, which live on the
+workspace itself (see components.managed_network).
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ import pulumi
 from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
+from components.access import Holder, Targets, datastore_target, grant_all
 from components.context import StackContext
 from settings.schema import DatastoreSettings
 
@@ -24,6 +26,8 @@ class DatastoreLinksArgs:
     workspace_name: pulumi.Input[str]
     workspace_principal_id: pulumi.Input[str]
     datastores: tuple[DatastoreSettings, ...]
+    # The scopes of the stack (the datastores' containers among them).
+    targets: Targets
 
 
 def _identity_based_properties(
@@ -62,26 +66,32 @@ class DatastoreLinks(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:datastores:DatastoreLinks", name, None, opts)
         self.datastores: dict[str, ml.Datastore] = {}
-        self.role_assignments: list[authorization.RoleAssignment] = []
+        workspace = Holder(
+            "workspace",
+            args.workspace_principal_id,
+            "ServicePrincipal",
+            key="workspace",
+            label="workspace",
+            name="the workspace identity",
+        )
+        # Each datastore's grant was once named after the datastore alone: aliased, so nothing
+        # is replaced (a replacement would delete the assignment it had just re-created).
+        previous = {datastore_target(s).key: f"{name}-{s.name}-role" for s in args.datastores}
+        granted = grant_all(
+            context,
+            name,
+            (workspace,),
+            args.targets,
+            parent=self,
+            aliases=lambda grant: [pulumi.Alias(name=previous[grant.target.key])],
+        )
+        self.role_assignments: list[authorization.RoleAssignment] = [a for _, a in granted]
+        role_of = {grant.target.key: assignment for grant, assignment in granted}
 
         for store in args.datastores:
-            account = store.storage_account
             properties = _identity_based_properties(store)
-            # Grant before the datastore exists, so its first use finds the access in place.
-            role = context.grant(
-                f"{name}-{store.name}-role",
-                role=store.role,
-                scope=store.scope,
-                scope_label=store.scope,
-                principal_id=args.workspace_principal_id,
-                principal_label="workspace",
-                principal_type="ServicePrincipal",
-                parent=self,
-                description=f"Azure ML datastore {store.name}: {store.role}",
-                # Role definitions are addressed in the subscription that holds the scope.
-                subscription_id=account.subscription_id,
-            )
-            self.role_assignments.append(role)
+            # Granted before the datastore exists, so its first use finds the access in place.
+            role = role_of[datastore_target(store).key]
             self.datastores[store.name] = ml.Datastore(
                 f"{name}-{store.name}",
                 name=store.name,

@@ -1,15 +1,29 @@
-"""Dev-only compute: personal compute instances for experiments, clusters for large-scale work."""
+"""Dev-only compute: personal compute instances for experiments, clusters for large-scale work.
+
+Each cluster's identity gets its roles from the access matrix (jobs read datastores and write to
+the workspace storage); each instance's user gets theirs in AccessGrants, with the other
+principals config names.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Final
 
 import pulumi
+from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
+from components.access import Holder, Targets, grant_all
 from components.clusters import compute_cluster
 from components.context import StackContext, WorkspacePlacement
+from components.roles import system_principal_id
 from settings.schema import ComputeClusterSettings, ComputeInstanceSettings
+
+# Azure ML does not update an existing compute instance (its idle shutdown and schedules change
+# through actions of their own, which Pulumi does not call): a change to its properties replaces
+# it, as the preview then shows. It keeps its name, so the old one is deleted first.
+INSTANCE_REPLACED_ON: Final = ("location", "properties")
 
 
 @dataclass(frozen=True)
@@ -17,6 +31,8 @@ class DevComputeArgs:
     placement: WorkspacePlacement
     instances: tuple[ComputeInstanceSettings, ...]
     clusters: tuple[ComputeClusterSettings, ...]
+    # The scopes of the stack, for the clusters' grants.
+    targets: Targets
 
 
 class DevCompute(pulumi.ComponentResource):
@@ -62,6 +78,9 @@ class DevCompute(pulumi.ComponentResource):
                     properties=ml.ComputeInstancePropertiesArgs(
                         vm_size=instance.vm_size,
                         compute_instance_authorization_type=ml.ComputeInstanceAuthorizationType.PERSONAL,
+                        # Its applications (Jupyter, VS Code) answer its user only, not every
+                        # workspace user with a role allowing it (the default, Shared).
+                        application_sharing_policy=ml.ApplicationSharingPolicy.PERSONAL,
                         personal_compute_instance_settings=ml.PersonalComputeInstanceSettingsArgs(
                             assigned_user=ml.AssignedUserArgs(
                                 object_id=instance.assigned_user_object_id,
@@ -77,7 +96,11 @@ class DevCompute(pulumi.ComponentResource):
                     ),
                 ),
                 tags=context.tags,
-                opts=pulumi.ResourceOptions(parent=self),
+                opts=pulumi.ResourceOptions(
+                    parent=self,
+                    replace_on_changes=list(INSTANCE_REPLACED_ON),
+                    delete_before_replace=True,
+                ),
             )
 
         self.clusters: dict[str, ml.Compute] = {
@@ -91,6 +114,21 @@ class DevCompute(pulumi.ComponentResource):
             )
             for cluster in args.clusters
         }
+        holders = [
+            Holder(
+                "computeCluster",
+                system_principal_id(compute.identity),
+                "ServicePrincipal",
+                key=f"cluster-{cluster}",
+                label=f"cluster/{cluster}",
+                name=f"compute cluster {cluster}",
+            )
+            for cluster, compute in self.clusters.items()
+        ]
+        self.role_assignments: list[authorization.RoleAssignment] = [
+            assignment
+            for _, assignment in grant_all(context, name, holders, args.targets, parent=self)
+        ]
         self.instance_names: dict[str, pulumi.Output[str]] = {
             key: compute.name for key, compute in self.instances.items()
         }

@@ -4,10 +4,11 @@ Online endpoints are managed online endpoints. Batch endpoints get a scale-to-ze
 their own for their deployments. Model deployments are not managed here.
 
 Identities: every endpoint has a system-assigned identity. For a managed online endpoint Azure ML
-itself grants that identity AcrPull on the workspace registry and Storage Blob Data Reader on the
-workspace storage when the endpoint is created, so the program must not create those assignments
-again (a second identical assignment fails with RoleAssignmentExists). A batch deployment runs on
-its cluster, whose identity gets the same two roles here.
+itself grants that identity what a deployment needs (AcrPull, Storage Blob Data Reader...) when
+the endpoint is created, so the program must not create those assignments again (a second
+identical assignment fails with RoleAssignmentExists). A batch deployment runs on its cluster,
+whose identity gets the job roles of the access matrix here: read on every datastore, write on
+the workspace storage; AcrPull Azure ML grants it (see components/access.py).
 """
 
 from __future__ import annotations
@@ -19,10 +20,17 @@ import pulumi
 from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
+from components.access import Holder, Targets, grant_all
 from components.clusters import compute_cluster
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
 from settings.schema import EndpointSettings
+
+# What the endpoint serves, for reviewers and cost reports.
+PURPOSE_TAG = "purpose"
+# Key auth is an explicit, reviewed opt-out from Entra ID tokens: the policy pack accepts it only
+# on an endpoint carrying this tag.
+KEY_AUTH_TAG = "allowKeyAuth"
 
 
 @dataclass(frozen=True)
@@ -30,9 +38,8 @@ class EndpointsArgs:
     placement: WorkspacePlacement
     endpoints: tuple[EndpointSettings, ...]
     public_network_access: bool
-    # What a batch deployment's cluster reads models from and pulls images from.
-    storage_account_id: pulumi.Input[str]
-    registry_id: pulumi.Input[str] | None
+    # The scopes of the stack, for the batch clusters' grants.
+    targets: Targets
 
 
 @dataclass(frozen=True)
@@ -56,15 +63,13 @@ class Endpoints(pulumi.ComponentResource):
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
         self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
-        self.role_assignments: list[authorization.RoleAssignment] = []
         self.info: dict[str, EndpointInfo] = {}
 
         for endpoint in args.endpoints:
             description = endpoint.description or f"{endpoint.purpose} endpoint {endpoint.name}"
-            tags = {**context.tags, "purpose": endpoint.purpose}
+            tags = {**context.tags, PURPOSE_TAG: endpoint.purpose}
             if endpoint.auth_mode == "Key":
-                # Key auth is an explicit, reviewed opt-out from Entra ID tokens: mark it.
-                tags["allowKeyAuth"] = "true"
+                tags[KEY_AUTH_TAG] = "true"
             placed: dict[str, Any] = {
                 # Endpoint names are unique per Azure region: the suffix keeps them apart.
                 "endpoint_name": context.regional_name(endpoint.name),
@@ -100,7 +105,6 @@ class Endpoints(pulumi.ComponentResource):
                     description=f"Runs the deployments of batch endpoint {endpoint.name}",
                 )
                 self.batch_clusters[endpoint.name] = cluster
-                self._grant_runtime_roles(name, endpoint.name, cluster, context, args)
                 resource = ml.BatchEndpoint(
                     f"{name}-{endpoint.name}",
                     properties=ml.BatchEndpointPropertiesArgs(
@@ -114,38 +118,25 @@ class Endpoints(pulumi.ComponentResource):
                 scoring_uri=resource.properties.apply(lambda p: p.scoring_uri or ""),
             )
 
+        holders = [
+            Holder(
+                "batchCluster",
+                system_principal_id(cluster.identity),
+                "ServicePrincipal",
+                key=f"{endpoint}-cluster",
+                label=f"batch-cluster/{endpoint}",
+                name=f"batch endpoint {endpoint}'s cluster",
+            )
+            for endpoint, cluster in self.batch_clusters.items()
+        ]
+        self.role_assignments: list[authorization.RoleAssignment] = [
+            assignment
+            for _, assignment in grant_all(context, name, holders, args.targets, parent=self)
+        ]
+
         self.register_outputs(
             {
                 "endpointNames": {key: info.name for key, info in self.info.items()},
                 "scoringUris": {key: info.scoring_uri for key, info in self.info.items()},
             }
         )
-
-    def _grant_runtime_roles(
-        self,
-        name: str,
-        endpoint: str,
-        cluster: ml.Compute,
-        context: StackContext,
-        args: EndpointsArgs,
-    ) -> None:
-        """Pull images and read models: the least a batch deployment's cluster needs."""
-        grants: list[tuple[str, pulumi.Input[str], str]] = [
-            ("storage", args.storage_account_id, "Storage Blob Data Reader")
-        ]
-        if args.registry_id is not None:
-            grants.append(("registry", args.registry_id, "AcrPull"))
-        for scope_label, scope, role in grants:
-            self.role_assignments.append(
-                context.grant(
-                    f"{name}-{endpoint}-{scope_label}-role",
-                    role=role,
-                    scope=scope,
-                    scope_label=scope_label,
-                    principal_id=system_principal_id(cluster.identity),
-                    principal_label=f"batch-cluster/{endpoint}",
-                    principal_type="ServicePrincipal",
-                    parent=self,
-                    description=f"Batch endpoint {endpoint}: {role}",
-                )
-            )

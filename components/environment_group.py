@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import authorization, resources
+from pulumi_azure_native import resources
 
 
 @dataclass(frozen=True)
@@ -14,13 +14,14 @@ class EnvironmentGroupArgs:
     name: str
     location: str
     tags: dict[str, str]
-    # Protect the group and lock it against deletion (the default in prod).
+    # Protect the group against `pulumi destroy` (the default in prod).
     protect: bool
 
 
 class EnvironmentGroup(pulumi.ComponentResource):
-    """A resource group; when protected, also a CanNotDelete lock, so neither Pulumi nor a
-    click in the portal can delete the environment's data with it."""
+    """A resource group, protected in prod but never locked: a lock on the group would stop
+    Azure ML compute clusters from scaling in and block removing role assignments. The
+    data-bearing resources in it carry delete locks of their own (``StackContext.lock``)."""
 
     def __init__(
         self, name: str, args: EnvironmentGroupArgs, opts: pulumi.ResourceOptions | None = None
@@ -33,16 +34,6 @@ class EnvironmentGroup(pulumi.ComponentResource):
             tags=args.tags,
             opts=pulumi.ResourceOptions(parent=self, protect=args.protect),
         )
-        self.lock: authorization.ManagementLockAtResourceGroupLevel | None = None
-        if args.protect:
-            self.lock = authorization.ManagementLockAtResourceGroupLevel(
-                f"{name}-lock",
-                lock_name="mlops-do-not-delete",
-                resource_group_name=self.resource_group.name,
-                level=authorization.LockLevel.CAN_NOT_DELETE,
-                notes="Holds an Azure ML environment's data. Remove deliberately, see README.",
-                opts=pulumi.ResourceOptions(parent=self, protect=True),
-            )
         self.name: pulumi.Output[str] = self.resource_group.name
         self.id: pulumi.Output[str] = self.resource_group.id
         outputs: dict[str, Any] = {"name": self.name, "id": self.id}

@@ -25,7 +25,8 @@ class SharedKeyVaultArgs:
 
 
 class SharedKeyVault(pulumi.ComponentResource):
-    """Exposes ``id``, ``name`` and ``uri`` whether the vault is created or adopted."""
+    """Exposes ``id``, ``name``, ``uri`` and ``subscription_id`` whether the vault is created or
+    adopted; a created vault is locked against deletion in a protected stack."""
 
     def __init__(
         self,
@@ -36,10 +37,12 @@ class SharedKeyVault(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:keyvault:SharedKeyVault", name, None, opts)
         self.vault: keyvault.Vault | None = None
+        self.lock = None
         if args.existing is not None:
-            # Adopted, not managed: another stack or team owns its lifecycle.
+            # Adopted, not managed: another stack or team owns its lifecycle (and its locks).
             self.id: pulumi.Output[str] = pulumi.Output.from_input(args.existing.id)
             self.name: pulumi.Output[str] = pulumi.Output.from_input(args.existing.name)
+            self.subscription_id: pulumi.Input[str] = args.existing.subscription_id
         else:
             self.vault = keyvault.Vault(
                 f"{name}-vault",
@@ -67,6 +70,8 @@ class SharedKeyVault(pulumi.ComponentResource):
             )
             self.id = self.vault.id
             self.name = self.vault.name
+            self.subscription_id = context.subscription_id
+            self.lock = context.lock(f"{name}-vault-lock", self.vault, parent=self)
         self.uri: pulumi.Output[str] = (
             self.vault.properties.apply(lambda p: p.vault_uri or "")
             if self.vault is not None

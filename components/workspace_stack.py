@@ -2,8 +2,11 @@
 
 Storage account, Log Analytics with workspace-based Application Insights, the container
 registry (none, created, or an existing shared one), the workspace itself with its managed
-network and outbound rules, and, in a component of their own, the role assignments listed in
-``mlops:access``.
+network and outbound rules, and, in a component of their own, the role assignments of the
+principals config names (``mlops:access``, the release pipeline, compute instances' users). In a
+protected stack the storage account, Log Analytics workspace and created registry carry delete
+locks. ``targets`` are the scopes the access matrix grants on: this stack's resources and the
+datastores' containers.
 
 With a managed network the storage account and a Premium registry refuse public network
 access: Azure ML creates its own private endpoints to them only then
@@ -25,17 +28,21 @@ from pulumi_azure_native import (
     storage,
 )
 
+from components.access import Holder, stack_targets
 from components.access_grants import AccessGrants, AccessGrantsArgs
 from components.context import StackContext, WorkspacePlacement
 from components.managed_network import managed_network, outbound_rules
 from components.roles import system_principal_id
 from settings.schema import (
-    AccessGrant,
     DatastoreSettings,
     NetworkSettings,
     RegistrySettings,
     StorageSettings,
 )
+
+# Marks the workspace storage when config allows shared keys: the policy pack accepts
+# allowSharedKeyAccess: true only on an account carrying it.
+SHARED_KEY_TAG = "allowSharedKeyAccess"
 
 
 @dataclass(frozen=True)
@@ -43,10 +50,16 @@ class WorkspaceStackArgs:
     # Text only: the workspace's friendly name and description say which environment it is.
     environment: str
     key_vault_id: pulumi.Input[str]
+    # The subscription that holds the vault (another one when a shared vault is adopted).
+    key_vault_subscription_id: pulumi.Input[str]
     storage: StorageSettings
     network: NetworkSettings
     container_registry: RegistrySettings
-    access: tuple[AccessGrant, ...]
+    # The principals config names, whose roles come from the access matrix.
+    people: tuple[Holder, ...]
+    # The datastores: their containers are scopes of the matrix's datastore rows, and the managed
+    # network reaches each account through a private endpoint rule the workspace needs at creation.
+    datastores: tuple[DatastoreSettings, ...]
     log_retention_days: int
     # Days a deleted blob or container can be restored.
     blob_soft_delete_days: int
@@ -54,9 +67,6 @@ class WorkspaceStackArgs:
     blob_versioning: bool
     # A created Premium registry is zone redundant.
     zone_redundant_registry: bool = False
-    # The managed network reaches each datastore's account through a private endpoint rule,
-    # which the workspace needs at creation.
-    datastores: tuple[DatastoreSettings, ...] = ()
     # Batch endpoints need the workspace storage's queues and tables in the managed network.
     batch_endpoints: bool = False
 
@@ -86,8 +96,9 @@ class WorkspaceStack(pulumi.ComponentResource):
             minimum_tls_version=storage.MinimumTlsVersion.TLS1_2,
             enable_https_traffic_only=True,
             allow_blob_public_access=False,
-            # Entra ID only: the workspace reads its system datastores with its identity.
-            allow_shared_key_access=False,
+            # Entra ID only, unless config opts out (Azure ML labels Entra-only storage preview):
+            # https://learn.microsoft.com/azure/machine-learning/how-to-disable-local-auth-storage
+            allow_shared_key_access=args.storage.shared_key_access,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
             encryption=storage.EncryptionArgs(
@@ -102,9 +113,14 @@ class WorkspaceStack(pulumi.ComponentResource):
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=network_default, bypass="AzureServices"
             ),
-            tags=context.tags,
+            tags=(
+                {**context.tags, SHARED_KEY_TAG: "true"}
+                if args.storage.shared_key_access
+                else context.tags
+            ),
             opts=data,
         )
+        self.storage_lock = context.lock(f"{name}-storage-lock", self.storage_account, parent=self)
 
         soft_delete = storage.DeleteRetentionPolicyArgs(
             enabled=True,
@@ -134,6 +150,7 @@ class WorkspaceStack(pulumi.ComponentResource):
             tags=context.tags,
             opts=data,
         )
+        self.logs_lock = context.lock(f"{name}-logs-lock", self.log_analytics, parent=self)
 
         self.application_insights = applicationinsights.Component(
             f"{name}-insights",
@@ -152,6 +169,8 @@ class WorkspaceStack(pulumi.ComponentResource):
         registry = args.container_registry
         self.registry_id: pulumi.Output[str] | None = None
         self.registry_login_server: pulumi.Output[str] | None = None
+        registry_subscription: pulumi.Input[str] = context.subscription_id
+        self.registry_lock = None
         if registry.mode == "create":
             # Only Premium has private endpoints, network rules and zone redundancy; settings
             # require Premium wherever a registry must be private.
@@ -185,7 +204,9 @@ class WorkspaceStack(pulumi.ComponentResource):
             )
             self.registry_id = self.registry.id
             self.registry_login_server = self.registry.login_server
+            self.registry_lock = context.lock(f"{name}-registry-lock", self.registry, parent=self)
         elif registry.existing is not None:
+            registry_subscription = registry.existing.subscription_id
             self.registry_id = pulumi.Output.from_input(registry.existing.id)
             # Registry login servers are <lowercase name>.azurecr.io in Azure's public cloud.
             self.registry_login_server = pulumi.Output.from_input(
@@ -233,6 +254,9 @@ class WorkspaceStack(pulumi.ComponentResource):
             name="to-log-analytics",
             resource_uri=self.workspace.id,
             workspace_id=self.log_analytics.id,
+            # Resource-specific tables, not the legacy AzureDiagnostics table:
+            # https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#resource-specific
+            log_analytics_destination_type="Dedicated",
             logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],
             metrics=[monitor.DiagnosticsMetricSettingsArgs(category="AllMetrics", enabled=True)],
             opts=child,
@@ -248,17 +272,24 @@ class WorkspaceStack(pulumi.ComponentResource):
             "https://ml.azure.com/home?wsid=", self.workspace.id, "&tid=", context.tenant_id
         )
 
+        self.targets = stack_targets(
+            context,
+            {
+                "workspace": self.workspace.id,
+                "resourceGroup": context.resource_group_id,
+                "storage": self.storage_account.id,
+                "logAnalytics": self.log_analytics.id,
+            },
+            key_vault=(args.key_vault_id, args.key_vault_subscription_id),
+            registry=(
+                None if self.registry_id is None else (self.registry_id, registry_subscription)
+            ),
+            datastores=args.datastores,
+        )
         self.access_grants = AccessGrants(
             f"{name}-access",
             context,
-            AccessGrantsArgs(
-                grants=args.access,
-                workspace_id=self.workspace.id,
-                storage_account_id=self.storage_account.id,
-                key_vault_id=args.key_vault_id,
-                registry_id=self.registry_id,
-                previous_parent=self,
-            ),
+            AccessGrantsArgs(people=args.people, targets=self.targets, previous_parent=self),
             opts=child,
         )
 

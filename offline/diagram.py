@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -29,8 +29,8 @@ from offline.resource_types import (
     Arrow,
     Drawn,
     Edge,
-    GroupNote,
     Node,
+    ScopeNote,
     Shape,
     get_path,
     outbound_rules,
@@ -153,27 +153,32 @@ class _Drawing:
 
     def _group(self, customs: Sequence[Resource], boxes: Sequence[tuple[Resource, Node]]) -> None:
         groups: dict[Any, Resource] = {}
-        notes: dict[Any, dict[str, None]] = {}  # group name -> its notes, once each, in order
+        notes: dict[str, dict[str, None]] = {}  # urn -> its notes, once each, in order
         for resource in customs:
-            group = resource.inputs.get("resourceGroupName")
             drawn = resource_type(resource.type).drawn
             if drawn is Drawn.AS_GROUP:
-                groups[group] = resource
-            elif isinstance(drawn, GroupNote):
-                notes.setdefault(group, {})[drawn.note] = None
+                groups[resource.inputs.get("resourceGroupName")] = resource
+            elif isinstance(drawn, ScopeNote):
+                scope = resource.inputs.get("scope")
+                noted = self.plan.resource_for_id(scope) if isinstance(scope, str) else None
+                if noted is not None:
+                    notes.setdefault(noted.urn, {})[drawn.note] = None
         for resource, drawn in boxes:
             node = self.ids[resource.urn]
-            self.graph.nodes[node] = self._resource_box(resource, drawn, node)
+            self.graph.nodes[node] = self._resource_box(
+                resource, drawn, node, notes.get(resource.urn, {})
+            )
             group = resource.inputs.get("resourceGroupName")
             owner = groups.get(group)
             if owner is None:
                 continue
             group_id = node_id("rg", owner.name)
             title = f"{resource_type(owner.type).label} {label_text(str(group))}"
-            title += "".join(f" ({note})" for note in notes.get(group, {}))
             self.graph.group(group_id, title, node)
 
-    def _resource_box(self, resource: Resource, drawn: Node, node: str) -> str:
+    def _resource_box(
+        self, resource: Resource, drawn: Node, node: str, notes: Iterable[str]
+    ) -> str:
         label = resource_type(resource.type).label
         if drawn.label_by is not None:
             chosen = get_path(resource.inputs, drawn.label_by.path)
@@ -185,6 +190,7 @@ class _Drawing:
         detail = get_path(resource.inputs, drawn.detail) if drawn.detail is not None else None
         if detail:
             lines.append(str(detail))
+        lines += [f"({note})" for note in notes]
         return box(node, drawn.shape, lines)
 
     def _dependencies(self, resource: Resource) -> None:
@@ -305,8 +311,8 @@ def document(names: Sequence[str] | None = None) -> str:
         "the workspace hosts it. Dotted arrows: a managed identity's role, a private endpoint of",
         f"the managed network, diagnostics. `{SUFFIX_LABEL}` is the stack's random name suffix.",
         "Storage accounts outside the resource group are the datastores' sources, usually in",
-        "other subscriptions. The network (private endpoints, DNS, outbound rules) is drawn in",
-        "[network.md](network.md).",
+        "other subscriptions. `(delete lock)` marks a resource locked against deletion. The",
+        "network (private endpoints, DNS, outbound rules) is drawn in [network.md](network.md).",
     ]
     return stack_document(head, mermaid, names)
 

@@ -62,6 +62,7 @@ class Resource:
     retain_on_delete: bool
     delete_before_replace: bool
     ignore_changes: tuple[str, ...]
+    replace_on_changes: tuple[str, ...]
     depends_on: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]]
 
@@ -322,6 +323,7 @@ def _records(monitor: _RecordingMonitor) -> list[Resource]:
                 retain_on_delete=request.retainOnDelete,
                 delete_before_replace=request.deleteBeforeReplace,
                 ignore_changes=tuple(request.ignoreChanges),
+                replace_on_changes=tuple(request.replaceOnChanges),
                 # The request mixes the dependsOn option with dependencies through inputs;
                 # what no input carries is the explicit option.
                 depends_on=tuple(d for d in request.dependencies if d not in through_inputs),

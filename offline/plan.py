@@ -505,4 +505,7 @@ class Plan:
             flags.append("deleteBeforeReplace")
         if resource.ignore_changes:
             flags.append("ignoreChanges: " + ", ".join(resource.ignore_changes))
+        if resource.replace_on_changes:
+            # The properties are in the JSON preview: a text line stays readable.
+            flags.append(f"replaceOnChanges ({len(resource.replace_on_changes)} properties)")
         return flags

@@ -259,6 +259,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             "retainOnDelete": resource.retain_on_delete,
             "deleteBeforeReplace": resource.delete_before_replace,
             "ignoreChanges": sorted(resource.ignore_changes),
+            "replaceOnChanges": sorted(resource.replace_on_changes),
             "dependsOn": sorted(resource.depends_on),
         }
         entry["dependencies"] = sorted(set(resource.dependencies))

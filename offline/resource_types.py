@@ -121,8 +121,8 @@ class Edge:
 
 
 @dataclass(frozen=True)
-class GroupNote:
-    """No box: a note in the title of its resource group (a lock)."""
+class ScopeNote:
+    """No box: a note on the box of the resource its ``scope`` input names (a lock)."""
 
     note: str
 
@@ -132,7 +132,7 @@ class Drawn(Enum):
     AS_GROUP = "group"  # the frame around the resources in it
 
 
-Drawing = Node | Edge | GroupNote | Drawn
+Drawing = Node | Edge | ScopeNote | Drawn
 
 
 # -- how the network diagram draws it -------------------------------------------------------------
@@ -463,10 +463,15 @@ _ROWS: Final = (
         mock=AzureMock(IsResourceGroup(), "resourceGroupName"),
     ),
     ResourceType(
-        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
-        label="Resource group lock",
-        drawn=GroupNote("delete lock"),
-        summary=(Field("level", "level"), Field("lock", "lockName")),
+        "azure-native:authorization:ManagementLockByScope",
+        label="Lock",
+        drawn=ScopeNote("delete lock"),
+        summary=(
+            Field("level", "level"),
+            Field("lock", "lockName"),
+            Field("on", "scope", Read.REFERENCE),
+        ),
+        mock=AzureMock(AtScope("Microsoft.Authorization/locks"), "lockName"),
     ),
     ResourceType(
         "random:index/randomString:RandomString",

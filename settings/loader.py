@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from settings.profiles import PROFILES
 from settings.schema import NAMESPACE, Settings
-from settings.validation import choices, constraint, hint, type_name, unwrap
+from settings.validation import choices, constraint, did_you_mean, hint, type_name, unwrap
 
 # Values that look like credentials must live in secret config, never in a stack file.
 _SECRET_LOOKING: Final = re.compile(
@@ -93,11 +93,6 @@ def key_path(loc: Sequence[str | int]) -> str:
     return text
 
 
-def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
-    match = difflib.get_close_matches(name, list(candidates), n=1, cutoff=0.6)
-    return f" (did you mean {match[0]!r}?)" if match else ""
-
-
 def _unknown_key(loc: Sequence[str | int], root: type[BaseModel] = Settings) -> str:
     holder, _ = _locate(loc, root)
     valid = sorted(f.alias or n for n, f in (holder or root).model_fields.items())
@@ -106,8 +101,8 @@ def _unknown_key(loc: Sequence[str | int], root: type[BaseModel] = Settings) -> 
         namespace, _, name = name.partition(":")
         valid = [key for key in valid if key.startswith(f"{namespace}:")]
         short = [key.partition(":")[2] for key in valid]
-        return f"unknown key{_did_you_mean(name, short)}; valid keys: {', '.join(valid)}"
-    return f"unknown key{_did_you_mean(name, valid)}; valid keys: {', '.join(valid)}"
+        return f"unknown key{did_you_mean(name, short)}; valid keys: {', '.join(valid)}"
+    return f"unknown key{did_you_mean(name, valid)}; valid keys: {', '.join(valid)}"
 
 
 _TYPES: Final = {

@@ -27,18 +27,20 @@ PREFIX: Final = NameRule(
     "2-10 lowercase letters and digits, starting with a letter (it starts globally unique "
     "names such as the storage account's)",
 )
-LOCATION: Final = NameRule(r"^[a-z][a-z0-9]{2,39}$", "an Azure region name such as westeurope")
 # Compute instances and endpoints: unique per Azure region, so they get the stack's suffix.
 REGIONAL_NAME: Final = NameRule(
     r"^[a-z][a-z0-9-]*[a-z0-9]$",
     "lowercase letters, digits and hyphens, starting with a letter and ending with a letter or "
     "digit",
 )
-# Clusters keep their configured name: pipelines and jobs refer to them by it.
+# Clusters keep their configured name: pipelines and jobs refer to them by it. Azure's compute
+# name pattern (machinelearningservices REST spec, ComputeNameParameter:
+# ^[a-zA-Z](?![a-zA-Z0-9-]*-\d+$)[a-zA-Z0-9\-]{2,23}$) refuses a name whose last hyphen is
+# followed by digits only; lowercase and a last letter or digit are this program's own choice.
 CLUSTER_NAME: Final = NameRule(
-    r"^[a-z][a-z0-9-]{1,22}[a-z0-9]$",
-    "3-24 lowercase letters, digits and hyphens, starting with a letter and ending with a "
-    "letter or digit",
+    r"^(?![a-z0-9-]*-\d+$)[a-z][a-z0-9-]{1,22}[a-z0-9]$",
+    "3-24 lowercase letters, digits and hyphens, starting with a letter, ending with a letter "
+    "or digit, and not ending in a hyphen followed by digits only (gpu-2)",
 )
 DATASTORE_NAME: Final = NameRule(
     r"^[a-z][a-z0-9_]{0,254}$",
@@ -50,7 +52,9 @@ CONTAINER_NAME: Final = NameRule(
 )
 VM_SIZE: Final = NameRule(r"^Standard_[A-Za-z0-9_]+$", "an Azure VM size such as Standard_DS3_v2")
 CRON: Final = NameRule(r"^\S+( \S+){4}$", "a five-field cron expression such as '0 19 * * 1-5'")
-TAG_NAME: Final = NameRule(r"^[^<>%&\\?/]{1,512}$", "1-512 characters, without < > % & \\ ? /")
+# Azure allows tag names of 512 characters, but 128 on storage accounts, which get every tag.
+# https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
+TAG_NAME: Final = NameRule(r"^[^<>%&\\?/]{1,128}$", "1-128 characters, without < > % & \\ ? /")
 
 # Outbound FQDN rules of a managed network: a host name, or a wildcard of one (lowercase).
 FQDN: Final = NameRule(

@@ -1,11 +1,15 @@
-"""Built-in Azure roles the program grants, and where `mlops:access` may grant each."""
+"""Built-in Azure roles the program grants, and where `mlops:access` may grant each.
+
+Who gets which of these, on what and why, is the access matrix in components/access.py.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Mapping
-from typing import Final
+from typing import Final, Literal
 
 # Built-in Azure role definition GUIDs (identical in every subscription).
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
 BUILT_IN_ROLES: Final[Mapping[str, str]] = {
     "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
     "AzureML Compute Operator": "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
@@ -13,23 +17,47 @@ BUILT_IN_ROLES: Final[Mapping[str, str]] = {
     "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
+    "Storage File Data Privileged Reader": "b8eda974-7b85-4f76-af95-65846b26df6d",
+    "Storage File Data Privileged Contributor": "69566ab7-960f-475b-8e7c-b3118f30c6bd",
+    "Storage Queue Data Reader": "19e7f393-937e-4f77-808e-94535e297925",
+    "Storage Queue Data Contributor": "974c5e8b-45b9-4653-ba55-5f855dd0fb88",
+    "Storage Table Data Reader": "76199698-9eea-4c19-bc75-cec21354c6b6",
+    "Storage Table Data Contributor": "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3",
     "AcrPull": "7f951dda-4ed3-4680-a7ca-43fe172d538d",
     "AcrPush": "8311e382-0749-4cb8-b61a-304f252e45ec",
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Key Vault Reader": "21090545-7ca7-4776-b22c-e363652d74d2",
+    "Log Analytics Reader": "73c42c96-874c-492b-b04d-ab87d138a893",
 }
+
+# What an `mlops:access` entry may name as its scope.
+AccessScope = Literal[
+    "workspace", "resourceGroup", "storage", "keyVault", "registry", "logAnalytics"
+]
+
 # Where each role may be granted through `mlops:access`; the first scope is the default. Owner
 # and User Access Administrator are deliberately absent: granting those is a decision for the
-# subscription owner, not this program.
-ACCESS_SCOPES: Final[Mapping[str, tuple[str, ...]]] = {
+# subscription owner, not this program. The storage data roles are those Microsoft lists for
+# working with Entra-only workspace storage (studio, notebooks, uploads, parallel jobs):
+# https://learn.microsoft.com/azure/machine-learning/how-to-disable-local-auth-storage#scenarios-for-role-assignments
+ACCESS_SCOPES: Final[Mapping[str, tuple[AccessScope, ...]]] = {
     "AzureML Data Scientist": ("workspace",),
     "AzureML Compute Operator": ("workspace",),
     "Reader": ("workspace", "resourceGroup"),
     "Contributor": ("workspace",),
     "Storage Blob Data Reader": ("storage",),
     "Storage Blob Data Contributor": ("storage",),
+    "Storage File Data Privileged Reader": ("storage",),
+    "Storage File Data Privileged Contributor": ("storage",),
+    "Storage Queue Data Reader": ("storage",),
+    "Storage Queue Data Contributor": ("storage",),
+    "Storage Table Data Reader": ("storage",),
+    "Storage Table Data Contributor": ("storage",),
     "AcrPull": ("registry",),
     "AcrPush": ("registry",),
     "Key Vault Secrets User": ("keyVault",),
     "Key Vault Reader": ("keyVault",),
+    # Query the workspace's diagnostics and Application Insights logs where they are kept.
+    # https://learn.microsoft.com/azure/azure-monitor/logs/manage-access
+    "Log Analytics Reader": ("logAnalytics",),
 }

@@ -24,6 +24,7 @@ from pydantic import (
 from pydantic import WithJsonSchema as Schema
 from pydantic.alias_generators import to_camel
 
+from settings.catalogs import AZURE_REGIONS, RETIRED_VM_SIZES, WINDOWS_TIME_ZONES
 from settings.names import (
     CLUSTER_NAME,
     CONTAINER_NAME,
@@ -31,7 +32,6 @@ from settings.names import (
     DATASTORE_NAME,
     FQDN,
     GUID,
-    LOCATION,
     PREFIX,
     REGIONAL_NAME,
     SUFFIX_LENGTH,
@@ -44,12 +44,13 @@ from settings.names import (
 )
 from settings.private_link import PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
-from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
+from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, AccessScope
 from settings.validation import (
     Hint,
     Listed,
     Problem,
     Section,
+    did_you_mean,
     invalid,
     pattern,
     problems,
@@ -58,7 +59,17 @@ from settings.validation import (
 
 NAMESPACE: Final = "mlops"
 MAX_NODES: Final = 1000
-PROGRAM_TAGS: Final = ("environment", "managedBy")  # set by the program on every resource
+# Tags the program sets itself: config may not set them, and they count against Azure's limit.
+# Every resource gets environment and managedBy; endpoints also purpose, and allowKeyAuth when
+# key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed.
+PROGRAM_TAGS: Final = (
+    "environment",
+    "managedBy",
+    "purpose",
+    "allowKeyAuth",
+    "allowSharedKeyAccess",
+)
+# https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
 AZURE_MAX_TAGS: Final = 50
 # Marks a key the loader fills in when the stack file leaves it out.
 DEFAULTED_BY_LOADER: Final = "x-default"
@@ -98,8 +109,35 @@ def _regional(azure_max: int) -> tuple[Any, ...]:
     return pattern(REGIONAL_NAME, 3, longest), Hint(REGIONAL_NAME.what, why)
 
 
+def _one_of(names: tuple[str, ...], what: str) -> tuple[Any, ...]:
+    """A name Azure defines (a region, a time zone): from its list, with a did-you-mean."""
+
+    def check(value: str) -> str:
+        if value not in names:
+            raise invalid(f"must be {what}, got {value!r}{did_you_mean(value, names)}")
+        return value
+
+    return AfterValidator(check), Schema({"type": "string", "enum": list(names)}), Hint(what)
+
+
+def _not_retired(size: str) -> str:
+    retired = RETIRED_VM_SIZES.get(size)
+    if retired is not None:
+        raise invalid(
+            f"{size} was retired by Azure on {retired.retired_on} and can no longer be "
+            f"provisioned; choose a current size such as {retired.replacement} "
+            f"({retired.source})"
+        )
+    return size
+
+
 Guid = Annotated[str, pattern(GUID), Hint(GUID.what), AfterValidator(str.lower)]
-VmSize = Annotated[str, pattern(VM_SIZE), Hint(VM_SIZE.what)]
+VmSize = Annotated[str, pattern(VM_SIZE), Hint(VM_SIZE.what), AfterValidator(_not_retired)]
+Region = Annotated[str, *_one_of(AZURE_REGIONS, "an Azure region name such as westeurope")]
+TimeZone = Annotated[
+    str,
+    *_one_of(WINDOWS_TIME_ZONES, "a Windows time-zone ID such as UTC or W. Europe Standard Time"),
+]
 VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
 REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
 RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
@@ -138,6 +176,10 @@ class RegistrySettings(Section):
 class StorageSettings(Section):
     replication: Literal["LRS", "ZRS", "GRS", "GZRS", "RAGRS", "RAGZRS"] = "ZRS"
     """Redundancy of the workspace's storage account."""
+    shared_key_access: bool = False
+    """Allow account keys and SAS on the workspace storage: an explicit opt-out of Entra-ID-only
+    access (which Azure ML labels preview), for a team blocked by one of its limitations. The
+    account is tagged allowSharedKeyAccess for reviewers and the policy pack."""
 
 
 class PrivateDnsZoneIds(Section):
@@ -282,6 +324,9 @@ class NetworkSettings(Section):
         return "Disabled" if self.private_inbound else "Enabled"
 
 
+DATA_SCIENTIST: Final = "AzureML Data Scientist"
+
+
 class AccessGrant(Section):
     principal_id: Guid
     """Object ID of the user, group or service principal."""
@@ -289,10 +334,12 @@ class AccessGrant(Section):
     """What the principal is; Azure checks it against the directory."""
     role: Role  # pyright: ignore[reportInvalidTypeForm]
     """A built-in role; Owner and User Access Administrator are never granted here."""
-    scope_choice: (
-        Literal["workspace", "resourceGroup", "storage", "keyVault", "registry"] | None
-    ) = Field(None, alias="scope")
+    scope_choice: AccessScope | None = Field(None, alias="scope")
     """Where to grant it; defaults to the first scope the role allows."""
+    data_access: bool = True
+    """AzureML Data Scientist only: also grant the data roles the studio, notebooks and uploads
+    need on Entra-ID-only storage, and read on every datastore (see docs/access.md); false opts
+    out."""
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
@@ -300,14 +347,27 @@ class AccessGrant(Section):
         scope = fields.get("scope_choice")
         if scopes and scope is not None and scope not in scopes:
             yield ("scope",), f"must be one of {', '.join(scopes)}; got {scope!r}"
+        if "data_access" in given and fields.get("role", DATA_SCIENTIST) != DATA_SCIENTIST:
+            yield ("dataAccess",), f"is only valid with role: {DATA_SCIENTIST}"
 
     @property
-    def scope(self) -> str:
+    def scope(self) -> AccessScope:
         return self.scope_choice or ACCESS_SCOPES[self.role][0]
 
     @property
     def role_guid(self) -> str:
         return BUILT_IN_ROLES[self.role]
+
+    @property
+    def brings_data_access(self) -> bool:
+        """Whether the entry also brings the data roles of a data scientist."""
+        return self.role == DATA_SCIENTIST and self.data_access
+
+
+class ReleasePipelineSettings(Section):
+    principal_id: Guid
+    """Object ID of the service principal (or managed identity) the ML release pipeline signs in
+    with: it registers models, deploys them into the endpoints and invokes batch endpoints."""
 
 
 class DatastoreSettings(Section):
@@ -345,7 +405,7 @@ class ScheduleSettings(Section):
     """Start or stop the instance."""
     cron: Annotated[str, pattern(CRON), Hint(CRON.what)]
     """When, as a five-field cron expression."""
-    time_zone: str = "UTC"
+    time_zone: TimeZone = "UTC"
     """Windows time-zone ID the cron expression is read in."""
 
     @property
@@ -448,17 +508,22 @@ class EndpointSettings(Section):
 
 def _tags(tags: dict[str, str]) -> dict[str, str]:
     found: list[Problem] = []
+    # Azure compares tag names case-insensitively: "Owner" and "owner" are one tag.
+    reserved = {name.casefold() for name in PROGRAM_TAGS}
+    seen: dict[str, str] = {}
     for key, value in tags.items():
-        if key in PROGRAM_TAGS:
+        if key.casefold() in reserved:
             found.append(((key,), "is set by the program; remove it from config"))
         elif not key.strip() or not re.fullmatch(TAG_NAME.pattern, key):
             found.append(((key,), f"tag names are {TAG_NAME.what}"))
-        elif len(value) > 256:
+        elif len(value) > 256:  # Azure's limit on tag values
             found.append(((key,), "must be a string of at most 256 characters"))
+        elif (first := seen.setdefault(key.casefold(), key)) != key:
+            found.append(((key,), f"is the same tag as {first!r}: Azure ignores case in tag names"))
     room = AZURE_MAX_TAGS - len(PROGRAM_TAGS)
     if len(tags) > room:
-        found.append(((), f"at most {room} tags (Azure allows {AZURE_MAX_TAGS}; the program "
-                      f"adds {len(PROGRAM_TAGS)})"))  # fmt: skip
+        found.append(((), f"at most {room} tags (Azure allows {AZURE_MAX_TAGS} per resource; the "
+                      f"program keeps {len(PROGRAM_TAGS)} for its own)"))  # fmt: skip
     if found:
         raise problems(found)
     return tags
@@ -496,9 +561,7 @@ class Settings(Section):
 
     model_config = ConfigDict(alias_generator=lambda name: _key(to_camel(name)))
 
-    location: Annotated[str, pattern(LOCATION), Hint(LOCATION.what)] = Field(
-        alias="azure-native:location"
-    )
+    location: Region = Field(alias="azure-native:location")
     """Azure region of every resource."""
     environment: Annotated[
         Environment, Hint("one of dev, qa, prod", "it defaults to the stack name")
@@ -510,7 +573,7 @@ class Settings(Section):
     """Protect data-bearing resources and lock them against deletion; defaults to the
     environment profile (on in prod)."""
     tags: Tags = Field(default_factory=dict)
-    """Tags on every resource, besides environment and managedBy."""
+    """Tags on every resource, besides those the program sets (environment, managedBy, ...)."""
     key_vault: KeyVaultSettings = _empty(KeyVaultSettings)
     """The workspace's Key Vault: created for the stack, or a shared one adopted."""
     container_registry: RegistrySettings = _empty(RegistrySettings)
@@ -521,6 +584,8 @@ class Settings(Section):
     """Network isolation of the workspace."""
     access: Annotated[tuple[AccessGrant, ...], Listed] = ()
     """Roles for people, groups and pipelines."""
+    release_pipeline: ReleasePipelineSettings | None = None
+    """The identity of the ML release pipeline, which gets the roles deploying models needs."""
     datastores: Annotated[tuple[DatastoreSettings, ...], Listed] = ()
     """Identity-based links to prod-quality raw data."""
     compute_instances: Annotated[tuple[ComputeInstanceSettings, ...], Listed, Compute] = ()
@@ -543,6 +608,7 @@ class Settings(Section):
         ):
             yield from _duplicates(key, what, fields.get(key, ()))
         yield from _duplicate_grants(fields.get("access", ()))
+        yield from _principal_types_agree(fields)
         yield from _containers_linked_twice(fields.get("datastores", ()))
         yield from _registry_rules(fields)
         yield from _private_dns_zones(fields)
@@ -619,6 +685,47 @@ def _duplicate_grants(grants: tuple[AccessGrant | None, ...]) -> Iterator[Proble
         if (grant.principal_id, grant.role, grant.scope) in seen:
             yield (_key("access"), index), "duplicates an earlier grant"
         seen.add((grant.principal_id, grant.role, grant.scope))
+
+
+def _where(path: tuple[str | int, ...]) -> str:
+    return str(path[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
+
+
+def _principal_types_agree(fields: Mapping[str, Any]) -> Iterator[Problem]:
+    """One object ID is one kind of principal, wherever the config names it.
+
+    Azure checks a role assignment's principal type against the directory, and the program
+    grants a principal's roles once, whichever entries ask for them.
+    """
+    named: list[tuple[tuple[str | int, ...], str, str]] = [
+        ((_key("access"), index, "principalType"), grant.principal_id, grant.principal_type)
+        for index, grant in enumerate(fields.get("access", ()))
+        if grant is not None
+    ]
+    named += [
+        (
+            (_key("computeInstances"), index, "assignedUserObjectId"),
+            instance.assigned_user_object_id,
+            "User",
+        )
+        for index, instance in enumerate(fields.get("compute_instances", ()))
+        if instance is not None
+    ]
+    pipeline: ReleasePipelineSettings | None = fields.get("release_pipeline")
+    if pipeline is not None:
+        where = (_key("releasePipeline"), "principalId")
+        named.append((where, pipeline.principal_id, "ServicePrincipal"))
+    first: dict[str, tuple[tuple[str | int, ...], str]] = {}
+    for where, principal, kind in named:
+        seen, seen_kind = first.setdefault(principal, (where, kind))
+        if seen_kind != kind:
+            yield (
+                where,
+                (
+                    f"{principal} is named a {kind} here but a {seen_kind} at {_where(seen)}; "
+                    "one object ID is one kind of principal"
+                ),
+            )
 
 
 def _containers_linked_twice(stores: tuple[DatastoreSettings | None, ...]) -> Iterator[Problem]:

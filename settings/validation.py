@@ -7,9 +7,10 @@ reported together; the loader turns each problem into ``<key path>: <message>``.
 
 from __future__ import annotations
 
+import difflib
 import functools
 import types
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any, ClassVar, Final, Literal, Union, get_args, get_origin
 
@@ -54,6 +55,15 @@ def problems(found: Sequence[Problem], errors: Sequence[Any] = ()) -> PydanticCu
 
 def invalid(message: str) -> PydanticCustomError:
     return PydanticCustomError("invalid", "{message}", {"message": message})
+
+
+def did_you_mean(value: str, candidates: Collection[str]) -> str:
+    """`` (did you mean 'x'?)`` for the closest candidate, ignoring case and spaces."""
+    by_key = {candidate.casefold().replace(" ", ""): candidate for candidate in candidates}
+    match = difflib.get_close_matches(
+        value.casefold().replace(" ", ""), list(by_key), n=1, cutoff=0.6
+    )
+    return f" (did you mean {by_key[match[0]]!r}?)" if match else ""
 
 
 def type_name(value: object) -> str:

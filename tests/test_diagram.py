@@ -88,7 +88,14 @@ def test_workspace_draws_its_inline_private_endpoint_rules_to_the_datastore_acco
 
 
 def test_identity_roles_are_dotted_arrows(diagrams: dict[str, str]) -> None:
-    assert "r_endpoints_sales_prep_cluster -.->|AcrPull| r_ml_registry" in diagrams["prod"]
+    edge = "r_endpoints_sales_prep_cluster -.->|Storage Queue Data Contributor| r_ml_storage"
+    assert edge in diagrams["prod"]
+
+
+def test_locked_resources_say_so_on_their_box(diagrams: dict[str, str]) -> None:
+    locked = re.findall(r'(r_\w+)\[\(?"[^"]*\(delete lock\)"', diagrams["prod"])
+    assert sorted(locked) == ["r_key_vault_vault", "r_ml_logs", "r_ml_registry", "r_ml_storage"]
+    assert "delete lock" not in diagrams["dev"]
 
 
 def test_diagram_shows_the_suffix_marker_not_the_mock_suffix(diagrams: dict[str, str]) -> None:

@@ -15,7 +15,7 @@ from tests.conftest import only
 def test_explicit_depends_on_is_told_apart_from_dependencies_through_inputs() -> None:
     run = run_program("dev")
     datastore = run.named("datastores-raw_sales")
-    role = run.named("datastores-raw_sales-role")
+    role = run.named("datastores-datastore-raw_sales-workspace-2a2b9908")
     assert datastore.depends_on == (role.urn,)
     insights = only(run, "applicationinsights:Component")
     logs = only(run, "operationalinsights:Workspace")

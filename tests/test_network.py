@@ -13,7 +13,14 @@ from components.inbound_network import InboundPrivateEndpoints, InboundPrivateEn
 from components.managed_network import fqdn_rule_name, outbound_rules
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
-from offline.engine import MOCK_SUFFIX, ROOT, ProgramRun, evaluate, run_program
+from offline.engine import (
+    MOCK_SUBSCRIPTION_ID,
+    MOCK_SUFFIX,
+    ROOT,
+    ProgramRun,
+    evaluate,
+    run_program,
+)
 from offline.network_diagram import DOCUMENT, document, mermaid
 from offline.plan import Plan
 from offline.preview import render_text
@@ -251,10 +258,11 @@ def workspace(
         WorkspaceStackArgs(
             environment="dev",
             key_vault_id=VAULT_ID,
+            key_vault_subscription_id=MOCK_SUBSCRIPTION_ID,
             storage=StorageSettings(replication="ZRS"),
             network=network,
             container_registry=registry or RegistrySettings(mode="create", sku="Premium"),
-            access=(),
+            people=(),
             log_retention_days=30,
             blob_soft_delete_days=7,
             blob_versioning=False,

@@ -77,7 +77,7 @@ def _bad_stack_file(tmp_path: Path) -> Path:
 
 
 def test_tree_shows_type_logical_name_and_physical_name(dev_text: str) -> None:
-    line = next(line for line in dev_text.splitlines() if "ml-storage" in line)
+    line = next(line for line in dev_text.splitlines() if "storage:StorageAccount" in line)
     assert "azure-native:storage:StorageAccount" in line
     assert f"ml-storage (stcontosodev{SUFFIX_MARKER})" in line
 
@@ -125,7 +125,7 @@ def test_storage_replication_is_shown(dev_text: str) -> None:
 def test_cluster_vm_size_and_node_counts_are_shown(plans: dict[str, Plan]) -> None:
     plan = plans["dev"]
     cluster = dict(plan.settings(plan.run.named("dev-compute-cluster-gpu-cluster")))
-    assert cluster["vm"] == "Standard_NC6s_v3"
+    assert cluster["vm"] == "Standard_NC4as_T4_v3"
     assert cluster["nodes"] == "0-2"
     assert cluster["priority"] == "LowPriority"
 
@@ -150,7 +150,7 @@ def test_endpoint_auth_mode_is_shown(plans: dict[str, Plan]) -> None:
 
 def test_role_assignment_shows_role_principal_and_scope(plans: dict[str, Plan]) -> None:
     plan = plans["dev"]
-    role = dict(plan.settings(plan.run.named("datastores-raw_sales-role")))
+    role = dict(plan.settings(plan.run.named("datastores-datastore-raw_sales-workspace-2a2b9908")))
     assert role["role"] == "Storage Blob Data Reader"
     assert role["principal"] == "identity of ml-workspace"
     assert role["scope"].startswith("stdataplatformexample/containers/sales")
@@ -163,7 +163,8 @@ def test_datastore_target_is_shown(plans: dict[str, Plan]) -> None:
 
 
 def test_protected_resources_are_flagged(plans: dict[str, Plan]) -> None:
-    line = next(line for line in render_text(plans["prod"]).splitlines() if "ml-storage" in line)
+    lines = render_text(plans["prod"]).splitlines()
+    line = next(line for line in lines if "storage:StorageAccount" in line)
     assert "[protect]" in line
 
 
@@ -253,7 +254,7 @@ def test_json_resource_carries_options_and_dependencies(plans: dict[str, Plan]) 
     assert store["options"]["protect"] is False
     assert set(store["options"]) >= {"protect", "retainOnDelete", "ignoreChanges", "dependsOn"}
     assert [urn.rsplit("::", 1)[-1] for urn in store["options"]["dependsOn"]] == [
-        "datastores-raw_sales-role"
+        "datastores-datastore-raw_sales-workspace-2a2b9908"
     ]
     assert any(urn.endswith("::ml-workspace") for urn in store["dependencies"])
     assert store["inputs"]["name"] == "raw_sales"
@@ -389,3 +390,11 @@ def test_outputs_the_program_marks_secret_are_shown_as_secret() -> None:
 
     plan = Plan(evaluate(body))
     assert plan.outputs() == {"name": "visible", "token": SECRET}
+
+
+def test_json_and_text_show_what_a_change_would_replace(plans: dict[str, Plan]) -> None:
+    data = json.loads(render_json(plans["dev"]))
+    cluster = next(r for r in data["resources"] if r["name"] == "dev-compute-cluster-cpu-cluster")
+    assert "properties.properties.vmSize" in cluster["options"]["replaceOnChanges"]
+    line = next(line for line in render_text(plans["dev"]).splitlines() if "(cpu-cluster)" in line)
+    assert "replaceOnChanges (7 properties)" in line

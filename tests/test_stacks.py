@@ -86,7 +86,10 @@ def test_every_datastore_has_a_container_scoped_role_for_the_workspace(
     run = stack_runs[stack]
     workspace = only(run, "machinelearningservices:Workspace")
     principal = workspace.outputs["identity"]["principalId"]
-    assignments = {r.inputs["scope"]: r for r in of_type(run, "authorization:RoleAssignment")}
+    assignments = {
+        (r.inputs["scope"], r.inputs["principalId"]): r
+        for r in of_type(run, "authorization:RoleAssignment")
+    }
     datastores = of_type(run, "machinelearningservices:Datastore")
     assert len(datastores) == 2
     for store in datastores:
@@ -97,8 +100,7 @@ def test_every_datastore_has_a_container_scoped_role_for_the_workspace(
             f"/providers/Microsoft.Storage/storageAccounts/{props['accountName']}"
             f"/blobServices/default/containers/{container}"
         )
-        role = assignments[scope]
-        assert role.inputs["principalId"] == principal
+        role = assignments[(scope, principal)]
         assert role.inputs["roleDefinitionId"] == (
             f"/subscriptions/{props['subscriptionId']}/providers/Microsoft.Authorization/"
             f"roleDefinitions/{BUILT_IN_ROLES['Storage Blob Data Reader']}"
@@ -257,26 +259,37 @@ def test_role_assignment_names_differ_between_stacks(stack_runs: dict[str, Progr
     assert len(names) == len(set(names))
 
 
+def config_principals(run: ProgramRun) -> set[str]:
+    """The object IDs the stack file names: access entries, release pipeline, instance users."""
+    named = {g["principalId"] for g in json.loads(run.config.get("mlops:access", "[]"))}
+    pipeline = json.loads(run.config.get("mlops:releasePipeline", "null"))
+    if pipeline:
+        named.add(pipeline["principalId"])
+    instances = json.loads(run.config.get("mlops:computeInstances", "[]"))
+    return named | {i["assignedUserObjectId"] for i in instances}
+
+
 @pytest.mark.parametrize("stack", STACKS)
-def test_access_grants_and_no_other_role_assignment_sit_in_the_access_grants_component(
+def test_grants_to_config_named_principals_and_no_other_sit_in_the_access_grants_component(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
     # The policy pack exempts a privileged grant only when its parent is this component.
     run = stack_runs[stack]
     access = only(run, "mlops:access:AccessGrants")
     assert access.parent == only(run, "mlops:workspace:WorkspaceStack").urn
-    roles = of_type(run, "authorization:RoleAssignment")
-    granted = sorted(
-        (r.inputs["principalId"], r.inputs["roleDefinitionId"].rsplit("/", 1)[1])
-        for r in roles
-        if r.parent == access.urn
-    )
+    named = config_principals(run)
+    assert named
     configured = json.loads(run.config["mlops:access"])
-    assert configured
-    assert granted == sorted((g["principalId"], BUILT_IN_ROLES[g["role"]]) for g in configured)
-    for role in roles:
-        from_config = role.inputs["description"].startswith("mlops:access ")
-        assert from_config == (role.parent == access.urn), role.name
+    granted = {
+        (r.inputs["principalId"], r.inputs["roleDefinitionId"].rsplit("/", 1)[1])
+        for r in of_type(run, "authorization:RoleAssignment")
+        if r.parent == access.urn
+    }
+    assert {(g["principalId"], BUILT_IN_ROLES[g["role"]]) for g in configured} <= granted
+    for role in of_type(run, "authorization:RoleAssignment"):
+        in_access = role.parent == access.urn
+        assert in_access == (role.inputs["principalId"] in named), role.name
+        assert role.inputs["description"].startswith("mlops:access ") == in_access, role.name
 
 
 DATA_BEARING = (
@@ -297,18 +310,40 @@ def test_prod_protects_every_data_bearing_resource(stack_runs: dict[str, Program
     assert all(r.protect for r in data), [r.name for r in data if not r.protect]
 
 
-def test_prod_locks_its_resource_group_against_deletion(stack_runs: dict[str, ProgramRun]) -> None:
-    lock = only(stack_runs["prod"], "authorization:ManagementLockAtResourceGroupLevel")
-    assert lock.inputs["level"] == "CanNotDelete"
-    assert lock.inputs["resourceGroupName"] == "rg-contoso-mlops-prod"
-    assert lock.protect
+LOCKED = (
+    "storage:StorageAccount",
+    "keyvault:Vault",
+    "containerregistry:Registry",
+    "operationalinsights:Workspace",
+)
+
+
+def test_prod_locks_each_data_bearing_resource_itself(stack_runs: dict[str, ProgramRun]) -> None:
+    run = stack_runs["prod"]
+    locks = of_type(run, "authorization:ManagementLockByScope")
+    assert sorted(lock.inputs["scope"] for lock in locks) == sorted(
+        only(run, kind).id for kind in LOCKED
+    )
+    for lock in locks:
+        assert lock.inputs["level"] == "CanNotDelete"
+        assert lock.inputs["lockName"] == "mlops-do-not-delete"
+        assert lock.protect
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_no_stack_locks_its_resource_group(stack_runs: dict[str, ProgramRun], stack: str) -> None:
+    # A resource group lock stops compute clusters scaling in and blocks removing role grants.
+    run = stack_runs[stack]
+    group = only(run, "resources:ResourceGroup")
+    assert of_type(run, "ManagementLockAtResourceGroupLevel") == []
+    assert all(lock.inputs["scope"] != group.id for lock in of_type(run, "ManagementLockByScope"))
 
 
 @pytest.mark.parametrize("stack", ["dev", "qa"])
 def test_unprotected_stacks_can_be_torn_down(stack_runs: dict[str, ProgramRun], stack: str) -> None:
     run = stack_runs[stack]
     assert not [r.name for r in run.resources if r.protect]
-    assert of_type(run, "ManagementLockAtResourceGroupLevel") == []
+    assert [r.name for r in run.resources if "ManagementLock" in r.type] == []
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -359,7 +394,7 @@ def test_datastore_roles_wait_for_the_workspace_identity(
     run = stack_runs[stack]
     workspace = only(run, "machinelearningservices:Workspace")
     datastore_roles = [
-        r for r in of_type(run, "authorization:RoleAssignment") if "datastores-" in r.name
+        r for r in of_type(run, "authorization:RoleAssignment") if r.name.startswith("datastores-")
     ]
     assert len(datastore_roles) == 2
     assert all(workspace.urn in r.dependencies for r in datastore_roles)

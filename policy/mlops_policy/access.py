@@ -24,6 +24,12 @@ STORAGE_DATA_ROLES: Final = {
     "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1": "Storage Blob Data Reader",
     "ba92f5b4-2d11-453d-a403-e96b0029c9fe": "Storage Blob Data Contributor",
     "b7e6dc6d-f1e8-4753-8033-0f276bb0955b": "Storage Blob Data Owner",
+    "b8eda974-7b85-4f76-af95-65846b26df6d": "Storage File Data Privileged Reader",
+    "69566ab7-960f-475b-8e7c-b3118f30c6bd": "Storage File Data Privileged Contributor",
+    "19e7f393-937e-4f77-808e-94535e297925": "Storage Queue Data Reader",
+    "974c5e8b-45b9-4653-ba55-5f855dd0fb88": "Storage Queue Data Contributor",
+    "76199698-9eea-4c19-bc75-cec21354c6b6": "Storage Table Data Reader",
+    "0a9a7e1f-b9d0-4cc4-a60d-0319b160aaa3": "Storage Table Data Contributor",
 }
 # The one exemption from role-workload-identity-least-privilege: the program creates the grants
 # people asked for through `mlops:access` (reviewed config) as children of this component, and

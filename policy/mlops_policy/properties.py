@@ -34,10 +34,12 @@ PRIVATE_DNS_ZONE: Final = "azure-native:privatedns:PrivateZone"
 VIRTUAL_NETWORK_LINK: Final = "azure-native:privatedns:VirtualNetworkLink"
 # Environments whose workspaces and dependencies are reached only through private endpoints.
 PRIVATE_ENVIRONMENTS: Final = ("qa", "prod")
+RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
 MANAGEMENT_LOCKS: Final = frozenset(
     {
-        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        RESOURCE_GROUP_LOCK,
         "azure-native:authorization:ManagementLockByScope",
+        "azure-native:authorization:ManagementLockAtResourceLevel",
     }
 )
 RANDOM_STRING: Final = "random:index/randomString:RandomString"

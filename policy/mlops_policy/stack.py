@@ -7,6 +7,7 @@ carries one.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Iterable, Iterator
 from typing import Final
 
@@ -34,6 +35,7 @@ from .properties import (
     RANDOM_STRING,
     REGISTRY,
     RESOURCE_GROUP,
+    RESOURCE_GROUP_LOCK,
     STORAGE_ACCOUNT,
     VIRTUAL_NETWORK_LINK,
     canonical_type,
@@ -164,36 +166,71 @@ def qa_prod_no_experimentation_compute(args: StackValidationArgs) -> Iterator[tu
             )
 
 
-def _locks(lock: PolicyResource, group: PolicyResource) -> bool:
-    return (
-        _refers_to(lock, "resourceGroupName", group, by="name")
-        or _refers_to(lock, "scope", group)
-        or _is_child(lock, group, "providers/Microsoft.Authorization/locks")
+# What prod locks against deletion, each on the resource itself: a lock on the resource group
+# would stop Azure ML compute clusters from scaling in and block removing role assignments.
+# https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources#considerations-before-applying-your-locks
+LOCKED_IN_PROD: Final = frozenset({STORAGE_ACCOUNT, KEY_VAULT, REGISTRY, LOG_ANALYTICS})
+
+
+def _locks(lock: PolicyResource, target: PolicyResource) -> bool:
+    """Whether ``lock`` is placed on ``target`` (by its scope, or its ID under the target's)."""
+    return _refers_to(lock, "scope", target) or _is_child(
+        lock, target, "providers/Microsoft.Authorization/locks"
     )
 
 
-@area.stack_rule(
-    "prod-resource-group-lock",
-    "prod resource groups carry a CanNotDelete management lock.",
-    severity=Severity.CRITICAL,
-)
-def prod_resource_group_lock(args: StackValidationArgs) -> Iterator[tuple[str, str | None]]:
-    if stack_environment(args.resources) != "prod":
-        return
-    locks = [
+def _delete_locks(resources: Iterable[PolicyResource]) -> list[PolicyResource]:
+    return [
         lock
-        for lock in of_type(args.resources, *MANAGEMENT_LOCKS)
+        for lock in of_type(resources, *MANAGEMENT_LOCKS)
         if same(get(lock.props, "level"), "CanNotDelete")
     ]
-    groups = of_type(args.resources, RESOURCE_GROUP)
-    if not groups and not locks:
-        yield "the prod stack has no CanNotDelete management lock", None
-    for group in groups:
-        if not any(_locks(lock, group) for lock in locks):
+
+
+@area.stack_rule(
+    "prod-resource-locks",
+    "In prod, the storage account, Key Vault, container registry and Log Analytics workspace "
+    "each carry a CanNotDelete lock of their own.",
+    severity=Severity.CRITICAL,
+)
+def prod_resource_locks(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    if stack_environment(args.resources) != "prod":
+        return
+    locks = _delete_locks(args.resources)
+    for resource in of_type(args.resources, *LOCKED_IN_PROD):
+        if not any(_locks(lock, resource) for lock in locks):
             yield (
-                f"{_label(group)} has no CanNotDelete lock; add a "
-                "ManagementLockAtResourceGroupLevel with level 'CanNotDelete' on it",
-                group.urn,
+                f"{_label(resource)} has no CanNotDelete lock; add a ManagementLockByScope "
+                "with level 'CanNotDelete' and the resource's ID as its scope",
+                resource.urn,
+            )
+
+
+_GROUP_ID: Final = re.compile(r"^/subscriptions/[^/]+/resourceGroups/[^/]+/?$", re.IGNORECASE)
+
+
+def _on_a_group(lock: PolicyResource, groups: Iterable[PolicyResource]) -> bool:
+    if canonical_type(lock.resource_type) == RESOURCE_GROUP_LOCK:
+        return True
+    scope = peek(lock.props, "scope")
+    on_group_id = isinstance(scope, str) and _GROUP_ID.fullmatch(scope) is not None
+    return on_group_id or any(_refers_to(lock, "scope", group) for group in groups)
+
+
+@area.stack_rule(
+    "no-resource-group-lock",
+    "No resource group carries a management lock: it stops Azure ML compute clusters from "
+    "scaling in and blocks removing role assignments; lock the data-bearing resources instead.",
+)
+def no_resource_group_lock(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    groups = of_type(args.resources, RESOURCE_GROUP)
+    for lock in of_type(args.resources, *MANAGEMENT_LOCKS):
+        if _on_a_group(lock, groups):
+            yield (
+                f"{_label(lock)} locks a resource group; Azure ML compute clusters can't scale "
+                "in under it and role assignments can't be removed: lock the storage account, "
+                "Key Vault, registry and Log Analytics workspace themselves instead",
+                lock.urn,
             )
 
 

@@ -20,6 +20,9 @@ from .properties import (
 from .rules import Area
 
 MIN_SOFT_DELETE_DAYS: Final = 7
+# The visible marker of the one supported opt-out from Entra-ID-only storage: the program tags
+# the account so when config says mlops:storage.sharedKeyAccess: true.
+SHARED_KEY_OPT_OUT_TAG: Final = "allowSharedKeyAccess"
 
 area = Area()
 
@@ -65,15 +68,20 @@ def storage_no_public_blob_access(args: ResourceValidationArgs) -> Iterator[str]
 
 @area.resource_rule(
     "storage-no-shared-key-access",
-    "Storage accounts disable shared key access: Microsoft Entra ID only.",
+    "Storage accounts disable shared key access: Microsoft Entra ID only, unless allowed "
+    f"explicitly (tag {SHARED_KEY_OPT_OUT_TAG}: 'true').",
     STORAGE_ACCOUNT,
 )
 def storage_no_shared_key_access(args: ResourceValidationArgs) -> Iterator[str]:
+    if same(get(args.props, "tags", SHARED_KEY_OPT_OUT_TAG), "true"):
+        return
     yield from require(
         args.props,
         ("allowSharedKeyAccess",),
         False,
-        "account keys and the SAS tokens signed with them bypass Entra ID and RBAC",
+        "account keys and the SAS tokens signed with them bypass Entra ID and RBAC (the "
+        f"explicit opt-out is mlops:storage.sharedKeyAccess: true, which tags the account "
+        f"{SHARED_KEY_OPT_OUT_TAG}: 'true')",
     )
 
 

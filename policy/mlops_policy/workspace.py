@@ -98,7 +98,8 @@ def workspace_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
 
 @area.resource_rule(
     "diagnostics-to-log-analytics",
-    "Diagnostic settings send all logs and metrics to a Log Analytics workspace.",
+    "Diagnostic settings send all logs and metrics to a Log Analytics workspace, in "
+    "resource-specific tables.",
     DIAGNOSTIC_SETTING,
     severity=Severity.MEDIUM,
 )
@@ -113,3 +114,10 @@ def diagnostics_to_log_analytics(args: ResourceValidationArgs) -> Iterator[str]:
         yield "logs has no enabled entry with categoryGroup 'allLogs'; add one"
     if not any(get(metric, "enabled") is True for metric in items(get(props, "metrics"))):
         yield "metrics has no enabled entry; add category 'AllMetrics'"
+    destination = get(props, "logAnalyticsDestinationType")
+    if not same(destination, "Dedicated"):
+        # https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#resource-specific
+        yield (
+            f"logAnalyticsDestinationType is {show(destination)}; set it to 'Dedicated': "
+            "resource-specific tables, not the legacy AzureDiagnostics table"
+        )

@@ -14,7 +14,9 @@ from tests.policy_pack.conftest import (
     ACCOUNT_ID,
     BLOB_DATA_READER,
     CONTRIBUTOR,
+    GROUP_ID,
     OWNER,
+    ROLE_DEFINITIONS,
     SUB,
     ResourceCase,
     Violations,
@@ -119,6 +121,18 @@ def test_grant_to_people_is_not_a_workload_identity_grant(principal_type: str) -
 def test_undescribed_service_principal_grant_counts_as_a_workload_identity() -> None:
     props = {"principalType": "ServicePrincipal", "roleDefinitionId": CONTRIBUTOR}
     assert len(least_privilege_violations(props)) == 1
+
+
+def test_queue_data_role_on_a_resource_group_is_refused_like_a_blob_role() -> None:
+    queue_contributor = f"{ROLE_DEFINITIONS}/974c5e8b-45b9-4653-ba55-5f855dd0fb88"
+    props = {"roleDefinitionId": queue_contributor, "scope": GROUP_ID}
+    found = resource_violations(
+        resource_rule("role-storage-data-scope"), subject(ROLE_ASSIGNMENT, props)
+    )
+    assert found.messages == [
+        f"grants Storage Queue Data Contributor at scope '{GROUP_ID}'; scope it to the storage "
+        "account or, better, the one container (.../blobServices/default/containers/<name>)"
+    ]
 
 
 def test_storage_data_role_on_a_container_passes() -> None:

@@ -12,11 +12,13 @@ from policy.mlops_policy.properties import (
     BLOB_SERVICE,
     COMPUTE,
     KEY_VAULT,
+    LOG_ANALYTICS,
     ML_WORKSPACE,
     PRIVATE_DNS_ZONE_GROUP,
     PRIVATE_ENDPOINT,
     REGISTRY,
     RESOURCE_GROUP,
+    RESOURCE_GROUP_LOCK,
     STORAGE_ACCOUNT,
 )
 from tests.conftest import STACKS
@@ -58,10 +60,22 @@ VIOLATIONS = [
         "'ds-alice' is a compute instance in qa; experiments belong in dev",
     ),
     StackCase(
-        "prod-resource-group-lock",
-        (stack_resource(RESOURCE_GROUP, "rg", tagged("prod", id=GROUP_ID, name="rg-test")),),
-        "rg",
-        "'rg' has no CanNotDelete lock",
+        "prod-resource-locks",
+        (stack_resource(STORAGE_ACCOUNT, "storage", tagged("prod", id=ACCOUNT_ID)),),
+        "storage",
+        "'storage' has no CanNotDelete lock; add a ManagementLockByScope",
+    ),
+    StackCase(
+        "no-resource-group-lock",
+        (
+            stack_resource(
+                RESOURCE_GROUP_LOCK,
+                "group-lock",
+                {"resourceGroupName": "rg-test", "level": "CanNotDelete"},
+            ),
+        ),
+        "group-lock",
+        "'group-lock' locks a resource group; Azure ML compute clusters can't scale in",
     ),
     StackCase(
         "prod-data-protected",
@@ -178,26 +192,58 @@ def test_dev_may_have_compute_instances() -> None:
     assert found == []
 
 
+LOCK = "azure-native:authorization:ManagementLockByScope"
+
+
 def test_prod_lock_is_found_by_its_azure_id_alone() -> None:
-    """Without property dependencies (a lock by scope, or state read back), IDs link them."""
-    group = stack_resource(RESOURCE_GROUP, "rg", tagged("prod", id=GROUP_ID, name="rg-test"))
-    lock_id = f"{GROUP_ID}/providers/Microsoft.Authorization/locks/do-not-delete"
-    lock = stack_resource(
-        "azure-native:authorization:ManagementLockByScope",
-        "lock",
-        {"id": lock_id, "level": "CanNotDelete"},
-    )
-    assert stack_violations(stack_rule("prod-resource-group-lock"), [group, lock]) == []
+    """Without property dependencies (state read back), the lock's ID under the resource's."""
+    storage = stack_resource(STORAGE_ACCOUNT, "storage", tagged("prod", id=ACCOUNT_ID))
+    lock_id = f"{ACCOUNT_ID}/providers/Microsoft.Authorization/locks/do-not-delete"
+    lock = stack_resource(LOCK, "lock", {"id": lock_id, "level": "CanNotDelete"})
+    assert stack_violations(stack_rule("prod-resource-locks"), [storage, lock]) == []
+
+
+def test_prod_lock_is_found_by_its_scope() -> None:
+    storage = stack_resource(STORAGE_ACCOUNT, "storage", tagged("prod", id=ACCOUNT_ID))
+    lock = stack_resource(LOCK, "lock", {"scope": ACCOUNT_ID, "level": "CanNotDelete"})
+    assert stack_violations(stack_rule("prod-resource-locks"), [storage, lock]) == []
 
 
 def test_read_only_lock_does_not_count_as_the_prod_delete_lock() -> None:
-    group = stack_resource(RESOURCE_GROUP, "rg", tagged("prod", id=GROUP_ID, name="rg-test"))
-    lock = stack_resource(
-        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
-        "lock",
-        {"resourceGroupName": "rg-test", "level": "ReadOnly"},
-    )
-    assert len(stack_violations(stack_rule("prod-resource-group-lock"), [group, lock])) == 1
+    storage = stack_resource(STORAGE_ACCOUNT, "storage", tagged("prod", id=ACCOUNT_ID))
+    lock = stack_resource(LOCK, "lock", {"scope": ACCOUNT_ID, "level": "ReadOnly"})
+    assert len(stack_violations(stack_rule("prod-resource-locks"), [storage, lock])) == 1
+
+
+def test_a_lock_on_the_resource_group_does_not_count_as_the_resources_own() -> None:
+    storage = stack_resource(STORAGE_ACCOUNT, "storage", tagged("prod", id=ACCOUNT_ID))
+    lock = stack_resource(LOCK, "lock", {"scope": GROUP_ID, "level": "CanNotDelete"})
+    found = stack_violations(stack_rule("prod-resource-locks"), [storage, lock])
+    assert [urn for _, urn in found] == [storage.urn]
+
+
+def test_every_data_bearing_kind_needs_its_lock_in_prod() -> None:
+    resources = [
+        stack_resource(kind, kind.rsplit(":", 1)[1], tagged("prod", id=f"{GROUP_ID}/x/{n}"))
+        for n, kind in enumerate((STORAGE_ACCOUNT, KEY_VAULT, REGISTRY, LOG_ANALYTICS))
+    ]
+    found = stack_violations(stack_rule("prod-resource-locks"), resources)
+    assert [urn for _, urn in found] == [r.urn for r in resources]
+
+
+def test_dev_needs_no_resource_locks() -> None:
+    storage = stack_resource(STORAGE_ACCOUNT, "storage", tagged("dev", id=ACCOUNT_ID))
+    assert stack_violations(stack_rule("prod-resource-locks"), [storage]) == []
+
+
+def test_a_lock_by_scope_on_a_resource_group_is_refused_too() -> None:
+    lock = stack_resource(LOCK, "lock", {"scope": GROUP_ID, "level": "CanNotDelete"})
+    assert len(stack_violations(stack_rule("no-resource-group-lock"), [lock])) == 1
+
+
+def test_a_lock_on_a_resource_is_no_resource_group_lock() -> None:
+    lock = stack_resource(LOCK, "lock", {"scope": ACCOUNT_ID, "level": "CanNotDelete"})
+    assert stack_violations(stack_rule("no-resource-group-lock"), [lock]) == []
 
 
 def test_prod_rules_apply_when_any_resource_is_tagged_prod() -> None:

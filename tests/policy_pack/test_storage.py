@@ -6,7 +6,15 @@ import pytest
 
 from policy.mlops_policy import storage
 from policy.mlops_policy.properties import BLOB_SERVICE, STORAGE_ACCOUNT
-from tests.policy_pack.conftest import ResourceCase, assert_covers, assert_reported_once, case_id
+from tests.policy_pack.conftest import (
+    ResourceCase,
+    assert_covers,
+    assert_reported_once,
+    case_id,
+    resource_rule,
+    resource_violations,
+    subject,
+)
 
 VIOLATIONS = [
     ResourceCase(
@@ -64,6 +72,14 @@ VIOLATIONS = [
         "containerDeleteRetentionPolicy.days is 1; keep deleted containers for at least 7 days",
     ),
 ]
+
+
+def test_shared_key_access_passes_only_with_its_visible_opt_out_marker() -> None:
+    rule = resource_rule("storage-no-shared-key-access")
+    marked = {"allowSharedKeyAccess": True, "tags": {"allowSharedKeyAccess": "true"}}
+    assert resource_violations(rule, subject(STORAGE_ACCOUNT, marked)) == []
+    unmarked = {"allowSharedKeyAccess": True, "tags": {"allowSharedKeyAccess": "yes"}}
+    assert len(resource_violations(rule, subject(STORAGE_ACCOUNT, unmarked))) == 1
 
 
 def test_every_storage_policy_has_a_violating_case() -> None:

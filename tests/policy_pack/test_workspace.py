@@ -57,6 +57,7 @@ VIOLATIONS = [
             "workspaceId": f"{GROUP_ID}/providers/Microsoft.OperationalInsights/workspaces/log",
             "logs": [{"category": "AmlComputeJobEvent", "enabled": True}],
             "metrics": [{"category": "AllMetrics", "enabled": True}],
+            "logAnalyticsDestinationType": "Dedicated",
         },
         "logs has no enabled entry with categoryGroup 'allLogs'",
     ),
@@ -94,3 +95,18 @@ def test_a_dev_workspace_may_accept_public_traffic() -> None:
         resource_rule("workspace-no-public-network"), subject(ML_WORKSPACE, props)
     )
     assert found == []
+
+
+def test_diagnostics_into_the_legacy_azure_diagnostics_table_are_refused() -> None:
+    props = {
+        "workspaceId": f"{GROUP_ID}/providers/Microsoft.OperationalInsights/workspaces/log",
+        "logs": [{"categoryGroup": "allLogs", "enabled": True}],
+        "metrics": [{"category": "AllMetrics", "enabled": True}],
+    }
+    found = resource_violations(
+        resource_rule("diagnostics-to-log-analytics"), subject(DIAGNOSTIC_SETTING, props)
+    )
+    assert found.messages == [
+        "logAnalyticsDestinationType is not set; set it to 'Dedicated': resource-specific "
+        "tables, not the legacy AzureDiagnostics table"
+    ]

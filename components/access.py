@@ -1,0 +1,356 @@
+"""The access matrix: which identity gets which role on what, and why. Grants come from here only.
+
+``MATRIX`` is one table. Each row names the kinds of principal it is for, a built-in role, the
+kind of scope, the reason and the Microsoft Learn page that says so. Components describe the
+principals they own (``Holder``) and the scopes of the stack (``Targets``); ``resolve`` turns the
+rows into concrete grants and ``grant_all`` registers them through ``StackContext.grant``. No
+component names a role itself. docs/access.md is generated from what the program registers
+(``python -m offline.access_doc``).
+
+Rows marked ``by_azure`` are role assignments Azure ML creates itself. The program must not
+create them again: a second assignment of the same role, scope and principal fails with
+``RoleAssignmentExists``. They are listed so that a reviewer sees every identity's access.
+
+The workspace storage refuses shared keys (unless ``mlops:storage.sharedKeyAccess``), so every
+path to its data is a role: jobs, people in the studio and notebooks, and the release pipeline
+each get the data roles Microsoft lists for Entra-ID-only workspace storage. Datastores are
+identity-based, so whoever reads them (the workspace for previews, jobs, people, batch jobs
+invoked by the pipeline) needs a data role on the datastore's own container, addressed in that
+container's subscription. No identity gets a Key Vault role from this table: identity-based
+datastores keep no secrets there.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from typing import Final, Literal
+
+import pulumi
+from pulumi_azure_native import authorization
+
+from components.context import StackContext
+from settings.roles import BUILT_IN_ROLES
+from settings.schema import DatastoreSettings
+
+Principal = Literal[
+    "workspace",
+    "computeCluster",
+    "batchCluster",
+    "onlineEndpoint",
+    "instanceUser",
+    "dataScientist",
+    "accessEntry",
+    "releasePipeline",
+]
+ScopeKind = Literal[
+    "workspace",
+    "resourceGroup",
+    "storage",
+    "keyVault",
+    "registry",
+    "logAnalytics",
+    "readOnlyDatastores",
+    "writableDatastores",
+    "dependencies",
+    "entry",
+]
+
+# In words, for docs/access.md and reviewers.
+PRINCIPALS: Final[Mapping[Principal, str]] = {
+    "workspace": "Workspace identity (system-assigned)",
+    "computeCluster": "Each compute cluster's identity (dev)",
+    "batchCluster": "Each batch endpoint's cluster identity",
+    "onlineEndpoint": "Each online endpoint's identity (system-assigned)",
+    "instanceUser": "Each compute instance's assigned user",
+    "dataScientist": (
+        "Each `mlops:access` entry granting AzureML Data Scientist (unless `dataAccess: false`)"
+    ),
+    "accessEntry": "Each `mlops:access` entry",
+    "releasePipeline": "The release pipeline (`mlops:releasePipeline`)",
+}
+SCOPES: Final[Mapping[ScopeKind, str]] = {
+    "workspace": "the Azure ML workspace",
+    "resourceGroup": "the resource group",
+    "storage": "the workspace storage account",
+    "keyVault": "the Key Vault",
+    "registry": "the container registry",
+    "logAnalytics": "the Log Analytics workspace",
+    "readOnlyDatastores": "each datastore's container (`readOnly: true`)",
+    "writableDatastores": "each datastore's container (`readOnly: false`)",
+    "dependencies": "its storage account, Key Vault, registry and Application Insights",
+    "entry": "the scope the entry names",
+}
+# The role and scope an `mlops:access` entry names: reviewed in the stack's config.
+AS_CONFIGURED: Final = "the role the entry names"
+
+_LEARN: Final = "https://learn.microsoft.com/azure"
+NO_SHARED_KEY: Final = (
+    f"{_LEARN}/machine-learning/how-to-disable-local-auth-storage#scenarios-for-role-assignments"
+)
+JOB_DATA: Final = (
+    f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
+    "#access-data-for-training-jobs-on-compute-using-managed-identity"
+)
+BATCH_DATA: Final = (
+    f"{_LEARN}/machine-learning/how-to-authenticate-batch-endpoint"
+    "#configure-compute-clusters-for-data-access"
+)
+DATA_AUTH: Final = f"{_LEARN}/machine-learning/how-to-administrate-data-authentication"
+COMPUTE_ACR: Final = (
+    f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
+    "#create-compute-with-managed-identity-to-access-docker-images-for-training"
+)
+ENDPOINT_ROLES: Final = (
+    f"{_LEARN}/machine-learning/concept-endpoints-online-auth"
+    "#automatic-role-assignment-for-endpoint-identity"
+)
+ASSIGN_ROLES: Final = f"{_LEARN}/machine-learning/how-to-assign-roles"
+BATCH_INVOKE: Final = (
+    f"{_LEARN}/machine-learning/how-to-authenticate-batch-endpoint"
+    "#configure-rbac-for-batch-endpoints-invoke"
+)
+WORKSPACE_ROLES: Final = f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
+
+JOBS: Final[tuple[Principal, ...]] = ("computeCluster", "batchCluster")
+PEOPLE: Final[tuple[Principal, ...]] = ("dataScientist", "instanceUser")
+
+
+@dataclass(frozen=True)
+class Entitlement:
+    """One row: these principals get this role on this scope, for this reason."""
+
+    principals: tuple[Principal, ...]
+    role: str
+    scope: ScopeKind
+    why: str
+    # The Microsoft Learn page(s) saying so.
+    source: str | tuple[str, ...]
+    # Azure ML creates this assignment itself; the program must never create it too.
+    by_azure: bool = False
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,) if isinstance(self.source, str) else self.source
+
+
+MATRIX: Final[tuple[Entitlement, ...]] = (
+    # The workspace: previews and profiles of datastores in the studio use its identity.
+    Entitlement(("workspace",), "Storage Blob Data Reader", "readOnlyDatastores",
+                "data preview and profiling of the datastore in the studio", DATA_AUTH),
+    Entitlement(("workspace",), "Storage Blob Data Contributor", "writableDatastores",
+                "data preview and profiling of the writable datastore", DATA_AUTH),
+    Entitlement(("workspace",), "the roles Azure ML chooses", "dependencies",
+                "created with the workspace (system-assigned identity)", WORKSPACE_ROLES,
+                by_azure=True),
+    # Jobs (training clusters, batch deployments) read and write data as the cluster identity.
+    Entitlement(JOBS, "Storage Blob Data Reader", "readOnlyDatastores",
+                "jobs read their inputs from the datastore", (JOB_DATA, BATCH_DATA)),
+    Entitlement(JOBS, "Storage Blob Data Contributor", "writableDatastores",
+                "jobs read and write the writable datastore", (JOB_DATA, DATA_AUTH)),
+    Entitlement(JOBS, "Storage Blob Data Contributor", "storage",
+                "jobs read code and write outputs, models and MLflow artifacts (default datastore)",
+                NO_SHARED_KEY),
+    Entitlement(JOBS, "Storage Queue Data Contributor", "storage",
+                "parallel jobs and batch deployments (parallel run) use queues", NO_SHARED_KEY),
+    Entitlement(JOBS, "Storage Table Data Contributor", "storage",
+                "parallel jobs and batch deployments (parallel run) use tables", NO_SHARED_KEY),
+    Entitlement(JOBS, "AcrPull", "registry",
+                "pulls the job's environment image; Azure ML grants it when the cluster is created "
+                "after the workspace registry, which the program guarantees", COMPUTE_ACR,
+                by_azure=True),
+    # Online endpoints: Azure ML grants their system-assigned identity what a deployment needs.
+    Entitlement(("onlineEndpoint",), "AcrPull", "registry",
+                "pulls the deployment's image", ENDPOINT_ROLES, by_azure=True),
+    Entitlement(("onlineEndpoint",), "Storage Blob Data Reader", "storage",
+                "reads the model from the default datastore", ENDPOINT_ROLES, by_azure=True),
+    Entitlement(("onlineEndpoint",), "AzureML Metrics Writer (preview)", "workspace",
+                "writes metrics to the workspace", ENDPOINT_ROLES, by_azure=True),
+    # People: the studio, notebooks and uploads use the person's own identity.
+    Entitlement(PEOPLE, "Storage Blob Data Contributor", "storage",
+                "studio data browsing, uploads, datasets and labeling on Entra-ID-only storage",
+                NO_SHARED_KEY),
+    Entitlement(PEOPLE, "Storage File Data Privileged Contributor", "storage",
+                "notebooks, their file explorer and compute instances use the workspace file share",
+                NO_SHARED_KEY),
+    Entitlement((*PEOPLE, "releasePipeline"), "Storage Blob Data Reader", "readOnlyDatastores",
+                "reads the datastore with their own identity (notebooks, browsing, batch jobs they "
+                "invoke)", DATA_AUTH),
+    Entitlement((*PEOPLE, "releasePipeline"), "Storage Blob Data Contributor",
+                "writableDatastores", "reads and writes the writable datastore with their own "
+                "identity", DATA_AUTH),
+    # The release pipeline registers models, deploys them and invokes batch endpoints.
+    Entitlement(("releasePipeline",), "AzureML Data Scientist", "workspace",
+                "registers models, creates deployments, invokes endpoints",
+                (ASSIGN_ROLES, BATCH_INVOKE)),
+    Entitlement(("releasePipeline",), "Storage Blob Data Contributor", "storage",
+                "uploads models and batch inputs, reads outputs on Entra-ID-only storage",
+                NO_SHARED_KEY),
+    # Everything else a person, group or pipeline gets is reviewed in the stack's config.
+    Entitlement(("accessEntry",), AS_CONFIGURED, "entry", "as configured", ASSIGN_ROLES),
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class Holder:
+    """A principal the program grants roles to."""
+
+    kind: Principal
+    principal_id: pulumi.Input[str]
+    principal_type: Literal["User", "Group", "ServicePrincipal"]
+    # In resource names; unique among the holders of one component.
+    key: str
+    # In role assignment names (GUIDs): changing it makes Azure see a new assignment.
+    label: str
+    # In descriptions.
+    name: str
+    # An `mlops:access` entry: the role and scope it names.
+    configured: tuple[str, ScopeKind] | None = None
+
+
+@dataclass(frozen=True)
+class Target:
+    """A scope the program grants on."""
+
+    id: pulumi.Input[str]
+    # The subscription that holds the scope: role definitions are addressed in it.
+    subscription_id: pulumi.Input[str]
+    key: str
+    label: str
+    name: str
+
+
+@dataclass(frozen=True)
+class Targets:
+    """The stack's scopes, by kind (a kind without targets: none in this stack)."""
+
+    by_kind: Mapping[ScopeKind, tuple[Target, ...]] = field(default_factory=dict)
+
+    def __getitem__(self, kind: ScopeKind) -> tuple[Target, ...]:
+        return self.by_kind.get(kind, ())
+
+
+def datastore_target(store: DatastoreSettings) -> Target:
+    """A datastore's container, addressed in its own subscription."""
+    return Target(
+        store.scope,
+        store.storage_account.subscription_id,
+        key=f"datastore-{store.name}",
+        # The label the workspace's grant on it was always named with.
+        label=store.scope,
+        name=f"datastore {store.name}",
+    )
+
+
+def stack_targets(
+    context: StackContext,
+    own: Mapping[ScopeKind, pulumi.Input[str]],
+    *,
+    key_vault: tuple[pulumi.Input[str], pulumi.Input[str]],
+    registry: tuple[pulumi.Input[str], pulumi.Input[str]] | None,
+    datastores: Sequence[DatastoreSettings],
+) -> Targets:
+    """The scopes of a stack: its own resources (``own``, in the stack's subscription), the Key
+    Vault and registry (as ``(id, subscription)``: they may be adopted from another one) and the
+    datastores' containers."""
+
+    def target(
+        kind: ScopeKind, scope: pulumi.Input[str], subscription: pulumi.Input[str]
+    ) -> Target:
+        # The labels role assignment names were always derived from: never change them.
+        return Target(scope, subscription, key=kind, label=kind, name=SCOPES[kind])
+
+    found: dict[ScopeKind, tuple[Target, ...]] = {
+        kind: (target(kind, scope, context.subscription_id),) for kind, scope in own.items()
+    }
+    found["keyVault"] = (target("keyVault", *key_vault),)
+    if registry is not None:
+        found["registry"] = (target("registry", *registry),)
+    found["readOnlyDatastores"] = tuple(datastore_target(s) for s in datastores if s.read_only)
+    found["writableDatastores"] = tuple(datastore_target(s) for s in datastores if not s.read_only)
+    return Targets(found)
+
+
+@dataclass(frozen=True)
+class Grant:
+    holder: Holder
+    role: str
+    target: Target
+    reasons: tuple[str, ...]
+
+    @property
+    def role_guid(self) -> str:
+        return BUILT_IN_ROLES[self.role]
+
+    @property
+    def description(self) -> str:
+        return (
+            f"{self.role} for {self.holder.name} on {self.target.name}: {'; '.join(self.reasons)}"
+        )
+
+    @property
+    def identity(self) -> tuple[str, str, str]:
+        """What Azure allows once: principal, role, scope."""
+        return self.holder.label, self.role, self.target.label
+
+
+def _rows_for(holder: Holder) -> Iterator[tuple[str, ScopeKind, str]]:
+    for row in MATRIX:
+        if holder.kind not in row.principals or row.by_azure:
+            continue
+        if row.role == AS_CONFIGURED:
+            assert holder.configured is not None, "an access entry names its role and scope"
+            yield (*holder.configured, row.why)
+        else:
+            yield row.role, row.scope, row.why
+
+
+def resolve(holders: Sequence[Holder], targets: Targets) -> list[Grant]:
+    """Every grant the matrix gives ``holders`` on ``targets``, each (principal, role, scope)
+    once: two rows (or two holders naming one principal) asking for the same assignment give
+    one grant with both reasons, since Azure refuses a second identical assignment."""
+    grants: dict[tuple[str, str, str], Grant] = {}
+    for holder in holders:
+        for role, scope, why in _rows_for(holder):
+            if not targets[scope] and holder.configured is not None:
+                raise ValueError(f"no {scope} to grant {role} on (settings refuse such entries)")
+            for target in targets[scope]:
+                grant = Grant(holder, role, target, (why,))
+                seen = grants.setdefault(grant.identity, grant)
+                if why not in seen.reasons:
+                    grants[grant.identity] = Grant(seen.holder, role, target, (*seen.reasons, why))
+    return list(grants.values())
+
+
+def grant_all(
+    context: StackContext,
+    component: str,
+    holders: Sequence[Holder],
+    targets: Targets,
+    *,
+    parent: pulumi.Resource,
+    prefix: str = "",
+    aliases: Callable[[Grant], Sequence[pulumi.Alias]] = lambda _: (),
+) -> list[tuple[Grant, authorization.RoleAssignment]]:
+    """Register the grants of ``holders`` as children of ``parent``, named after the scope, the
+    principal and the role (never after the row that asked: that would rename, and so recreate,
+    an assignment when config changes). Descriptions start with ``prefix``."""
+    return [
+        (
+            grant,
+            context.grant(
+                f"{component}-{grant.target.key}-{grant.holder.key}-{grant.role_guid[:8]}",
+                role=grant.role,
+                scope=grant.target.id,
+                scope_label=grant.target.label,
+                principal_id=grant.holder.principal_id,
+                principal_label=grant.holder.label,
+                principal_type=grant.holder.principal_type,
+                parent=parent,
+                description=f"{prefix}{grant.description}",
+                subscription_id=grant.target.subscription_id,
+                aliases=aliases(grant),
+            ),
+        )
+        for grant in resolve(holders, targets)
+    ]

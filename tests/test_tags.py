@@ -1,0 +1,63 @@
+"""Tags: the program's own are declared (PROGRAM_TAGS) and counted within Azure's 50 a resource."""
+
+from __future__ import annotations
+
+import json
+from typing import Any, Final
+
+import pytest
+
+import settings
+from offline.engine import ProgramRun, run_program
+from settings.schema import AZURE_MAX_TAGS, PROGRAM_TAGS
+
+# Every option that makes the program add a tag of its own: key auth on an endpoint, shared
+# keys on the workspace storage, endpoints (purpose).
+CONFIG: Final[dict[str, Any]] = {
+    "azure-native:location": "westeurope",
+    "mlops:prefix": "acme",
+    "mlops:storage": {"sharedKeyAccess": True},
+    "mlops:containerRegistry": {"mode": "create"},
+    "mlops:computeClusters": [{"name": "train", "vmSize": "Standard_DS3_v2", "maxNodes": 1}],
+    "mlops:endpoints": [
+        {"name": "legacy", "kind": "online", "authMode": "key"},
+        {"name": "prep", "kind": "batch", "cluster": {"vmSize": "Standard_DS3_v2", "maxNodes": 1}},
+    ],
+}
+# As many tags as config may set.
+MOST_TAGS: Final = {f"tag{n:02}": "x" for n in range(AZURE_MAX_TAGS - len(PROGRAM_TAGS))}
+
+
+def run_with(tags: dict[str, str]) -> ProgramRun:
+    values = {**CONFIG, "mlops:tags": tags}
+    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    return run_program("dev", config=config)
+
+
+@pytest.fixture(scope="module")
+def run() -> ProgramRun:
+    return run_with(MOST_TAGS)
+
+
+def tagged(run: ProgramRun) -> list[tuple[str, dict[str, str]]]:
+    return [(r.name, r.inputs["tags"]) for r in run.resources if r.custom and "tags" in r.inputs]
+
+
+def test_every_tag_the_program_adds_is_declared_in_program_tags(run: ProgramRun) -> None:
+    added = {key for _, tags in tagged(run) for key in tags} - set(MOST_TAGS)
+    assert added == set(PROGRAM_TAGS)
+
+
+def test_no_resource_exceeds_azures_tag_limit_with_the_most_tags_config_allows(
+    run: ProgramRun,
+) -> None:
+    assert max(len(tags) for _, tags in tagged(run)) <= AZURE_MAX_TAGS
+
+
+def test_one_tag_more_than_config_may_set_is_refused_naming_the_limit() -> None:
+    with pytest.raises(settings.SettingsError) as caught:
+        run_with({**MOST_TAGS, "onemore": "x"})
+    assert any(
+        problem.startswith(f"mlops:tags: at most {len(MOST_TAGS)} tags (Azure allows 50")
+        for problem in caught.value.problems
+    )
