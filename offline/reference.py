@@ -60,9 +60,9 @@ def _what(field: FieldInfo) -> str:
     if choices(field):
         return ", ".join(f"`{choice}`" for choice in choices(field))
     if item is not None:
-        return f"list of [{_title(item)}](#{_anchor(item)})"
-    if isinstance(annotation, type) and issubclass(annotation, BaseModel):
-        return f"map: [{_title(annotation)}](#{_anchor(annotation)})"
+        return f"list of {_link(item)}" if _is_model(item) else f"list, each: {_what(_entry(item))}"
+    if _is_model(annotation):
+        return f"map: {_link(annotation)}"
     if told is not None:
         return told.what + (f" ({told.why})" if told.why else "")
     if annotation is int:
@@ -83,6 +83,19 @@ def _default(field: FieldInfo) -> str:
     if field.default in (None, ()):
         return "-" if field.default is None else "`[]`"
     return f"`{json.dumps(field.default)}`"
+
+
+def _is_model(annotation: Any) -> bool:
+    return isinstance(annotation, type) and issubclass(annotation, BaseModel)
+
+
+def _link(model: type[BaseModel]) -> str:
+    return f"[{_title(model)}](#{_anchor(model)})"
+
+
+def _entry(annotation: Any) -> FieldInfo:
+    """A list entry as a field of its own, with its constraints and hint."""
+    return FieldInfo.from_annotation(annotation)
 
 
 def _title(model: type[BaseModel]) -> str:

@@ -57,6 +57,14 @@ def _model_at(annotation: Any) -> Any:
     return annotation
 
 
+def _entry(field: FieldInfo | None) -> FieldInfo | None:
+    """A list entry's own constraints and hint (each of ``emails`` is an e-mail address)."""
+    annotation = unwrap(field.annotation) if field else None
+    if get_origin(annotation) is not tuple:
+        return None
+    return FieldInfo.from_annotation(get_args(annotation)[0])
+
+
 def _locate(loc: Sequence[str | int]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
     """The model holding the last step of ``loc``, and that step's field."""
     model: Any = Settings
@@ -64,7 +72,7 @@ def _locate(loc: Sequence[str | int]) -> tuple[type[BaseModel] | None, FieldInfo
     for step in loc:
         holder = model
         if isinstance(step, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
-            model, field = _model_at(model), None
+            model, field = _model_at(model), _entry(field) if isinstance(step, int) else None
             continue
         fields = {f.alias or n: f for n, f in model.model_fields.items()}
         field = fields.get(step)

@@ -51,6 +51,16 @@ CONTAINER_NAME: Final = NameRule(
 VM_SIZE: Final = NameRule(r"^Standard_[A-Za-z0-9_]+$", "an Azure VM size such as Standard_DS3_v2")
 CRON: Final = NameRule(r"^\S+( \S+){4}$", "a five-field cron expression such as '0 19 * * 1-5'")
 TAG_NAME: Final = NameRule(r"^[^<>%&\\?/]{1,512}$", "1-512 characters, without < > % & \\ ? /")
+EMAIL: Final = NameRule(
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an e-mail address such as ml-platform@contoso.example"
+)
+# Alerts leave Azure only over TLS.
+WEBHOOK: Final = NameRule(r"^https://[^\s/?#]+\.[^\s/?#]+(/\S*)?$", "an https:// URL")
+# Azure ML online deployments (the release pipeline names them, e.g. blue and green).
+DEPLOYMENT_NAME: Final = NameRule(
+    r"^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$",
+    "3-32 letters, digits and hyphens, starting with a letter and ending with a letter or digit",
+)
 
 # Azure's rules for the names inside adopted resources' IDs.
 RESOURCE_NAMES: Final[dict[str, re.Pattern[str]]] = {
@@ -130,6 +140,20 @@ class Names:
 
     def workspace(self, suffix: str) -> str:
         return f"mlw-{self.prefix}-{self.environment}-{suffix}"
+
+    @property
+    def action_group(self) -> str:
+        return f"ag-{self.prefix}-{self.environment}"
+
+    @property
+    def action_group_short_name(self) -> str:
+        """At most 12 characters (Azure's limit): it starts the subject of every notification."""
+        return f"{self.prefix[: 11 - len(self.environment)]}-{self.environment}"
+
+    @property
+    def budget(self) -> str:
+        """Budget names are 1-63 letters, digits, '_' and '-'; unique per resource group."""
+        return f"budget-{self.prefix}-{self.environment}"
 
     @staticmethod
     def regional(name: str, suffix: str) -> str:

@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from settings.alerts import default_thresholds
+
 Environment = Literal["dev", "qa", "prod"]
 
 
@@ -23,6 +25,13 @@ class EnvironmentProfile:
     soft_delete_days: int
     # Blob versions keep every overwritten model and dataset recoverable.
     blob_versioning: bool
+    # Alert rules may be switched off (mlops:alerts.enabled: false).
+    alerts_optional: bool
+    # Each alert's threshold unless mlops:alerts.thresholds says otherwise (settings.alerts).
+    alert_thresholds: Mapping[str, int]
+    # Monthly budget of the resource group, in the billing currency, unless mlops:budget sets
+    # one; None: the stack must set it.
+    monthly_budget: int | None
 
 
 PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
@@ -32,6 +41,9 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         log_retention_days=30,
         soft_delete_days=7,
         blob_versioning=False,
+        alerts_optional=True,
+        alert_thresholds=default_thresholds("dev"),
+        monthly_budget=1000,
     ),
     "qa": EnvironmentProfile(
         allows_compute=False,
@@ -39,6 +51,9 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         log_retention_days=30,
         soft_delete_days=7,
         blob_versioning=False,
+        alerts_optional=True,
+        alert_thresholds=default_thresholds("qa"),
+        monthly_budget=2000,
     ),
     "prod": EnvironmentProfile(
         allows_compute=False,
@@ -46,5 +61,8 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         log_retention_days=90,
         soft_delete_days=30,
         blob_versioning=True,
+        alerts_optional=False,
+        alert_thresholds=default_thresholds("prod"),
+        monthly_budget=None,
     ),
 }

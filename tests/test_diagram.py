@@ -40,9 +40,7 @@ def test_document_has_a_mermaid_diagram_per_stack_in_promotion_order() -> None:
 
 
 def test_resources_sit_in_the_resource_group(diagrams: dict[str, str]) -> None:
-    group = diagrams["dev"].split(
-        'subgraph rg_environment_rg["Resource group rg-contoso-mlops-dev"]'
-    )
+    group = diagrams["dev"].split('subgraph rg_environment_rg["Resource group rg-contoso-mlops-dev')
     assert len(group) == 2
     inside = group[1].split("  end", 1)[0]
     assert "r_ml_workspace[" in inside
@@ -87,6 +85,19 @@ def test_prod_draws_private_endpoints_to_the_datastore_accounts(
 
 def test_identity_roles_are_dotted_arrows(diagrams: dict[str, str]) -> None:
     assert "r_endpoints_sales_prep_cluster -.->|AcrPull| r_ml_registry" in diagrams["prod"]
+
+
+def test_the_budget_is_a_note_on_its_resource_group(diagrams: dict[str, str]) -> None:
+    assert (
+        'rg_environment_rg["Resource group rg-contoso-mlops-prod (delete lock) (monthly budget)"]'
+        in (diagrams["prod"])
+    )
+
+
+def test_watched_resources_point_to_the_action_group(diagrams: dict[str, str]) -> None:
+    edges = _edges(diagrams["qa"])
+    for watched in ("r_ml_workspace", "r_endpoints_churn_score", "r_ml_logs"):
+        assert (watched, "alerts", "r_monitoring_action_group") in edges
 
 
 def test_diagram_shows_the_suffix_marker_not_the_mock_suffix(diagrams: dict[str, str]) -> None:

@@ -176,6 +176,8 @@ EXPORTS = {
     "computeClusterNames",
     "endpointNames",
     "scoringUris",
+    "alertRuleNames",
+    "budgetName",
 }
 
 

@@ -28,6 +28,10 @@ BATCH_ENDPOINT: Final = "azure-native:machinelearningservices:BatchEndpoint"
 DATASTORE: Final = "azure-native:machinelearningservices:Datastore"
 ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
 DIAGNOSTIC_SETTING: Final = "azure-native:monitor:DiagnosticSetting"
+ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
+METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"
+LOG_ALERT: Final = "azure-native:monitor:ScheduledQueryRule"
+BUDGET: Final = "azure-native:consumption:Budget"
 MANAGEMENT_LOCKS: Final = frozenset(
     {
         "azure-native:authorization:ManagementLockAtResourceGroupLevel",

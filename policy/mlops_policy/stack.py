@@ -18,14 +18,17 @@ from pulumi_policy import (
 )
 
 from .properties import (
+    ACTION_GROUP,
     APP_INSIGHTS,
     BATCH_ENDPOINT,
     BLOB_SERVICE,
     COMPUTE,
     DIAGNOSTIC_SETTING,
     KEY_VAULT,
+    LOG_ALERT,
     LOG_ANALYTICS,
     MANAGEMENT_LOCKS,
+    METRIC_ALERT,
     ML_WORKSPACE,
     ONLINE_ENDPOINT,
     RANDOM_STRING,
@@ -55,6 +58,9 @@ TAGGABLE: Final = frozenset(
         COMPUTE,
         ONLINE_ENDPOINT,
         BATCH_ENDPOINT,
+        ACTION_GROUP,
+        METRIC_ALERT,
+        LOG_ALERT,
     }
 )
 # What prod must protect: the resources holding data, secrets, images or logs, and the name
@@ -100,7 +106,7 @@ def _parent_urn(resource: PolicyResource) -> str | None:
     return resource.parent.urn if resource.parent is not None else resource.opts.parent
 
 
-def _refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str = "id") -> bool:
+def refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str = "id") -> bool:
     """Whether ``source``'s property ``key`` names ``target`` (its ``id`` or ``name``).
 
     Property dependencies carry the link even when the value is unknown (during preview);
@@ -112,7 +118,7 @@ def _refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str
     return isinstance(value, str) and isinstance(wanted, str) and same(value, wanted)
 
 
-def _is_child(source: PolicyResource, target: PolicyResource, segment: str) -> bool:
+def is_child(source: PolicyResource, target: PolicyResource, segment: str) -> bool:
     """Whether ``source``'s ID sits under ``target``'s: ``<target id>/<segment>/...``."""
     child, parent = peek(source.props, "id"), peek(target.props, "id")
     return (
@@ -155,9 +161,9 @@ def qa_prod_no_experimentation_compute(args: StackValidationArgs) -> Iterator[tu
 
 def _locks(lock: PolicyResource, group: PolicyResource) -> bool:
     return (
-        _refers_to(lock, "resourceGroupName", group, by="name")
-        or _refers_to(lock, "scope", group)
-        or _is_child(lock, group, "providers/Microsoft.Authorization/locks")
+        refers_to(lock, "resourceGroupName", group, by="name")
+        or refers_to(lock, "scope", group)
+        or is_child(lock, group, "providers/Microsoft.Authorization/locks")
     )
 
 
@@ -209,8 +215,8 @@ def _blob_services_of(
     return [
         service
         for service in of_type(resources, BLOB_SERVICE)
-        if _refers_to(service, "accountName", account, by="name")
-        or _is_child(service, account, "blobServices")
+        if refers_to(service, "accountName", account, by="name")
+        or is_child(service, account, "blobServices")
     ]
 
 
@@ -256,8 +262,8 @@ def workspace_diagnostic_settings(args: StackValidationArgs) -> Iterator[tuple[s
     settings = of_type(args.resources, DIAGNOSTIC_SETTING)
     for workspace in of_type(args.resources, ML_WORKSPACE):
         if not any(
-            _refers_to(setting, "resourceUri", workspace)
-            or _is_child(setting, workspace, "providers/Microsoft.Insights/diagnosticSettings")
+            refers_to(setting, "resourceUri", workspace)
+            or is_child(setting, workspace, "providers/Microsoft.Insights/diagnosticSettings")
             for setting in settings
         ):
             yield (
@@ -284,7 +290,7 @@ def _private_dependencies(
     candidates = of_type(args.resources, resource_type)
     for workspace in of_type(args.resources, ML_WORKSPACE):
         if _network_calls_for_deny(workspace):
-            yield from (c for c in candidates if _refers_to(workspace, key, c))
+            yield from (c for c in candidates if refers_to(workspace, key, c))
 
 
 @area.stack_rule(
