@@ -197,7 +197,7 @@ CATALOGUE: Final[tuple[Alert, ...]] = (
         target="workspace",
         what="failed runs (jobs, pipelines, batch scoring)",
         signal=Metric(WORKSPACES, "Failed Runs", "Total"),
-        unit="runs per hour",
+        unit="runs",
         defaults=Defaults(dev=5, qa=0, prod=0),
         low=0,
         high=10_000,
@@ -230,7 +230,7 @@ CATALOGUE: Final[tuple[Alert, ...]] = (
         target="workspace",
         what="unusable compute nodes per cluster",
         signal=Metric(WORKSPACES, "Unusable Nodes", "Total", {"ClusterName": EVERY}),
-        unit="node-minutes per 15 minutes",
+        unit="node-minutes",
         defaults=Defaults(dev=1, qa=0, prod=0),
         low=0,
         high=10_000,
@@ -247,7 +247,7 @@ CATALOGUE: Final[tuple[Alert, ...]] = (
         signal=LogQuery(
             'AmlComputeJobEvent\n| where ClusterName == "{cluster}" and EventType == "JobFailed"'
         ),
-        unit="jobs per 15 minutes",
+        unit="jobs",
         defaults=Defaults(dev=2, qa=0, prod=0),
         low=0,
         high=10_000,
