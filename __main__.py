@@ -1,5 +1,7 @@
 """mlops: one Azure ML environment (dev, qa or prod) per Pulumi stack."""
 
+from datetime import UTC, datetime
+
 import pulumi
 import pulumi_random as random
 from pulumi_azure_native import authorization
@@ -12,6 +14,7 @@ from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.inbound_network import InboundPrivateEndpoints, InboundPrivateEndpointsArgs
+from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, first_of_month
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from settings.names import SUFFIX_LENGTH
@@ -143,6 +146,27 @@ endpoints = Endpoints(
     ),
 )
 
+# Who is told when the environment breaks or overspends: alert rules on the workspace and the
+# endpoints, a budget on the resource group.
+monitoring = Monitoring(
+    "monitoring",
+    context,
+    MonitoringArgs(
+        alerts=stack_settings.alerts,
+        thresholds=profile.alert_thresholds,
+        budget=stack_settings.cost_budget,
+        budget_start=first_of_month(datetime.now(UTC)),
+        workspace_id=ml.workspace_id,
+        log_analytics_id=ml.log_analytics.id,
+        online_endpoints=tuple(
+            WatchedEndpoint(e.name, endpoints.endpoints[e.name].id, e.deployments)
+            for e in stack_settings.endpoints
+            if e.kind == "online"
+        ),
+        batch_clusters={e.name: e.cluster.name for e in stack_settings.endpoints if e.cluster},
+    ),
+)
+
 pulumi.export("environment", stack_settings.environment)
 pulumi.export("resourceGroupName", group.name)
 pulumi.export("workspaceName", ml.workspace_name)
@@ -156,3 +180,5 @@ pulumi.export("computeInstanceNames", compute.instance_names if compute else {})
 pulumi.export("computeClusterNames", compute.cluster_names if compute else [])
 pulumi.export("endpointNames", {key: info.name for key, info in endpoints.info.items()})
 pulumi.export("scoringUris", {key: info.scoring_uri for key, info in endpoints.info.items()})
+pulumi.export("alertRuleNames", monitoring.rule_names)
+pulumi.export("budgetName", monitoring.budget.name)

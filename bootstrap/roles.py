@@ -84,6 +84,11 @@ DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
         "Microsoft.MachineLearningServices/workspaces/outboundRules/*",
     ),
+    # Operations: the action group, alert rules and the resource group's budget.
+    "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups/*",),
+    "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts/*",),
+    "azure-native:monitor:ScheduledQueryRule": ("Microsoft.Insights/scheduledQueryRules/*",),
+    "azure-native:consumption:Budget": ("Microsoft.Consumption/budgets/*",),
     # Inbound private endpoints (`inbound: private`); joining the team's subnet, VNet and hub
     # zones is granted on those resources by their owners (README, CI/CD: Roles).
     "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints/*",),

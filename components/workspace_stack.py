@@ -254,7 +254,8 @@ class WorkspaceStack(pulumi.ComponentResource):
             name="to-log-analytics",
             resource_uri=self.workspace.id,
             workspace_id=self.log_analytics.id,
-            # Resource-specific tables, not the legacy AzureDiagnostics table:
+            # Resource-specific tables (AmlComputeJobEvent...), which the batch endpoints' alert
+            # queries read, rather than AzureDiagnostics:
             # https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#resource-specific
             log_analytics_destination_type="Dedicated",
             logs=[monitor.DiagnosticsLogSettingsArgs(category_group="allLogs", enabled=True)],

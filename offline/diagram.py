@@ -29,6 +29,7 @@ from offline.resource_types import (
     Arrow,
     Drawn,
     Edge,
+    GroupNote,
     Node,
     ScopeNote,
     Shape,
@@ -149,12 +150,16 @@ class _Drawing:
                     self._outbound_rule(resource)
                 case Arrow.DIAGNOSTICS:
                     self._diagnostics(resource)
+                case Arrow.ALERTS:
+                    self._alerts(resource)
         return self.graph
 
     def _group(self, customs: Sequence[Resource], boxes: Sequence[tuple[Resource, Node]]) -> None:
         groups: dict[Any, Resource] = {}
         notes: dict[str, dict[str, None]] = {}  # urn -> its notes, once each, in order
+        group_notes: dict[Any, dict[str, None]] = {}  # group name -> its notes, likewise
         for resource in customs:
+            group = resource.inputs.get("resourceGroupName") or self._group_of_scope(resource)
             drawn = resource_type(resource.type).drawn
             if drawn is Drawn.AS_GROUP:
                 groups[resource.inputs.get("resourceGroupName")] = resource
@@ -163,6 +168,8 @@ class _Drawing:
                 noted = self.plan.resource_for_id(scope) if isinstance(scope, str) else None
                 if noted is not None:
                     notes.setdefault(noted.urn, {})[drawn.note] = None
+            elif isinstance(drawn, GroupNote):
+                group_notes.setdefault(group, {})[drawn.note] = None
         for resource, drawn in boxes:
             node = self.ids[resource.urn]
             self.graph.nodes[node] = self._resource_box(
@@ -174,6 +181,7 @@ class _Drawing:
                 continue
             group_id = node_id("rg", owner.name)
             title = f"{resource_type(owner.type).label} {label_text(str(group))}"
+            title += "".join(f" ({note})" for note in group_notes.get(group, {}))
             self.graph.group(group_id, title, node)
 
     def _resource_box(
@@ -275,6 +283,44 @@ class _Drawing:
             if a is not None and b is not None:
                 self.graph.edge(a, b, "diagnostics", dotted=True)
 
+    def _group_of_scope(self, resource: Resource) -> Any:
+        """The resource group a resource extends through its ``scope`` (a budget)."""
+        scope = resource.inputs.get("scope")
+        owner = self.plan.resource_for_id(scope) if isinstance(scope, str) else None
+        return owner.inputs.get("resourceGroupName") if owner is not None else None
+
+    def _alerts(self, resource: Resource) -> None:
+        """An alert rule: from what it watches (or its parent) to the action groups it notifies."""
+        actions: Any = resource.inputs.get("actions")
+        groups = (
+            [get_path(a, "actionGroupId") for a in actions]
+            if isinstance(actions, list)
+            else get_path(actions, "actionGroups") or []
+        )
+        targets = [self._node_of_id(g) for g in groups]
+        scopes: Any = resource.inputs.get("scopes") or []
+        for scope in scopes:
+            source = self._node_of_id(scope)
+            for target in targets:
+                if source is not None and target is not None:
+                    self.graph.edge(source, target, "alerts", dotted=True)
+
+    def _node_of_id(self, value: Any) -> str | None:
+        """The box of the resource an ID names, or of the nearest resource above it."""
+        parts = value.split("/") if isinstance(value, str) else []
+        for end in range(len(parts), 0, -1):
+            owner = self.plan.resource_for_id("/".join(parts[:end]))
+            if owner is not None:
+                return self.node_for(owner)
+        return None
+
+    def _workspace_of(self, resource: Resource) -> str | None:
+        for urn in resource.property_dependencies.get("workspaceName", ()):
+            node = self.ids.get(urn)
+            if node is not None:
+                return node
+        return None
+
 
 def mermaid(plan: Plan) -> str:
     """The stack's flowchart, in a stable order."""
@@ -309,7 +355,8 @@ def document(names: Sequence[str] | None = None) -> str:
         "One diagram per stack, drawn from what the program registers when it runs offline under",
         "Pulumi's mock engine. Solid arrows: a resource uses another (labelled with the input), or",
         "the workspace hosts it. Dotted arrows: a managed identity's role, a private endpoint of",
-        f"the managed network, diagnostics. `{SUFFIX_LABEL}` is the stack's random name suffix.",
+        "the managed network, diagnostics, alert rules on a resource notifying the action group.",
+        f"`{SUFFIX_LABEL}` is the stack's random name suffix.",
         "Storage accounts outside the resource group are the datastores' sources, usually in",
         "other subscriptions. `(delete lock)` marks a resource locked against deletion. The",
         "network (private endpoints, DNS, outbound rules) is drawn in [network.md](network.md).",

@@ -31,7 +31,7 @@ from offline.engine import (
     Resource,
     is_secret,
 )
-from offline.resource_types import get_path, resource_type
+from offline.resource_types import CostBound, get_path, resource_type
 
 KNOWN_AFTER_APPLY: Final = "(known after apply)"
 SUFFIX_MARKER: Final = "<suffix>"
@@ -455,6 +455,15 @@ class Plan:
         return [(label, self.values.one_line(value)) for label, value in pairs if value is not None]
 
     # -- summary and outputs ----------------------------------------------------------------
+
+    def cost_bounds(self) -> list[tuple[Resource, CostBound]]:
+        """Each resource that scales with nodes, with the most it can run in a month."""
+        found = []
+        for resource in self.run.resources:
+            bound = resource_type(resource.type).cost_bound(resource) if resource.custom else None
+            if bound is not None:
+                found.append((resource, bound))
+        return found
 
     def counts(self) -> list[tuple[str, int]]:
         counter = Counter(r.type for r in self.run.resources if r.custom)

@@ -34,6 +34,7 @@ from offline.plan import (
     redact,
     secret_values,
 )
+from offline.prices import DATED, SOURCE
 
 FORMATS: Final = ("text", "json", "markdown")
 LEGEND: Final = (
@@ -178,6 +179,40 @@ def _format_value(value: Any) -> str:
     return json.dumps(value)
 
 
+def cost_summary(plan: Plan) -> dict[str, Any] | None:
+    """The compute the stack can scale to in a month: node-hours, and an estimate in USD."""
+    bounds = plan.cost_bounds()
+    if not bounds:
+        return None
+    priced = [bound.estimate for _, bound in bounds if bound.estimate is not None]
+    return {
+        "nodeHours": sum(bound.node_hours for _, bound in bounds),
+        "estimateUsd": round(sum(priced)) if priced else None,
+        "priced": len(priced),
+        "resources": len(bounds),
+        "unpriced": sorted({b.vm_size for _, b in bounds if b.estimate is None}),
+        "prices": {"source": SOURCE, "dated": DATED},
+    }
+
+
+def cost_lines(plan: Plan) -> list[str]:
+    cost = cost_summary(plan)
+    if cost is None:
+        return []
+    line = f"{cost['nodeHours']:,} node-hours/month"
+    if cost["estimateUsd"] is not None:
+        line += (
+            f"; estimate ≤ ${cost['estimateUsd']:,}/month for {cost['priced']} of "
+            f"{cost['resources']} ({SOURCE}, {DATED})"
+        )
+    if cost["unpriced"]:
+        line += f"; not in the price table: {', '.join(cost['unpriced'])}"
+    return [
+        "Compute upper bound (clusters at their most nodes, instances running, all month):",
+        f"    {line}",
+    ]
+
+
 def summary_lines(plan: Plan) -> list[str]:
     total = plan.custom_count + plan.component_count + 1
     lines = [
@@ -190,6 +225,8 @@ def summary_lines(plan: Plan) -> list[str]:
     width = max((len(str(n)) for _, n in counts), default=1)
     lines += [f"    {n:>{width}}  {kind}" for kind, n in counts]
     chain = plan.critical_chain()
+    cost = cost_lines(plan)
+    lines += ["", *cost] if cost else []
     lines += [
         "",
         f"Critical path: {len(chain)} resources, each created only after the one before "
@@ -285,6 +322,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             "components": plan.component_count,
             "byType": dict(sorted(plan.counts())),
             "criticalPath": [r.urn for r in plan.critical_chain()],
+            "computeUpperBound": cost_summary(plan),
         },
         "resources": resources,
         "outputs": plan.outputs(),
@@ -341,6 +379,9 @@ def render_markdown(plan: Plan) -> str:
         *(f"| {_code(kind)} | {n} |" for kind, n in plan.counts()),
         "",
     ]
+    cost = cost_lines(plan)
+    if cost:
+        lines += [f"**{cost[0].rstrip(':')}**: {cost[1].strip()}.", ""]
     outputs = plan.outputs()
     if outputs:
         lines += ["| Output | Value |", "|---|---|"]

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
 
+from offline.prices import DATED, HOURS_PER_MONTH, PRICED_AS, hourly_price
+
 if TYPE_CHECKING:  # the engine and the plan read this table: only their types are needed here
     from offline.engine import Resource
     from offline.plan import Plan
@@ -93,6 +95,7 @@ class Arrow(Enum):
     # A workspace to what its managed network reaches: its inline private endpoint rules.
     PRIVATE_ENDPOINT = "private endpoint"
     DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
+    ALERTS = "alerts"  # a watched resource to the action group its alert rules notify
 
 
 @dataclass(frozen=True)
@@ -127,12 +130,19 @@ class ScopeNote:
     note: str
 
 
+@dataclass(frozen=True)
+class GroupNote:
+    """No box: a note on the frame of the resource group it belongs to (a budget)."""
+
+    note: str
+
+
 class Drawn(Enum):
     HIDDEN = "hidden"  # settings of another resource, or no Azure resource at all
     AS_GROUP = "group"  # the frame around the resources in it
 
 
-Drawing = Node | Edge | ScopeNote | Drawn
+Drawing = Node | Edge | ScopeNote | GroupNote | Drawn
 
 
 # -- how the network diagram draws it -------------------------------------------------------------
@@ -228,6 +238,50 @@ class Generated:
     outputs: Mapping[str, str]
 
 
+# -- what it can cost -----------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class CostBound:
+    """The most a resource can run in a month: node-hours, priced where the size is listed."""
+
+    nodes: int
+    vm_size: str
+    low_priority: bool = False
+
+    @property
+    def node_hours(self) -> int:
+        return self.nodes * HOURS_PER_MONTH
+
+    @property
+    def hourly(self) -> float | None:
+        return hourly_price(self.vm_size)
+
+    @property
+    def estimate(self) -> float | None:
+        """USD a month at the listed price: an upper bound, an estimate."""
+        return None if self.hourly is None else self.hourly * self.node_hours
+
+    def settings(self) -> Settings:
+        found: Settings = [
+            ("node-hours/month ≤", f"{self.node_hours:,} ({self.nodes} x {HOURS_PER_MONTH} h)")
+        ]
+        if self.estimate is not None:
+            note = "; low priority costs less" if self.low_priority else ""
+            found.append(
+                (
+                    "estimate/month ≤",
+                    f"${self.estimate:,.0f} (an estimate: ${self.hourly}/h, {PRICED_AS}, "
+                    f"{DATED}{note})",
+                )
+            )
+        return found
+
+
+# The bound of one resource of a type, or None when its inputs do not say.
+CostHint = Callable[["Resource"], CostBound | None]
+
+
 # -- the table ------------------------------------------------------------------------------------
 
 
@@ -243,14 +297,21 @@ class ResourceType:
     network: NetworkPart | None = None
     # Path of the input saying whether it accepts public network traffic (Enabled, Disabled).
     public_access: str | None = None
-    # Later columns (replace-on-change properties, cost hints...) come with a default, so a
-    # row only names what sets its type apart.
+    # What it can cost at most in a month, for types that scale with nodes.
+    cost: CostHint | None = None
+    # Later columns come with a default, so a row only names what sets its type apart.
 
     def settings(self, plan: Plan, resource: Resource) -> Settings:
         """(label, raw value) pairs; the plan shows the values and drops unset ones."""
         if isinstance(self.summary, tuple):
-            return _read(self.summary, plan, resource)
-        return self.summary(plan, resource)
+            found = _read(self.summary, plan, resource)
+        else:
+            found = self.summary(plan, resource)
+        bound = self.cost_bound(resource)
+        return found if bound is None else [*found, *bound.settings()]
+
+    def cost_bound(self, resource: Resource) -> CostBound | None:
+        return None if self.cost is None else self.cost(resource)
 
 
 # -- per-type logic: summaries that take more than paths, endpoint mocks --------------------------
@@ -324,6 +385,133 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
             ("public IP", inner.get("enableNodePublicIp")),
         ]
     return found
+
+
+def _compute_cost(resource: Resource) -> CostBound | None:
+    """A cluster at its most nodes, an instance (one node) running, the whole month."""
+    inner = get_path(resource.inputs, "properties.properties")
+    kind = get_path(resource.inputs, "properties.computeType")
+    size = get_path(inner, "vmSize") if isinstance(inner, Mapping) else None
+    if not isinstance(size, str):
+        return None
+    if kind == "ComputeInstance":
+        return CostBound(1, size)
+    nodes = get_path(inner, "scaleSettings.maxNodeCount")
+    if kind != "AmlCompute" or not isinstance(nodes, int | float):
+        return None
+    low_priority = get_path(inner, "vmPriority") == "LowPriority"
+    return CostBound(int(nodes), size, low_priority=low_priority)
+
+
+def _action_group(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    emails = inputs.get("emailReceivers")
+    webhooks = inputs.get("webhookReceivers")
+    addresses = None
+    if isinstance(emails, list) and emails:
+        addresses = ", ".join(
+            plan.values.one_line(get_path(item, "emailAddress"))  # pyright: ignore[reportUnknownArgumentType]
+            for item in emails  # pyright: ignore[reportUnknownVariableType]
+        )
+    return [
+        ("short name", inputs.get("groupShortName")),
+        ("enabled", inputs.get("enabled")),
+        ("e-mails", addresses),
+        # The program keeps webhook receivers secret (their URLs carry tokens): shown as such.
+        ("webhooks", webhooks or None),
+    ]
+
+
+def _watched(plan: Plan, scope: Any) -> str:
+    """The resource a rule watches: ``→ name`` (with the path below it for a child, such as an
+    online deployment the stack does not create)."""
+    if not isinstance(scope, str):
+        return plan.values.one_line(scope)
+    parts = scope.split("/")
+    for end in range(len(parts), 0, -1):
+        owner = plan.resource_for_id("/".join(parts[:end]))
+        if owner is not None:
+            rest = "/".join(parts[end:])
+            return f"→ {owner.name}" + (f"/{rest}" if rest else "")
+    return plan.scope(scope)
+
+
+def _metric_alert(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    scopes = inputs.get("scopes")
+    criterion = get_path(inputs, "criteria.allOf")
+    first: Any = criterion[0] if isinstance(criterion, list) and criterion else {}  # pyright: ignore[reportUnknownVariableType]
+    condition = None
+    if isinstance(first, Mapping):
+        condition = (
+            f"{get_path(first, 'timeAggregation')} {get_path(first, 'metricName')} > "
+            f"{plan.values.one_line(get_path(first, 'threshold'))}"
+        )
+        dimensions = get_path(first, "dimensions")
+        if isinstance(dimensions, list) and dimensions:
+            condition += " where " + ", ".join(
+                f"{get_path(d, 'name')} in {get_path(d, 'values')}"  # pyright: ignore[reportUnknownArgumentType]
+                for d in dimensions  # pyright: ignore[reportUnknownVariableType]
+            )
+    actions = inputs.get("actions")
+    groups = [get_path(a, "actionGroupId") for a in actions] if isinstance(actions, list) else []  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    return [
+        ("watches", _watched(plan, scopes[0]) if isinstance(scopes, list) and scopes else None),
+        ("when", condition),
+        ("over", inputs.get("windowSize")),
+        ("every", inputs.get("evaluationFrequency")),
+        ("severity", inputs.get("severity")),
+        ("enabled", inputs.get("enabled")),
+        ("notifies", ", ".join(plan.reference(g) for g in groups) if groups else None),
+    ]
+
+
+def _log_alert(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    scopes = inputs.get("scopes")
+    criterion = get_path(inputs, "criteria.allOf")
+    first: Any = criterion[0] if isinstance(criterion, list) and criterion else {}  # pyright: ignore[reportUnknownVariableType]
+    query = get_path(first, "query") if isinstance(first, Mapping) else None
+    condition = None
+    if isinstance(query, str):
+        condition = (
+            f"{get_path(first, 'timeAggregation')} of {' '.join(query.split())} > "
+            f"{plan.values.one_line(get_path(first, 'threshold'))}"
+        )
+    groups = get_path(inputs, "actions.actionGroups")
+    return [
+        ("watches", _watched(plan, scopes[0]) if isinstance(scopes, list) and scopes else None),
+        ("when", condition),
+        ("over", inputs.get("windowSize")),
+        ("every", inputs.get("evaluationFrequency")),
+        ("severity", inputs.get("severity")),
+        ("enabled", inputs.get("enabled")),
+        (
+            "notifies",
+            ", ".join(plan.reference(g) for g in groups)
+            if isinstance(groups, list) and groups
+            else None,
+        ),  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    ]
+
+
+def _budget(plan: Plan, resource: Resource) -> Settings:
+    inputs = resource.inputs
+    notifications = inputs.get("notifications")
+    thresholds = None
+    if isinstance(notifications, Mapping) and notifications:
+        found = sorted(
+            (str(get_path(n, "thresholdType")).lower(), get_path(n, "threshold"))  # pyright: ignore[reportUnknownArgumentType]
+            for n in notifications.values()  # pyright: ignore[reportUnknownVariableType]
+        )
+        thresholds = ", ".join(f"{kind} {plan.values.one_line(value)}%" for kind, value in found)
+    return [
+        ("amount", inputs.get("amount")),
+        ("per", inputs.get("timeGrain")),
+        ("of", plan.scope(inputs.get("scope"))),
+        ("from", get_path(inputs, "timePeriod.startDate")),
+        ("notifies at", thresholds),
+    ]
 
 
 def _datastore(plan: Plan, resource: Resource) -> Settings:
@@ -569,6 +757,7 @@ _ROWS: Final = (
         ),
         summary=_compute,
         mock=AzureMock(in_workspace("computes"), "computeName"),
+        cost=_compute_cost,
     ),
     ResourceType(
         "azure-native:machinelearningservices:OnlineEndpoint",
@@ -679,6 +868,33 @@ _ROWS: Final = (
         label="Key Vault key",
         summary=(Field("type", "properties.kty"), Field("size", "properties.keySize")),
         mock=AzureMock(name_input="keyName"),
+    ),
+    ResourceType(
+        "azure-native:monitor:ActionGroup",
+        label="Action group",
+        summary=_action_group,
+        mock=AzureMock(InResourceGroup("Microsoft.Insights/actionGroups"), "actionGroupName"),
+    ),
+    ResourceType(
+        "azure-native:monitor:MetricAlert",
+        label="Metric alert",
+        drawn=Edge(Arrow.ALERTS),
+        summary=_metric_alert,
+        mock=AzureMock(InResourceGroup("Microsoft.Insights/metricAlerts"), "ruleName"),
+    ),
+    ResourceType(
+        "azure-native:monitor:ScheduledQueryRule",
+        label="Log search alert",
+        drawn=Edge(Arrow.ALERTS),
+        summary=_log_alert,
+        mock=AzureMock(InResourceGroup("Microsoft.Insights/scheduledQueryRules"), "ruleName"),
+    ),
+    ResourceType(
+        "azure-native:consumption:Budget",
+        label="Budget",
+        drawn=GroupNote("monthly budget"),
+        summary=_budget,
+        mock=AzureMock(AtScope("Microsoft.Consumption/budgets"), "budgetName"),
     ),
 )
 

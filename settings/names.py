@@ -55,6 +55,16 @@ CRON: Final = NameRule(r"^\S+( \S+){4}$", "a five-field cron expression such as 
 # Azure allows tag names of 512 characters, but 128 on storage accounts, which get every tag.
 # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
 TAG_NAME: Final = NameRule(r"^[^<>%&\\?/]{1,128}$", "1-128 characters, without < > % & \\ ? /")
+EMAIL: Final = NameRule(
+    r"^[^@\s]+@[^@\s]+\.[^@\s]+$", "an e-mail address such as ml-platform@contoso.example"
+)
+# Alerts leave Azure only over TLS.
+WEBHOOK: Final = NameRule(r"^https://[^\s/?#]+\.[^\s/?#]+(/\S*)?$", "an https:// URL")
+# Azure ML online deployments (the release pipeline names them, e.g. blue and green).
+DEPLOYMENT_NAME: Final = NameRule(
+    r"^[a-zA-Z][a-zA-Z0-9-]{1,30}[a-zA-Z0-9]$",
+    "3-32 letters, digits and hyphens, starting with a letter and ending with a letter or digit",
+)
 
 # Outbound FQDN rules of a managed network: a host name, or a wildcard of one (lowercase).
 FQDN: Final = NameRule(
@@ -164,6 +174,20 @@ class Names:
     def private_endpoint(self, suffix: str, group: str) -> str:
         """Per resource group, at most 80: ``group`` is the sub-resource it connects to."""
         return f"pe-{self.prefix}-{self.environment}-{suffix}-{group}"
+
+    @property
+    def action_group(self) -> str:
+        return f"ag-{self.prefix}-{self.environment}"
+
+    @property
+    def action_group_short_name(self) -> str:
+        """At most 12 characters (Azure's limit): it starts the subject of every notification."""
+        return f"{self.prefix[: 11 - len(self.environment)]}-{self.environment}"
+
+    @property
+    def budget(self) -> str:
+        """Budget names are 1-63 letters, digits, '_' and '-'; unique per resource group."""
+        return f"budget-{self.prefix}-{self.environment}"
 
     @staticmethod
     def regional(name: str, suffix: str) -> str:

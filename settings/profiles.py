@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from settings.alerts import default_thresholds
+
 Environment = Literal["dev", "qa", "prod"]
 
 
@@ -25,6 +27,13 @@ class EnvironmentProfile:
     blob_versioning: bool
     # A Premium registry survives the loss of an availability zone (chosen at creation only).
     zone_redundant_registry: bool
+    # Alert rules may be switched off (mlops:alerts.enabled: false).
+    alerts_optional: bool
+    # Each alert's threshold unless mlops:alerts.thresholds says otherwise (settings.alerts).
+    alert_thresholds: Mapping[str, int]
+    # Monthly budget of the resource group, in the billing currency, unless mlops:budget sets
+    # one; None: the stack must set it.
+    monthly_budget: int | None
 
 
 PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
@@ -35,6 +44,9 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         soft_delete_days=7,
         blob_versioning=False,
         zone_redundant_registry=False,
+        alerts_optional=True,
+        alert_thresholds=default_thresholds("dev"),
+        monthly_budget=1000,
     ),
     "qa": EnvironmentProfile(
         allows_compute=False,
@@ -43,6 +55,9 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         soft_delete_days=7,
         blob_versioning=False,
         zone_redundant_registry=False,
+        alerts_optional=True,
+        alert_thresholds=default_thresholds("qa"),
+        monthly_budget=2000,
     ),
     "prod": EnvironmentProfile(
         allows_compute=False,
@@ -51,5 +66,8 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         soft_delete_days=30,
         blob_versioning=True,
         zone_redundant_registry=True,
+        alerts_optional=False,
+        alert_thresholds=default_thresholds("prod"),
+        monthly_budget=None,
     ),
 }

@@ -19,17 +19,21 @@ from pydantic import (
     Field,
     PrivateAttr,
     ValidationInfo,
+    create_model,
     model_validator,
 )
 from pydantic import WithJsonSchema as Schema
 from pydantic.alias_generators import to_camel
 
+from settings.alerts import CATALOGUE
 from settings.catalogs import AZURE_REGIONS, RETIRED_VM_SIZES, WINDOWS_TIME_ZONES
 from settings.names import (
     CLUSTER_NAME,
     CONTAINER_NAME,
     CRON,
     DATASTORE_NAME,
+    DEPLOYMENT_NAME,
+    EMAIL,
     FQDN,
     GUID,
     PREFIX,
@@ -37,6 +41,7 @@ from settings.names import (
     SUFFIX_LENGTH,
     TAG_NAME,
     VM_SIZE,
+    WEBHOOK,
     ArmId,
     Names,
     id_form,
@@ -138,6 +143,9 @@ TimeZone = Annotated[
     str,
     *_one_of(WINDOWS_TIME_ZONES, "a Windows time-zone ID such as UTC or W. Europe Standard Time"),
 ]
+Email = Annotated[str, pattern(EMAIL), Hint(EMAIL.what)]
+Webhook = Annotated[str, pattern(WEBHOOK), Hint(WEBHOOK.what, "alerts leave Azure only over TLS")]
+DeploymentName = Annotated[str, pattern(DEPLOYMENT_NAME), Hint(DEPLOYMENT_NAME.what)]
 VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
 REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
 RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
@@ -478,6 +486,10 @@ class EndpointSettings(Section):
     cluster: Annotated[ComputeClusterSettings | None, Schema(_batch_cluster_schema())] = None
     """Batch only: the scale-to-zero cluster its deployments run on (name defaults to
     <endpoint>-batch)."""
+    deployments: Annotated[tuple[DeploymentName, ...], Listed] = ()
+    """Online only: the deployments the release pipeline keeps on this endpoint (e.g. blue,
+    green), whose CPU, GPU and memory are watched. List one once it exists: Azure refuses an
+    alert rule on a missing deployment."""
 
     @classmethod
     def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -489,6 +501,12 @@ class EndpointSettings(Section):
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
         kind, cluster = fields.get("kind"), fields.get("cluster")
+        yield from _repeated("deployments", fields.get("deployments", ()))
+        if kind == "batch" and "deployments" in given:
+            yield (
+                ("deployments",),
+                "is only valid for kind: online (batch deployments are not watched one by one)",
+            )
         if kind == "online" and "cluster" in given:
             yield ("cluster",), "is only valid for kind: batch"
         if kind != "batch":
@@ -556,6 +574,105 @@ def _empty(section: type[Section]) -> Any:
 Compute = BeforeValidator(_compute_allowed)
 
 
+def _repeated(key: str, values: tuple[str, ...]) -> Iterator[Problem]:
+    """Entries of a list that repeat an earlier one (compared case-insensitively)."""
+    seen: dict[str, int] = {}
+    for index, value in enumerate(values):
+        if (first := seen.setdefault(value.lower(), index)) != index:
+            yield (key, index), f"repeats {key}[{first}] ({value!r})"
+
+
+def _thresholds_model() -> Any:
+    """One optional whole number per alert of the catalogue, within the range it allows."""
+    fields: dict[str, Any] = {
+        alert.key: (
+            int | None,
+            Field(
+                None,
+                ge=alert.low,
+                le=alert.high,
+                description=f"Threshold for the {alert.what} of each {alert.target}, in "
+                f"{alert.unit} (default: dev {alert.defaults.dev}, qa {alert.defaults.qa}, prod "
+                f"{alert.defaults.prod}).",
+            ),
+        )
+        for alert in CATALOGUE
+    }
+    return create_model("AlertThresholdSettings", __base__=Section, **fields)
+
+
+AlertThresholdSettings = _thresholds_model()
+RECEIVERS: Final = "emails (and webhooks, while alerts are on)"
+
+
+class AlertSettings(Section):
+    enabled: bool = True
+    """The action group and every alert rule; false switches them off (refused in prod)."""
+    emails: Annotated[tuple[Email, ...], Listed] = ()
+    """Who is told: e-mail addresses. The budget notifies them too."""
+    webhooks: Annotated[tuple[Webhook, ...], Listed] = ()
+    """Also told: https webhooks (chat, paging, ITSM). A URL that carries a token belongs in
+    secret config."""
+    thresholds: AlertThresholdSettings = _empty(AlertThresholdSettings)  # pyright: ignore[reportInvalidTypeForm]
+    """Thresholds that differ from the environment's defaults, by alert."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        yield from _repeated("emails", fields.get("emails", ()))
+        yield from _repeated("webhooks", fields.get("webhooks", ()))
+        if {"emails", "webhooks"} & given - fields.keys():
+            return  # a list that failed its own checks says what is wrong with it
+        enabled = fields.get("enabled") is not False
+        if enabled and not (fields.get("emails") or fields.get("webhooks")):
+            yield (
+                ("emails",),
+                "at least one e-mail or webhook is required while alerts are on: someone must "
+                "be told when the environment breaks or overspends",
+            )
+        elif not enabled and not fields.get("emails"):
+            yield (
+                ("emails",),
+                "at least one e-mail is required: with alerts off, the budget's notifications "
+                "go to the e-mails alone",
+            )
+
+    @property
+    def threshold_overrides(self) -> dict[str, int]:
+        return self.thresholds.model_dump(exclude_none=True)
+
+
+MAX_BUDGET_NOTIFICATIONS: Final = 5  # Azure's limit per budget; one is the forecast's
+
+
+class BudgetSettings(Section):
+    monthly_amount: int = Field(ge=1, le=100_000_000)
+    """Most the environment's resource group should cost in a calendar month, in the billing
+    currency of the subscription."""
+    thresholds: Annotated[tuple[Annotated[int, Field(ge=1, le=1000)], ...], Listed] = (80, 100)
+    """Percentages of monthlyAmount at which actual cost notifies (ascending, 1-1000); a
+    forecast above 100% notifies as well."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        thresholds = fields.get("thresholds")
+        if thresholds is None:
+            return
+        most = MAX_BUDGET_NOTIFICATIONS - 1
+        if not 1 <= len(thresholds) <= most:
+            yield (
+                ("thresholds",),
+                f"must list 1-{most} percentages (Azure allows {MAX_BUDGET_NOTIFICATIONS} "
+                "notifications per budget; one is the forecast's), got "
+                f"{len(thresholds)}",
+            )
+        for index, value in enumerate(thresholds):
+            if index and value <= thresholds[index - 1]:
+                yield (
+                    ("thresholds", index),
+                    f"must be above the one before ({thresholds[index - 1]}): ascending, each once",
+                )
+
+
 class Settings(Section):
     """One stack's config: every key of `Pulumi.<stack>.yaml` the program reads."""
 
@@ -594,6 +711,18 @@ class Settings(Section):
     """Compute clusters for training and large-scale work (dev only)."""
     endpoints: Annotated[tuple[EndpointSettings, ...], Listed] = ()
     """Preprocessing and scoring endpoints."""
+    alerts: Annotated[
+        AlertSettings,
+        Hint(
+            "a map {emails: [...], webhooks: [...]}: who is told when the environment breaks "
+            "or overspends ({enabled: false, emails: [...]} switches alert rules off outside "
+            "prod)"
+        ),
+    ]
+    """Who is told when the environment breaks or overspends, and the alert thresholds."""
+    budget: BudgetSettings | None = None
+    """Monthly cost budget of the resource group: required in prod; elsewhere the environment
+    profile's amount unless set."""
 
     _project: str = PrivateAttr("")
     _stack: str = PrivateAttr("")
@@ -613,6 +742,7 @@ class Settings(Section):
         yield from _registry_rules(fields)
         yield from _private_dns_zones(fields)
         yield from _cluster_names_taken(fields)
+        yield from _operations_rules(fields, given)
 
     @model_validator(mode="after")
     def _identify(self, info: ValidationInfo) -> Settings:
@@ -647,7 +777,19 @@ class Settings(Section):
             soft_delete_days=base.soft_delete_days,
             blob_versioning=base.blob_versioning or self.protect,
             zone_redundant_registry=base.zone_redundant_registry,
+            alerts_optional=base.alerts_optional,
+            alert_thresholds={**base.alert_thresholds, **self.alerts.threshold_overrides},
+            monthly_budget=self.cost_budget.monthly_amount,
         )
+
+    @property
+    def cost_budget(self) -> BudgetSettings:
+        """The budget as configured, else the environment profile's (prod must configure it)."""
+        if self.budget is not None:
+            return self.budget
+        amount = PROFILES[self.environment].monthly_budget
+        assert amount is not None, "settings refuse a stack without mlops:budget where required"
+        return BudgetSettings.model_validate({"monthlyAmount": amount})
 
     @property
     def names(self) -> Names:
@@ -816,3 +958,23 @@ def _cluster_names_taken(fields: Mapping[str, Any]) -> Iterator[Problem]:
                     "cluster.name"
                 ),
             )
+
+
+def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    """Where the environment's profile requires alerts and a budget."""
+    environment = fields.get("environment")
+    profile = PROFILES.get(environment) if isinstance(environment, str) else None
+    if profile is None:
+        return
+    alerts: AlertSettings | None = fields.get("alerts")
+    if alerts is not None and not alerts.enabled and not profile.alerts_optional:
+        yield (
+            (_key("alerts"), "enabled"),
+            f"must be true in {environment}: it must tell someone when it breaks",
+        )
+    if profile.monthly_budget is None and "budget" not in given:
+        yield (
+            (_key("budget"),),
+            f"is required in {environment}: {{monthlyAmount: <most the resource group may cost "
+            "a month, in the billing currency>, thresholds: [80, 100]}",
+        )

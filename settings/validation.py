@@ -192,7 +192,9 @@ def metadata(field: FieldInfo) -> list[Any]:
     """The field's constraints and hints, including those of an optional ``Annotated`` type."""
     found = list(field.metadata)
     for member in get_args(field.annotation):
-        found += getattr(member, "__metadata__", ())
+        for item in getattr(member, "__metadata__", ()):
+            # A list's entries declare theirs with Field(...), which holds them in turn.
+            found += item.metadata if isinstance(item, FieldInfo) else [item]
     return found
 
 

@@ -55,6 +55,7 @@ CONFIG: Final[Mapping[str, Any]] = {
     "azure-native:location": "westeurope",
     "mlops:environment": "dev",
     "mlops:prefix": "acme",
+    "mlops:alerts": {"emails": ["ml-platform@acme.example"]},
     "mlops:containerRegistry": {"mode": "create"},
     "mlops:access": [
         {"principalId": SCIENTISTS, "principalType": "Group", "role": "AzureML Data Scientist"},

@@ -40,9 +40,7 @@ def test_document_has_a_mermaid_diagram_per_stack_in_promotion_order() -> None:
 
 
 def test_resources_sit_in_the_resource_group(diagrams: dict[str, str]) -> None:
-    group = diagrams["dev"].split(
-        'subgraph rg_environment_rg["Resource group rg-contoso-mlops-dev"]'
-    )
+    group = diagrams["dev"].split('subgraph rg_environment_rg["Resource group rg-contoso-mlops-dev')
     assert len(group) == 2
     inside = group[1].split("  end", 1)[0]
     assert "r_ml_workspace[" in inside
@@ -96,6 +94,19 @@ def test_locked_resources_say_so_on_their_box(diagrams: dict[str, str]) -> None:
     locked = re.findall(r'(r_\w+)\[\(?"[^"]*\(delete lock\)"', diagrams["prod"])
     assert sorted(locked) == ["r_key_vault_vault", "r_ml_logs", "r_ml_registry", "r_ml_storage"]
     assert "delete lock" not in diagrams["dev"]
+
+
+def test_the_budget_is_a_note_on_its_resource_group(diagrams: dict[str, str]) -> None:
+    assert (
+        'rg_environment_rg["Resource group rg-contoso-mlops-prod (monthly budget)"]'
+        in (diagrams["prod"])
+    )
+
+
+def test_watched_resources_point_to_the_action_group(diagrams: dict[str, str]) -> None:
+    edges = _edges(diagrams["qa"])
+    for watched in ("r_ml_workspace", "r_endpoints_churn_score", "r_ml_logs"):
+        assert (watched, "alerts", "r_monitoring_action_group") in edges
 
 
 def test_diagram_shows_the_suffix_marker_not_the_mock_suffix(diagrams: dict[str, str]) -> None:

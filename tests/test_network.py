@@ -429,6 +429,7 @@ def fixture_config(network: Mapping[str, Any], **extra: Any) -> dict[str, str]:
         "azure-native:location": "westeurope",
         "mlops:prefix": "fixture",
         "mlops:environment": "qa",
+        "mlops:alerts": json.dumps({"emails": ["ml-platform@fixture.example"]}),
         "mlops:containerRegistry": json.dumps({"mode": "create", "sku": "Premium"}),
         "mlops:network": json.dumps(network),
         "mlops:datastores": json.dumps(

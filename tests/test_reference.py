@@ -21,6 +21,7 @@ FIXTURE = {
         "mlops:prefix": "contoso",
         "mlops:network": {"isolation": "allowInternetOutbound"},
         "mlops:computeClusters": [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 2}],
+        "mlops:alerts": {"emails": ["ml-platform@contoso.example"]},
         "azure-native:subscriptionId": "another provider's key",
     }
 }
@@ -82,11 +83,12 @@ def test_schema_rejects_an_invalid_choice() -> None:
     assert schema_errors(with_config(**{"mlops:network": {"isolation": "open"}}))
 
 
-def test_schema_requires_location_and_prefix_but_not_environment() -> None:
+def test_schema_requires_location_prefix_and_alerts_but_not_environment() -> None:
     schema = json.loads(reference.SCHEMA_FILE.read_text(encoding="utf-8"))
     assert set(schema["properties"]["config"]["required"]) == {
         "azure-native:location",
         "mlops:prefix",
+        "mlops:alerts",
     }
 
 

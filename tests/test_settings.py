@@ -19,7 +19,11 @@ ACCOUNT = (
     "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-data"
     "/providers/Microsoft.Storage/storageAccounts/stdata"
 )
-BASE = {"azure-native:location": "westeurope", "mlops:prefix": "contoso"}
+BASE = {
+    "azure-native:location": "westeurope",
+    "mlops:prefix": "contoso",
+    "mlops:alerts": json.dumps({"emails": ["ml-platform@contoso.example"]}),
+}
 SUBNET = (
     "/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-spoke"
     "/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
@@ -37,6 +41,7 @@ ZONE_IDS = {
     "registry": f"{ZONES}/privatelink.azurecr.io",
 }
 PRIVATE = {"inbound": "private", "subnetId": SUBNET, "privateDns": {"mode": "create"}}
+BUDGET = {"monthlyAmount": 5000}
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
@@ -70,8 +75,8 @@ def test_minimal_config_gets_secure_defaults() -> None:
 
 
 def test_prod_is_protected_unless_config_says_otherwise() -> None:
-    assert load("prod").protect is True
-    assert load("prod", protect="false").protect is False
+    assert load("prod", budget=BUDGET).protect is True
+    assert load("prod", budget=BUDGET, protect="false").protect is False
 
 
 def test_environment_defaults_to_the_stack_name() -> None:

@@ -33,6 +33,7 @@ FIELDS: Final = (
     "name", "principalId", "principalType", "publicNetworkAccess", "purpose", "readOnly",
     "replication", "role", "schedules", "scope", "sku", "storageAccountId", "timeZone", "vmSize",
     "inbound", "subnetId", "privateDns", "zoneIds", "outboundFqdns", "api", "blob",
+    "emails", "webhooks", "enabled", "thresholds", "cpuPercent", "monthlyAmount", "deployments",
 )  # fmt: skip
 LEAVES: Final = (
     "",
@@ -71,6 +72,8 @@ LEAVES: Final = (
     "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg/providers/"
     "Microsoft.KeyVault/vaults/kv-example",
     "AccountKey=abc",
+    "ml-platform@contoso.example",
+    "https://hooks.example/alerts",
 )
 # Fast enough for the whole file to take seconds, not minutes, on two cores.
 PROPERTY_SETTINGS: Final = hypothesis.settings(

@@ -186,6 +186,8 @@ EXPORTS = {
     "computeClusterNames",
     "endpointNames",
     "scoringUris",
+    "alertRuleNames",
+    "budgetName",
 }
 
 

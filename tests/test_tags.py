@@ -16,6 +16,7 @@ from settings.schema import AZURE_MAX_TAGS, PROGRAM_TAGS
 CONFIG: Final[dict[str, Any]] = {
     "azure-native:location": "westeurope",
     "mlops:prefix": "acme",
+    "mlops:alerts": {"emails": ["ml-platform@acme.example"]},
     "mlops:storage": {"sharedKeyAccess": True},
     "mlops:containerRegistry": {"mode": "create"},
     "mlops:computeClusters": [{"name": "train", "vmSize": "Standard_DS3_v2", "maxNodes": 1}],

@@ -20,6 +20,7 @@ from . import (
     container_registry,
     endpoints,
     key_vault,
+    operations,
     stack,
     storage,
     workspace,
@@ -37,6 +38,7 @@ AREAS: Final = (
     compute,
     endpoints,
     access,
+    operations,
     stack,
 )
 RESOURCE_RULES: Final = [rule for module in AREAS for rule in module.area.resource_rules]

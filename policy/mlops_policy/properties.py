@@ -35,6 +35,10 @@ VIRTUAL_NETWORK_LINK: Final = "azure-native:privatedns:VirtualNetworkLink"
 # Environments whose workspaces and dependencies are reached only through private endpoints.
 PRIVATE_ENVIRONMENTS: Final = ("qa", "prod")
 RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
+ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
+METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"
+LOG_ALERT: Final = "azure-native:monitor:ScheduledQueryRule"
+BUDGET: Final = "azure-native:consumption:Budget"
 MANAGEMENT_LOCKS: Final = frozenset(
     {
         RESOURCE_GROUP_LOCK,

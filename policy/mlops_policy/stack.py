@@ -19,14 +19,17 @@ from pulumi_policy import (
 )
 
 from .properties import (
+    ACTION_GROUP,
     APP_INSIGHTS,
     BATCH_ENDPOINT,
     BLOB_SERVICE,
     COMPUTE,
     DIAGNOSTIC_SETTING,
     KEY_VAULT,
+    LOG_ALERT,
     LOG_ANALYTICS,
     MANAGEMENT_LOCKS,
+    METRIC_ALERT,
     ML_WORKSPACE,
     ONLINE_ENDPOINT,
     PRIVATE_DNS_ZONE,
@@ -65,6 +68,9 @@ TAGGABLE: Final = frozenset(
         PRIVATE_ENDPOINT,
         PRIVATE_DNS_ZONE,
         VIRTUAL_NETWORK_LINK,
+        ACTION_GROUP,
+        METRIC_ALERT,
+        LOG_ALERT,
     }
 )
 # The program's tag on a private endpoint whose DNS records Azure Policy keeps
@@ -113,7 +119,7 @@ def _parent_urn(resource: PolicyResource) -> str | None:
     return resource.parent.urn if resource.parent is not None else resource.opts.parent
 
 
-def _refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str = "id") -> bool:
+def refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str = "id") -> bool:
     """Whether ``source``'s property ``key`` names ``target`` (its ``id`` or ``name``).
 
     Property dependencies carry the link even when the value is unknown (during preview);
@@ -125,7 +131,7 @@ def _refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str
     return isinstance(value, str) and isinstance(wanted, str) and same(value, wanted)
 
 
-def _is_child(source: PolicyResource, target: PolicyResource, segment: str) -> bool:
+def is_child(source: PolicyResource, target: PolicyResource, segment: str) -> bool:
     """Whether ``source``'s ID sits under ``target``'s: ``<target id>/<segment>/...``."""
     child, parent = peek(source.props, "id"), peek(target.props, "id")
     return (
@@ -174,7 +180,7 @@ LOCKED_IN_PROD: Final = frozenset({STORAGE_ACCOUNT, KEY_VAULT, REGISTRY, LOG_ANA
 
 def _locks(lock: PolicyResource, target: PolicyResource) -> bool:
     """Whether ``lock`` is placed on ``target`` (by its scope, or its ID under the target's)."""
-    return _refers_to(lock, "scope", target) or _is_child(
+    return refers_to(lock, "scope", target) or is_child(
         lock, target, "providers/Microsoft.Authorization/locks"
     )
 
@@ -214,7 +220,7 @@ def _on_a_group(lock: PolicyResource, groups: Iterable[PolicyResource]) -> bool:
         return True
     scope = peek(lock.props, "scope")
     on_group_id = isinstance(scope, str) and _GROUP_ID.fullmatch(scope) is not None
-    return on_group_id or any(_refers_to(lock, "scope", group) for group in groups)
+    return on_group_id or any(refers_to(lock, "scope", group) for group in groups)
 
 
 @area.stack_rule(
@@ -257,8 +263,8 @@ def _blob_services_of(
     return [
         service
         for service in of_type(resources, BLOB_SERVICE)
-        if _refers_to(service, "accountName", account, by="name")
-        or _is_child(service, account, "blobServices")
+        if refers_to(service, "accountName", account, by="name")
+        or is_child(service, account, "blobServices")
     ]
 
 
@@ -304,8 +310,8 @@ def workspace_diagnostic_settings(args: StackValidationArgs) -> Iterator[tuple[s
     settings = of_type(args.resources, DIAGNOSTIC_SETTING)
     for workspace in of_type(args.resources, ML_WORKSPACE):
         if not any(
-            _refers_to(setting, "resourceUri", workspace)
-            or _is_child(setting, workspace, "providers/Microsoft.Insights/diagnosticSettings")
+            refers_to(setting, "resourceUri", workspace)
+            or is_child(setting, workspace, "providers/Microsoft.Insights/diagnosticSettings")
             for setting in settings
         ):
             yield (
@@ -332,7 +338,7 @@ def _private_dependencies(
     candidates = of_type(args.resources, resource_type)
     for workspace in of_type(args.resources, ML_WORKSPACE):
         if _network_calls_for_deny(workspace):
-            yield from (c for c in candidates if _refers_to(workspace, key, c))
+            yield from (c for c in candidates if refers_to(workspace, key, c))
 
 
 @area.stack_rule(
@@ -372,7 +378,7 @@ def _zone_groups_of(
     endpoint: PolicyResource, groups: list[PolicyResource]
 ) -> Iterator[PolicyResource]:
     for group in groups:
-        if _refers_to(group, "privateEndpointName", endpoint, by="name") or _is_child(
+        if refers_to(group, "privateEndpointName", endpoint, by="name") or is_child(
             group, endpoint, "privateDnsZoneGroups"
         ):
             yield group
