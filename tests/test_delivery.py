@@ -1,4 +1,4 @@
-"""Delivery pipelines: GitHub Actions workflows, Azure Pipelines, and their documentation.
+"""Delivery pipelines: GitHub Actions workflows and Azure Pipelines.
 
 Everything here runs offline. The workflow files are parsed and their structure asserted;
 the small shell/Python scripts embedded in them are executed against temporary directories.
@@ -30,7 +30,6 @@ UP_WORKFLOW = WORKFLOWS / "pulumi-up.yml"
 AZURE_PIPELINE = ROOT / "azure-pipelines.yml"
 AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
 PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
-CI_CD_DOC = ROOT / "README.md"
 TOOLS = Path(sys.executable).parent
 
 PROMOTION_ORDER = ["dev", "qa", "prod"]
@@ -633,46 +632,3 @@ def test_pr_comment_does_nothing_outside_azure_repos(
     args = ["--stack", "dev", "--output", str(tmp_path / "none.txt")]
     assert pr_comment.main(args, env={"BUILD_REPOSITORY_PROVIDER": "GitHub"}) == 0
     assert "no comment posted" in capsys.readouterr().out
-
-
-# ----------------------------------------------------------------------- Documentation
-
-
-def ci_cd_doc() -> str:
-    return CI_CD_DOC.read_text()
-
-
-def test_readme_has_a_ci_cd_section() -> None:
-    assert "## CI/CD" in ci_cd_doc().splitlines()
-
-
-@pytest.mark.parametrize(
-    "topic",
-    [
-        'pulumi login "azblob://',
-        "azurekeyvault://",
-        "federated-credential create",
-        "environment:prod",
-        "Role Based Access Control Administrator",
-        "--condition",
-        "## CI/CD",
-        "### Promotion",
-        "### Adding a fourth stack",
-        "Key Vault Crypto User",
-        "Storage Blob Data Contributor",
-    ],
-)
-def test_ci_cd_doc_covers(topic: str) -> None:
-    assert topic in ci_cd_doc()
-
-
-def test_documented_abac_condition_allows_exactly_the_roles_the_program_assigns() -> None:
-    from settings.roles import BUILT_IN_ROLES  # noqa: PLC0415 - the program's own role table
-
-    roles = re.search(r'^ASSIGNABLE_ROLES="([^"]+)"$', ci_cd_doc(), re.M)
-    condition = re.search(r'--condition "(.+?)"', ci_cd_doc(), re.S)
-    assert roles is not None
-    assert condition is not None
-    # Both branches, role assignments/write and /delete, are limited to the same list.
-    assert condition.group(1).count("GuidEquals {$ASSIGNABLE_ROLES}") == 2
-    assert {guid.strip() for guid in roles.group(1).split(",")} == set(BUILT_IN_ROLES.values())
