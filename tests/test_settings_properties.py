@@ -121,6 +121,12 @@ def stack_values(stack: str) -> Mapping[str, Any]:
     }
 
 
+@cache
+def base_config(stack: str) -> Mapping[str, str]:
+    """The stack file's config as the engine passes it, read once (examples copy it)."""
+    return stack_config(stack)[0]
+
+
 _DELETE: Final = object()
 
 
@@ -223,7 +229,7 @@ def test_pulumi_text_encodes_stack_files_as_the_engine_does() -> None:
 def test_any_value_of_a_known_key_loads_or_raises_settings_error(
     stack: str, key: str, text: str
 ) -> None:
-    config = {**stack_config(stack)[0], key: text}
+    config = {**base_config(stack), key: text}
 
     assert_settings_or_settings_error(lambda: load(stack, config))
 
@@ -234,7 +240,7 @@ def test_any_value_of_a_known_key_loads_or_raises_settings_error(
     extra=st.dictionaries(unknown_keys, config_texts, min_size=1, max_size=4),
 )
 def test_unknown_keys_load_or_raise_settings_error(stack: str, extra: dict[str, str]) -> None:
-    config = {**stack_config(stack)[0], **extra}
+    config = {**base_config(stack), **extra}
 
     assert_settings_or_settings_error(lambda: load(stack, config))
 
