@@ -7,11 +7,17 @@ from __future__ import annotations
 
 import gc
 
+import hypothesis
 import pytest
 
 from offline.engine import ProgramRun, Resource, run_program, stacks
 
 STACKS = stacks()
+
+# The property tests run as many examples as the loaded profile says: Hypothesis' default (100
+# per property; its "ci" profile, derandomized, under CI=true), or, for a longer hunt,
+# `pytest --hypothesis-profile=thorough tests/test_settings_properties.py`.
+hypothesis.settings.register_profile("thorough", max_examples=2_000)
 
 
 def pytest_collection_finish(session: pytest.Session) -> None:

@@ -68,9 +68,9 @@ LEAVES: Final = (
     "Microsoft.KeyVault/vaults/kv-example",
     "AccountKey=abc",
 )
-# Fast enough for the whole file to take seconds, not minutes, on two cores.
+# As many examples as the loaded Hypothesis profile says: 100 by default (a few seconds for the
+# whole file on two cores), more with `pytest --hypothesis-profile=thorough` (see conftest.py).
 PROPERTY_SETTINGS: Final = hypothesis.settings(
-    max_examples=200,
     deadline=None,
     suppress_health_check=[hypothesis.HealthCheck.too_slow],
 )
