@@ -36,6 +36,7 @@ from pulumi.runtime import settings as runtime_settings
 
 import settings
 from offline.engine import PROJECT, ROOT, run_program, stack_config
+from settings.schema import Settings
 
 CORPUS_DIR = Path(__file__).parent / "hostile_configs"
 STACKS = ("dev", "qa", "prod")
@@ -161,7 +162,7 @@ def case_config(case_id: str) -> tuple[dict[str, str], tuple[str, ...]]:
 
 
 @functools.cache
-def loaded(case_id: str) -> settings.Settings | Exception:
+def loaded(case_id: str) -> Settings | Exception:
     """What ``settings.load`` makes of the case: Settings, or what it raised."""
     config, secret_keys = case_config(case_id)
     try:
