@@ -15,9 +15,19 @@ $(STAMP): requirements.txt requirements-dev.txt
 
 venv: $(STAMP)
 
+# Also the delivery files, offline: workflows and Azure Pipelines against the schemas vendored in
+# check-jsonschema, and a zizmor audit that fails on any finding of medium severity or above.
+# --regex-variant nonunicode: the vendored Azure Pipelines schema's branchFilter pattern uses an
+# escape that ECMAScript rejects in unicode mode, which crashes the default variant on any
+# pipeline with branch filters; the non-unicode ECMAScript dialect accepts it.
 lint: $(STAMP)
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
+	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.azure-pipelines \
+	  --data-transform azure-pipelines --regex-variant nonunicode \
+	  azure-pipelines.yml .azure-pipelines/templates/*.yml
+	$(BIN)/zizmor --offline --min-severity medium .github/workflows
 
 typecheck: $(STAMP)
 	$(BIN)/basedpyright

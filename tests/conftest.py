@@ -1,17 +1,48 @@
-"""Shared fixtures: each stack file evaluated once per session under Pulumi's mock engine."""
+"""Shared fixtures: each stack file evaluated under Pulumi's mock engine, once per session.
+
+Tests that compare two evaluations of a stack take the second from ``stack_reruns``.
+"""
 
 from __future__ import annotations
 
+import gc
+
+import hypothesis
 import pytest
 
 from offline.engine import ProgramRun, Resource, run_program, stacks
 
 STACKS = stacks()
 
+# The property tests run as many examples as the loaded profile says: Hypothesis' default (100
+# per property; its "ci" profile, derandomized, under CI=true), or, for a longer hunt,
+# `pytest --hypothesis-profile=thorough tests/test_settings_properties.py`.
+hypothesis.settings.register_profile("thorough", max_examples=2_000)
+
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Spare the runs the cyclic collector's rescans of a large, long-lived heap.
+
+    Pulumi's runtime allocates about a thousand asyncio objects per resource; with the
+    default thresholds the collector scans the whole heap (every imported provider class
+    included) again and again, a fifth of the suite's time. What is imported by now is
+    frozen out of its scans, and it runs less often; it still runs, so cycles are freed.
+    """
+    del session
+    gc.collect()
+    gc.freeze()
+    gc.set_threshold(100_000, 50, 1000)
+
 
 @pytest.fixture(scope="session")
 def stack_runs() -> dict[str, ProgramRun]:
     return {stack: run_program(stack) for stack in STACKS}
+
+
+@pytest.fixture(scope="session")
+def stack_reruns(stack_runs: dict[str, ProgramRun]) -> dict[str, ProgramRun]:
+    """Each stack evaluated a second time in this process, after ``stack_runs``."""
+    return {stack: run_program(stack) for stack in stack_runs}
 
 
 def of_type(run: ProgramRun, suffix: str) -> list[Resource]:

@@ -215,10 +215,17 @@ def vault(
     return body
 
 
-def test_created_vault_uses_rbac_purge_protection_and_90_day_soft_delete() -> None:
-    run = evaluate(vault())
-    assert_all_parented(run, "mlops:keyvault:SharedKeyVault")
-    props = only(run, "keyvault:Vault").inputs["properties"]
+@pytest.fixture(scope="module")
+def vault_run() -> ProgramRun:
+    """A created vault, default arguments: evaluated once for the tests that read it."""
+    return evaluate(vault())
+
+
+def test_created_vault_uses_rbac_purge_protection_and_90_day_soft_delete(
+    vault_run: ProgramRun,
+) -> None:
+    assert_all_parented(vault_run, "mlops:keyvault:SharedKeyVault")
+    props = only(vault_run, "keyvault:Vault").inputs["properties"]
     assert props["enableRbacAuthorization"] is True
     assert props["enablePurgeProtection"] is True
     assert props["enableSoftDelete"] is True
@@ -226,8 +233,10 @@ def test_created_vault_uses_rbac_purge_protection_and_90_day_soft_delete() -> No
     assert "accessPolicies" not in props  # RBAC only, no access policies
 
 
-def test_created_vault_has_a_globally_unique_name_within_azure_limits() -> None:
-    name = only(evaluate(vault()), "keyvault:Vault").inputs["vaultName"]
+def test_created_vault_has_a_globally_unique_name_within_azure_limits(
+    vault_run: ProgramRun,
+) -> None:
+    name = only(vault_run, "keyvault:Vault").inputs["vaultName"]
     assert name == f"kv-contosodev-{MOCK_SUFFIX}"
     assert 3 <= len(name) <= 24
 
@@ -245,8 +254,8 @@ def test_vault_network_acl_follows_the_network_mode(deny: bool, action: str) -> 
     assert acls == {"defaultAction": action, "bypass": "AzureServices"}
 
 
-def test_created_vault_exposes_id_name_and_uri() -> None:
-    outputs = evaluate(vault()).outputs
+def test_created_vault_exposes_id_name_and_uri(vault_run: ProgramRun) -> None:
+    outputs = vault_run.outputs
     assert outputs["name"] == f"kv-contosodev-{MOCK_SUFFIX}"
     assert outputs["id"].endswith(f"/vaults/kv-contosodev-{MOCK_SUFFIX}")
     assert outputs["uri"] == f"https://kv-contosodev-{MOCK_SUFFIX}.vault.azure.net/"
@@ -319,10 +328,17 @@ def workspace(
     return body
 
 
-def test_workspace_stack_parents_all_children() -> None:
-    run = evaluate(workspace())
-    assert_all_parented(run, "mlops:workspace:WorkspaceStack")
-    assert sorted(t.split(":")[-1] for t in component_children(run, "WorkspaceStack")) == [
+@pytest.fixture(scope="module")
+def workspace_run() -> ProgramRun:
+    """The workspace stack, default arguments: evaluated once for the tests that read it."""
+    return evaluate(workspace())
+
+
+def test_workspace_stack_parents_all_children(workspace_run: ProgramRun) -> None:
+    assert_all_parented(workspace_run, "mlops:workspace:WorkspaceStack")
+    assert sorted(
+        t.split(":")[-1] for t in component_children(workspace_run, "WorkspaceStack")
+    ) == [
         "AccessGrants",
         "BlobServiceProperties",
         "Component",
@@ -334,8 +350,8 @@ def test_workspace_stack_parents_all_children() -> None:
     ]
 
 
-def test_workspace_storage_is_hardened_general_purpose_v2() -> None:
-    account = only(evaluate(workspace()), "storage:StorageAccount").inputs
+def test_workspace_storage_is_hardened_general_purpose_v2(workspace_run: ProgramRun) -> None:
+    account = only(workspace_run, "storage:StorageAccount").inputs
     assert account["kind"] == "StorageV2"
     assert account["sku"] == {"name": "Standard_ZRS"}
     assert account["minimumTlsVersion"] == "TLS1_2"
@@ -356,8 +372,10 @@ def test_shared_key_access_is_an_explicit_opt_out_marked_on_the_account() -> Non
     assert account["defaultToOAuthAuthentication"] is True
 
 
-def test_workspace_storage_name_is_lowercase_alphanumeric_within_24() -> None:
-    name = only(evaluate(workspace()), "storage:StorageAccount").inputs["accountName"]
+def test_workspace_storage_name_is_lowercase_alphanumeric_within_24(
+    workspace_run: ProgramRun,
+) -> None:
+    name = only(workspace_run, "storage:StorageAccount").inputs["accountName"]
     assert name == f"stcontosodev{MOCK_SUFFIX}"
     assert name.isalnum() and name.islower() and len(name) <= 24
     assert (
@@ -370,8 +388,8 @@ def test_workspace_storage_name_is_lowercase_alphanumeric_within_24() -> None:
     )
 
 
-def test_blob_and_container_soft_delete_are_on() -> None:
-    blob = only(evaluate(workspace()), "storage:BlobServiceProperties").inputs
+def test_blob_and_container_soft_delete_are_on(workspace_run: ProgramRun) -> None:
+    blob = only(workspace_run, "storage:BlobServiceProperties").inputs
     assert blob["deleteRetentionPolicy"] == {"enabled": True, "days": 7}
     assert blob["containerDeleteRetentionPolicy"] == {"enabled": True, "days": 7}
     assert blob["isVersioningEnabled"] is False
@@ -389,24 +407,26 @@ def test_log_analytics_keeps_logs_as_long_as_told() -> None:
     assert logs.inputs["retentionInDays"] == 90
 
 
-def test_application_insights_is_workspace_based_on_log_analytics() -> None:
-    run = evaluate(workspace())
-    insights = only(run, "applicationinsights:Component").inputs
-    logs = only(run, "operationalinsights:Workspace")
+def test_application_insights_is_workspace_based_on_log_analytics(
+    workspace_run: ProgramRun,
+) -> None:
+    insights = only(workspace_run, "applicationinsights:Component").inputs
+    logs = only(workspace_run, "operationalinsights:Workspace")
     assert insights["workspaceResourceId"] == logs.id
     assert insights["ingestionMode"] == "LogAnalytics"
     assert insights["kind"] == "web"
 
 
-def test_workspace_uses_identity_everywhere_and_links_its_dependencies() -> None:
-    run = evaluate(workspace())
-    ws = only(run, "machinelearningservices:Workspace").inputs
+def test_workspace_uses_identity_everywhere_and_links_its_dependencies(
+    workspace_run: ProgramRun,
+) -> None:
+    ws = only(workspace_run, "machinelearningservices:Workspace").inputs
     assert ws["identity"] == {"type": "SystemAssigned"}
     assert ws["systemDatastoresAuthMode"] == "Identity"
-    assert ws["storageAccount"] == only(run, "storage:StorageAccount").id
+    assert ws["storageAccount"] == only(workspace_run, "storage:StorageAccount").id
     assert ws["keyVault"] == VAULT_ID
-    assert ws["applicationInsights"] == only(run, "applicationinsights:Component").id
-    assert ws["containerRegistry"] == only(run, "containerregistry:Registry").id
+    assert ws["applicationInsights"] == only(workspace_run, "applicationinsights:Component").id
+    assert ws["containerRegistry"] == only(workspace_run, "containerregistry:Registry").id
     assert ws["publicNetworkAccess"] == "Enabled"
     assert ws["managedNetwork"]["isolationMode"] == "AllowInternetOutbound"
 
@@ -418,23 +438,21 @@ def test_workspace_network_comes_from_config() -> None:
     assert ws["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
 
 
-def test_workspace_sends_its_logs_to_log_analytics() -> None:
-    run = evaluate(workspace())
-    diagnostics = only(run, "monitor:DiagnosticSetting").inputs
-    assert diagnostics["resourceUri"] == only(run, "machinelearningservices:Workspace").id
-    assert diagnostics["workspaceId"] == only(run, "operationalinsights:Workspace").id
+def test_workspace_sends_its_logs_to_log_analytics(workspace_run: ProgramRun) -> None:
+    diagnostics = only(workspace_run, "monitor:DiagnosticSetting").inputs
+    assert diagnostics["resourceUri"] == only(workspace_run, "machinelearningservices:Workspace").id
+    assert diagnostics["workspaceId"] == only(workspace_run, "operationalinsights:Workspace").id
     assert diagnostics["logs"] == [{"categoryGroup": "allLogs", "enabled": True}]
     # Resource-specific tables, not the legacy AzureDiagnostics table.
     assert diagnostics["logAnalyticsDestinationType"] == "Dedicated"
 
 
-def test_created_registry_has_admin_user_and_anonymous_pull_off() -> None:
-    run = evaluate(workspace())
-    registry = only(run, "containerregistry:Registry").inputs
+def test_created_registry_has_admin_user_and_anonymous_pull_off(workspace_run: ProgramRun) -> None:
+    registry = only(workspace_run, "containerregistry:Registry").inputs
     assert registry["adminUserEnabled"] is False
     assert registry["anonymousPullEnabled"] is False
     assert registry["sku"] == {"name": "Premium"}
-    assert run.outputs["registry"] == f"crcontosodev{MOCK_SUFFIX}.azurecr.io"
+    assert workspace_run.outputs["registry"] == f"crcontosodev{MOCK_SUFFIX}.azurecr.io"
 
 
 def test_adopting_an_existing_registry_creates_none_and_links_it() -> None:
@@ -467,8 +485,14 @@ GRANTS = (
 )
 
 
-def test_access_grants_become_role_assignments_on_their_scope() -> None:
-    run = evaluate(workspace(access=GRANTS))
+@pytest.fixture(scope="module")
+def grants_run() -> ProgramRun:
+    """The workspace stack with two access grants: evaluated once for the tests that read it."""
+    return evaluate(workspace(access=GRANTS))
+
+
+def test_access_grants_become_role_assignments_on_their_scope(grants_run: ProgramRun) -> None:
+    run = grants_run
     ws_id = only(run, "machinelearningservices:Workspace").id
     storage_id = only(run, "storage:StorageAccount").id
     assert grants_of(run, "00000000-0000-0000-0000-0000000000d5") == {
@@ -482,13 +506,14 @@ def test_access_grants_become_role_assignments_on_their_scope() -> None:
     assert {r.inputs["principalType"] for r in roles} == {"Group"}
 
 
-def test_access_grants_sit_in_their_own_component_under_the_workspace_stack() -> None:
-    run = evaluate(workspace(access=GRANTS))
-    stack = only(run, "mlops:workspace:WorkspaceStack")
-    access = only(run, "mlops:access:AccessGrants")
+def test_access_grants_sit_in_their_own_component_under_the_workspace_stack(
+    grants_run: ProgramRun,
+) -> None:
+    stack = only(grants_run, "mlops:workspace:WorkspaceStack")
+    access = only(grants_run, "mlops:access:AccessGrants")
     assert access.name == "ml-access"
     assert access.parent == stack.urn
-    roles = of_type(run, "authorization:RoleAssignment")
+    roles = of_type(grants_run, "authorization:RoleAssignment")
     assert len(roles) == 4
     assert all(r.parent == access.urn for r in roles)
     # Names are those the grants had directly under WorkspaceStack: scope, principal, role.
@@ -601,10 +626,21 @@ ADLS = DatastoreSettings(
 )
 
 
-def test_blob_datastore_is_identity_based_with_no_stored_credentials() -> None:
-    run = evaluate(links((BLOB,)))
-    assert_all_parented(run, "mlops:datastores:DatastoreLinks")
-    props = only(run, "machinelearningservices:Datastore").inputs["properties"]
+@pytest.fixture(scope="module")
+def blob_run() -> ProgramRun:
+    """One read-only blob datastore: evaluated once for the tests that read it."""
+    return evaluate(links((BLOB,)))
+
+
+@pytest.fixture(scope="module")
+def adls_run() -> ProgramRun:
+    """One writable ADLS Gen2 datastore: evaluated once for the tests that read it."""
+    return evaluate(links((ADLS,)))
+
+
+def test_blob_datastore_is_identity_based_with_no_stored_credentials(blob_run: ProgramRun) -> None:
+    assert_all_parented(blob_run, "mlops:datastores:DatastoreLinks")
+    props = only(blob_run, "machinelearningservices:Datastore").inputs["properties"]
     assert props["credentials"] == {"credentialsType": "None"}
     assert props["datastoreType"] == "AzureBlob"
     assert props["containerName"] == "sales"
@@ -614,15 +650,17 @@ def test_blob_datastore_is_identity_based_with_no_stored_credentials() -> None:
     assert props["serviceDataAccessAuthIdentity"] == "WorkspaceSystemAssignedIdentity"
 
 
-def test_adls_datastore_targets_the_filesystem() -> None:
-    props = only(evaluate(links((ADLS,))), "machinelearningservices:Datastore").inputs["properties"]
+def test_adls_datastore_targets_the_filesystem(adls_run: ProgramRun) -> None:
+    props = only(adls_run, "machinelearningservices:Datastore").inputs["properties"]
     assert props["datastoreType"] == "AzureDataLakeGen2"
     assert props["filesystem"] == "events"
     assert props["credentials"] == {"credentialsType": "None"}
 
 
-def test_read_only_datastore_grants_blob_reader_on_the_container_in_its_subscription() -> None:
-    role = only(evaluate(links((BLOB,))), "authorization:RoleAssignment").inputs
+def test_read_only_datastore_grants_blob_reader_on_the_container_in_its_subscription(
+    blob_run: ProgramRun,
+) -> None:
+    role = only(blob_run, "authorization:RoleAssignment").inputs
     assert role["scope"] == f"{OTHER_SUB_ACCOUNT}/blobServices/default/containers/sales"
     assert role["roleDefinitionId"] == (
         f"/subscriptions/{SUB}/providers/Microsoft.Authorization/roleDefinitions/"
@@ -632,8 +670,8 @@ def test_read_only_datastore_grants_blob_reader_on_the_container_in_its_subscrip
     assert role["principalType"] == "ServicePrincipal"
 
 
-def test_writable_datastore_grants_blob_contributor() -> None:
-    role = only(evaluate(links((ADLS,))), "authorization:RoleAssignment").inputs
+def test_writable_datastore_grants_blob_contributor(adls_run: ProgramRun) -> None:
+    role = only(adls_run, "authorization:RoleAssignment").inputs
     assert role["roleDefinitionId"].endswith(BUILT_IN_ROLES["Storage Blob Data Contributor"])
 
 
@@ -667,8 +705,10 @@ def test_workspace_grant_keeps_the_name_it_had_before_the_access_matrix(
     assert aliases[role.name] == ["links-raw_sales-role"]
 
 
-def test_datastore_skips_create_time_validation_while_its_role_propagates() -> None:
-    store = only(evaluate(links((BLOB,))), "machinelearningservices:Datastore")
+def test_datastore_skips_create_time_validation_while_its_role_propagates(
+    blob_run: ProgramRun,
+) -> None:
+    store = only(blob_run, "machinelearningservices:Datastore")
     assert store.inputs["skipValidation"] is True
 
 
@@ -729,10 +769,15 @@ def compute_props(run: ProgramRun, compute_type: str) -> dict:
     return found[0]
 
 
-def test_compute_instance_is_personal_and_locked_down() -> None:
-    run = evaluate(dev_compute())
-    assert_all_parented(run, "mlops:compute:DevCompute")
-    compute = compute_props(run, "ComputeInstance")
+@pytest.fixture(scope="module")
+def compute_run() -> ProgramRun:
+    """An instance and a cluster in a managed network: evaluated once for the tests that read it."""
+    return evaluate(dev_compute())
+
+
+def test_compute_instance_is_personal_and_locked_down(compute_run: ProgramRun) -> None:
+    assert_all_parented(compute_run, "mlops:compute:DevCompute")
+    compute = compute_props(compute_run, "ComputeInstance")
     instance = compute["properties"]
     assert instance["disableLocalAuth"] is True
     props = instance["properties"]
@@ -795,14 +840,14 @@ def test_cluster_identity_gets_the_job_roles_of_the_access_matrix() -> None:
     assert all(r.parent == only(run, "mlops:compute:DevCompute").urn for r in roles)
 
 
-def test_compute_instance_name_is_suffixed_for_regional_uniqueness() -> None:
-    compute = compute_props(evaluate(dev_compute()), "ComputeInstance")
+def test_compute_instance_name_is_suffixed_for_regional_uniqueness(compute_run: ProgramRun) -> None:
+    compute = compute_props(compute_run, "ComputeInstance")
     assert compute["computeName"] == f"ds-alice-{MOCK_SUFFIX}"
     assert len(compute["computeName"]) <= 24
 
 
-def test_compute_instance_stop_schedule_is_a_cron_trigger() -> None:
-    props = compute_props(evaluate(dev_compute()), "ComputeInstance")["properties"]["properties"]
+def test_compute_instance_stop_schedule_is_a_cron_trigger(compute_run: ProgramRun) -> None:
+    props = compute_props(compute_run, "ComputeInstance")["properties"]["properties"]
     assert props["schedules"]["computeStartStop"] == [
         {
             "action": "Stop",
@@ -813,8 +858,10 @@ def test_compute_instance_stop_schedule_is_a_cron_trigger() -> None:
     ]
 
 
-def test_cluster_scales_to_zero_with_remote_login_and_local_auth_off() -> None:
-    compute = compute_props(evaluate(dev_compute()), "AmlCompute")
+def test_cluster_scales_to_zero_with_remote_login_and_local_auth_off(
+    compute_run: ProgramRun,
+) -> None:
+    compute = compute_props(compute_run, "AmlCompute")
     assert compute["computeName"] == "cpu"
     assert compute["identity"] == {"type": "SystemAssigned"}
     assert compute["properties"]["disableLocalAuth"] is True
@@ -871,18 +918,29 @@ def endpoints(
     return body
 
 
-def test_online_endpoint_uses_aad_tokens_and_a_system_identity() -> None:
-    run = evaluate(endpoints(ONLINE))
-    assert_all_parented(run, "mlops:endpoints:Endpoints")
-    online = only(run, "machinelearningservices:OnlineEndpoint").inputs
+@pytest.fixture(scope="module")
+def online_run() -> ProgramRun:
+    """One online endpoint: evaluated once for the tests that read it."""
+    return evaluate(endpoints(ONLINE))
+
+
+@pytest.fixture(scope="module")
+def batch_run() -> ProgramRun:
+    """One batch endpoint: evaluated once for the tests that read it."""
+    return evaluate(endpoints(BATCH))
+
+
+def test_online_endpoint_uses_aad_tokens_and_a_system_identity(online_run: ProgramRun) -> None:
+    assert_all_parented(online_run, "mlops:endpoints:Endpoints")
+    online = only(online_run, "machinelearningservices:OnlineEndpoint").inputs
     assert online["endpointName"] == f"churn-score-{MOCK_SUFFIX}"
     assert online["identity"] == {"type": "SystemAssigned"}
     assert online["properties"]["authMode"] == "AADToken"
     assert "allowKeyAuth" not in online["tags"]
-    assert run.outputs["uris"]["churn-score"].endswith("/score")
+    assert online_run.outputs["uris"]["churn-score"].endswith("/score")
 
 
-def test_online_endpoint_leaves_its_runtime_roles_to_azure_ml() -> None:
+def test_online_endpoint_leaves_its_runtime_roles_to_azure_ml(online_run: ProgramRun) -> None:
     # Azure ML grants AcrPull and Storage Blob Data Reader to an online endpoint's system
     # identity itself; a second identical assignment would fail with RoleAssignmentExists.
     run = evaluate(endpoints(ONLINE, datastores=(BLOB,)))
@@ -895,12 +953,11 @@ def test_key_auth_endpoint_is_marked_as_an_explicit_opt_out() -> None:
     assert online["tags"]["allowKeyAuth"] == "true"
 
 
-def test_batch_endpoint_owns_a_scale_to_zero_cluster() -> None:
-    run = evaluate(endpoints(BATCH))
-    batch = only(run, "machinelearningservices:BatchEndpoint").inputs
+def test_batch_endpoint_owns_a_scale_to_zero_cluster(batch_run: ProgramRun) -> None:
+    batch = only(batch_run, "machinelearningservices:BatchEndpoint").inputs
     assert batch["properties"]["authMode"] == "AADToken"
     assert batch["identity"] == {"type": "SystemAssigned"}
-    cluster = only(run, "machinelearningservices:Compute").inputs
+    cluster = only(batch_run, "machinelearningservices:Compute").inputs
     assert cluster["computeName"] == "sales-prep-batch"
     assert cluster["properties"]["properties"]["scaleSettings"]["minNodeCount"] == 0
 

@@ -1,8 +1,9 @@
-"""Delivery pipelines: GitHub Actions workflows, Azure Pipelines, and their documentation.
+"""Delivery pipelines: GitHub Actions workflows and Azure Pipelines.
 
 Everything here runs offline. The workflow files are parsed and their structure asserted;
-the small shell/Python scripts embedded in them are executed against temporary directories;
-the files are validated against the vendored schemas (check-jsonschema) and audited by zizmor.
+the small shell/Python scripts embedded in them are executed against temporary directories.
+Validating the files against the vendored schemas (check-jsonschema) and auditing them with
+zizmor is part of ``make lint``.
 """
 
 from __future__ import annotations
@@ -29,7 +30,6 @@ UP_WORKFLOW = WORKFLOWS / "pulumi-up.yml"
 AZURE_PIPELINE = ROOT / "azure-pipelines.yml"
 AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
 PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
-CI_CD_DOC = ROOT / "README.md"
 TOOLS = Path(sys.executable).parent
 
 PROMOTION_ORDER = ["dev", "qa", "prod"]
@@ -450,37 +450,7 @@ def test_run_steps_take_expressions_through_the_environment_only() -> None:
                 assert "${{" not in step.get("run", ""), (path.name, job_id, step.get("name"))
 
 
-def test_workflows_match_the_github_actions_schema() -> None:
-    result = subprocess.run(
-        [
-            TOOLS / "check-jsonschema",
-            "--builtin-schema",
-            "vendor.github-workflows",
-            *all_workflows(),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
-def test_zizmor_finds_nothing_of_medium_severity_or_above() -> None:
-    result = subprocess.run(
-        [TOOLS / "zizmor", "--offline", "--min-severity", "medium", WORKFLOWS],
-        capture_output=True,
-        text=True,
-        check=False,
-        env={**os.environ, "NO_COLOR": "1"},
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
-
-
 # ------------------------------------------------------------------- Azure Pipelines
-
-
-def azure_pipeline_files() -> list[Path]:
-    return [AZURE_PIPELINE, *sorted(AZURE_TEMPLATES.glob("*.yml"))]
 
 
 def azure_stage(name: str) -> dict[str, Any]:
@@ -499,28 +469,6 @@ def pulumi_steps_template() -> dict[str, Any]:
 
 def azure_cli_step() -> dict[str, Any]:
     return next(s for s in pulumi_steps_template()["steps"] if s.get("task") == "AzureCLI@2")
-
-
-def test_azure_pipeline_matches_its_schema() -> None:
-    # --regex-variant nonunicode: the vendored schema's branchFilter pattern uses an escape
-    # that ECMAScript rejects in unicode mode, which crashes the default variant on any
-    # pipeline with branch filters. The non-unicode ECMAScript dialect accepts it.
-    result = subprocess.run(
-        [
-            TOOLS / "check-jsonschema",
-            "--builtin-schema",
-            "vendor.azure-pipelines",
-            "--data-transform",
-            "azure-pipelines",
-            "--regex-variant",
-            "nonunicode",
-            *azure_pipeline_files(),
-        ],
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    assert result.returncode == 0, result.stdout + result.stderr
 
 
 def test_azure_pipeline_runs_on_main_and_validates_pull_requests_to_main() -> None:
@@ -684,44 +632,3 @@ def test_pr_comment_does_nothing_outside_azure_repos(
     args = ["--stack", "dev", "--output", str(tmp_path / "none.txt")]
     assert pr_comment.main(args, env={"BUILD_REPOSITORY_PROVIDER": "GitHub"}) == 0
     assert "no comment posted" in capsys.readouterr().out
-
-
-# ----------------------------------------------------------------------- Documentation
-
-
-def ci_cd_doc() -> str:
-    return CI_CD_DOC.read_text()
-
-
-def test_readme_has_a_ci_cd_section() -> None:
-    assert "## CI/CD" in ci_cd_doc().splitlines()
-
-
-@pytest.mark.parametrize(
-    "topic",
-    [
-        'pulumi login "azblob://',
-        "azurekeyvault://",
-        "cd bootstrap",
-        "environment:prod",
-        "Role Based Access Control Administrator",
-        "ForAnyOfAnyValues:GuidEquals",
-        "## CI/CD",
-        "### Promotion",
-        "### Adding a fourth stack",
-        "Key Vault Crypto User",
-        "Storage Blob Data Contributor",
-    ],
-)
-def test_ci_cd_doc_covers(topic: str) -> None:
-    assert topic in ci_cd_doc()
-
-
-def test_documented_abac_condition_is_the_one_the_bootstrap_assigns() -> None:
-    from bootstrap.roles import PROGRAM_ROLES, assignment_condition  # noqa: PLC0415
-
-    documented = re.search(r"carries an ABAC condition.*?```text\n(.+?)```", ci_cd_doc(), re.S)
-    assert documented is not None
-    text = " ".join(documented.group(1).split())
-    listed = ", ".join(sorted(PROGRAM_ROLES))
-    assert text.replace("<the program's roles>", listed) == assignment_condition(PROGRAM_ROLES)

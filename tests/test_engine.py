@@ -8,12 +8,14 @@ import pulumi
 import pytest
 
 import settings
-from offline.engine import evaluate, run_program, stack_config
+from offline.engine import ProgramRun, evaluate, run_program, stack_config
 from tests.conftest import only
 
 
-def test_explicit_depends_on_is_told_apart_from_dependencies_through_inputs() -> None:
-    run = run_program("dev")
+def test_explicit_depends_on_is_told_apart_from_dependencies_through_inputs(
+    stack_runs: dict[str, ProgramRun],
+) -> None:
+    run = stack_runs["dev"]
     datastore = run.named("datastores-raw_sales")
     role = run.named("datastores-datastore-raw_sales-workspace-2a2b9908")
     assert datastore.depends_on == (role.urn,)

@@ -1,10 +1,12 @@
 """Hostile and careless stack configs are refused before any resource is registered.
 
-Each case in ``tests/hostile_configs/*.yaml`` patches one of the real stack files and runs the
-real program under the mock engine. It must fail with a ``settings.SettingsError`` whose
-problems name the offending key path and say what would be valid, without traceback text, and
-without a single resource having been constructed or registered.
+Each case in ``tests/hostile_configs/*.yaml`` patches one of the real stack files and goes
+straight to ``settings.load``, which the program calls (through ``settings.from_pulumi``)
+before it declares anything. It must be refused with a ``settings.SettingsError`` whose
+problems name the offending key path and say what would be valid, without traceback text.
 
+That a refusal stops the program before anything is registered is proven on the real program
+under the mock engine, for one case of each stack (and an unpatched control run of each).
 "Nothing registered" is observed at two levels, neither of which the engine exposes for a run
 that raises: every ``pulumi.Resource`` constructed (so a resource whose registration RPC had not
 completed yet still counts), and every ``RegisterResource`` call the mock monitor answers.
@@ -34,8 +36,10 @@ from pulumi.runtime import settings as runtime_settings
 
 import settings
 from offline.engine import PROJECT, ROOT, run_program, stack_config
+from settings.schema import Settings
 
 CORPUS_DIR = Path(__file__).parent / "hostile_configs"
+STACKS = ("dev", "qa", "prod")
 # A refused run leaves the stack resource's registration as coroutines never awaited: they are
 # harmless here, and collected when the module is done (see ``collect_refused_runs``).
 NEVER_AWAITED = "coroutine .* was never awaited"
@@ -146,8 +150,38 @@ def patched_config(case: Case, directory: Path) -> tuple[dict[str, str], tuple[s
     return stack_config(case.stack, root=directory)
 
 
+@functools.cache
+def case_config(case_id: str) -> tuple[dict[str, str], tuple[str, ...]]:
+    with tempfile.TemporaryDirectory() as directory:
+        return patched_config(CASES[case_id], Path(directory))
+
+
 # --------------------------------------------------------------------------------------------
-# Running a case
+# Loading a case
+# --------------------------------------------------------------------------------------------
+
+
+@functools.cache
+def loaded(case_id: str) -> Settings | Exception:
+    """What ``settings.load`` makes of the case: Settings, or what it raised."""
+    config, secret_keys = case_config(case_id)
+    try:
+        return settings.load(
+            config, project=PROJECT, stack=CASES[case_id].stack, secret_keys=secret_keys
+        )
+    except Exception as error:  # the outcome is examined by the tests
+        error.__traceback__ = None  # the tests read the exception, not its frames
+        return error
+
+
+def refusal(case_id: str) -> settings.SettingsError:
+    result = loaded(case_id)
+    assert isinstance(result, settings.SettingsError), f"expected a SettingsError, got {result!r}"
+    return result
+
+
+# --------------------------------------------------------------------------------------------
+# Running the real program
 # --------------------------------------------------------------------------------------------
 
 
@@ -205,6 +239,12 @@ class Outcome:
                 pending.extend(error.exceptions)
         return None
 
+    def describe(self) -> str:
+        error = self.settings_error
+        if error is not None:
+            return "\n".join(error.problems)
+        return repr(self.raised) if self.raised else "the program ran to completion"
+
 
 def _run(stack: str, config: Mapping[str, str], secret_keys: tuple[str, ...]) -> Outcome:
     result = contextvars.copy_context().run(_run_in_context, stack, config, secret_keys)
@@ -233,24 +273,23 @@ def _run_in_context(stack: str, config: Mapping[str, str], secret_keys: tuple[st
     return Outcome(None, registrations)
 
 
+def _richest_case(stack: str) -> Case:
+    """The stack's case with the most expected problems (the first of them, on a tie)."""
+    return max((case for case in CORPUS if case.stack == stack), key=lambda c: len(c.expect))
+
+
+# One refused case per stack is run through the real program.
+PROGRAM_CASES = {stack: _richest_case(stack) for stack in STACKS}
+
+
 @functools.cache
-def outcome(case_id: str) -> Outcome:
-    """Runs each case once; the tests below examine different aspects of the one run."""
-    case = CASES[case_id]
-    with tempfile.TemporaryDirectory() as directory:
-        config, secret_keys = patched_config(case, Path(directory))
-    return _run(case.stack, config, secret_keys)
-
-
-def _describe(result: Outcome) -> str:
-    error = result.settings_error
-    if error is not None:
-        return "\n".join(error.problems)
-    return repr(result.raised) if result.raised else "the program ran to completion"
+def program_outcome(case_id: str) -> Outcome:
+    """Runs the program on the case once; the tests below examine different aspects of it."""
+    return _run(CASES[case_id].stack, *case_config(case_id))
 
 
 # --------------------------------------------------------------------------------------------
-# Tests
+# Tests: the corpus, through the loader
 # --------------------------------------------------------------------------------------------
 
 
@@ -258,7 +297,7 @@ def _describe(result: Outcome) -> str:
 def collect_refused_runs() -> Iterator[None]:
     """Leave no refused run's garbage to warn in another module's tests."""
     yield
-    outcome.cache_clear()
+    program_outcome.cache_clear()
     with warnings.catch_warnings():
         warnings.filterwarnings("ignore", NEVER_AWAITED, RuntimeWarning)
         gc.collect()
@@ -269,37 +308,28 @@ def test_corpus_has_at_least_40_cases_with_unique_ids() -> None:
     assert len(CASES) == len(CORPUS), "duplicate case ids"
 
 
-@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
-def test_unpatched_stack_runs_and_registers_resources(stack: str) -> None:
-    """The control: the base configs are valid, and the recording sees their resources."""
-    result = _run(stack, *stack_config(stack))
-
-    assert result.raised is None, _describe(result)
-    assert result.registrations.constructed
-    assert result.registrations.registered
+def test_corpus_has_cases_for_every_stack() -> None:
+    assert {case.stack for case in CORPUS} == set(STACKS)
 
 
 @pytest.mark.parametrize("case_id", list(CASES))
 def test_hostile_config_is_refused_with_a_settings_error(case_id: str) -> None:
-    result = outcome(case_id)
+    result = loaded(case_id)
 
-    assert result.settings_error is not None, _describe(result)
+    assert isinstance(result, settings.SettingsError), f"the loader returned {result!r}"
 
 
 @pytest.mark.parametrize("case_id", list(CASES))
 def test_refusal_names_the_key_and_what_is_valid(case_id: str) -> None:
-    result = outcome(case_id)
-    error = result.settings_error
-    assert error is not None, _describe(result)
+    error = refusal(case_id)
 
     missing = [e for e in CASES[case_id].expect if not any(map(e.matches, error.problems))]
-    assert not missing, f"expected {missing}; reported:\n{_describe(result)}"
+    assert not missing, f"expected {missing}; reported:\n" + "\n".join(error.problems)
 
 
 @pytest.mark.parametrize("case_id", list(CASES))
 def test_refusal_message_has_no_traceback_text(case_id: str) -> None:
-    error = outcome(case_id).settings_error
-    assert error is not None
+    error = refusal(case_id)
 
     message = str(error)
     assert message.startswith("Invalid stack configuration:\n")
@@ -308,18 +338,9 @@ def test_refusal_message_has_no_traceback_text(case_id: str) -> None:
     assert all(problem and "\n" not in problem for problem in error.problems)
 
 
-@pytest.mark.parametrize("case_id", list(CASES))
-def test_refused_config_registers_no_resource(case_id: str) -> None:
-    registrations = outcome(case_id).registrations
-
-    assert registrations.constructed == []
-    assert registrations.registered == []
-
-
 def test_every_problem_in_one_config_is_reported_together() -> None:
     case = CASES["several-problems-at-once"]
-    error = outcome(case.id).settings_error
-    assert error is not None
+    error = refusal(case.id)
 
     assert len(case.expect) >= 5
     for expectation in case.expect:
@@ -338,3 +359,35 @@ def test_credential_in_secret_config_is_not_flagged() -> None:
     )
 
     assert "dataUrl" in loaded.tags
+
+
+# --------------------------------------------------------------------------------------------
+# Tests: the real program, one refused case per stack
+# --------------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_unpatched_stack_runs_and_registers_resources(stack: str) -> None:
+    """The control: the base configs are valid, and the recording sees their resources."""
+    result = _run(stack, *stack_config(stack))
+
+    assert result.raised is None, result.describe()
+    assert result.registrations.constructed
+    assert result.registrations.registered
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_program_refuses_a_hostile_config_with_the_loaders_problems(stack: str) -> None:
+    case = PROGRAM_CASES[stack]
+    result = program_outcome(case.id)
+
+    assert result.settings_error is not None, result.describe()
+    assert result.settings_error.problems == refusal(case.id).problems
+
+
+@pytest.mark.parametrize("stack", STACKS)
+def test_refused_config_registers_no_resource(stack: str) -> None:
+    registrations = program_outcome(PROGRAM_CASES[stack].id).registrations
+
+    assert registrations.constructed == []
+    assert registrations.registered == []

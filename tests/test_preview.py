@@ -37,6 +37,7 @@ from offline.preview import (
 )
 
 SECRET_VALUE = "s3cret-tag-value-only-in-config"
+Completed = subprocess.CompletedProcess[str]
 
 
 @pytest.fixture(scope="module")
@@ -235,9 +236,12 @@ def test_critical_path_handles_long_chains_without_recursion(
 # -- json -----------------------------------------------------------------------------------------
 
 
-def test_json_is_byte_identical_across_runs() -> None:
-    first = render_json(Plan(run_stack("prod")))
-    second = render_json(Plan(run_stack("prod")))
+@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
+def test_json_is_byte_identical_across_runs(
+    stack: str, stack_runs: dict[str, ProgramRun], stack_reruns: dict[str, ProgramRun]
+) -> None:
+    first = render_json(Plan(stack_runs[stack]))
+    second = render_json(Plan(stack_reruns[stack]))
     assert first == second
 
 
@@ -308,7 +312,13 @@ def test_compare_text_names_both_stacks(plans: dict[str, Plan]) -> None:
     assert "replication  ZRS  →  GZRS" in text
 
 
-def test_compare_command_prints_json_for_two_stacks(capsys: pytest.CaptureFixture[str]) -> None:
+def test_compare_command_prints_json_for_two_stacks(
+    stack_runs: dict[str, ProgramRun],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    # The session's runs stand in for the command's own evaluation (run_stack, tested above).
+    monkeypatch.setattr("offline.preview.run_stack", lambda stack: stack_runs[stack])
     assert main(["--compare", "qa", "prod", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["stacks"] == ["qa", "prod"]
@@ -317,9 +327,11 @@ def test_compare_command_prints_json_for_two_stacks(capsys: pytest.CaptureFixtur
 # -- secrets --------------------------------------------------------------------------------------
 
 
-def test_secret_config_value_never_appears_in_any_format(secret_run: ProgramRun) -> None:
+def test_secret_config_value_never_appears_in_any_format(
+    secret_run: ProgramRun, plans: dict[str, Plan]
+) -> None:
     plan = Plan(secret_run)
-    clean = Plan(run_stack("qa"))
+    clean = plans["qa"]
     for rendered in (
         render_text(plan),
         render_json(plan),
@@ -349,14 +361,35 @@ def test_invalid_secret_value_is_not_echoed_in_the_error() -> None:
 # -- command line ---------------------------------------------------------------------------------
 
 
-def test_invalid_config_prints_only_the_settings_errors_and_exits_1(tmp_path: Path) -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--config-file", str(_bad_stack_file(tmp_path))],
+def _preview_command(*args: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [sys.executable, "-m", "offline.preview", *args],
         cwd=ROOT,
-        capture_output=True,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
         text=True,
-        check=False,
     )
+
+
+@pytest.fixture(scope="module")
+def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Completed]:
+    """``python -m offline.preview`` as a command: each case in its own process, side by side."""
+    bad_stack_file = _bad_stack_file(tmp_path_factory.mktemp("invalid"))
+    started = {
+        "default": _preview_command(),
+        "invalid config": _preview_command("--config-file", str(bad_stack_file)),
+    }
+    finished: dict[str, Completed] = {}
+    for case, process in started.items():
+        stdout, stderr = process.communicate(timeout=120)
+        finished[case] = Completed(process.args, process.returncode, stdout, stderr)
+    return finished
+
+
+def test_invalid_config_prints_only_the_settings_errors_and_exits_1(
+    commands: dict[str, Completed],
+) -> None:
+    result = commands["invalid config"]
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("Invalid stack configuration:\n")
@@ -370,14 +403,8 @@ def test_unknown_stack_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture
     assert "Pulumi.staging.yaml" in capsys.readouterr().err
 
 
-def test_module_runs_as_a_command_and_defaults_to_dev() -> None:
-    result = subprocess.run(
-        [sys.executable, "-m", "offline.preview"],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        check=False,
-    )
+def test_module_runs_as_a_command_and_defaults_to_dev(commands: dict[str, Completed]) -> None:
+    result = commands["default"]
     assert result.returncode == 0, result.stderr
     assert result.stdout.startswith("Previewing stack dev offline")
     assert result.stderr == ""

@@ -75,9 +75,9 @@ LEAVES: Final = (
     "ml-platform@contoso.example",
     "https://hooks.example/alerts",
 )
-# Fast enough for the whole file to take seconds, not minutes, on two cores.
+# As many examples as the loaded Hypothesis profile says: 100 by default (a few seconds for the
+# whole file on two cores), more with `pytest --hypothesis-profile=thorough` (see conftest.py).
 PROPERTY_SETTINGS: Final = hypothesis.settings(
-    max_examples=200,
     deadline=None,
     suppress_health_check=[hypothesis.HealthCheck.too_slow],
 )
@@ -126,6 +126,12 @@ def stack_values(stack: str) -> Mapping[str, Any]:
         (key if ":" in key else f"{PROJECT}:{key}"): value
         for key, value in (document.get("config") or {}).items()
     }
+
+
+@cache
+def base_config(stack: str) -> Mapping[str, str]:
+    """The stack file's config as the engine passes it, read once (examples copy it)."""
+    return stack_config(stack)[0]
 
 
 _DELETE: Final = object()
@@ -230,7 +236,7 @@ def test_pulumi_text_encodes_stack_files_as_the_engine_does() -> None:
 def test_any_value_of_a_known_key_loads_or_raises_settings_error(
     stack: str, key: str, text: str
 ) -> None:
-    config = {**stack_config(stack)[0], key: text}
+    config = {**base_config(stack), key: text}
 
     assert_settings_or_settings_error(lambda: load(stack, config))
 
@@ -241,7 +247,7 @@ def test_any_value_of_a_known_key_loads_or_raises_settings_error(
     extra=st.dictionaries(unknown_keys, config_texts, min_size=1, max_size=4),
 )
 def test_unknown_keys_load_or_raise_settings_error(stack: str, extra: dict[str, str]) -> None:
-    config = {**stack_config(stack)[0], **extra}
+    config = {**base_config(stack), **extra}
 
     assert_settings_or_settings_error(lambda: load(stack, config))
 

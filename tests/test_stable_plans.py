@@ -8,7 +8,6 @@ on set or dict ordering that Python randomises per process).
 
 from __future__ import annotations
 
-import contextvars
 import json
 import os
 import subprocess
@@ -17,9 +16,8 @@ import textwrap
 from typing import Any, Final
 
 import pytest
-from pulumi.runtime import settings as runtime_settings
 
-from offline.engine import ROOT, ProgramRun, Resource, run_program
+from offline.engine import ROOT, ProgramRun, Resource
 
 STACKS: Final = ("dev", "qa", "prod")
 RANDOM_STRING: Final = "random:index/randomString:RandomString"
@@ -49,25 +47,21 @@ def plan(run: ProgramRun) -> list[Record]:
     return json.loads(json.dumps(records))
 
 
-def _evaluate(stack: str) -> ProgramRun:
-    # A fresh set for Pulumi's pending outputs: a run that raised earlier in this process
-    # (another test's) leaves its outputs in the shared set, bound to a closed event loop.
-    runtime_settings.SETTINGS.outputs = set()  # pyright: ignore[reportAttributeAccessIssue]
-    return run_program(stack)
-
-
-def evaluate(stack: str) -> ProgramRun:
-    return contextvars.copy_context().run(_evaluate, stack)
-
-
 @pytest.fixture(scope="module")
-def twice() -> dict[str, tuple[ProgramRun, ProgramRun]]:
-    return {stack: (evaluate(stack), evaluate(stack)) for stack in STACKS}
+def twice(
+    stack_runs: dict[str, ProgramRun], stack_reruns: dict[str, ProgramRun]
+) -> dict[str, tuple[ProgramRun, ProgramRun]]:
+    """Two evaluations of each stack in this process (the session's, shared with other tests)."""
+    return {stack: (stack_runs[stack], stack_reruns[stack]) for stack in STACKS}
 
 
+# Run as a one-shot command runs the program (``make preview``): modules loaded up front, the
+# cyclic collector off. Neither changes what the program registers; both make the run faster.
 _OTHER_PROCESS: Final = textwrap.dedent(
     """
     import json, sys
+    from offline.imports import prepare_one_shot_process
+    prepare_one_shot_process()
     from offline.engine import run_program
     from tests.test_stable_plans import plan
     json.dump({stack: plan(run_program(stack)) for stack in sys.argv[1:]}, sys.stdout)
