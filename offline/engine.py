@@ -210,6 +210,11 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Config as the Pulumi CLI would pass it, from ``root / Pulumi.<stack>.yaml``."""
+    return file_config(root / f"Pulumi.{stack}.yaml")
+
+
+def file_config(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
     """Config as the Pulumi CLI would pass it: ``namespace:key`` → text (JSON for structures).
 
     The stack file is read as the CLI reads it (YAML 1.2, see ``offline.stack_file``); a file
@@ -217,8 +222,20 @@ def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], tuple[s
     cannot be decrypted offline; they are passed as a placeholder and listed as secret keys,
     so they are never shown in clear.
     """
-    found = read_config(root / f"Pulumi.{stack}.yaml", PROJECT, SECRET_PLACEHOLDER)
+    found = read_config(path, PROJECT, SECRET_PLACEHOLDER)
     return found.values, found.secret_keys
+
+
+def settings_error(error: BaseException) -> BaseException | None:
+    """The program's SettingsError, however Pulumi or runpy wrapped it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ == "SettingsError" and hasattr(current, "problems"):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def stacks(root: Path = ROOT) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pytest
 
 from offline.engine import ProgramRun
+from offline.policies import stack_args
 from policy.mlops_policy import stack
 from policy.mlops_policy.properties import (
     BATCH_ENDPOINT,
@@ -28,7 +29,6 @@ from tests.policy.conftest import (
     assert_covers,
     assert_reported_once,
     case_id,
-    stack_args,
     stack_resource,
     stack_rule,
     stack_violations,
