@@ -497,7 +497,7 @@ def refusal_lines(diff: Diff) -> list[str]:
 
 def _against(diff: Diff, base: str) -> str:
     if diff.new_stack:
-        return f"stack {diff.stack} does not exist at {base}: everything is created"
+        return f"stack {diff.stack}, new since {base} (everything is created)"
     return f"changes to stack {diff.stack} against {base}"
 
 
@@ -612,7 +612,9 @@ def _comparable(plan: Plan, resource: Resource) -> dict[str, str]:
     return found
 
 
-def compare_data(left: Plan, right: Plan) -> dict[str, Any]:
+def compare_data(left: Plan, right: Plan, names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """What differs between two stacks, keyed by their names (``names``, when both are one)."""
+    one, other = names or (left.stack, right.stack)
     a = {_key(r): r for r in left.run.resources}
     b = {_key(r): r for r in right.run.resources}
 
@@ -623,12 +625,12 @@ def compare_data(left: Plan, right: Plan) -> dict[str, Any]:
     for key in sorted(a.keys() & b.keys()):
         before, after = _comparable(left, a[key]), _comparable(right, b[key])
         changed = {
-            label: {left.stack: before.get(label, "-"), right.stack: after.get(label, "-")}
+            label: {one: before.get(label, "-"), other: after.get(label, "-")}
             for label in sorted(before.keys() | after.keys())
             if before.get(label) != after.get(label)
         }
         inputs = {
-            prop.path: {left.stack: prop.before or "-", right.stack: prop.after or "-"}
+            prop.path: {one: prop.before or "-", other: prop.after or "-"}
             for prop in compare_properties(left, a[key], right, b[key])
         }
         if changed or inputs:
@@ -636,13 +638,13 @@ def compare_data(left: Plan, right: Plan) -> dict[str, Any]:
                 {"type": key[0], "name": key[1], "settings": changed, "properties": inputs}
             )
     return {
-        "stacks": [left.stack, right.stack],
+        "stacks": [one, other],
         "onlyIn": {
-            left.stack: listing(a.keys() - b.keys()),
-            right.stack: listing(b.keys() - a.keys()),
+            one: listing(a.keys() - b.keys()),
+            other: listing(b.keys() - a.keys()),
         },
         "differences": differences,
-        "resources": {left.stack: left.custom_count, right.stack: right.custom_count},
+        "resources": {one: left.custom_count, other: right.custom_count},
     }
 
 
@@ -700,8 +702,8 @@ def _compare_markdown(data: dict[str, Any]) -> str:
     return "\n".join(lines) + "\n"
 
 
-def render_compare(left: Plan, right: Plan, fmt: str) -> str:
-    data = compare_data(left, right)
+def render_compare(left: Plan, right: Plan, fmt: str, names: tuple[str, str] | None = None) -> str:
+    data = compare_data(left, right, names)
     if fmt == "json":
         return _dumps(data)
     if fmt == "markdown":
@@ -724,14 +726,15 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a Pulumi.<stack>.yaml-style file to use instead of the stack's own",
     )
-    parser.add_argument(
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
         "--compare",
         nargs=2,
         metavar=("STACK_A", "STACK_B"),
         help="show what differs between two stacks instead (--config-file stands in for the "
         "stack it is named for, or for --stack; for the second when both are that stack)",
     )
-    parser.add_argument(
+    what.add_argument(
         "--base",
         metavar="GIT_REF",
         help="show what changes against the stack at this git ref (e.g. origin/main): the "
@@ -750,20 +753,23 @@ def _stack_name(stack: str | None, config_file: Path | None) -> str:
     return "dev"
 
 
-def _compared(args: argparse.Namespace) -> tuple[Plan, Plan]:
-    """The two stacks of ``--compare``; ``--config-file`` stands in for the one it is for."""
-    names: list[str] = list(args.compare)
+def _compared(args: argparse.Namespace) -> str:
+    """``--compare``; ``--config-file`` stands in for the stack it is for (the second of two)."""
+    pair: list[str] = list(args.compare)
     files: list[Path | None] = [None, None]
+    names = (pair[0], pair[1])
     if args.config_file is not None:
         stack = _stack_name(args.stack, args.config_file)
-        if stack not in names:
+        if stack not in pair:
             raise ConfigError(
                 f"--config-file is for stack {stack}, which --compare does not name; give --stack "
                 "to say which stack it stands in for"
             )
-        files[len(names) - 1 - names[::-1].index(stack)] = args.config_file
-    left, right = (Plan(run_stack(n, config_file=f)) for n, f in zip(names, files, strict=True))
-    return left, right
+        files[1 if pair[1] == stack else 0] = args.config_file
+        if pair[0] == pair[1]:
+            names = (stack, f"{stack} ({args.config_file.name})")
+    left, right = (Plan(run_stack(s, config_file=f)) for s, f in zip(pair, files, strict=True))
+    return render_compare(left, right, args.format, names)
 
 
 def _preview(args: argparse.Namespace) -> tuple[str, PolicyReport]:
@@ -785,7 +791,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     report: PolicyReport | None = None
     try:
         if args.compare:
-            output = render_compare(*_compared(args), args.format)
+            output = _compared(args)
         else:
             output, report = _preview(args)
     except FAILURES as error:

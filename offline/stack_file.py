@@ -70,6 +70,8 @@ _GO_INT: Final = re.compile(
 _YAML_FLOAT: Final = re.compile(r"[-+]?(\.[0-9]+|[0-9]+(\.[0-9]*)?)([eE][-+]?[0-9]+)?")
 _DOT_FLOAT: Final = re.compile(r"\.[0-9]+([eE][-+]?[0-9]+)?")
 _INT64: Final = range(-(2**63), 2**63)
+# Values aliases may expand to, in all: far beyond any stack file, far below exhausting memory.
+_MAX_EXPANDED: Final = 100_000
 _UINT64: Final = range(2**64)
 # Go's encoding/json escapes these inside strings (HTMLEscape, and the JavaScript line breaks).
 _GO_ESCAPES: Final = {
@@ -117,13 +119,15 @@ def read_config(path: Path, project: str, placeholder: str) -> StackConfig:
     secret: list[str] = []
     for key, entry in section.value.items():
         full_key = key if ":" in key else f"{project}:{key}"
-        plain = _plain(entry)
-        if _holds_secure(plain):
-            secret.append(full_key)
         try:
+            plain = _plain(entry)
             values[full_key] = _as_passed(plain, placeholder)
+            if _holds_secure(plain):
+                secret.append(full_key)
         except ValueError as error:
             raise StackFileError(f"{path}:{entry.line}: {full_key}: {error}") from None
+        except RecursionError:
+            raise StackFileError(f"{path}:{entry.line}: {full_key}: nested too deeply") from None
     return StackConfig(values, tuple(secret))
 
 
@@ -136,6 +140,13 @@ class _Node:
 
     value: Any
     line: int
+    # Values in it, itself included: what expanding an alias to it costs.
+    size: int = 1
+
+
+def _size(value: Any) -> int:
+    items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
+    return 1 + sum(item.size for item in items)  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
 
 
 def _plain(node: _Node) -> Any:
@@ -167,6 +178,7 @@ class _Reader:
     def __init__(self, path: Path) -> None:
         self.path = path
         self.anchors: dict[str, _Node] = {}
+        self.expanded = 0
 
     def document(self) -> _Node | None:
         try:
@@ -180,6 +192,8 @@ class _Reader:
             return self._first_document(events)
         except MarkedYAMLError as error:
             raise StackFileError(self._syntax(error)) from None
+        except RecursionError:
+            raise StackFileError(f"{self.path}: values nested too deeply to read") from None
         except YAMLError as error:
             raise StackFileError(f"{self.path}: {str(error).splitlines()[0]}") from None
 
@@ -208,13 +222,23 @@ class _Reader:
                 raise StackFileError(
                     f"{self.path}:{self._line(event)}: unknown alias *{event.anchor}"
                 )
+            # Aliases of aliases grow a document exponentially (a "YAML bomb"); go-yaml refuses
+            # excessive aliasing too.
+            self.expanded += found.size
+            if self.expanded > _MAX_EXPANDED:
+                raise StackFileError(
+                    f"{self.path}:{self._line(event)}: aliases expand to over {_MAX_EXPANDED} "
+                    "values"
+                )
             return found
         if isinstance(event, ScalarEvent):
             node = _Node(self._scalar(event), self._line(event))
         elif isinstance(event, SequenceStartEvent):
-            node = _Node(self._sequence(events), self._line(event))
+            items = self._sequence(events)
+            node = _Node(items, self._line(event), _size(items))
         elif isinstance(event, MappingStartEvent):
-            node = _Node(self._mapping(events), self._line(event))
+            entries = self._mapping(events)
+            node = _Node(entries, self._line(event), _size(entries))
         else:  # pragma: no cover - the parser yields nothing else inside a document
             raise StackFileError(f"{self.path}:{self._line(event)}: unexpected {event}")
         if event.anchor:

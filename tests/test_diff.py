@@ -344,6 +344,45 @@ def test_json_lists_each_change_with_its_properties(base: Plan) -> None:
     ]
 
 
+# -- comparing stacks -----------------------------------------------------------------------------
+
+
+def test_compare_takes_a_stack_from_the_config_file_and_compares_every_input(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    edited = tmp_path / "Pulumi.dev.yaml"
+    edited.write_text(FIXTURE.read_text().replace("maxNodes: 2", "maxNodes: 3"))
+    # The stack's own file is the fixture here, so that no test reads the example stack files.
+    real = preview.run_stack
+
+    def from_fixture(stack: str, config_file: Path | None = None) -> ProgramRun:
+        return real(stack, config_file=config_file or FIXTURE)
+
+    monkeypatch.setattr(preview, "run_stack", from_fixture)
+
+    status = preview.main(
+        ["--compare", "dev", "dev", "--config-file", str(edited), "--format", "json"]
+    )
+
+    data = json.loads(capsys.readouterr().out)
+    assert status == 0
+    assert data["stacks"] == ["dev", "dev (Pulumi.dev.yaml)"]
+    (cluster,) = (d for d in data["differences"] if d["name"] == "dev-compute-cluster-cpu")
+    assert cluster["properties"]["properties.properties.scaleSettings.maxNodeCount"] == {
+        "dev": "2",
+        "dev (Pulumi.dev.yaml)": "3",
+    }
+
+
+def test_compare_refuses_a_config_file_for_a_stack_it_does_not_compare(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    status = preview.main(["--compare", "qa", "prod", "--config-file", str(FIXTURE)])
+
+    assert status == 1
+    assert "--config-file is for stack dev" in capsys.readouterr().err
+
+
 # -- the base at a git ref ------------------------------------------------------------------------
 
 PROGRAM_FILES: Final = ("__main__.py", "Pulumi.yaml", "settings", "components")

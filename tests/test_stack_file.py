@@ -181,6 +181,23 @@ def test_config_that_is_not_a_map_is_an_error(tmp_path: Path) -> None:
         file_config(stack_file(tmp_path, "config: [a, b]\n"))
 
 
+def test_aliases_expanding_exponentially_are_refused(tmp_path: Path) -> None:
+    levels = ["mlops:a: &a [x, x, x, x, x, x, x, x, x, x]"]
+    for name, previous in zip("bcdef", "abcde", strict=True):
+        levels.append(f"mlops:{name}: &{name} [{', '.join([f'*{previous}'] * 10)}]")
+    path = stack_file(tmp_path, "config:\n" + "".join(f"  {line}\n" for line in levels))
+
+    with pytest.raises(StackFileError, match=r"aliases expand to over"):
+        file_config(path)
+
+
+def test_values_nested_too_deeply_are_an_error_not_a_crash(tmp_path: Path) -> None:
+    path = stack_file(tmp_path, "config:\n  mlops:x: " + "[" * 5000 + "]" * 5000 + "\n")
+
+    with pytest.raises(StackFileError, match="nested too deeply"):
+        file_config(path)
+
+
 def test_yes_reaches_the_program_as_a_string_and_is_refused(
     tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
