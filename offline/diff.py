@@ -200,12 +200,7 @@ def compare_properties(
 def _protected(resource: Resource, what: str) -> tuple[Refusal, ...]:
     if not resource.protect:
         return ()
-    return (
-        Refusal(
-            "Pulumi",
-            f"it is protected: Pulumi will not {what} it (mlops:protect, or unprotect it first)",
-        ),
-    )
+    return (Refusal("Pulumi", f"protected, it is not {what}d; unprotect it first (mlops:protect)"),)
 
 
 def _compare(old: Resource, new: Resource, shown: _Shown, moved_from: str | None) -> Change:

@@ -487,7 +487,7 @@ def refusal_lines(diff: Diff) -> list[str]:
     found = diff.refusals
     if not found:
         return []
-    lines = [f"{len(found)} change(s) `pulumi up` would not carry out:"]
+    lines = [f"{len(found)} change{'s' if len(found) != 1 else ''} `pulumi up` would not make:"]
     lines += [
         f"    {change.resource.name}: {refusal.by} refuses: {refusal.reason}"
         for change, refusal in found
@@ -564,7 +564,7 @@ def render_diff_markdown(diff: Diff, base: str, policies: PolicyReport | None = 
     if diff.new_stack:
         lines += [f"Stack `{diff.stack}` does not exist at `{base}`: everything is created.", ""]
     if diff.refusals:
-        lines += ["> [!WARNING]", "> `pulumi up` would not carry out:"]
+        lines += ["> [!WARNING]", "> `pulumi up` would not make these changes:"]
         lines += [
             f"> - {_code(change.resource.name)}: {refusal.by} refuses: {refusal.reason}"
             for change, refusal in diff.refusals
