@@ -32,10 +32,12 @@ test: lint typecheck unit
 preview: $(STAMP)
 	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)$(if $(BASE), --base $(BASE))
 
-# Regenerates docs/architecture.md (Mermaid diagrams of every stack) from the program, and
-# the stack-file JSON Schema and README configuration reference from settings/schema.py.
+# Regenerates docs/architecture.md and docs/network.md (Mermaid diagrams of every stack) from
+# the program, and the stack-file JSON Schema and README configuration reference from
+# settings/schema.py.
 docs: $(STAMP)
 	$(BIN)/python -m offline.diagram --write docs/architecture.md
+	$(BIN)/python -m offline.network_diagram --write docs/network.md
 	$(BIN)/python -m offline.reference
 
 # The stack-file JSON Schema (and the README reference, generated from the same models).

@@ -10,6 +10,7 @@ from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
+from components.inbound_network import InboundPrivateEndpoints, InboundPrivateEndpointsArgs
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from settings.names import SUFFIX_LENGTH
@@ -53,7 +54,8 @@ context = StackContext(
 )
 
 # The Key Vault, created here or adopted from another stack; the workspace and everything it
-# depends on; the datastores it reads.
+# depends on, with its managed network; the datastores it reads; with private inbound, the
+# private endpoints clients reach them through.
 vault = SharedKeyVault(
     "key-vault",
     context,
@@ -75,6 +77,9 @@ ml = WorkspaceStack(
         log_retention_days=profile.log_retention_days,
         blob_soft_delete_days=profile.soft_delete_days,
         blob_versioning=profile.blob_versioning,
+        zone_redundant_registry=profile.zone_redundant_registry,
+        datastores=stack_settings.datastores,
+        batch_endpoints=any(e.kind == "batch" for e in stack_settings.endpoints),
     ),
 )
 datastores = DatastoreLinks(
@@ -84,9 +89,24 @@ datastores = DatastoreLinks(
         workspace_name=ml.workspace_name,
         workspace_principal_id=ml.principal_id,
         datastores=stack_settings.datastores,
-        approved_outbound_only=stack_settings.network.isolation == "AllowOnlyApprovedOutbound",
     ),
 )
+network = stack_settings.network
+# Settings give a subnet and a DNS mode exactly when inbound is private.
+if network.subnet is not None and network.private_dns is not None:
+    InboundPrivateEndpoints(
+        "inbound",
+        context,
+        InboundPrivateEndpointsArgs(
+            subnet=network.subnet,
+            dns=network.private_dns,
+            workspace_id=ml.workspace_id,
+            storage_account_id=ml.storage_account.id,
+            key_vault_id=vault.vault.id if vault.vault is not None else None,
+            registry_id=ml.registry.id if ml.registry is not None else None,
+            workspace_principal_id=ml.principal_id,
+        ),
+    )
 
 # What this environment adds: compute for experiments and training (if allowed), endpoints.
 compute = (
@@ -108,7 +128,7 @@ endpoints = Endpoints(
     EndpointsArgs(
         placement=ml.placement,
         endpoints=stack_settings.endpoints,
-        public_network_access=stack_settings.network.public_network_access,
+        public_network_access=not stack_settings.network.private_inbound,
         storage_account_id=ml.storage_account.id,
         registry_id=ml.registry_id,
     ),

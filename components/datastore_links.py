@@ -1,8 +1,9 @@
 """Datastores linking the workspace to prod-quality raw data in other storage accounts.
 
 Each datastore is identity-based (no stored credentials): the workspace's managed identity gets a
-least-privilege data role on the one container it reads. With an approved-outbound-only managed
-network, each storage account also gets a private-endpoint outbound rule.
+least-privilege data role on the one container it reads. The managed network reaches each
+account through private-endpoint outbound rules, which live on the workspace itself (see
+components.managed_network).
 """
 
 from __future__ import annotations
@@ -23,7 +24,6 @@ class DatastoreLinksArgs:
     workspace_name: pulumi.Input[str]
     workspace_principal_id: pulumi.Input[str]
     datastores: tuple[DatastoreSettings, ...]
-    approved_outbound_only: bool
 
 
 def _identity_based_properties(
@@ -52,11 +52,6 @@ def _identity_based_properties(
     )
 
 
-def outbound_rule_name(account_name: str, subresource: str) -> str:
-    """Rule names allow 3-33 letters, digits, '_' and '-': storage names fit with the target."""
-    return f"{account_name}-{subresource}"
-
-
 class DatastoreLinks(pulumi.ComponentResource):
     def __init__(
         self,
@@ -66,10 +61,8 @@ class DatastoreLinks(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops:datastores:DatastoreLinks", name, None, opts)
-        child = pulumi.ResourceOptions(parent=self)
         self.datastores: dict[str, ml.Datastore] = {}
         self.role_assignments: list[authorization.RoleAssignment] = []
-        self.outbound_rules: dict[str, ml.ManagedNetworkSettingsRule] = {}
 
         for store in args.datastores:
             account = store.storage_account
@@ -101,25 +94,6 @@ class DatastoreLinks(pulumi.ComponentResource):
                 skip_validation=True,
                 opts=pulumi.ResourceOptions(parent=self, depends_on=[role]),
             )
-
-            rule_name = outbound_rule_name(account.name, store.subresource)
-            if args.approved_outbound_only and rule_name not in self.outbound_rules:
-                self.outbound_rules[rule_name] = ml.ManagedNetworkSettingsRule(
-                    f"{name}-{rule_name}",
-                    rule_name=rule_name,
-                    resource_group_name=context.resource_group_name,
-                    workspace_name=args.workspace_name,
-                    properties=ml.PrivateEndpointOutboundRuleArgs(
-                        type="PrivateEndpoint",
-                        category=ml.RuleCategory.USER_DEFINED,
-                        destination=ml.PrivateEndpointDestinationArgs(
-                            service_resource_id=account.id,
-                            subresource_target=store.subresource,
-                            spark_enabled=False,
-                        ),
-                    ),
-                    opts=child,
-                )
 
         self.datastore_names: list[str] = list(self.datastores)
         self.register_outputs({"datastoreNames": self.datastore_names})

@@ -16,8 +16,9 @@ KEY_VAULT_SOFT_DELETE_RETENTION_DAYS = 90
 
 @dataclass(frozen=True)
 class SharedKeyVaultArgs:
-    # With a managed network the workspace reaches the vault through a private endpoint, so
-    # public access can default to deny (trusted Azure services still pass).
+    # With a managed network the workspace reaches the vault through a private endpoint, which
+    # Azure ML creates only when the vault refuses public network access (trusted Azure
+    # services still pass): https://learn.microsoft.com/azure/machine-learning/how-to-managed-network
     deny_public_network: bool
     # A vault to adopt instead of creating one (named after the stack's names otherwise).
     existing: ArmId | None = None
@@ -56,7 +57,7 @@ class SharedKeyVault(pulumi.ComponentResource):
                     enabled_for_deployment=False,
                     enabled_for_disk_encryption=False,
                     enabled_for_template_deployment=False,
-                    public_network_access="Enabled",
+                    public_network_access="Disabled" if args.deny_public_network else "Enabled",
                     network_acls=keyvault.NetworkRuleSetArgs(
                         default_action="Deny" if args.deny_public_network else "Allow",
                         bypass="AzureServices",

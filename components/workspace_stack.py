@@ -1,8 +1,14 @@
 """One environment's Azure ML workspace and what it depends on.
 
 Storage account, Log Analytics with workspace-based Application Insights, the container
-registry (none, created, or an existing shared one), the workspace itself, and, in a component
-of their own, the role assignments listed in ``mlops:access``.
+registry (none, created, or an existing shared one), the workspace itself with its managed
+network and outbound rules, and, in a component of their own, the role assignments listed in
+``mlops:access``.
+
+With a managed network the storage account and a Premium registry refuse public network
+access: Azure ML creates its own private endpoints to them only then
+(https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "List of required
+rules"), and with private inbound the client network reaches them through private endpoints too.
 """
 
 from __future__ import annotations
@@ -21,8 +27,15 @@ from pulumi_azure_native import (
 
 from components.access_grants import AccessGrants, AccessGrantsArgs
 from components.context import StackContext, WorkspacePlacement
+from components.managed_network import managed_network, outbound_rules
 from components.roles import system_principal_id
-from settings.schema import AccessGrant, NetworkSettings, RegistrySettings, StorageSettings
+from settings.schema import (
+    AccessGrant,
+    DatastoreSettings,
+    NetworkSettings,
+    RegistrySettings,
+    StorageSettings,
+)
 
 
 @dataclass(frozen=True)
@@ -39,6 +52,13 @@ class WorkspaceStackArgs:
     blob_soft_delete_days: int
     # Blob versions keep every overwritten model and dataset recoverable.
     blob_versioning: bool
+    # A created Premium registry is zone redundant.
+    zone_redundant_registry: bool = False
+    # The managed network reaches each datastore's account through a private endpoint rule,
+    # which the workspace needs at creation.
+    datastores: tuple[DatastoreSettings, ...] = ()
+    # Batch endpoints need the workspace storage's queues and tables in the managed network.
+    batch_endpoints: bool = False
 
 
 class WorkspaceStack(pulumi.ComponentResource):
@@ -52,9 +72,8 @@ class WorkspaceStack(pulumi.ComponentResource):
         super().__init__("mlops:workspace:WorkspaceStack", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         data = pulumi.ResourceOptions(parent=self, protect=context.protect)
-        network_default = (
-            storage.DefaultAction.DENY if args.network.managed else storage.DefaultAction.ALLOW
-        )
+        private = args.network.managed  # see the module's docstring
+        network_default = storage.DefaultAction.DENY if private else storage.DefaultAction.ALLOW
 
         self.storage_account = storage.StorageAccount(
             f"{name}-storage",
@@ -79,6 +98,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                     file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                 ),
             ),
+            public_network_access="Disabled" if private else "Enabled",
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=network_default, bypass="AzureServices"
             ),
@@ -133,6 +153,10 @@ class WorkspaceStack(pulumi.ComponentResource):
         self.registry_id: pulumi.Output[str] | None = None
         self.registry_login_server: pulumi.Output[str] | None = None
         if registry.mode == "create":
+            # Only Premium has private endpoints, network rules and zone redundancy; settings
+            # require Premium wherever a registry must be private.
+            premium = registry.sku == "Premium"
+            zone_redundant = premium and args.zone_redundant_registry
             self.registry = containerregistry.Registry(
                 f"{name}-registry",
                 registry_name=context.unique_name(context.names.container_registry),
@@ -141,9 +165,23 @@ class WorkspaceStack(pulumi.ComponentResource):
                 sku=containerregistry.SkuArgs(name=registry.sku),
                 admin_user_enabled=False,
                 anonymous_pull_enabled=False,
+                public_network_access=(
+                    containerregistry.PublicNetworkAccess.DISABLED
+                    if private and premium
+                    else containerregistry.PublicNetworkAccess.ENABLED
+                ),
                 network_rule_bypass_options=containerregistry.NetworkRuleBypassOptions.AZURE_SERVICES,
+                zone_redundancy=(
+                    containerregistry.ZoneRedundancy.ENABLED
+                    if zone_redundant
+                    else containerregistry.ZoneRedundancy.DISABLED
+                ),
                 tags=context.tags,
-                opts=data,
+                # Zone redundancy is chosen when a registry is created and Azure cannot change
+                # it later: an existing registry must never be replaced for it.
+                opts=pulumi.ResourceOptions.merge(
+                    data, pulumi.ResourceOptions(ignore_changes=["zoneRedundancy"])
+                ),
             )
             self.registry_id = self.registry.id
             self.registry_login_server = self.registry.login_server
@@ -173,14 +211,19 @@ class WorkspaceStack(pulumi.ComponentResource):
             application_insights=self.application_insights.id,
             container_registry=self.registry_id,
             system_datastores_auth_mode=machinelearningservices.SystemDatastoresAuthMode.IDENTITY,
-            public_network_access=(
-                machinelearningservices.PublicNetworkAccessType.ENABLED
-                if args.network.public_network_access
-                else machinelearningservices.PublicNetworkAccessType.DISABLED
+            public_network_access=args.network.public_network_access,
+            managed_network=managed_network(
+                args.network,
+                outbound_rules(
+                    args.network,
+                    args.datastores,
+                    workspace_storage_id=self.storage_account.id,
+                    batch_endpoints=args.batch_endpoints,
+                ),
             ),
-            managed_network=machinelearningservices.ManagedNetworkSettingsArgs(
-                isolation_mode=args.network.isolation
-            ),
+            # Builds the managed network with the workspace, so the first compute does not
+            # wait (about 30 minutes) for it.
+            provision_network_now=args.network.managed or None,
             v1_legacy_mode=False,
             tags=context.tags,
             opts=data,

@@ -16,7 +16,7 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
@@ -33,6 +33,7 @@ from offline.resource_types import (
     Node,
     Shape,
     get_path,
+    outbound_rules,
     resource_type,
     resource_type_at,
 )
@@ -49,30 +50,31 @@ _BRACKETS: Final = {
 }
 # Inputs that place a resource inside another rather than making it use another.
 _CONTAINMENT: Final = frozenset({"workspaceName"})
-_SKIPPED_INPUTS: Final = frozenset({"resourceGroupName"})
+# Inputs drawn otherwise: the resource group as a frame, outbound rules as private endpoints.
+_SKIPPED_INPUTS: Final = frozenset({"resourceGroupName", "managedNetwork"})
 
 
-def _node_id(prefix: str, name: str) -> str:
+def node_id(prefix: str, name: str) -> str:
     return f"{prefix}_{re.sub(r'[^A-Za-z0-9]', '_', name)}"
 
 
-def _label_text(text: str) -> str:
+def label_text(text: str) -> str:
     """Text safe inside a quoted Mermaid label."""
     return text.replace(MOCK_SUFFIX, SUFFIX_LABEL).replace('"', "'")
 
 
-def _box(node: str, shape: Shape, lines: Sequence[str]) -> str:
+def box(node: str, shape: Shape, lines: Sequence[str]) -> str:
     opening, closing = _BRACKETS[shape]
-    return f'{node}{opening}"{_label_text("<br/>".join(lines))}"{closing}'
+    return f'{node}{opening}"{label_text("<br/>".join(lines))}"{closing}'
 
 
-def _external_box(node: str, provider_type: str, name: str) -> str:
+def external_box(node: str, provider_type: str, name: str) -> str:
     """A resource outside the stack, drawn as its type's boxes are (a storage account)."""
     row = resource_type_at(provider_type)
     if row is None:
-        return _box(node, Shape.BOX, [provider_type, name])
+        return box(node, Shape.BOX, [provider_type, name])
     shape = row.drawn.shape if isinstance(row.drawn, Node) else Shape.BOX
-    return _box(node, shape, [row.label, name])
+    return box(node, shape, [row.label, name])
 
 
 def _arrow(resource: Resource) -> Arrow | None:
@@ -86,7 +88,7 @@ def _edge_text(text: str) -> str:
 
 
 @dataclass
-class _Graph:
+class Graph:
     nodes: dict[str, str] = field(default_factory=dict)  # id -> node definition
     groups: dict[str, tuple[str, list[str]]] = field(default_factory=dict)  # id -> (title, ids)
     edges: set[tuple[str, str, str, str]] = field(default_factory=set)  # (from, arrow, label, to)
@@ -95,18 +97,37 @@ class _Graph:
         if source != target:
             self.edges.add((source, "-.->" if dotted else "-->", _edge_text(label), target))
 
+    def group(self, group_id: str, title: str, node: str) -> None:
+        self.groups.setdefault(group_id, (title, []))[1].append(node)
+
+    def mermaid(self) -> str:
+        """A Mermaid flowchart of the graph, in a stable order."""
+        lines = ["flowchart LR"]
+        grouped: set[str] = set()
+        for group_id in sorted(self.groups):
+            title, members = self.groups[group_id]
+            lines.append(f'  subgraph {group_id}["{title}"]')
+            lines += [f"    {self.nodes[node]}" for node in sorted(set(members))]
+            lines.append("  end")
+            grouped.update(members)
+        lines += [f"  {self.nodes[node]}" for node in sorted(self.nodes) if node not in grouped]
+        for source, arrow, label, target in sorted(self.edges):
+            middle = f"{arrow}|{label}|" if label else arrow
+            lines.append(f"  {source} {middle} {target}")
+        return "\n".join(lines) + "\n"
+
 
 class _Drawing:
     def __init__(self, plan: Plan) -> None:
         self.plan = plan
-        self.graph = _Graph()
+        self.graph = Graph()
         self.ids: dict[str, str] = {}  # urn -> node id
         self.external: dict[str, str] = {}  # lower-case storage account id -> node id
 
     def node_for(self, resource: Resource) -> str | None:
         return self.ids.get(resource.urn)
 
-    def draw(self) -> _Graph:
+    def draw(self) -> Graph:
         customs = [r for r in self.plan.run.resources if r.custom]
         boxes: list[tuple[Resource, Node]] = []
         for resource in customs:
@@ -114,7 +135,7 @@ class _Drawing:
             if isinstance(drawn, Node):
                 boxes.append((resource, drawn))
         for resource, _ in sorted(boxes, key=lambda box: box[0].urn):
-            self.ids[resource.urn] = _node_id("r", resource.name)
+            self.ids[resource.urn] = node_id("r", resource.name)
         self._group(customs, boxes)
         for resource, _ in boxes:
             self._dependencies(resource)
@@ -140,31 +161,31 @@ class _Drawing:
                 groups[group] = resource
             elif isinstance(drawn, GroupNote):
                 notes.setdefault(group, {})[drawn.note] = None
-        for resource, box in boxes:
+        for resource, drawn in boxes:
             node = self.ids[resource.urn]
-            self.graph.nodes[node] = self._resource_box(resource, box, node)
+            self.graph.nodes[node] = self._resource_box(resource, drawn, node)
             group = resource.inputs.get("resourceGroupName")
             owner = groups.get(group)
             if owner is None:
                 continue
-            group_id = _node_id("rg", owner.name)
-            title = f"{resource_type(owner.type).label} {_label_text(str(group))}"
+            group_id = node_id("rg", owner.name)
+            title = f"{resource_type(owner.type).label} {label_text(str(group))}"
             title += "".join(f" ({note})" for note in notes.get(group, {}))
-            self.graph.groups.setdefault(group_id, (title, []))[1].append(node)
+            self.graph.group(group_id, title, node)
 
-    def _resource_box(self, resource: Resource, box: Node, node: str) -> str:
+    def _resource_box(self, resource: Resource, drawn: Node, node: str) -> str:
         label = resource_type(resource.type).label
-        if box.label_by is not None:
-            chosen = get_path(resource.inputs, box.label_by.path)
-            label = box.label_by.labels.get(str(chosen), label)
+        if drawn.label_by is not None:
+            chosen = get_path(resource.inputs, drawn.label_by.path)
+            label = drawn.label_by.labels.get(str(chosen), label)
         name = self.plan.physical_name(resource) or resource.name
         if name == KNOWN_AFTER_APPLY:
             name = resource.name
         lines = [label, name.replace("<suffix>", SUFFIX_LABEL)]
-        detail = get_path(resource.inputs, box.detail) if box.detail is not None else None
+        detail = get_path(resource.inputs, drawn.detail) if drawn.detail is not None else None
         if detail:
             lines.append(str(detail))
-        return _box(node, box.shape, lines)
+        return box(node, drawn.shape, lines)
 
     def _dependencies(self, resource: Resource) -> None:
         node = self.ids[resource.urn]
@@ -190,12 +211,12 @@ class _Drawing:
         key = ref.account_id.lower()
         node = self.external.get(key)
         if node is None:
-            node = _node_id("ext", ref.name)  # storage account names are globally unique
+            node = node_id("ext", ref.name)  # storage account names are globally unique
             self.external[key] = node
-            self.graph.nodes[node] = _external_box(node, ref.provider, ref.name)
-            group_id = _node_id("sub", f"{ref.subscription}_{ref.group}")
-            title = _label_text(f"Subscription {ref.subscription}, resource group {ref.group}")
-            self.graph.groups.setdefault(group_id, (title, []))[1].append(node)
+            self.graph.nodes[node] = external_box(node, ref.provider, ref.name)
+            group_id = node_id("sub", f"{ref.subscription}_{ref.group}")
+            title = label_text(f"Subscription {ref.subscription}, resource group {ref.group}")
+            self.graph.group(group_id, title, node)
         return node
 
     def _datastore(self, resource: Resource) -> None:
@@ -227,15 +248,16 @@ class _Drawing:
         if target is not None:
             self.graph.edge(source, target, self.plan.role_name(resource), dotted=True)
 
-    def _outbound_rule(self, resource: Resource) -> None:
-        workspace = self._workspace_of(resource)
-        destination = get_path(resource.inputs, "properties.destination.serviceResourceId")
-        if workspace is None or not isinstance(destination, str):
-            return
-        target = self._external_account(destination)
-        subresource = get_path(resource.inputs, "properties.destination.subresourceTarget")
-        if target is not None:
-            self.graph.edge(workspace, target, f"private endpoint {subresource}", dotted=True)
+    def _outbound_rule(self, workspace: Resource) -> None:
+        source = self.ids[workspace.urn]
+        for _, rule in outbound_rules(workspace):
+            destination = get_path(rule, "destination.serviceResourceId")
+            if not isinstance(destination, str):
+                continue  # an FQDN rule: drawn in docs/network.md
+            target = self._external_account(destination)
+            subresource = get_path(rule, "destination.subresourceTarget")
+            if target is not None:
+                self.graph.edge(source, target, f"private endpoint {subresource}", dotted=True)
 
     def _diagnostics(self, resource: Resource) -> None:
         source, target = (
@@ -247,30 +269,10 @@ class _Drawing:
             if a is not None and b is not None:
                 self.graph.edge(a, b, "diagnostics", dotted=True)
 
-    def _workspace_of(self, resource: Resource) -> str | None:
-        for urn in resource.property_dependencies.get("workspaceName", ()):
-            node = self.ids.get(urn)
-            if node is not None:
-                return node
-        return None
-
 
 def mermaid(plan: Plan) -> str:
     """The stack's flowchart, in a stable order."""
-    graph = _Drawing(plan).draw()
-    lines = ["flowchart LR"]
-    grouped: set[str] = set()
-    for group_id in sorted(graph.groups):
-        title, members = graph.groups[group_id]
-        lines.append(f'  subgraph {group_id}["{title}"]')
-        lines += [f"    {graph.nodes[node]}" for node in sorted(set(members))]
-        lines.append("  end")
-        grouped.update(members)
-    lines += [f"  {graph.nodes[node]}" for node in sorted(graph.nodes) if node not in grouped]
-    for source, arrow, label, target in sorted(graph.edges):
-        middle = f"{arrow}|{label}|" if label else arrow
-        lines.append(f"  {source} {middle} {target}")
-    return "\n".join(lines) + "\n"
+    return _Drawing(plan).draw().mermaid()
 
 
 def ordered_stacks() -> list[str]:
@@ -279,9 +281,20 @@ def ordered_stacks() -> list[str]:
     return sorted(stacks(), key=lambda stack: (order.get(stack, len(order)), stack))
 
 
+def stack_document(
+    head: Sequence[str], draw: Callable[[Plan], str], names: Sequence[str] | None = None
+) -> str:
+    """``head``, then a Mermaid diagram per stack drawn by ``draw``, in promotion order."""
+    sections = list(head)
+    for stack in names if names is not None else ordered_stacks():
+        plan = Plan(run_stack(stack))
+        sections += ["", f"## {stack}", "", "```mermaid", draw(plan).rstrip("\n"), "```"]
+    return "\n".join(sections) + "\n"
+
+
 def document(names: Sequence[str] | None = None) -> str:
     """docs/architecture.md: one diagram per stack."""
-    sections = [
+    head = [
         "# Architecture",
         "",
         "<!-- Generated by `make docs` (python -m offline.diagram) from the program itself: do not",
@@ -292,33 +305,38 @@ def document(names: Sequence[str] | None = None) -> str:
         "the workspace hosts it. Dotted arrows: a managed identity's role, a private endpoint of",
         f"the managed network, diagnostics. `{SUFFIX_LABEL}` is the stack's random name suffix.",
         "Storage accounts outside the resource group are the datastores' sources, usually in",
-        "other subscriptions.",
+        "other subscriptions. The network (private endpoints, DNS, outbound rules) is drawn in",
+        "[network.md](network.md).",
     ]
-    for stack in names if names is not None else ordered_stacks():
-        plan = Plan(run_stack(stack))
-        sections += ["", f"## {stack}", "", "```mermaid", mermaid(plan).rstrip("\n"), "```"]
-    return "\n".join(sections) + "\n"
+    return stack_document(head, mermaid, names)
 
 
-def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.diagram", description=__doc__)
+def cli(
+    argv: Sequence[str] | None, prog: str, description: str | None, text: Callable[[], str]
+) -> int:
+    """Print a generated document, ``--write`` it, or ``--check`` that a file is current."""
+    parser = argparse.ArgumentParser(prog=prog, description=description)
     action = parser.add_mutually_exclusive_group()
     action.add_argument("--write", type=Path, help="write the document to this file")
     action.add_argument("--check", type=Path, help="exit 1 when this file is out of date")
     args = parser.parse_args(argv)
-    text = document()
+    generated = text()
     if args.write is not None:
         args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(text, encoding="utf-8")
+        args.write.write_text(generated, encoding="utf-8")
         print(f"wrote {args.write}")
     elif args.check is not None:
         current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
-        if current != text:
+        if current != generated:
             print(f"{args.check} is out of date: run `make docs`", file=sys.stderr)
             return 1
     else:
-        sys.stdout.write(text)
+        sys.stdout.write(generated)
     return 0
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    return cli(argv, "python -m offline.diagram", __doc__, document)
 
 
 if __name__ == "__main__":

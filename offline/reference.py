@@ -53,14 +53,16 @@ def stack_file_schema() -> dict[str, Any]:
     }
 
 
-def _what(field: FieldInfo) -> str:
+def _what(field: FieldInfo) -> str:  # noqa: PLR0911 (one return per kind of value)
     """The kind of value a key takes, in a reader's words."""
     told, annotation = hint(field), unwrap(field.annotation)
     item = get_args(annotation)[0] if get_origin(annotation) is tuple else None
     if choices(field):
         return ", ".join(f"`{choice}`" for choice in choices(field))
-    if item is not None:
+    if isinstance(item, type) and issubclass(item, BaseModel):
         return f"list of [{_title(item)}](#{_anchor(item)})"
+    if item is not None:  # a list of constrained strings: its entries' hint says what they are
+        return f"list, each {told.what}" if told is not None else "list of text"
     if isinstance(annotation, type) and issubclass(annotation, BaseModel):
         return f"map: [{_title(annotation)}](#{_anchor(annotation)})"
     if told is not None:

@@ -90,7 +90,8 @@ class Arrow(Enum):
 
     READS_STORAGE = "reads storage"  # a datastore to the storage account it reads
     ROLE = "role"  # the identity holding a role to what it may access
-    PRIVATE_ENDPOINT = "private endpoint"  # a workspace to what its managed network reaches
+    # A workspace to what its managed network reaches: its inline private endpoint rules.
+    PRIVATE_ENDPOINT = "private endpoint"
     DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
 
 
@@ -134,6 +135,19 @@ class Drawn(Enum):
 Drawing = Node | Edge | GroupNote | Drawn
 
 
+# -- how the network diagram draws it -------------------------------------------------------------
+
+
+class NetworkPart(Enum):
+    """What a resource is in the network diagram (docs/network.md)."""
+
+    PRIVATE_ENDPOINT = "private endpoint"  # a box in its subnet, an arrow to what it reaches
+    DNS_ZONE_GROUP = "DNS zone group"  # arrows from its endpoint to the zones of its records
+    DNS_ZONE = "DNS zone"  # a zone the stack creates
+    ZONE_LINK = "zone link"  # a zone to the virtual network it answers for
+    WORKSPACE = "workspace"  # its managed network, with an arrow per outbound rule
+
+
 # -- how the mock engine answers ------------------------------------------------------------------
 
 
@@ -151,14 +165,21 @@ _ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
 
 
 @dataclass(frozen=True)
-class InWorkspace:
-    """A child of the Azure ML workspace its ``workspaceName`` input names."""
+class ChildOf:
+    """A child of the resource in its resource group that its ``parent_input`` input names."""
 
+    parent_type: str  # e.g. Microsoft.MachineLearningServices/workspaces
+    parent_input: str  # e.g. workspaceName
     segment: str  # e.g. computes
 
     def arm_id(self, group_id: str, inputs: Mapping[str, Any], name: str) -> str:
-        workspace = inputs.get("workspaceName")
-        return f"{group_id}/providers/{_ML_WORKSPACES}/{workspace}/{self.segment}/{name}"
+        parent = inputs.get(self.parent_input)
+        return f"{group_id}/providers/{self.parent_type}/{parent}/{self.segment}/{name}"
+
+
+def in_workspace(segment: str) -> ChildOf:
+    """A child of the Azure ML workspace its ``workspaceName`` input names."""
+    return ChildOf(_ML_WORKSPACES, "workspaceName", segment)
 
 
 @dataclass(frozen=True)
@@ -179,7 +200,7 @@ class IsResourceGroup:
         return group_id
 
 
-Placement = InResourceGroup | InWorkspace | AtScope | IsResourceGroup
+Placement = InResourceGroup | ChildOf | AtScope | IsResourceGroup
 
 
 @dataclass(frozen=True)
@@ -253,6 +274,9 @@ class ResourceType:
     drawn: Drawing = Node()
     summary: Summary = GENERIC_SUMMARY
     mock: AzureMock | Generated = AzureMock()
+    network: NetworkPart | None = None
+    # Path of the input saying whether it accepts public network traffic (Enabled, Disabled).
+    public_access: str | None = None
     # Inputs whose change replaces the resource, besides those that always do (see ANY_INPUT).
     replace_on_changes: tuple[str, ...] = ()
     # Changes Azure refuses in place.
@@ -365,13 +389,79 @@ def _datastore(plan: Plan, resource: Resource) -> Settings:
     ]
 
 
-def _outbound_rule(plan: Plan, resource: Resource) -> Settings:
-    props: Mapping[str, Any] = resource.inputs.get("properties") or {}
-    destination = get_path(props, "destination.serviceResourceId")
+WORKSPACE_SUMMARY: Final = (
+    Field("sku", "sku.name"),
+    Field("isolation", "managedNetwork.isolationMode"),
+    Field("public network", "publicNetworkAccess"),
+    Field("provision network now", "provisionNetworkNow"),
+    Field("system datastores auth", "systemDatastoresAuthMode"),
+    Field("identity", "identity.type"),
+    Field("storage", "storageAccount", Read.REFERENCE),
+    Field("key vault", "keyVault", Read.REFERENCE),
+    Field("insights", "applicationInsights", Read.REFERENCE),
+    Field("registry", "containerRegistry", Read.REFERENCE),
+)
+OUTBOUND_RULES: Final = "managedNetwork.outboundRules"
+# The program's tag on an endpoint whose DNS records Azure Policy keeps
+# (settings.private_link.DNS_BY_POLICY_TAG).
+DNS_BY_POLICY: Final = "tags.dnsByPolicy"
+
+
+def outbound_rules(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
+    """A workspace's inline outbound rules: (rule name, rule), by name."""
+    rules = get_path(resource.inputs, OUTBOUND_RULES)
+    if not isinstance(rules, Mapping):
+        return []
+    return [(str(k), v) for k, v in sorted(rules.items()) if isinstance(v, Mapping)]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+
+
+def _workspace(plan: Plan, resource: Resource) -> Settings:
+    """Its settings, then one ``outbound rule`` per rule of its managed network."""
+    found = _read(WORKSPACE_SUMMARY, plan, resource)
+    for name, rule in outbound_rules(resource):
+        destination = rule.get("destination")
+        if isinstance(destination, Mapping):
+            target = plan.scope(get_path(rule, "destination.serviceResourceId"))
+            shown = f"{get_path(rule, 'destination.subresourceTarget')} of {target}"
+        else:
+            shown = plan.values.one_line(destination)
+        found.append(("outbound rule", f"{name}: {rule.get('type')} {shown}"))
+    return found
+
+
+def _private_endpoint(plan: Plan, resource: Resource) -> Settings:
+    connections = resource.inputs.get("privateLinkServiceConnections")
+    first: Mapping[str, Any] = {}
+    if isinstance(connections, list) and connections and isinstance(connections[0], Mapping):
+        first = connections[0]  # pyright: ignore[reportUnknownVariableType]
+    groups = first.get("groupIds")
+    subnet = get_path(resource.inputs, "subnet.id")
     return [
-        ("type", props.get("type")),
-        ("to", plan.scope(destination) if destination is not None else None),
-        ("subresource", get_path(props, "destination.subresourceTarget")),
+        ("to", plan.reference(first.get("privateLinkServiceId"))),
+        ("sub-resource", ", ".join(map(str, groups)) if isinstance(groups, list) else None),  # pyright: ignore[reportUnknownArgumentType]
+        ("subnet", plan.external(subnet) if isinstance(subnet, str) else None),
+        ("DNS by policy", get_path(resource.inputs, DNS_BY_POLICY)),
+    ]
+
+
+def _zone_group(plan: Plan, resource: Resource) -> Settings:
+    configs = resource.inputs.get("privateDnsZoneConfigs")
+    zones = None
+    if isinstance(configs, list):
+        zones = ", ".join(
+            plan.scope(get_path(c, "privateDnsZoneId"))  # pyright: ignore[reportUnknownArgumentType]
+            for c in configs  # pyright: ignore[reportUnknownVariableType]
+            if isinstance(c, Mapping)
+        )
+    return [("endpoint", resource.inputs.get("privateEndpointName")), ("zones", zones)]
+
+
+def _zone_link(plan: Plan, resource: Resource) -> Settings:
+    network = get_path(resource.inputs, "virtualNetwork.id")
+    return [
+        ("zone", resource.inputs.get("privateZoneName")),
+        ("network", plan.external(network) if isinstance(network, str) else None),
+        ("auto-registration", resource.inputs.get("registrationEnabled")),
     ]
 
 
@@ -403,7 +493,7 @@ def _diagnostics(plan: Plan, resource: Resource) -> Settings:
 def _endpoint(segment: str, kind: str, path: str) -> AzureMock:
     """Online and batch endpoints: scoring URIs differ in host kind and path."""
     return AzureMock(
-        InWorkspace(segment),
+        in_workspace(segment),
         "endpointName",
         {"properties.scoringUri": f"https://{{name}}.{{location}}.{kind}.ml.azure.com/{path}"},
     )
@@ -445,6 +535,7 @@ _ROWS: Final = (
             Field("public network", "properties.publicNetworkAccess"),
             Field("network default", "properties.networkAcls.defaultAction"),
         ),
+        public_access="properties.publicNetworkAccess",
         mock=AzureMock(
             InResourceGroup("Microsoft.KeyVault/vaults"),
             "vaultName",
@@ -457,6 +548,7 @@ _ROWS: Final = (
         label="Storage account",
         drawn=Node(Shape.CYLINDER, detail="sku.name"),
         summary=_storage_account,
+        public_access="publicNetworkAccess",
         mock=AzureMock(InResourceGroup("Microsoft.Storage/storageAccounts"), "accountName"),
         # Path: resourceGroupName, accountName; replacement.go: isHnsEnabled, location.
         replace_on_changes=("isHnsEnabled",),
@@ -500,7 +592,9 @@ _ROWS: Final = (
             Field("admin user", "adminUserEnabled"),
             Field("anonymous pull", "anonymousPullEnabled"),
             Field("public network", "publicNetworkAccess"),
+            Field("zone redundancy", "zoneRedundancy"),
         ),
+        public_access="publicNetworkAccess",
         mock=AzureMock(
             InResourceGroup("Microsoft.ContainerRegistry/registries"),
             "registryName",
@@ -511,18 +605,10 @@ _ROWS: Final = (
     ResourceType(
         "azure-native:machinelearningservices:Workspace",
         label="Azure ML workspace",
-        drawn=Node(detail="managedNetwork.isolationMode"),
-        summary=(
-            Field("sku", "sku.name"),
-            Field("isolation", "managedNetwork.isolationMode"),
-            Field("public network", "publicNetworkAccess"),
-            Field("system datastores auth", "systemDatastoresAuthMode"),
-            Field("identity", "identity.type"),
-            Field("storage", "storageAccount", Read.REFERENCE),
-            Field("key vault", "keyVault", Read.REFERENCE),
-            Field("insights", "applicationInsights", Read.REFERENCE),
-            Field("registry", "containerRegistry", Read.REFERENCE),
-        ),
+        drawn=Node(detail="managedNetwork.isolationMode", arrow=Arrow.PRIVATE_ENDPOINT),
+        summary=_workspace,
+        network=NetworkPart.WORKSPACE,
+        public_access="publicNetworkAccess",
         mock=AzureMock(InResourceGroup(_ML_WORKSPACES), "workspaceName"),
         # Path: resourceGroupName, workspaceName. workspaceRP.json (2025-12-01) marks no property
         # create-only: azure-native would update in place what Azure then refuses.
@@ -549,7 +635,7 @@ _ROWS: Final = (
             ),
         ),
         summary=_compute,
-        mock=AzureMock(InWorkspace("computes"), "computeName"),
+        mock=AzureMock(in_workspace("computes"), "computeName"),
         # Path: resourceGroupName, workspaceName, computeName.
         replace_on_changes=("workspaceName",),
     ),
@@ -561,6 +647,7 @@ _ROWS: Final = (
             Field("auth", "properties.authMode"),
             Field("public network", "properties.publicNetworkAccess"),
         ),
+        public_access="properties.publicNetworkAccess",
         mock=_endpoint("onlineEndpoints", "inference", "score"),
         replace_on_changes=("workspaceName",),  # path: ..., workspaceName, endpointName
     ),
@@ -577,16 +664,57 @@ _ROWS: Final = (
         label="Datastore",
         drawn=Node(Shape.CYLINDER, detail="properties.datastoreType", arrow=Arrow.READS_STORAGE),
         summary=_datastore,
-        mock=AzureMock(InWorkspace("datastores")),
+        mock=AzureMock(in_workspace("datastores")),
         replace_on_changes=("workspaceName",),  # path: resourceGroupName, workspaceName, name
     ),
     ResourceType(
-        "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
-        label="Outbound rule",
-        drawn=Edge(Arrow.PRIVATE_ENDPOINT),
-        summary=_outbound_rule,
-        mock=AzureMock(InWorkspace("outboundRules"), "ruleName"),
-        replace_on_changes=("workspaceName",),  # path: resourceGroupName, workspaceName, ruleName
+        "azure-native:network:PrivateEndpoint",
+        label="Private endpoint",
+        drawn=Drawn.HIDDEN,  # in the network diagram (docs/network.md)
+        summary=_private_endpoint,
+        network=NetworkPart.PRIVATE_ENDPOINT,
+        mock=AzureMock(
+            InResourceGroup("Microsoft.Network/privateEndpoints"), "privateEndpointName"
+        ),
+        # Path: resourceGroupName, privateEndpointName; replacement.go: subnet.
+        replace_on_changes=("subnet",),
+    ),
+    ResourceType(
+        "azure-native:network:PrivateDnsZoneGroup",
+        label="Private DNS zone group",
+        drawn=Drawn.HIDDEN,
+        summary=_zone_group,
+        network=NetworkPart.DNS_ZONE_GROUP,
+        mock=AzureMock(
+            ChildOf(
+                "Microsoft.Network/privateEndpoints", "privateEndpointName", "privateDnsZoneGroups"
+            ),
+            "privateDnsZoneGroupName",
+        ),
+        # Path: resourceGroupName, privateEndpointName, privateDnsZoneGroupName.
+        replace_on_changes=("privateEndpointName",),
+    ),
+    ResourceType(
+        "azure-native:privatedns:PrivateZone",
+        label="Private DNS zone",
+        drawn=Drawn.HIDDEN,
+        summary=(Field("zone", "privateZoneName"),),
+        network=NetworkPart.DNS_ZONE,
+        mock=AzureMock(InResourceGroup("Microsoft.Network/privateDnsZones"), "privateZoneName"),
+        # Path: resourceGroupName, privateZoneName.
+    ),
+    ResourceType(
+        "azure-native:privatedns:VirtualNetworkLink",
+        label="Virtual network link",
+        drawn=Drawn.HIDDEN,
+        summary=_zone_link,
+        network=NetworkPart.ZONE_LINK,
+        mock=AzureMock(
+            ChildOf("Microsoft.Network/privateDnsZones", "privateZoneName", "virtualNetworkLinks"),
+            "virtualNetworkLinkName",
+        ),
+        # Path: resourceGroupName, privateZoneName, virtualNetworkLinkName.
+        replace_on_changes=("privateZoneName",),
     ),
     ResourceType(
         "azure-native:authorization:RoleAssignment",
@@ -603,6 +731,41 @@ _ROWS: Final = (
         drawn=Edge(Arrow.DIAGNOSTICS),
         summary=_diagnostics,
         replace_on_changes=("resourceUri",),  # path: resourceUri, name
+    ),
+    # The bootstrap program's types (bootstrap/): how the mock answers for its tests.
+    ResourceType(
+        "azure-native:managedidentity:UserAssignedIdentity",
+        label="Managed identity",
+        summary=(Field("location", "location"),),
+        mock=AzureMock(
+            InResourceGroup("Microsoft.ManagedIdentity/userAssignedIdentities"),
+            "resourceName",
+            {"principalId": "principal-of-{name}", "clientId": "client-of-{name}"},
+        ),
+        # Path: resourceGroupName, resourceName.
+    ),
+    ResourceType(
+        "azure-native:authorization:RoleDefinition",
+        label="Role definition",
+        drawn=Drawn.HIDDEN,
+        summary=(Field("name", "roleName"),),
+        mock=AzureMock(AtScope("Microsoft.Authorization/roleDefinitions"), "roleDefinitionId"),
+        replace_on_changes=("scope",),  # path: scope, roleDefinitionId
+    ),
+    ResourceType(
+        "azure-native:storage:BlobContainer",
+        label="Blob container",
+        summary=(Field("public access", "publicAccess"),),
+        mock=AzureMock(name_input="containerName"),
+        # Path: resourceGroupName, accountName, containerName; replacement.go: none.
+        replace_on_changes=("accountName",),
+    ),
+    ResourceType(
+        "azure-native:keyvault:Key",
+        label="Key Vault key",
+        summary=(Field("type", "properties.kty"), Field("size", "properties.keySize")),
+        mock=AzureMock(name_input="keyName"),
+        replace_on_changes=("vaultName",),  # path: resourceGroupName, vaultName, keyName
     ),
 )
 

@@ -2,7 +2,8 @@
 
 ``schema`` declares the config (``validation`` says how its rules report), ``profiles`` what
 environments differ in, ``names`` physical names and Azure's naming rules, ``roles`` the roles
-the program grants, and ``loader`` turns Pulumi config into Settings. Components receive these
+the program grants, ``private_link`` the private endpoints of a private workspace and their DNS
+zones, and ``loader`` turns Pulumi config into Settings. Components receive these
 objects and never read Pulumi config themselves.
 """
 

@@ -57,19 +57,28 @@ def _model_at(annotation: Any) -> Any:
     return annotation
 
 
-def _locate(loc: Sequence[str | int]) -> tuple[type[BaseModel] | None, FieldInfo | None]:
+def _locate(
+    loc: Sequence[str | int], root: type[BaseModel] = Settings
+) -> tuple[type[BaseModel] | None, FieldInfo | None]:
     """The model holding the last step of ``loc``, and that step's field."""
-    model: Any = Settings
+    model: Any = root
     field: FieldInfo | None = None
-    for step in loc:
+    for position, step in enumerate(loc):
         holder = model
-        if isinstance(step, int) or not (isinstance(model, type) and issubclass(model, BaseModel)):
+        last = position == len(loc) - 1
+        if isinstance(step, int):
+            # A list entry: the list's field declares its entries' constraints and hints.
+            model = _model_at(model)
+            if last:
+                return holder, field
+            continue
+        if not (isinstance(model, type) and issubclass(model, BaseModel)):
             model, field = _model_at(model), None
             continue
         fields = {f.alias or n: f for n, f in model.model_fields.items()}
         field = fields.get(step)
         model = _model_at(field.annotation) if field else None
-        if step is loc[-1]:
+        if last:
             return holder, field
     return None, field
 
@@ -89,9 +98,9 @@ def _did_you_mean(name: str, candidates: Sequence[str]) -> str:
     return f" (did you mean {match[0]!r}?)" if match else ""
 
 
-def _unknown_key(loc: Sequence[str | int]) -> str:
-    holder, _ = _locate(loc)
-    valid = sorted(f.alias or n for n, f in (holder or Settings).model_fields.items())
+def _unknown_key(loc: Sequence[str | int], root: type[BaseModel] = Settings) -> str:
+    holder, _ = _locate(loc, root)
+    valid = sorted(f.alias or n for n, f in (holder or root).model_fields.items())
     name = str(loc[-1])
     if len(loc) == 1:  # a stack config key: suggest within its namespace
         namespace, _, name = name.partition(":")
@@ -111,10 +120,12 @@ _TYPES: Final = {
 }
 
 
-def _message(error: Mapping[str, Any], loc: Sequence[str | int]) -> str:  # noqa: PLR0911
+def _message(  # noqa: PLR0911
+    error: Mapping[str, Any], loc: Sequence[str | int], root: type[BaseModel] = Settings
+) -> str:
     """What is wrong and what would be valid, in the words of the field's declaration."""
     kind, value = error["type"], error.get("input")
-    _, field = _locate(loc)
+    _, field = _locate(loc, root)
     told = hint(field) if field else None
     low, high = (constraint(field, "ge"), constraint(field, "le")) if field else (None, None)
     listed = ", ".join(map(str, choices(field))) if field else ""
@@ -126,7 +137,7 @@ def _message(error: Mapping[str, Any], loc: Sequence[str | int]) -> str:  # noqa
     if kind == "missing":
         return f"is required ({what})" if what else "is required"
     if kind == "extra_forbidden":
-        return _unknown_key(loc)
+        return _unknown_key(loc, root)
     if kind == "literal_error":
         return f"must be one of {listed}{f' ({why})' if why else ''}; got {value!r}"
     if kind in ("int_type", "int_parsing", "int_from_float"):
@@ -146,16 +157,21 @@ def _message(error: Mapping[str, Any], loc: Sequence[str | int]) -> str:  # noqa
     return str((error.get("ctx") or {}).get("message") or error["msg"])
 
 
-def describe(errors: Sequence[Any], base: tuple[str | int, ...] = ()) -> Iterator[str]:
-    """Each pydantic error as ``<key path>: <what is wrong and what would be valid>``."""
+def describe(
+    errors: Sequence[Any], base: tuple[str | int, ...] = (), root: type[BaseModel] = Settings
+) -> Iterator[str]:
+    """Each pydantic error as ``<key path>: <what is wrong and what would be valid>``.
+
+    ``root`` is the model the config keys belong to (the bootstrap program has its own).
+    """
     for error in errors:
         loc = (*base, *error["loc"])
         if error["type"] == "problems":
-            yield from describe(error["ctx"]["errors"], loc)
+            yield from describe(error["ctx"]["errors"], loc, root)
             for where, message in error["ctx"]["found"]:
                 yield f"{key_path((*loc, *where))}: {message}"
         else:
-            yield f"{key_path(loc)}: {_message(error, loc)}"
+            yield f"{key_path(loc)}: {_message(error, loc, root)}"
 
 
 def _decode(key: str, raw: str, problems: list[str]) -> Any:
@@ -186,9 +202,14 @@ def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
             yield from _strings(item, f"{path}[{index}]")
 
 
-def _value(key: str, raw: str, problems: list[str]) -> Any:
-    """A config value as the model reads it: structured keys decoded, booleans as booleans."""
-    field = CONFIG_KEYS.get(key)
+def config_value(
+    key: str, raw: str, problems: list[str], keys: Mapping[str, FieldInfo] = CONFIG_KEYS
+) -> Any:
+    """A config value as the model reads it: structured keys decoded, booleans as booleans.
+
+    ``keys`` maps each config key to its field (the bootstrap program passes its own).
+    """
+    field = keys.get(key)
     annotation = unwrap(field.annotation) if field else str
     if annotation is bool:
         return {"true": True, "false": False}.get(raw, raw)
@@ -216,7 +237,7 @@ def load(
                     f"{key}: unknown namespace {namespace!r} (did you mean '{NAMESPACE}:{name}'?)"
                 )
             continue  # other namespaces configure providers
-        values[key] = _value(key, raw, problems)
+        values[key] = config_value(key, raw, problems)
         if key not in secret_keys:
             problems += [
                 f"{path}: looks like a credential; never put secrets in plain config "

@@ -52,47 +52,73 @@ VM_SIZE: Final = NameRule(r"^Standard_[A-Za-z0-9_]+$", "an Azure VM size such as
 CRON: Final = NameRule(r"^\S+( \S+){4}$", "a five-field cron expression such as '0 19 * * 1-5'")
 TAG_NAME: Final = NameRule(r"^[^<>%&\\?/]{1,512}$", "1-512 characters, without < > % & \\ ? /")
 
-# Azure's rules for the names inside adopted resources' IDs.
+# Outbound FQDN rules of a managed network: a host name, or a wildcard of one (lowercase).
+FQDN: Final = NameRule(
+    r"^(\*\.)?(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    "a lowercase host name such as pypi.org, or a wildcard such as *.anaconda.org",
+)
+
+# Azure's rules for the names inside the IDs of resources the stack uses but does not create.
 RESOURCE_NAMES: Final[dict[str, re.Pattern[str]]] = {
     "Microsoft.KeyVault/vaults": re.compile(r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
     "Microsoft.Storage/storageAccounts": re.compile(r"^[a-z0-9]{3,24}$"),
     "Microsoft.ContainerRegistry/registries": re.compile(r"^[a-zA-Z0-9]{5,50}$"),
+    "Microsoft.Network/virtualNetworks/subnets": re.compile(
+        r"^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,78}[a-zA-Z0-9_])?$"
+    ),
 }
+# A resource ID: its subscription and group, then the provider namespace and one or more
+# type/name pairs (a top-level resource, or a child such as a virtual network's subnet).
 _ARM_ID: Final = re.compile(
     r"^/subscriptions/(?P<subscription>[^/]+)/resourceGroups/(?P<group>[-\w.()]{1,90})"
-    r"/providers/(?P<namespace>[A-Za-z.]+)/(?P<type>[A-Za-z]+)/(?P<name>[^/]+)$"
+    r"/providers/(?P<namespace>[A-Za-z.]+)/(?P<path>[A-Za-z]+/[^/]+(?:/[A-Za-z]+/[^/]+)*)$"
 )
+
+
+def id_form(resource_type: str) -> str:
+    """How an ID of ``resource_type`` is written: ``.../virtualNetworks/<name>/subnets/<name>``."""
+    namespace, *types = resource_type.split("/")
+    path = "".join(f"/{kind}/<name>" for kind in types)
+    return f"/subscriptions/<guid>/resourceGroups/<group>/providers/{namespace}{path}"
 
 
 @dataclass(frozen=True)
 class ArmId:
-    """A parsed Azure Resource Manager resource ID of a top-level resource."""
+    """A parsed Azure Resource Manager resource ID (of a top-level resource or a child)."""
 
     id: str
     subscription_id: str
     resource_group: str
-    provider: str
+    provider: str  # the full resource type, e.g. Microsoft.Network/virtualNetworks/subnets
     name: str
+    # A child resource's parent (a subnet's virtual network); None for a top-level resource.
+    parent: ArmId | None = None
 
 
 def parse_arm_id(value: str, resource_type: str) -> ArmId:
     """The parsed ID; ValueError says what is wrong in a user's words."""
-    expected = f"/subscriptions/<guid>/resourceGroups/<group>/providers/{resource_type}/<name>"
     match = _ARM_ID.fullmatch(value)
     if match is None or not re.fullmatch(GUID.pattern, match["subscription"]):
-        raise ValueError(f"{value!r} is not a resource ID of the form {expected}")
-    found = f"{match['namespace']}/{match['type']}"
+        raise ValueError(f"{value!r} is not a resource ID of the form {id_form(resource_type)}")
+    steps = match["path"].split("/")
+    kinds, names = steps[0::2], steps[1::2]
+    found = "/".join((match["namespace"], *kinds))
     if found.lower() != resource_type.lower():
         raise ValueError(f"must be the ID of a {resource_type}, but it names a {found}")
     name_rule = RESOURCE_NAMES.get(resource_type)
-    if name_rule is not None and not name_rule.fullmatch(match["name"]):
-        raise ValueError(f"{match['name']!r} is not a valid {resource_type} name")
+    if name_rule is not None and not name_rule.fullmatch(names[-1]):
+        raise ValueError(f"{names[-1]!r} is not a valid {resource_type} name")
+    parent = None
+    if len(names) > 1:
+        parent_id = value[: value.rindex(f"/{kinds[-1]}/")]
+        parent = parse_arm_id(parent_id, found.rsplit("/", 1)[0])
     return ArmId(
         id=value,
         subscription_id=match["subscription"].lower(),
         resource_group=match["group"],
         provider=found,
-        name=match["name"],
+        name=names[-1],
+        parent=parent,
     )
 
 
@@ -130,6 +156,10 @@ class Names:
 
     def workspace(self, suffix: str) -> str:
         return f"mlw-{self.prefix}-{self.environment}-{suffix}"
+
+    def private_endpoint(self, suffix: str, group: str) -> str:
+        """Per resource group, at most 80: ``group`` is the sub-resource it connects to."""
+        return f"pe-{self.prefix}-{self.environment}-{suffix}-{group}"
 
     @staticmethod
     def regional(name: str, suffix: str) -> str:

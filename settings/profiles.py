@@ -23,6 +23,8 @@ class EnvironmentProfile:
     soft_delete_days: int
     # Blob versions keep every overwritten model and dataset recoverable.
     blob_versioning: bool
+    # A Premium registry survives the loss of an availability zone (chosen at creation only).
+    zone_redundant_registry: bool
 
 
 PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
@@ -32,6 +34,7 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         log_retention_days=30,
         soft_delete_days=7,
         blob_versioning=False,
+        zone_redundant_registry=False,
     ),
     "qa": EnvironmentProfile(
         allows_compute=False,
@@ -39,6 +42,7 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         log_retention_days=30,
         soft_delete_days=7,
         blob_versioning=False,
+        zone_redundant_registry=False,
     ),
     "prod": EnvironmentProfile(
         allows_compute=False,
@@ -46,5 +50,6 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         log_retention_days=90,
         soft_delete_days=30,
         blob_versioning=True,
+        zone_redundant_registry=True,
     ),
 }

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator, Mapping
-from typing import Annotated, Any, Final, Literal
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import (
     AfterValidator,
@@ -29,6 +29,7 @@ from settings.names import (
     CONTAINER_NAME,
     CRON,
     DATASTORE_NAME,
+    FQDN,
     GUID,
     LOCATION,
     PREFIX,
@@ -38,8 +39,10 @@ from settings.names import (
     VM_SIZE,
     ArmId,
     Names,
+    id_form,
     parse_arm_id,
 )
+from settings.private_link import PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
 from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
 from settings.validation import (
@@ -63,7 +66,7 @@ DEFAULTED_BY_LOADER: Final = "x-default"
 
 def _resource_id(resource_type: str) -> tuple[Any, ...]:
     """A resource ID in config, parsed into an ArmId."""
-    expected = f"/subscriptions/<guid>/resourceGroups/<group>/providers/{resource_type}/<name>"
+    expected = id_form(resource_type)
 
     def parse(value: object) -> ArmId:
         if isinstance(value, ArmId):  # built in code, already parsed
@@ -75,7 +78,9 @@ def _resource_id(resource_type: str) -> tuple[Any, ...]:
         except ValueError as error:
             raise invalid(str(error)) from None
 
-    shape = f"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{resource_type}/[^/]+$"
+    namespace, *kinds = resource_type.split("/")
+    path = "".join(f"/{kind}/[^/]+" for kind in kinds)
+    shape = f"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{namespace}{path}$"
     return (
         BeforeValidator(parse),
         Schema({"type": "string", "pattern": shape}),
@@ -99,6 +104,10 @@ VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
 REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
 RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
 StorageId = Annotated[ArmId, *_resource_id("Microsoft.Storage/storageAccounts")]
+SUBNET: Final = "Microsoft.Network/virtualNetworks/subnets"
+SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
+ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
+Fqdn = Annotated[str, pattern(FQDN), Hint(FQDN.what)]
 Role = Literal[tuple(ACCESS_SCOPES)]  # pyright: ignore[reportInvalidTypeForm]
 
 
@@ -131,11 +140,53 @@ class StorageSettings(Section):
     """Redundancy of the workspace's storage account."""
 
 
+class PrivateDnsZoneIds(Section):
+    """An existing private DNS zone per key (a hub's, often in another subscription)."""
+
+    api: ZoneId | None = None
+    """The privatelink.api.azureml.ms zone: the workspace's API and its online endpoints."""
+    notebooks: ZoneId | None = None
+    """The privatelink.notebooks.azure.net zone: the workspace's notebooks."""
+    blob: ZoneId | None = None
+    """The privatelink.blob.core.windows.net zone: the workspace storage's blobs."""
+    file: ZoneId | None = None
+    """The privatelink.file.core.windows.net zone: the workspace storage's file shares."""
+    vault: ZoneId | None = None
+    """The privatelink.vaultcore.azure.net zone: a Key Vault the stack creates."""
+    registry: ZoneId | None = None
+    """The privatelink.azurecr.io zone: a container registry the stack creates."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        for key, zone in PRIVATE_DNS_ZONES.items():
+            found = fields.get(key)
+            if isinstance(found, ArmId) and found.name.lower() != zone:
+                yield (key,), f"must be the ID of the zone {zone}, but it names {found.name}"
+
+
+class PrivateDnsSettings(Section):
+    mode: Literal["create", "existing", "policy"]
+    """create: zones made for the stack and linked to the subnet's virtual network; existing:
+    a hub's zones, by ID (zoneIds); policy: records left to Azure Policy (endpoints tagged
+    dnsByPolicy)."""
+    zone_ids: PrivateDnsZoneIds | None = None
+    """mode existing: the zones the private endpoints' records go in."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        mode = fields.get("mode")
+        if mode == "existing" and "zone_ids" not in given:
+            yield ("zoneIds",), "is required with mode: existing (the ID of each zone, by key)"
+        if mode in ("create", "policy") and "zone_ids" in given:
+            yield ("zoneIds",), "is only valid with mode: existing"
+
+
 AZURE_ISOLATION: Final = {
     "disabled": "Disabled",
     "allowInternetOutbound": "AllowInternetOutbound",
     "allowOnlyApprovedOutbound": "AllowOnlyApprovedOutbound",
 }
+APPROVED_ONLY: Final = "allowOnlyApprovedOutbound"
 
 
 class NetworkSettings(Section):
@@ -144,8 +195,68 @@ class NetworkSettings(Section):
     )
     """The workspace's managed network: none, internet outbound allowed, or approved outbound
     only (private endpoints to datastores)."""
-    public_network_access: bool = True
-    """Whether the workspace accepts traffic from the internet."""
+    inbound: Literal["public", "private"] = "public"
+    """public: the workspace accepts traffic from the internet; private: only through private
+    endpoints in subnetId, as do its storage, Key Vault and registry."""
+    subnet: SubnetId | None = Field(None, alias="subnetId")
+    """inbound private: the existing subnet holding the private endpoints; it must be in the
+    subscription and region the stack deploys to (any resource group)."""
+    private_dns: PrivateDnsSettings | None = None
+    """inbound private: who keeps the private endpoints' DNS records."""
+    outbound_fqdns: Annotated[tuple[Fqdn, ...], Listed] = ()
+    """isolation allowOnlyApprovedOutbound: hosts compute may reach besides Azure ML's own, such
+    as package indexes (FQDN rules, enforced by an Azure Firewall that Azure bills)."""
+
+    RETIRED: ClassVar[Mapping[str, str]] = {
+        "publicNetworkAccess": (
+            "was replaced by inbound: write `inbound: public` for true, or `inbound: private` "
+            "with subnetId and privateDns for false"
+        )
+    }
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        isolation = fields.get("isolation_mode")
+        if fields.get("inbound") == "private":
+            if "subnet" not in given:
+                yield (
+                    ("subnetId",),
+                    (
+                        "is required with inbound: private (the resource ID of the subnet for the "
+                        f"private endpoints, {id_form(SUBNET)})"
+                    ),
+                )
+            if "private_dns" not in given:
+                yield (
+                    ("privateDns",),
+                    "is required with inbound: private ({mode: create | existing | policy})",
+                )
+            if isolation == "disabled":
+                yield (
+                    ("inbound",),
+                    (
+                        "private needs a managed network (isolation allowInternetOutbound or "
+                        "allowOnlyApprovedOutbound): without one, compute would reach storage, Key "
+                        "Vault and registry over the public endpoints that inbound: private closes"
+                    ),
+                )
+        elif "inbound" in fields:
+            for field, key in (("subnet", "subnetId"), ("private_dns", "privateDns")):
+                if field in given:
+                    yield (key,), "is only valid with inbound: private"
+        fqdns: tuple[str, ...] = fields.get("outbound_fqdns") or ()
+        if fqdns and isolation is not None and isolation != APPROVED_ONLY:
+            yield (
+                ("outboundFqdns",),
+                (
+                    f"is only valid with isolation: {APPROVED_ONLY} (FQDN rules open hosts in an "
+                    "approved-outbound network; with allowInternetOutbound every host is reachable)"
+                ),
+            )
+        seen: dict[str, int] = {}
+        for index, fqdn in enumerate(fqdns):
+            if (first := seen.setdefault(fqdn, index)) != index:
+                yield ("outboundFqdns", index), f"duplicates outboundFqdns[{first}]"
 
     @property
     def isolation(self) -> str:
@@ -156,6 +267,19 @@ class NetworkSettings(Section):
     def managed(self) -> bool:
         """True when the workspace has a managed virtual network (no public IPs needed)."""
         return self.isolation_mode != "disabled"
+
+    @property
+    def approved_outbound_only(self) -> bool:
+        return self.isolation_mode == APPROVED_ONLY
+
+    @property
+    def private_inbound(self) -> bool:
+        return self.inbound == "private"
+
+    @property
+    def public_network_access(self) -> str:
+        """Azure's value for the workspace (and its online endpoints)."""
+        return "Disabled" if self.private_inbound else "Enabled"
 
 
 class AccessGrant(Section):
@@ -206,8 +330,10 @@ class DatastoreSettings(Section):
         return f"{self.storage_account.id}/blobServices/default/containers/{self.container}"
 
     @property
-    def subresource(self) -> str:
-        return "dfs" if self.kind == "adlsGen2" else "blob"
+    def subresources(self) -> tuple[str, ...]:
+        """What the managed network reaches the account on: ADLS Gen2 on dfs, and on blob too,
+        where Data Lake operations may be redirected."""
+        return ("blob", "dfs") if self.kind == "adlsGen2" else ("blob",)
 
     @property
     def role(self) -> str:
@@ -338,6 +464,10 @@ def _tags(tags: dict[str, str]) -> dict[str, str]:
     return tags
 
 
+# Tags a config adds to every resource; the bootstrap program's config takes them too.
+Tags = Annotated[dict[str, str], AfterValidator(_tags)]
+
+
 def _compute_allowed(entries: object, info: ValidationInfo) -> object:
     """Judged before the entries: where compute is not allowed, their details are moot."""
     context = info.context or {}
@@ -379,7 +509,7 @@ class Settings(Section):
     protect_choice: bool | None = Field(None, alias=_key("protect"))
     """Protect data-bearing resources and lock them against deletion; defaults to the
     environment profile (on in prod)."""
-    tags: Annotated[dict[str, str], AfterValidator(_tags)] = Field(default_factory=dict)
+    tags: Tags = Field(default_factory=dict)
     """Tags on every resource, besides environment and managedBy."""
     key_vault: KeyVaultSettings = _empty(KeyVaultSettings)
     """The workspace's Key Vault: created for the stack, or a shared one adopted."""
@@ -415,6 +545,7 @@ class Settings(Section):
         yield from _duplicate_grants(fields.get("access", ()))
         yield from _containers_linked_twice(fields.get("datastores", ()))
         yield from _registry_rules(fields)
+        yield from _private_dns_zones(fields)
         yield from _cluster_names_taken(fields)
 
     @model_validator(mode="after")
@@ -449,6 +580,7 @@ class Settings(Section):
             log_retention_days=base.log_retention_days,
             soft_delete_days=base.soft_delete_days,
             blob_versioning=base.blob_versioning or self.protect,
+            zone_redundant_registry=base.zone_redundant_registry,
         )
 
     @property
@@ -513,14 +645,20 @@ def _registry_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
     network: NetworkSettings | None = fields.get("network")
     if registry is None:
         return
-    approved_only = network is not None and network.isolation_mode == "allowOnlyApprovedOutbound"
-    if registry.mode == "create" and registry.sku != "Premium" and approved_only:
+    reasons = [
+        f"mlops:network.{why}"
+        for why, applies in (
+            ("isolation allowOnlyApprovedOutbound", network and network.approved_outbound_only),
+            ("inbound private", network and network.private_inbound),
+        )
+        if applies
+    ]
+    if registry.mode == "create" and registry.sku != "Premium" and reasons:
         yield (
             (_key("containerRegistry"), "sku"),
             (
-                "must be Premium with mlops:network.isolation allowOnlyApprovedOutbound: the "
-                "managed network reaches the registry through a private endpoint, which only "
-                "Premium supports"
+                f"must be Premium with {' and '.join(reasons)}: the registry is then reached "
+                "through a private endpoint, which only Premium supports"
             ),
         )
     for index, grant in enumerate(fields.get("access", ())):
@@ -531,6 +669,27 @@ def _registry_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
                     "is registry, but mlops:containerRegistry.mode is none: there is no registry "
                     "to grant on"
                 ),
+            )
+
+
+def _private_dns_zones(fields: Mapping[str, Any]) -> Iterator[Problem]:
+    """With existing zones, every zone the stack's private endpoints need has an ID."""
+    network: NetworkSettings | None = fields.get("network")
+    vault: KeyVaultSettings | None = fields.get("key_vault")
+    registry: RegistrySettings | None = fields.get("container_registry")
+    dns = network.private_dns if network is not None and network.private_inbound else None
+    if dns is None or dns.zone_ids is None or vault is None or registry is None:
+        return
+    # Adopted vaults and registries are reached through their owners' endpoints.
+    targets = {"workspace", "storage"}
+    targets |= {"keyVault"} if vault.existing is None else set()
+    targets |= {"registry"} if registry.mode == "create" else set()
+    for key in zones_for(targets):
+        if getattr(dns.zone_ids, key) is None:
+            yield (
+                (_key("network"), "privateDns", "zoneIds", key),
+                f"is required: the stack's private endpoints keep records in "
+                f"{PRIVATE_DNS_ZONES[key]}",
             )
 
 

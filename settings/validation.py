@@ -11,7 +11,7 @@ import functools
 import types
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any, Final, Literal, Union, get_args, get_origin
+from typing import Any, ClassVar, Final, Literal, Union, get_args, get_origin
 
 from pydantic import (
     BaseModel,
@@ -82,6 +82,8 @@ class Section(BaseModel):
     """A map in the stack config: camelCase keys, unknown keys refused, immutable."""
 
     model_config = _CONFIG
+    # Keys an earlier version read, each with what replaced it: refused with that message.
+    RETIRED: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
     def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
@@ -97,19 +99,22 @@ class Section(BaseModel):
     @model_validator(mode="wrap")
     @classmethod
     def _all_problems(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        retired: list[Problem] = []
         if isinstance(data, Mapping):
             data = cls.prepare(data)  # pyright: ignore[reportUnknownArgumentType]
+            retired = [((key,), why) for key, why in cls.RETIRED.items() if key in data]
+            data = {k: v for k, v in data.items() if k not in cls.RETIRED}  # pyright: ignore[reportUnknownVariableType]
         try:
             section = handler(data)
         except ValidationError as error:
             if not isinstance(data, Mapping):
                 raise
             failed = {e["loc"][0] for e in error.errors() if e["loc"]}
-            found = list(cls.rules(*_valid_fields(cls, data, failed, info)))  # pyright: ignore[reportUnknownArgumentType]
+            found = retired + list(cls.rules(*_valid_fields(cls, data, failed, info)))  # pyright: ignore[reportUnknownArgumentType]
             if not found:
                 raise
             raise problems(found, error.errors()) from None
-        found = list(cls.rules(dict(section), section.model_fields_set))
+        found = retired + list(cls.rules(dict(section), section.model_fields_set))
         if found:
             raise problems(found)
         return section

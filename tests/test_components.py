@@ -342,9 +342,9 @@ def test_workspace_uses_identity_everywhere_and_links_its_dependencies() -> None
 
 
 def test_workspace_network_comes_from_config() -> None:
-    network = NetworkSettings(isolation="allowOnlyApprovedOutbound", public_network_access=False)
+    network = NetworkSettings(isolation="allowOnlyApprovedOutbound")
     ws = only(evaluate(workspace(network=network)), "machinelearningservices:Workspace").inputs
-    assert ws["publicNetworkAccess"] == "Disabled"
+    assert ws["publicNetworkAccess"] == "Enabled"
     assert ws["managedNetwork"]["isolationMode"] == "AllowOnlyApprovedOutbound"
 
 
@@ -465,9 +465,7 @@ OTHER_SUB_ACCOUNT = (
 )
 
 
-def links(
-    stores: tuple[DatastoreSettings, ...], approved_only: bool = False
-) -> Callable[[], object]:
+def links(stores: tuple[DatastoreSettings, ...]) -> Callable[[], object]:
     return lambda: DatastoreLinks(
         "links",
         stack_context(),
@@ -475,7 +473,6 @@ def links(
             workspace_name="mlw",
             workspace_principal_id="11111111-1111-1111-1111-111111111111",
             datastores=stores,
-            approved_outbound_only=approved_only,
         ),
     )
 
@@ -539,24 +536,13 @@ def test_datastore_skips_create_time_validation_while_its_role_propagates() -> N
     assert store.inputs["skipValidation"] is True
 
 
-def test_no_outbound_rules_unless_outbound_is_restricted() -> None:
-    assert of_type(evaluate(links((BLOB, ADLS))), "ManagedNetworkSettingsRule") == []
-
-
-def test_approved_outbound_only_adds_one_private_endpoint_rule_per_account_and_target() -> None:
-    same_account_blob = DatastoreSettings(
-        name="raw_more", storage_account=arm(OTHER_SUB_ACCOUNT), kind="blob", container="more"
-    )
-    rules = of_type(
-        evaluate(links((BLOB, ADLS, same_account_blob), approved_only=True)),
-        "ManagedNetworkSettingsRule",
-    )
-    assert sorted(r.inputs["ruleName"] for r in rules) == ["stdata-blob", "stdata-dfs"]
-    rule = next(r for r in rules if r.inputs["ruleName"] == "stdata-dfs").inputs["properties"]
-    assert rule["type"] == "PrivateEndpoint"
-    assert rule["category"] == "UserDefined"
-    assert rule["destination"]["serviceResourceId"] == OTHER_SUB_ACCOUNT
-    assert rule["destination"]["subresourceTarget"] == "dfs"
+def test_datastore_links_create_only_datastores_and_their_roles() -> None:
+    # Outbound rules live on the workspace (components.managed_network), never beside it.
+    run = evaluate(links((BLOB, ADLS)))
+    assert sorted({r.type for r in run.resources if r.custom}) == [
+        "azure-native:authorization:RoleAssignment",
+        "azure-native:machinelearningservices:Datastore",
+    ]
 
 
 # ---------------------------------------------------------------- DevCompute

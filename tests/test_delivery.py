@@ -702,10 +702,10 @@ def test_readme_has_a_ci_cd_section() -> None:
     [
         'pulumi login "azblob://',
         "azurekeyvault://",
-        "federated-credential create",
+        "cd bootstrap",
         "environment:prod",
         "Role Based Access Control Administrator",
-        "--condition",
+        "ForAnyOfAnyValues:GuidEquals",
         "## CI/CD",
         "### Promotion",
         "### Adding a fourth stack",
@@ -717,13 +717,11 @@ def test_ci_cd_doc_covers(topic: str) -> None:
     assert topic in ci_cd_doc()
 
 
-def test_documented_abac_condition_allows_exactly_the_roles_the_program_assigns() -> None:
-    from settings.roles import BUILT_IN_ROLES  # noqa: PLC0415 - the program's own role table
+def test_documented_abac_condition_is_the_one_the_bootstrap_assigns() -> None:
+    from bootstrap.roles import PROGRAM_ROLES, assignment_condition  # noqa: PLC0415
 
-    roles = re.search(r'^ASSIGNABLE_ROLES="([^"]+)"$', ci_cd_doc(), re.M)
-    condition = re.search(r'--condition "(.+?)"', ci_cd_doc(), re.S)
-    assert roles is not None
-    assert condition is not None
-    # Both branches, role assignments/write and /delete, are limited to the same list.
-    assert condition.group(1).count("GuidEquals {$ASSIGNABLE_ROLES}") == 2
-    assert {guid.strip() for guid in roles.group(1).split(",")} == set(BUILT_IN_ROLES.values())
+    documented = re.search(r"carries an ABAC condition.*?```text\n(.+?)```", ci_cd_doc(), re.S)
+    assert documented is not None
+    text = " ".join(documented.group(1).split())
+    listed = ", ".join(sorted(PROGRAM_ROLES))
+    assert text.replace("<the program's roles>", listed) == assignment_condition(PROGRAM_ROLES)

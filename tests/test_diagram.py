@@ -77,12 +77,14 @@ def test_datastores_point_to_storage_accounts_in_other_subscriptions(
     )
 
 
-def test_prod_draws_private_endpoints_to_the_datastore_accounts(
+def test_workspace_draws_its_inline_private_endpoint_rules_to_the_datastore_accounts(
     diagrams: dict[str, str],
 ) -> None:
     edges = _edges(diagrams["prod"])
     assert ("r_ml_workspace", "private endpoint dfs", "ext_stdataplatformexample") in edges
-    assert not any(label.startswith("private endpoint") for _, label, _ in _edges(diagrams["qa"]))
+    assert ("r_ml_workspace", "private endpoint blob", "ext_stcrmexample") in edges
+    # The rules are the workspace's input, not a dependency drawn as a "uses" arrow.
+    assert not any(label == "managedNetwork" for _, label, _ in edges)
 
 
 def test_identity_roles_are_dotted_arrows(diagrams: dict[str, str]) -> None:

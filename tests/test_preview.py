@@ -283,10 +283,15 @@ def test_markdown_has_the_tree_the_summary_and_the_outputs(plans: dict[str, Plan
 # -- compare --------------------------------------------------------------------------------------
 
 
-def test_compare_lists_prod_outbound_rules_as_only_in_prod(plans: dict[str, Plan]) -> None:
+def test_compare_shows_prod_approved_outbound_as_a_workspace_difference(
+    plans: dict[str, Plan],
+) -> None:
     data = compare_data(plans["qa"], plans["prod"])
-    only_prod = {item["type"] for item in data["onlyIn"]["prod"]}
-    assert "azure-native:machinelearningservices:ManagedNetworkSettingsRule" in only_prod
+    workspace = next(d for d in data["differences"] if d["name"] == "ml-workspace")
+    assert workspace["settings"]["isolation"] == {
+        "qa": "AllowInternetOutbound",
+        "prod": "AllowOnlyApprovedOutbound",
+    }
     assert data["onlyIn"]["qa"] == []
 
 

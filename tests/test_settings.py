@@ -20,6 +20,23 @@ ACCOUNT = (
     "/providers/Microsoft.Storage/storageAccounts/stdata"
 )
 BASE = {"azure-native:location": "westeurope", "mlops:prefix": "contoso"}
+SUBNET = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-spoke"
+    "/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
+)
+ZONES = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000dd/resourceGroups/rg-dns"
+    "/providers/Microsoft.Network/privateDnsZones"
+)
+ZONE_IDS = {
+    "api": f"{ZONES}/privatelink.api.azureml.ms",
+    "notebooks": f"{ZONES}/privatelink.notebooks.azure.net",
+    "blob": f"{ZONES}/privatelink.blob.core.windows.net",
+    "file": f"{ZONES}/privatelink.file.core.windows.net",
+    "vault": f"{ZONES}/privatelink.vaultcore.azure.net",
+    "registry": f"{ZONES}/privatelink.azurecr.io",
+}
+PRIVATE = {"inbound": "private", "subnetId": SUBNET, "privateDns": {"mode": "create"}}
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
@@ -185,10 +202,136 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "allowOnlyApprovedOutbound",
     ),
     (
-        "public access as text",
-        {"network": {"publicNetworkAccess": "yes"}},
+        "public network access retired for inbound",
+        {"network": {"publicNetworkAccess": False}},
         "mlops:network.publicNetworkAccess",
-        "true or false",
+        "was replaced by inbound: write `inbound: public` for true, or `inbound: private`",
+    ),
+    ("inbound choice", {"network": {"inbound": "vpn"}}, "mlops:network.inbound", "public, private"),
+    (
+        "private inbound without a subnet",
+        {"network": {"inbound": "private", "privateDns": {"mode": "policy"}}},
+        "mlops:network.subnetId",
+        "is required with inbound: private (the resource ID of the subnet",
+    ),
+    (
+        "private inbound without a DNS mode",
+        {"network": {"inbound": "private", "subnetId": SUBNET}},
+        "mlops:network.privateDns",
+        "is required with inbound: private ({mode: create | existing | policy})",
+    ),
+    (
+        "private inbound without a managed network",
+        {"network": {**PRIVATE, "isolation": "disabled"}},
+        "mlops:network.inbound",
+        "private needs a managed network",
+    ),
+    (
+        "subnet with public inbound",
+        {"network": {"subnetId": SUBNET}},
+        "mlops:network.subnetId",
+        "is only valid with inbound: private",
+    ),
+    (
+        "DNS mode with public inbound",
+        {"network": {"privateDns": {"mode": "policy"}}},
+        "mlops:network.privateDns",
+        "is only valid with inbound: private",
+    ),
+    (
+        "subnet ID of a virtual network",
+        {"network": {**PRIVATE, "subnetId": SUBNET.rsplit("/subnets/", 1)[0]}},
+        "mlops:network.subnetId",
+        "must be the ID of a Microsoft.Network/virtualNetworks/subnets, but it names a "
+        "Microsoft.Network/virtualNetworks",
+    ),
+    (
+        "DNS mode missing",
+        {"network": {**PRIVATE, "privateDns": {}}},
+        "mlops:network.privateDns.mode",
+        "is required (one of create, existing, policy)",
+    ),
+    (
+        "DNS mode choice",
+        {"network": {**PRIVATE, "privateDns": {"mode": "hub"}}},
+        "mlops:network.privateDns.mode",
+        "create, existing, policy",
+    ),
+    (
+        "existing zones without their IDs",
+        {"network": {**PRIVATE, "privateDns": {"mode": "existing"}}},
+        "mlops:network.privateDns.zoneIds",
+        "is required with mode: existing",
+    ),
+    (
+        "zone IDs with created zones",
+        {"network": {**PRIVATE, "privateDns": {"mode": "create", "zoneIds": ZONE_IDS}}},
+        "mlops:network.privateDns.zoneIds",
+        "is only valid with mode: existing",
+    ),
+    (
+        "zone ID of another zone",
+        {
+            "network": {
+                **PRIVATE,
+                "privateDns": {
+                    "mode": "existing",
+                    "zoneIds": {**ZONE_IDS, "api": ZONE_IDS["blob"]},
+                },
+            }
+        },
+        "mlops:network.privateDns.zoneIds.api",
+        "must be the ID of the zone privatelink.api.azureml.ms, but it names "
+        "privatelink.blob.core.windows.net",
+    ),
+    (
+        "zone of a created vault missing",
+        {
+            "network": {
+                **PRIVATE,
+                "privateDns": {
+                    "mode": "existing",
+                    "zoneIds": {k: v for k, v in ZONE_IDS.items() if k != "vault"},
+                },
+            }
+        },
+        "mlops:network.privateDns.zoneIds.vault",
+        "is required: the stack's private endpoints keep records in "
+        "privatelink.vaultcore.azure.net",
+    ),
+    (
+        "FQDN rules without approved outbound",
+        {"network": {"outboundFqdns": ["pypi.org"]}},
+        "mlops:network.outboundFqdns",
+        "is only valid with isolation: allowOnlyApprovedOutbound",
+    ),
+    (
+        "FQDN as a URL",
+        {
+            "network": {
+                "isolation": "allowOnlyApprovedOutbound",
+                "outboundFqdns": ["https://pypi.org"],
+            }
+        },
+        "mlops:network.outboundFqdns[0]",
+        "must be a lowercase host name such as pypi.org, or a wildcard such as *.anaconda.org",
+    ),
+    (
+        "FQDN twice",
+        {
+            "network": {
+                "isolation": "allowOnlyApprovedOutbound",
+                "outboundFqdns": ["pypi.org", "pypi.org"],
+            }
+        },
+        "mlops:network.outboundFqdns[1]",
+        "duplicates outboundFqdns[0]",
+    ),
+    (
+        "non-Premium registry with private inbound",
+        {"network": PRIVATE, "containerRegistry": {"mode": "create", "sku": "Standard"}},
+        "mlops:containerRegistry.sku",
+        "must be Premium with mlops:network.inbound private",
     ),
     (
         "bad principal guid",
@@ -464,3 +607,53 @@ def test_from_pulumi_reads_config_as_the_cli_passes_it(monkeypatch: pytest.Monke
     evaluate(lambda: loaded.append(settings.from_pulumi()), stack="qa")
     assert loaded[0].environment == "qa"
     assert loaded[0].tags == {"conn": "AccountKey=abc"}
+
+
+def test_private_inbound_settings_name_the_subnet_its_network_and_the_dns_mode() -> None:
+    network = load("qa", network=PRIVATE).network
+    assert network.private_inbound
+    assert network.public_network_access == "Disabled"
+    assert network.subnet is not None and network.subnet.name == "snet-endpoints"
+    assert network.subnet.parent is not None
+    assert network.subnet.parent.id == SUBNET.rsplit("/subnets/", 1)[0]
+    assert network.subnet.parent.name == "vnet-spoke"
+    assert network.private_dns is not None and network.private_dns.mode == "create"
+
+
+def test_public_inbound_is_the_default() -> None:
+    network = load().network
+    assert not network.private_inbound
+    assert network.public_network_access == "Enabled"
+    assert network.subnet is None
+
+
+def test_existing_zones_need_no_vault_or_registry_zone_for_adopted_or_absent_ones() -> None:
+    vault_id = ACCOUNT.replace(
+        "Microsoft.Storage/storageAccounts/stdata", "Microsoft.KeyVault/vaults/kv-shared"
+    )
+    needed = {k: v for k, v in ZONE_IDS.items() if k not in ("vault", "registry")}
+    loaded = load(
+        "qa",
+        keyVault={"existingId": vault_id},
+        network={**PRIVATE, "privateDns": {"mode": "existing", "zoneIds": needed}},
+    )
+    dns = loaded.network.private_dns
+    assert dns is not None and dns.zone_ids is not None and dns.zone_ids.vault is None
+
+
+def test_fqdn_rules_load_with_approved_outbound_only() -> None:
+    network = load(
+        network={"isolation": "allowOnlyApprovedOutbound", "outboundFqdns": ["*.anaconda.org"]}
+    ).network
+    assert network.outbound_fqdns == ("*.anaconda.org",)
+    assert network.approved_outbound_only
+
+
+def test_adls_datastores_are_reached_on_blob_and_dfs() -> None:
+    stores = load(
+        datastores=[
+            {"name": "lake", "storageAccountId": ACCOUNT, "container": "c01", "kind": "adlsGen2"},
+            {"name": "blobs", "storageAccountId": ACCOUNT, "container": "c02"},
+        ]
+    ).datastores
+    assert [s.subresources for s in stores] == [("blob", "dfs"), ("blob",)]

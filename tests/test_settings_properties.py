@@ -32,6 +32,7 @@ FIELDS: Final = (
     "idleShutdownMinutes", "isolation", "kind", "lowPriority", "maxNodes", "minNodes", "mode",
     "name", "principalId", "principalType", "publicNetworkAccess", "purpose", "readOnly",
     "replication", "role", "schedules", "scope", "sku", "storageAccountId", "timeZone", "vmSize",
+    "inbound", "subnetId", "privateDns", "zoneIds", "outboundFqdns", "api", "blob",
 )  # fmt: skip
 LEAVES: Final = (
     "",
@@ -57,6 +58,9 @@ LEAVES: Final = (
     "AcrPull",
     "Reader",
     "Standard_DS3_v2",
+    "private",
+    "policy",
+    "pypi.org",
     "cpu-cluster",
     "sales-prep",
     "raw_sales",

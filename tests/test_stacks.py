@@ -117,25 +117,33 @@ def test_one_datastore_lives_in_another_subscription(
     assert len(subscriptions) == 2
 
 
-def test_prod_reaches_each_datastore_account_through_a_private_endpoint_rule(
-    stack_runs: dict[str, ProgramRun],
-) -> None:
-    rules = of_type(stack_runs["prod"], "machinelearningservices:ManagedNetworkSettingsRule")
-    targets = sorted(
-        (
-            r.inputs["properties"]["destination"]["serviceResourceId"].rsplit("/", 1)[1],
-            r.inputs["properties"]["destination"]["subresourceTarget"],
-        )
-        for r in rules
-    )
-    assert targets == [("stcrmexample", "blob"), ("stdataplatformexample", "dfs")]
-
-
-@pytest.mark.parametrize("stack", ["dev", "qa"])
-def test_internet_outbound_stacks_need_no_outbound_rules(
+@pytest.mark.parametrize("stack", STACKS)
+def test_managed_network_reaches_each_datastore_account_through_inline_rules(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
-    assert of_type(stack_runs[stack], "ManagedNetworkSettingsRule") == []
+    run = stack_runs[stack]
+    rules = only(run, "machinelearningservices:Workspace").inputs["managedNetwork"]["outboundRules"]
+    reached = sorted(
+        (
+            rule["destination"]["serviceResourceId"].rsplit("/", 1)[1],
+            rule["destination"]["subresourceTarget"],
+        )
+        for rule in rules.values()
+        if rule["type"] == "PrivateEndpoint"
+        and "/providers/Microsoft.Storage/storageAccounts/st"
+        in rule["destination"]["serviceResourceId"]
+        and not rule["destination"]["serviceResourceId"].startswith(
+            f"/subscriptions/{MOCK_SUBSCRIPTION_ID}/"
+        )
+    )
+    # Every account in the stack file: blob, and dfs for ADLS Gen2.
+    expected = sorted(
+        (store["storageAccountId"].rsplit("/", 1)[1], subresource)
+        for store in json.loads(run.config["mlops:datastores"])
+        for subresource in (("blob", "dfs") if store.get("kind") == "adlsGen2" else ("blob",))
+    )
+    assert reached == expected
+    assert of_type(run, "ManagedNetworkSettingsRule") == []
 
 
 def test_prod_isolates_the_workspace_to_approved_outbound_and_geo_zone_redundant_storage(
@@ -225,6 +233,9 @@ def test_taggable_azure_resources_are_not_left_untagged(
         "machinelearningservices:Compute",
         "machinelearningservices:OnlineEndpoint",
         "machinelearningservices:BatchEndpoint",
+        "network:PrivateEndpoint",
+        "privatedns:PrivateZone",
+        "privatedns:VirtualNetworkLink",
     )
     for resource in stack_runs[stack].resources:
         if resource.type.endswith(tagged_types):

@@ -1,4 +1,4 @@
-"""Container registries: no shared admin password, no anonymous pull."""
+"""Container registries: no shared admin password, no anonymous pull, private, zone redundant."""
 
 from __future__ import annotations
 
@@ -6,7 +6,15 @@ from collections.abc import Iterator
 
 from pulumi_policy import ResourceValidationArgs
 
-from .properties import REGISTRY, require
+from .properties import (
+    PRIVATE_ENVIRONMENTS,
+    REGISTRY,
+    get,
+    refuse_public_network,
+    require,
+    same,
+    show,
+)
 from .rules import Area
 
 area = Area()
@@ -38,3 +46,34 @@ def registry_anonymous_pull_disabled(args: ResourceValidationArgs) -> Iterator[s
         False,
         "model and environment images must not be pullable by anyone on the internet",
     )
+
+
+@area.resource_rule(
+    "registry-no-public-network",
+    "In qa and prod, container registries refuse public network access (private endpoints only).",
+    REGISTRY,
+    environments=PRIVATE_ENVIRONMENTS,
+)
+def registry_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
+    yield from refuse_public_network(
+        args.props,
+        ("publicNetworkAccess",),
+        "images are pushed and pulled through private endpoints only (Premium)",
+    )
+
+
+@area.resource_rule(
+    "registry-prod-zone-redundant",
+    "In prod, Premium container registries are zone redundant.",
+    REGISTRY,
+    environments=("prod",),
+)
+def registry_prod_zone_redundant(args: ResourceValidationArgs) -> Iterator[str]:
+    if not same(get(args.props, "sku", "name"), "Premium"):
+        return  # only Premium lets the program choose zone redundancy
+    found = get(args.props, "zoneRedundancy")
+    if not same(found, "Enabled"):
+        yield (
+            f"zoneRedundancy is {show(found)}; set it to 'Enabled' when the registry is created: "
+            "production images must survive the loss of an availability zone"
+        )

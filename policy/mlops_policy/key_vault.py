@@ -1,4 +1,4 @@
-"""Key Vault: RBAC only, and a deleted vault stays recoverable."""
+"""Key Vault: RBAC only, a deleted vault stays recoverable, private in qa and prod."""
 
 from __future__ import annotations
 
@@ -6,7 +6,7 @@ from collections.abc import Iterator
 
 from pulumi_policy import ResourceValidationArgs
 
-from .properties import KEY_VAULT, require
+from .properties import KEY_VAULT, PRIVATE_ENVIRONMENTS, refuse_public_network, require
 from .rules import Area
 
 area = Area()
@@ -52,4 +52,19 @@ def keyvault_soft_delete(args: ResourceValidationArgs) -> Iterator[str]:
         ("properties", "enableSoftDelete"),
         True,
         "a deleted vault and its secrets must stay recoverable",
+    )
+
+
+@area.resource_rule(
+    "keyvault-no-public-network",
+    "In qa and prod, Key Vaults refuse public network access (private endpoints only).",
+    KEY_VAULT,
+    environments=PRIVATE_ENVIRONMENTS,
+)
+def keyvault_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
+    yield from refuse_public_network(
+        args.props,
+        ("properties", "publicNetworkAccess"),
+        "the workspace's managed network and the team's network reach it through private "
+        "endpoints (trusted Azure services still pass)",
     )

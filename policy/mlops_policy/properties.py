@@ -28,6 +28,12 @@ BATCH_ENDPOINT: Final = "azure-native:machinelearningservices:BatchEndpoint"
 DATASTORE: Final = "azure-native:machinelearningservices:Datastore"
 ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
 DIAGNOSTIC_SETTING: Final = "azure-native:monitor:DiagnosticSetting"
+PRIVATE_ENDPOINT: Final = "azure-native:network:PrivateEndpoint"
+PRIVATE_DNS_ZONE_GROUP: Final = "azure-native:network:PrivateDnsZoneGroup"
+PRIVATE_DNS_ZONE: Final = "azure-native:privatedns:PrivateZone"
+VIRTUAL_NETWORK_LINK: Final = "azure-native:privatedns:VirtualNetworkLink"
+# Environments whose workspaces and dependencies are reached only through private endpoints.
+PRIVATE_ENVIRONMENTS: Final = ("qa", "prod")
 MANAGEMENT_LOCKS: Final = frozenset(
     {
         "azure-native:authorization:ManagementLockAtResourceGroupLevel",
@@ -111,6 +117,13 @@ def has_managed_identity(props: Any) -> bool:
     return isinstance(kind, str) and (
         "systemassigned" in kind.casefold() or "userassigned" in kind.casefold()
     )
+
+
+def refuse_public_network(props: Any, path: tuple[str, ...], why: str) -> Iterator[str]:
+    """One violation unless the public network access at ``path`` is 'Disabled'."""
+    found = get(props, *path)
+    if not same(found, "Disabled"):
+        yield f"{'.'.join(path)} is {show(found)}; set it to 'Disabled' in qa and prod: {why}"
 
 
 def require(props: Any, path: tuple[str, ...], expected: object, why: str) -> Iterator[str]:

@@ -28,13 +28,18 @@ from .properties import (
     MANAGEMENT_LOCKS,
     ML_WORKSPACE,
     ONLINE_ENDPOINT,
+    PRIVATE_DNS_ZONE,
+    PRIVATE_DNS_ZONE_GROUP,
+    PRIVATE_ENDPOINT,
     RANDOM_STRING,
     REGISTRY,
     RESOURCE_GROUP,
     STORAGE_ACCOUNT,
+    VIRTUAL_NETWORK_LINK,
     canonical_type,
     environment_of,
     get,
+    items,
     peek,
     same,
     show,
@@ -55,8 +60,14 @@ TAGGABLE: Final = frozenset(
         COMPUTE,
         ONLINE_ENDPOINT,
         BATCH_ENDPOINT,
+        PRIVATE_ENDPOINT,
+        PRIVATE_DNS_ZONE,
+        VIRTUAL_NETWORK_LINK,
     }
 )
+# The program's tag on a private endpoint whose DNS records Azure Policy keeps
+# (mlops:network.privateDns.mode: policy): the explicit marker the DNS rule accepts.
+DNS_BY_POLICY_TAG: Final = "dnsByPolicy"
 # What prod must protect: the resources holding data, secrets, images or logs, and the name
 # suffix (replacing it renames, and so replaces, every one of them).
 DATA_BEARING: Final = frozenset(
@@ -317,4 +328,37 @@ def storage_network_default_deny(args: StackValidationArgs) -> Iterator[tuple[st
                 "'Deny' (bypass 'AzureServices'): the workspace's managed network reaches it "
                 "through a private endpoint",
                 account.urn,
+            )
+
+
+def _zone_groups_of(
+    endpoint: PolicyResource, groups: list[PolicyResource]
+) -> Iterator[PolicyResource]:
+    for group in groups:
+        if _refers_to(group, "privateEndpointName", endpoint, by="name") or _is_child(
+            group, endpoint, "privateDnsZoneGroups"
+        ):
+            yield group
+
+
+@area.stack_rule(
+    "private-endpoint-dns",
+    "Every private endpoint has a private DNS zone group with at least one zone, unless it is "
+    f"tagged {DNS_BY_POLICY_TAG}: 'true' (Azure Policy keeps its records).",
+)
+def private_endpoint_dns(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    groups = of_type(args.resources, PRIVATE_DNS_ZONE_GROUP)
+    for endpoint in of_type(args.resources, PRIVATE_ENDPOINT):
+        if same(peek(endpoint.props, "tags", DNS_BY_POLICY_TAG), "true"):
+            continue
+        if not any(
+            items(peek(group.props, "privateDnsZoneConfigs"))
+            for group in _zone_groups_of(endpoint, groups)
+        ):
+            yield (
+                f"{_label(endpoint)} has no private DNS zone group with a zone: clients would "
+                "resolve its target's public address; add a PrivateDnsZoneGroup with the "
+                f"zones of its sub-resource, or tag it {DNS_BY_POLICY_TAG}: 'true' where Azure "
+                "Policy creates one",
+                endpoint.urn,
             )

@@ -1,4 +1,4 @@
-"""Storage accounts and their blob services: Entra ID only, encrypted, recoverable."""
+"""Storage accounts and their blob services: Entra ID only, encrypted, recoverable, private."""
 
 from __future__ import annotations
 
@@ -7,7 +7,16 @@ from typing import Any, Final
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
-from .properties import BLOB_SERVICE, STORAGE_ACCOUNT, get, require, same, show
+from .properties import (
+    BLOB_SERVICE,
+    PRIVATE_ENVIRONMENTS,
+    STORAGE_ACCOUNT,
+    get,
+    refuse_public_network,
+    require,
+    same,
+    show,
+)
 from .rules import Area
 
 MIN_SOFT_DELETE_DAYS: Final = 7
@@ -93,6 +102,20 @@ def storage_no_cross_tenant_replication(args: ResourceValidationArgs) -> Iterato
         ("allowCrossTenantReplication",),
         False,
         "object replication to another tenant copies training data out of the organization",
+    )
+
+
+@area.resource_rule(
+    "storage-no-public-network",
+    "In qa and prod, storage accounts refuse public network access (private endpoints only).",
+    STORAGE_ACCOUNT,
+    environments=PRIVATE_ENVIRONMENTS,
+)
+def storage_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
+    yield from refuse_public_network(
+        args.props,
+        ("publicNetworkAccess",),
+        "models and datasets are reached through private endpoints only",
     )
 
 

@@ -1,4 +1,4 @@
-"""Azure ML workspaces: identity, monitoring, network isolation in prod, and diagnostics."""
+"""Azure ML workspaces: identity, monitoring, network isolation, and diagnostics."""
 
 from __future__ import annotations
 
@@ -9,10 +9,12 @@ from pulumi_policy import ResourceValidationArgs, Severity
 from .properties import (
     DIAGNOSTIC_SETTING,
     ML_WORKSPACE,
+    PRIVATE_ENVIRONMENTS,
     get,
     has_managed_identity,
     is_set,
     items,
+    refuse_public_network,
     same,
     show,
 )
@@ -77,6 +79,21 @@ def workspace_prod_managed_network(args: ResourceValidationArgs) -> Iterator[str
             "'AllowOnlyApprovedOutbound' in prod: compute reaches only approved destinations, "
             "so data cannot be exfiltrated"
         )
+
+
+@area.resource_rule(
+    "workspace-no-public-network",
+    "In qa and prod, Azure ML workspaces refuse public network access (private endpoints only).",
+    ML_WORKSPACE,
+    environments=PRIVATE_ENVIRONMENTS,
+)
+def workspace_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
+    yield from refuse_public_network(
+        args.props,
+        ("publicNetworkAccess",),
+        "people and pipelines reach the workspace through its private endpoint "
+        "(mlops:network.inbound: private)",
+    )
 
 
 @area.resource_rule(

@@ -6,7 +6,7 @@ import pytest
 
 from policy.mlops_policy import endpoints
 from policy.mlops_policy.properties import BATCH_ENDPOINT, ONLINE_ENDPOINT
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ResourceCase,
     assert_covers,
     assert_reported_once,

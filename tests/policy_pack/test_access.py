@@ -9,7 +9,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE, UnknownValueError
 
 from policy.mlops_policy import access
 from policy.mlops_policy.properties import DATASTORE, ROLE_ASSIGNMENT
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ACCESS_GRANTS_URN,
     ACCOUNT_ID,
     BLOB_DATA_READER,

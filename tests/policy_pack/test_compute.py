@@ -8,7 +8,7 @@ import pytest
 
 from policy.mlops_policy import compute
 from policy.mlops_policy.properties import COMPUTE
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     CLUSTER,
     INSTANCE,
     ResourceCase,

@@ -6,7 +6,7 @@ import pytest
 
 from policy.mlops_policy import key_vault
 from policy.mlops_policy.properties import KEY_VAULT, STORAGE_ACCOUNT
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ResourceCase,
     assert_covers,
     assert_reported_once,
@@ -35,6 +35,12 @@ VIOLATIONS = [
         {"properties": {"enableSoftDelete": False}},
         "properties.enableSoftDelete is false; set it to true",
     ),
+    ResourceCase(
+        "keyvault-no-public-network",
+        KEY_VAULT,
+        {"tags": {"environment": "qa"}, "properties": {"publicNetworkAccess": "Enabled"}},
+        "properties.publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa and prod",
+    ),
 ]
 
 
@@ -51,5 +57,13 @@ def test_policy_ignores_other_resource_types() -> None:
     props = {"properties": {"enableRbacAuthorization": False}}
     found = resource_violations(
         resource_rule("keyvault-rbac-authorization"), subject(STORAGE_ACCOUNT, props)
+    )
+    assert found == []
+
+
+def test_a_dev_vault_may_accept_public_traffic() -> None:
+    props = {"tags": {"environment": "dev"}, "properties": {"publicNetworkAccess": "Enabled"}}
+    found = resource_violations(
+        resource_rule("keyvault-no-public-network"), subject(KEY_VAULT, props)
     )
     assert found == []

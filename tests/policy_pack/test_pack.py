@@ -30,7 +30,7 @@ from policy.mlops_policy import AREAS, RESOURCE_RULES, RULES, STACK_RULES
 from policy.mlops_policy.properties import REGISTRY, ROLE_ASSIGNMENT
 from policy.mlops_policy.rules import ResourceRule, StackRule
 from tests.conftest import STACKS
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ACCESS_GRANTS_URN,
     CONTRIBUTOR,
     Violations,

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from pulumi_policy import PolicyResource
 
 from offline.engine import ProgramRun
 from offline.policies import stack_args
@@ -13,12 +14,14 @@ from policy.mlops_policy.properties import (
     COMPUTE,
     KEY_VAULT,
     ML_WORKSPACE,
+    PRIVATE_DNS_ZONE_GROUP,
+    PRIVATE_ENDPOINT,
     REGISTRY,
     RESOURCE_GROUP,
     STORAGE_ACCOUNT,
 )
 from tests.conftest import STACKS
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ACCOUNT_ID,
     CLUSTER,
     GROUP_ID,
@@ -38,6 +41,8 @@ from tests.policy.conftest import (
 VAULT_ID = f"{GROUP_ID}/providers/Microsoft.KeyVault/vaults/kv-test"
 WORKSPACE_ID = f"{GROUP_ID}/providers/Microsoft.MachineLearningServices/workspaces/mlw-test"
 MANAGED = {"isolationMode": "AllowInternetOutbound"}
+ENDPOINT_ID = f"{GROUP_ID}/providers/Microsoft.Network/privateEndpoints/pe-test"
+ZONE_ID = f"{GROUP_ID}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms"
 
 VIOLATIONS = [
     ResourceCase(
@@ -118,6 +123,12 @@ VIOLATIONS = [
         ),
         "storage",
         "'storage' has networkRuleSet.defaultAction 'Allow'; set it to 'Deny'",
+    ),
+    StackCase(
+        "private-endpoint-dns",
+        (stack_resource(PRIVATE_ENDPOINT, "endpoint", {"id": ENDPOINT_ID, "name": "pe-test"}),),
+        "endpoint",
+        "'endpoint' has no private DNS zone group with a zone",
     ),
 ]
 
@@ -223,3 +234,43 @@ def test_unprotected_prod_storage_is_reported_on_the_real_prod_stack(
     found = Violations()
     stack_rule("prod-data-protected").validate(args, found)
     assert [urn for _, urn in found] == [storage.urn]
+
+
+def zone_group(configs: list[dict], **props: str) -> PolicyResource:
+    return stack_resource(
+        PRIVATE_DNS_ZONE_GROUP, "dns", {"privateDnsZoneConfigs": configs, **props}
+    )
+
+
+def endpoint(**tags: str) -> PolicyResource:
+    return stack_resource(
+        PRIVATE_ENDPOINT, "endpoint", {"id": ENDPOINT_ID, "name": "pe-test", "tags": tags}
+    )
+
+
+@pytest.mark.parametrize(
+    "group",
+    [
+        {"privateEndpointName": "pe-test"},
+        {"id": f"{ENDPOINT_ID}/privateDnsZoneGroups/default"},
+    ],
+    ids=["by-endpoint-name", "by-azure-id"],
+)
+def test_an_endpoint_with_a_zone_group_has_dns(group: dict[str, str]) -> None:
+    resources = [endpoint(), zone_group([{"privateDnsZoneId": ZONE_ID}], **group)]
+    assert stack_violations(stack_rule("private-endpoint-dns"), resources) == []
+
+
+def test_a_zone_group_without_zones_gives_no_dns() -> None:
+    resources = [endpoint(), zone_group([], privateEndpointName="pe-test")]
+    assert len(stack_violations(stack_rule("private-endpoint-dns"), resources)) == 1
+
+
+def test_an_endpoint_whose_dns_azure_policy_keeps_needs_no_zone_group() -> None:
+    found = stack_violations(stack_rule("private-endpoint-dns"), [endpoint(dnsByPolicy="true")])
+    assert found == []
+
+
+def test_a_zone_group_of_another_endpoint_does_not_count() -> None:
+    resources = [endpoint(), zone_group([{"privateDnsZoneId": ZONE_ID}], privateEndpointName="x")]
+    assert len(stack_violations(stack_rule("private-endpoint-dns"), resources)) == 1

@@ -6,7 +6,7 @@ import pytest
 
 from policy.mlops_policy import container_registry
 from policy.mlops_policy.properties import REGISTRY
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     ResourceCase,
     assert_covers,
     assert_reported_once,
@@ -17,6 +17,18 @@ from tests.policy.conftest import (
 )
 
 VIOLATIONS = [
+    ResourceCase(
+        "registry-no-public-network",
+        REGISTRY,
+        {"tags": {"environment": "qa"}, "publicNetworkAccess": "Enabled"},
+        "publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa and prod",
+    ),
+    ResourceCase(
+        "registry-prod-zone-redundant",
+        REGISTRY,
+        {"tags": {"environment": "prod"}, "sku": {"name": "Premium"}, "zoneRedundancy": "Disabled"},
+        "zoneRedundancy is 'Disabled'; set it to 'Enabled' when the registry is created",
+    ),
     ResourceCase(
         "registry-admin-user-disabled",
         REGISTRY,
@@ -47,3 +59,18 @@ def test_versioned_type_tokens_are_checked_too() -> None:
         subject("azure-native:containerregistry/v20230701:Registry", {"adminUserEnabled": True}),
     )
     assert len(found) == 1
+
+
+@pytest.mark.parametrize(
+    "props",
+    [
+        {"tags": {"environment": "prod"}, "sku": {"name": "Standard"}},
+        {"tags": {"environment": "qa"}, "sku": {"name": "Premium"}, "zoneRedundancy": "Disabled"},
+    ],
+    ids=["standard-in-prod", "premium-in-qa"],
+)
+def test_zone_redundancy_is_asked_of_premium_registries_in_prod_only(props: dict) -> None:
+    found = resource_violations(
+        resource_rule("registry-prod-zone-redundant"), subject(REGISTRY, props)
+    )
+    assert found == []

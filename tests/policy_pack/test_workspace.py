@@ -7,7 +7,7 @@ from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policy.mlops_policy import workspace
 from policy.mlops_policy.properties import DIAGNOSTIC_SETTING, ML_WORKSPACE
-from tests.policy.conftest import (
+from tests.policy_pack.conftest import (
     GROUP_ID,
     ResourceCase,
     assert_covers,
@@ -45,6 +45,12 @@ VIOLATIONS = [
         "managedNetwork.isolationMode is 'Disabled'; set it to 'AllowOnlyApprovedOutbound' in prod",
     ),
     ResourceCase(
+        "workspace-no-public-network",
+        ML_WORKSPACE,
+        {"tags": {"environment": "prod"}, "publicNetworkAccess": "Enabled"},
+        "publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa and prod",
+    ),
+    ResourceCase(
         "diagnostics-to-log-analytics",
         DIAGNOSTIC_SETTING,
         {
@@ -78,5 +84,13 @@ def test_value_computed_during_preview_counts_as_set() -> None:
     props = {"applicationInsights": UNKNOWN_STRING_VALUE}
     found = resource_violations(
         resource_rule("workspace-application-insights"), subject(ML_WORKSPACE, props)
+    )
+    assert found == []
+
+
+def test_a_dev_workspace_may_accept_public_traffic() -> None:
+    props = tagged("dev", publicNetworkAccess="Enabled")
+    found = resource_violations(
+        resource_rule("workspace-no-public-network"), subject(ML_WORKSPACE, props)
     )
     assert found == []

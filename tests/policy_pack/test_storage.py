@@ -6,7 +6,7 @@ import pytest
 
 from policy.mlops_policy import storage
 from policy.mlops_policy.properties import BLOB_SERVICE, STORAGE_ACCOUNT
-from tests.policy.conftest import ResourceCase, assert_covers, assert_reported_once, case_id
+from tests.policy_pack.conftest import ResourceCase, assert_covers, assert_reported_once, case_id
 
 VIOLATIONS = [
     ResourceCase(
@@ -44,6 +44,12 @@ VIOLATIONS = [
         STORAGE_ACCOUNT,
         {"allowCrossTenantReplication": True},
         "allowCrossTenantReplication is true; set it to false",
+    ),
+    ResourceCase(
+        "storage-no-public-network",
+        STORAGE_ACCOUNT,
+        {"tags": {"environment": "prod"}},
+        "publicNetworkAccess is not set; set it to 'Disabled' in qa and prod",
     ),
     ResourceCase(
         "storage-blob-soft-delete",

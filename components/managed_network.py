@@ -1,0 +1,102 @@
+"""The workspace's managed network: isolation mode and outbound rules, set inline on the workspace.
+
+Outbound rules live in the workspace's ``managedNetwork.outboundRules``, as the Azure Verified
+Modules set them, not as separate ``outboundRules`` resources (those race each other and show
+a diff on the workspace after a refresh). So the workspace needs every rule when it is created,
+and they are computed here from the settings:
+
+- a private endpoint to each datastore's storage account, ``blob`` and for ADLS Gen2 also
+  ``dfs`` (Data Lake operations may be redirected to the blob endpoint), in both isolation modes;
+- with batch endpoints, the workspace storage's ``queue`` and ``table``
+  (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Scenario: Use
+  batch endpoints or ParallelRunStep");
+- an FQDN rule per ``mlops:network.outboundFqdns`` host (approved outbound only).
+
+Azure ML adds its own required rules (service tags, and private endpoints to the workspace's
+storage, Key Vault and registry where their public network access is disabled, or always with
+approved outbound only); they are not repeated here.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Sequence
+from typing import Final
+
+import pulumi
+from pulumi_azure_native import machinelearningservices as ml
+
+from settings.schema import DatastoreSettings, NetworkSettings
+
+# Azure allows 3-33 letters, digits, '_' and '-' in a rule name, starting with a letter or digit.
+RULE_NAME_LENGTH: Final = 33
+# Rules to the workspace's own storage: its name is only known once the suffix is.
+WORKSPACE_STORAGE_RULE: Final = "workspace-storage-{subresource}"
+BATCH_STORAGE_SUBRESOURCES: Final = ("queue", "table")
+
+OutboundRule = ml.PrivateEndpointOutboundRuleArgs | ml.FqdnOutboundRuleArgs
+
+
+def datastore_rule_name(account_name: str, subresource: str) -> str:
+    """Storage account names (3-24 lowercase alphanumerics) fit with the sub-resource."""
+    return f"{account_name}-{subresource}"
+
+
+def fqdn_rule_name(fqdn: str) -> str:
+    """``fqdn-pypi_org``, ``wildcard-anaconda_org`` for ``*.anaconda.org``: one name per host.
+
+    Host names have no ``_``, so dots become ``_`` without two hosts meeting; a host too long
+    for a rule name keeps a readable start and a hash of the whole.
+    """
+    wildcard = fqdn.startswith("*.")
+    name = ("wildcard-" if wildcard else "fqdn-") + fqdn.removeprefix("*.").replace(".", "_")
+    if len(name) <= RULE_NAME_LENGTH:
+        return name
+    digest = hashlib.sha256(fqdn.encode()).hexdigest()[:6]
+    return f"{name[: RULE_NAME_LENGTH - len(digest) - 1].rstrip('-_')}-{digest}"
+
+
+def _private_endpoint(resource_id: pulumi.Input[str], subresource: str) -> OutboundRule:
+    return ml.PrivateEndpointOutboundRuleArgs(
+        type="PrivateEndpoint",
+        category=ml.RuleCategory.USER_DEFINED,
+        destination=ml.PrivateEndpointDestinationArgs(
+            service_resource_id=resource_id,
+            subresource_target=subresource,
+            spark_enabled=False,
+        ),
+    )
+
+
+def outbound_rules(
+    network: NetworkSettings,
+    datastores: Sequence[DatastoreSettings],
+    workspace_storage_id: pulumi.Input[str],
+    batch_endpoints: bool,
+) -> dict[str, OutboundRule]:
+    """The user-defined outbound rules of the workspace's managed network, by rule name."""
+    if not network.managed:
+        return {}
+    rules: dict[str, OutboundRule] = {}
+    for store in datastores:
+        account = store.storage_account
+        for subresource in store.subresources:
+            name = datastore_rule_name(account.name, subresource)
+            rules.setdefault(name, _private_endpoint(account.id, subresource))
+    if batch_endpoints:
+        for subresource in BATCH_STORAGE_SUBRESOURCES:
+            name = WORKSPACE_STORAGE_RULE.format(subresource=subresource)
+            rules[name] = _private_endpoint(workspace_storage_id, subresource)
+    for fqdn in network.outbound_fqdns:
+        rules[fqdn_rule_name(fqdn)] = ml.FqdnOutboundRuleArgs(
+            type="FQDN", category=ml.RuleCategory.USER_DEFINED, destination=fqdn
+        )
+    return rules
+
+
+def managed_network(
+    network: NetworkSettings, rules: dict[str, OutboundRule]
+) -> ml.ManagedNetworkSettingsArgs:
+    return ml.ManagedNetworkSettingsArgs(
+        isolation_mode=network.isolation, outbound_rules=rules or None
+    )

@@ -1,0 +1,153 @@
+"""The bootstrap program under Pulumi's mock engine, on fixture configs of the tests' own."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any, Final
+
+import pytest
+
+from bootstrap.program import main
+from offline.engine import ProgramRun, Resource, evaluate
+
+STATE_SUBSCRIPTION: Final = "00000000-0000-0000-0000-0000000000f0"
+SUBSCRIPTIONS: Final = {
+    "dev": "00000000-0000-0000-0000-0000000000d1",
+    "qa": "00000000-0000-0000-0000-0000000000d2",
+    "prod": "00000000-0000-0000-0000-0000000000d3",
+}
+CONNECTIONS: Final = {
+    "dev": "00000000-0000-0000-0000-00000000c0d1",
+    "qa": "00000000-0000-0000-0000-00000000c0d2",
+    "prod": "00000000-0000-0000-0000-00000000c0d3",
+}
+PREVIEW_CONNECTION: Final = "00000000-0000-0000-0000-00000000c0c0"
+ORGANIZATION: Final = "00000000-0000-0000-0000-00000000a0a0"
+SUBJECT_PREFIX: Final = "/eid1/c/pub/t/dGVuYW50/a/YXBw"
+ADMIN_GROUP: Final = "00000000-0000-0000-0000-00000000ad00"
+DATA_ACCOUNT: Final = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000aa/resourceGroups/rg-data"
+    "/providers/Microsoft.Storage/storageAccounts/stdata"
+)
+PROD_REGISTRY: Final = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000bb/resourceGroups/rg-shared"
+    "/providers/Microsoft.ContainerRegistry/registries/crshared"
+)
+REPOSITORY: Final = "contoso/mlops"
+
+STACKS: Final = (
+    {
+        "name": "dev",
+        "subscriptionId": SUBSCRIPTIONS["dev"],
+        "azureDevOpsConnectionId": CONNECTIONS["dev"],
+    },
+    {
+        "name": "qa",
+        "subscriptionId": SUBSCRIPTIONS["qa"],
+        "azureDevOpsConnectionId": CONNECTIONS["qa"],
+    },
+    {
+        "name": "prod",
+        "subscriptionId": SUBSCRIPTIONS["prod"],
+        "azureDevOpsConnectionId": CONNECTIONS["prod"],
+        "sharedScopes": [PROD_REGISTRY],
+    },
+)
+# Everything configured: GitHub, Azure DevOps, state administrators, shared scopes.
+FULL: Final[Mapping[str, Any]] = {
+    "azure-native:location": "westeurope",
+    "azure-native:subscriptionId": STATE_SUBSCRIPTION,
+    "mlops-bootstrap:prefix": "contoso",
+    "mlops-bootstrap:tags": {"costCenter": "1234"},
+    "mlops-bootstrap:github": {"repository": REPOSITORY},
+    "mlops-bootstrap:azureDevOps": {
+        "organizationId": ORGANIZATION,
+        "subjectPrefix": SUBJECT_PREFIX,
+        "previewConnectionId": PREVIEW_CONNECTION,
+    },
+    "mlops-bootstrap:stateAdministrators": [ADMIN_GROUP],
+    "mlops-bootstrap:sharedScopes": [DATA_ACCOUNT],
+    "mlops-bootstrap:stacks": list(STACKS),
+}
+
+
+def as_pulumi_config(values: Mapping[str, Any]) -> dict[str, str]:
+    """Config as the Pulumi CLI passes it: structures as JSON text."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+
+
+def run_bootstrap(values: Mapping[str, Any] = FULL, **changes: Any) -> ProgramRun:
+    """The bootstrap program on ``values``, with ``changes`` to its mlops-bootstrap keys (a
+    None removes the key)."""
+    config = dict(values)
+    for key, value in changes.items():
+        full = key if ":" in key else f"mlops-bootstrap:{key}"
+        if value is None:
+            config.pop(full, None)
+        else:
+            config[full] = value
+    return evaluate(main, "admin", as_pulumi_config(config))
+
+
+@pytest.fixture(scope="session")
+def full_run() -> ProgramRun:
+    return run_bootstrap()
+
+
+@dataclass(frozen=True)
+class Held:
+    """One role a principal holds on one scope."""
+
+    role: str  # role definition GUID
+    scope: str
+    condition: str | None = None
+
+
+def identity(run: ProgramRun, purpose: str) -> Resource:
+    """The managed identity ``id-contoso-mlops-<purpose>``."""
+    name = f"id-contoso-mlops-{purpose}"
+    found = [
+        r
+        for r in run.resources
+        if r.type == "azure-native:managedidentity:UserAssignedIdentity"
+        and r.inputs.get("resourceName") == name
+    ]
+    assert len(found) == 1, f"expected one identity {name}"
+    return found[0]
+
+
+def held_by(run: ProgramRun, principal_id: str) -> set[Held]:
+    """Every role assignment of ``principal_id``, as (role GUID, scope, condition)."""
+    return {
+        Held(
+            r.inputs["roleDefinitionId"].rsplit("/", 1)[-1],
+            r.inputs["scope"],
+            r.inputs.get("condition"),
+        )
+        for r in run.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["principalId"] == principal_id
+    }
+
+
+def roles_of(run: ProgramRun, purpose: str) -> set[Held]:
+    return held_by(run, identity(run, purpose).outputs["principalId"])
+
+
+def named(run: ProgramRun, type_token: str, name_input: str, name: str) -> Resource:
+    found = [r for r in run.of_type(type_token) if r.inputs.get(name_input) == name]
+    assert len(found) == 1, f"expected one {type_token} named {name}"
+    return found[0]
+
+
+def container_id(run: ProgramRun, stack: str) -> str:
+    return named(run, "azure-native:storage:BlobContainer", "containerName", f"state-{stack}").id
+
+
+def key_id(run: ProgramRun, stack: str) -> str:
+    return named(run, "azure-native:keyvault:Key", "keyName", f"pulumi-{stack}").id
+
+
+def custom_role(run: ProgramRun, guid: str) -> Resource:
+    return named(run, "azure-native:authorization:RoleDefinition", "roleDefinitionId", guid)
