@@ -263,11 +263,15 @@ def _differences(
     """
     if old == new and not any(unknown(leaf) for leaf in _leaves(new) if isinstance(leaf, str)):
         return
-    both_maps = isinstance(old, Mapping) and isinstance(new, Mapping)
-    if both_maps and not is_secret(old) and not is_secret(new):
-        for key in sorted(set(old) | set(new)):  # pyright: ignore[reportUnknownArgumentType]
-            inner = f"{path}.{key}" if path else str(key)  # pyright: ignore[reportUnknownArgumentType]
-            before, after = old.get(key, _ABSENT), new.get(key, _ABSENT)  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType]
+    # A map on both sides, or added or removed whole: property by property, as pulumi shows it.
+    maps = [side for side in (old, new) if side is not _ABSENT]
+    if maps and all(isinstance(m, Mapping) and m and not is_secret(m) for m in maps):
+        keys: set[Any] = set().union(*maps)
+        for key in sorted(keys, key=str):
+            inner = f"{path}.{key}" if path else str(key)
+            before, after = (
+                side.get(key, _ABSENT) if side is not _ABSENT else _ABSENT for side in (old, new)
+            )
             yield from _differences(before, after, unknown, inner)
     elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):  # pyright: ignore[reportUnknownArgumentType]
         for index, (before, after) in enumerate(zip(old, new, strict=True)):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]

@@ -282,6 +282,17 @@ def test_ignored_changes_are_not_changes() -> None:
     assert [(o.name, o.after) for o in change.options] == [("ignoreChanges", "tags")]
 
 
+def test_a_removed_map_is_shown_property_by_property() -> None:
+    before = Plan(evaluate(lambda: _group("kept", tags={"owner": "a", "team": "b"})))
+    after = Plan(evaluate(lambda: _group("kept")))
+
+    change = change_of(diff_plans(before, after), GROUP)
+    assert [(p.path, p.before, p.after) for p in change.properties] == [
+        ("tags.owner", "a", None),
+        ("tags.team", "b", None),
+    ]
+
+
 def test_a_location_written_differently_is_the_same_location() -> None:
     before = Plan(evaluate(lambda: _group("kept", location="West Europe")))
     after = Plan(evaluate(lambda: _group("kept", location="westeurope")))
