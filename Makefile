@@ -38,8 +38,9 @@ unit: $(STAMP)
 test: lint typecheck unit
 
 # Offline preview of a stack under Pulumi's mock engine: no Pulumi CLI, no Azure login.
+# BASE=<git ref> shows what changes against the stack at that ref (the reviewer's diff).
 preview: $(STAMP)
-	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)
+	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)$(if $(BASE), --base $(BASE))
 
 # Regenerates docs/architecture.md and docs/network.md (Mermaid diagrams of every stack) and
 # docs/access.md (the access matrix and every stack's role assignments) from the program, and

@@ -9,16 +9,14 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
-import json
 import runpy
 import uuid
 from collections.abc import Callable, Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
 import pulumi
-import yaml
 from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
@@ -26,6 +24,7 @@ from pulumi.runtime.rpc_manager import RPCManager
 from pulumi.runtime.stack import wait_for_rpcs
 
 from offline.resource_types import Generated, resource_type
+from offline.stack_file import read_config
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 PROJECT: Final = "mlops"
@@ -65,6 +64,8 @@ class Resource:
     replace_on_changes: tuple[str, ...]
     depends_on: tuple[str, ...]
     property_dependencies: Mapping[str, tuple[str, ...]]
+    # URNs this resource was known by before (the aliases option): the same resource, moved.
+    aliases: tuple[str, ...] = ()
 
     @property
     def physical_name(self) -> str | None:
@@ -100,6 +101,44 @@ class ProgramRun:
         if len(matches) != 1:
             raise KeyError(f"{len(matches)} resources named {name!r}")
         return matches[0]
+
+
+def run_to_data(run: ProgramRun) -> dict[str, Any]:
+    """A run as JSON-ready data, for a run made in another process (``run_from_data``)."""
+    return {
+        "stack": run.stack,
+        "config": dict(run.config),
+        "secretKeys": list(run.secret_keys),
+        "resources": [
+            {**asdict(r), "property_dependencies": dict(r.property_dependencies)}
+            for r in run.resources
+        ],
+        "outputs": dict(run.outputs),
+        "secretOutputs": sorted(run.secret_outputs),
+    }
+
+
+def run_from_data(data: Mapping[str, Any]) -> ProgramRun:
+    def resource(fields: Mapping[str, Any]) -> Resource:
+        listed = ("ignore_changes", "replace_on_changes", "depends_on", "aliases")
+        return Resource(
+            **{
+                **fields,
+                **{key: tuple(fields[key]) for key in listed},
+                "property_dependencies": {
+                    key: tuple(urns) for key, urns in fields["property_dependencies"].items()
+                },
+            }
+        )
+
+    return ProgramRun(
+        stack=data["stack"],
+        config=data["config"],
+        secret_keys=tuple(data["secretKeys"]),
+        resources=tuple(resource(r) for r in data["resources"]),
+        outputs=data["outputs"],
+        secret_outputs=frozenset(data["secretOutputs"]),
+    )
 
 
 def _principal_id(urn: str) -> str:
@@ -172,27 +211,32 @@ class _RecordingMonitor(pulumi_mocks.MockMonitor):
 
 
 def stack_config(stack: str, root: Path = ROOT) -> tuple[dict[str, str], tuple[str, ...]]:
+    """Config as the Pulumi CLI would pass it, from ``root / Pulumi.<stack>.yaml``."""
+    return file_config(root / f"Pulumi.{stack}.yaml")
+
+
+def file_config(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
     """Config as the Pulumi CLI would pass it: ``namespace:key`` → text (JSON for structures).
 
-    Secure values cannot be decrypted offline; they are passed as a placeholder and listed as
-    secret keys, so they are never shown in clear.
+    The stack file is read as the CLI reads it (YAML 1.2, see ``offline.stack_file``); a file
+    the CLI would refuse raises ``StackFileError`` naming the file and line. Secure values
+    cannot be decrypted offline; they are passed as a placeholder and listed as secret keys,
+    so they are never shown in clear.
     """
-    path = root / f"Pulumi.{stack}.yaml"
-    document = yaml.safe_load(path.read_text(encoding="utf-8")) or {}
-    config: dict[str, str] = {}
-    secret_keys: list[str] = []
-    for key, value in (document.get("config") or {}).items():
-        full_key = key if ":" in key else f"{PROJECT}:{key}"
-        if isinstance(value, dict) and set(value) == {"secure"}:
-            config[full_key] = SECRET_PLACEHOLDER
-            secret_keys.append(full_key)
-        elif value is None:
-            config[full_key] = ""  # as the Pulumi CLI passes an empty value
-        elif isinstance(value, str):
-            config[full_key] = value
-        else:
-            config[full_key] = json.dumps(value)
-    return config, tuple(secret_keys)
+    found = read_config(path, PROJECT, SECRET_PLACEHOLDER)
+    return found.values, found.secret_keys
+
+
+def settings_error(error: BaseException) -> BaseException | None:
+    """The program's SettingsError, however Pulumi or runpy wrapped it."""
+    seen: set[int] = set()
+    current: BaseException | None = error
+    while current is not None and id(current) not in seen:
+        seen.add(id(current))
+        if type(current).__name__ == "SettingsError" and hasattr(current, "problems"):
+            return current
+        current = current.__cause__ or current.__context__
+    return None
 
 
 def stacks(root: Path = ROOT) -> list[str]:
@@ -328,9 +372,39 @@ def _records(monitor: _RecordingMonitor) -> list[Resource]:
                 # what no input carries is the explicit option.
                 depends_on=tuple(d for d in request.dependencies if d not in through_inputs),
                 property_dependencies=property_dependencies,
+                aliases=_alias_urns(request),
             )
         )
     return records
+
+
+def _alias_urns(request: Any) -> tuple[str, ...]:
+    """The URNs a registration's aliases stand for, as the mock monitor forms URNs.
+
+    An alias spec names what changed (name, type, parent); what it leaves out is the
+    resource's own. URNs follow ``MockMonitor.make_urn``: the parent's last type, then the
+    type, so that base and head runs under the mock engine agree.
+    """
+    found: list[str] = list(request.aliasURNs)
+    stack, project = runtime_settings.get_stack(), runtime_settings.get_project()
+    for alias in request.aliases:
+        if alias.WhichOneof("alias") == "urn":
+            found.append(alias.urn)
+            continue
+        spec = alias.spec
+        parent = request.parent
+        if spec.WhichOneof("parent") == "noParent" and spec.noParent:
+            parent = ""
+        elif spec.WhichOneof("parent") == "parentUrn" and spec.parentUrn:
+            parent = spec.parentUrn
+        kind = spec.type or request.type
+        if parent:
+            kind = f"{parent.split('::')[2].split('$')[-1]}${kind}"
+        found.append(
+            f"urn:pulumi:{spec.stack or stack}::{spec.project or project}::{kind}"
+            f"::{spec.name or request.name}"
+        )
+    return tuple(dict.fromkeys(found))
 
 
 def is_secret(value: Any) -> bool:

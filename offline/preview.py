@@ -8,22 +8,35 @@ prints a plan in the spirit of ``pulumi preview``::
     python -m offline.preview --format json            # stable: two runs diff cleanly
     python -m offline.preview --compare qa prod        # what differs between two stacks
     python -m offline.preview --config-file my.yaml    # any stack file, e.g. in tests
+    python -m offline.preview --base origin/main       # what a change does: the reviewer's diff
 
-Invalid config ends with the settings' errors on stderr and exit status 1, nothing else.
+Every run also runs the policy pack (``policy/``) as ``pulumi preview --policy-pack policy``
+would. Exit status 1: invalid config or stack file (the errors alone on stderr, nothing else),
+an unusable ``--base``, or a mandatory policy violation (the preview is printed, with it).
 """
 
 from __future__ import annotations
 
 import argparse
 import json
-import shutil
 import sys
-import tempfile
 from collections.abc import Mapping, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
-from offline.engine import PROJECT, ROOT, ProgramRun, Resource, run_program, stack_config, stacks
+from offline.diff import SYMBOLS, Change, Diff, Op, compare_properties, diff_plans
+from offline.engine import (
+    PROJECT,
+    ROOT,
+    ProgramRun,
+    Resource,
+    file_config,
+    run_program,
+    settings_error,
+    stack_config,
+    stacks,
+)
 from offline.imports import run_one_shot
 from offline.plan import (
     KNOWN_AFTER_APPLY,
@@ -34,7 +47,10 @@ from offline.plan import (
     redact,
     secret_values,
 )
+from offline.policies import POLICY_COUNT, PolicyReport, Violation, check
 from offline.prices import DATED, SOURCE
+from offline.revision import RevisionError, run_at
+from offline.stack_file import StackFileError
 
 FORMATS: Final = ("text", "json", "markdown")
 LEGEND: Final = (
@@ -52,6 +68,10 @@ class ConfigError(Exception):
     """The stack's config is invalid (the program's SettingsError), or there is no stack file."""
 
 
+# What ends a run with status 1 and its message alone on stderr.
+FAILURES: Final = (ConfigError, StackFileError, RevisionError)
+
+
 # -- running a stack ------------------------------------------------------------------------------
 
 
@@ -67,23 +87,7 @@ def load_stack_config(
         return stack_config(stack)
     if not config_file.is_file():
         raise ConfigError(f"No such config file: {config_file}")
-    if config_file.name == f"Pulumi.{stack}.yaml":
-        return stack_config(stack, config_file.parent)
-    with tempfile.TemporaryDirectory() as tmp:
-        shutil.copyfile(config_file, Path(tmp) / f"Pulumi.{stack}.yaml")
-        return stack_config(stack, Path(tmp))
-
-
-def _settings_error(error: BaseException) -> BaseException | None:
-    """The program's SettingsError, however Pulumi or runpy wrapped it."""
-    seen: set[int] = set()
-    current: BaseException | None = error
-    while current is not None and id(current) not in seen:
-        seen.add(id(current))
-        if type(current).__name__ == "SettingsError" and hasattr(current, "problems"):
-            return current
-        current = current.__cause__ or current.__context__
-    return None
+    return file_config(config_file)
 
 
 def run_stack(
@@ -100,7 +104,7 @@ def run_stack(
     try:
         return run_program(stack, config=config, secret_keys=secret_keys)
     except Exception as error:
-        found = _settings_error(error)
+        found = settings_error(error)
         if found is None:
             raise
         secrets = secret_values(config, secret_keys)
@@ -255,7 +259,24 @@ def _config_line(plan: Plan) -> list[str]:
     ]
 
 
-def render_text(plan: Plan) -> str:
+def policy_lines(report: PolicyReport) -> list[str]:
+    """The policy pack's findings: per policy, the config key that fixes it, then each finding."""
+    if not report.violations:
+        return [f"Policies ({report.pack}): {POLICY_COUNT} policies, no violations"]
+    mandatory = len(report.mandatory)
+    lines = [
+        f"Policies ({report.pack}): {len(report.violations)} violations, {mandatory} mandatory"
+        + (" (`pulumi preview --policy-pack policy` fails on them)" if mandatory else "")
+    ]
+    for policy, found in report.by_policy().items():
+        first = found[0]
+        advice = f": {first.fix.advice}" if first.fix else ""
+        lines.append(f"  x {policy} ({first.level}, {first.severity}){advice}")
+        lines += [f"      {violation.message}" for violation in found]
+    return lines
+
+
+def render_text(plan: Plan, policies: PolicyReport | None = None) -> str:
     lines = [
         f"Previewing stack {plan.stack} offline: Pulumi's mock engine, no Pulumi CLI, "
         "no Azure login, no network",
@@ -268,6 +289,7 @@ def render_text(plan: Plan) -> str:
         "",
         *output_lines(plan),
         "",
+        *([*policy_lines(policies), ""] if policies is not None else []),
         LEGEND,
     ]
     return "\n".join(lines) + "\n"
@@ -333,8 +355,32 @@ def _dumps(data: Any) -> str:
     return json.dumps(data, indent=2, sort_keys=True, ensure_ascii=False) + "\n"
 
 
-def render_json(plan: Plan) -> str:
-    return _dumps(plan_data(plan))
+def policy_data(report: PolicyReport) -> dict[str, Any]:
+    return {
+        "pack": report.pack,
+        "policies": POLICY_COUNT,
+        "mandatoryViolations": len(report.mandatory),
+        "violations": [_violation_data(v) for v in report.violations],
+    }
+
+
+def _violation_data(violation: Violation) -> dict[str, Any]:
+    fix = violation.fix
+    return {
+        "policy": violation.policy,
+        "enforcement": violation.level,
+        "severity": violation.severity,
+        "urn": violation.urn,
+        "message": violation.message,
+        "fix": {"key": fix.key, "advice": fix.advice} if fix else None,
+    }
+
+
+def render_json(plan: Plan, policies: PolicyReport | None = None) -> str:
+    data = plan_data(plan)
+    if policies is not None:
+        data["policies"] = policy_data(policies)
+    return _dumps(data)
 
 
 # -- markdown -------------------------------------------------------------------------------------
@@ -354,7 +400,25 @@ def _md_value(value: Any) -> str:
     return _code(_format_value(value))
 
 
-def render_markdown(plan: Plan) -> str:
+def policy_markdown(report: PolicyReport) -> list[str]:
+    if not report.violations:
+        return [f"**Policies** ({_code(report.pack)}): {POLICY_COUNT} policies, no violations.", ""]
+    mandatory = len(report.mandatory)
+    lines = [
+        f"**Policies** ({_code(report.pack)}): **{len(report.violations)} violations, "
+        f"{mandatory} mandatory**"
+        + (": `pulumi preview --policy-pack policy` fails on them." if mandatory else "."),
+        "",
+    ]
+    for policy, found in report.by_policy().items():
+        first = found[0]
+        advice = f": {first.fix.advice}" if first.fix else ""
+        lines.append(f"- **{policy}** ({first.level}, {first.severity}){advice}")
+        lines += [f"  - {violation.message}" for violation in found]
+    return [*lines, ""]
+
+
+def render_markdown(plan: Plan, policies: PolicyReport | None = None) -> str:
     chain = plan.critical_chain()
     total = plan.custom_count + plan.component_count + 1
     lines = [
@@ -366,6 +430,7 @@ def render_markdown(plan: Plan) -> str:
         + " → ".join(_code(r.name) for r in chain)
         + ".",
         "",
+        *(policy_markdown(policies) if policies is not None else []),
         "<details open><summary>Resources</summary>",
         "",
         "```text",
@@ -390,20 +455,182 @@ def render_markdown(plan: Plan) -> str:
     if plan.run.secret_keys:
         secret = ", ".join(_code(k) for k in sorted(plan.run.secret_keys))
         lines += [f"Secret config (shown as {SECRET}): {secret}", ""]
+    lines.append(_MARKDOWN_LEGEND)
+    return "\n".join(lines) + "\n"
+
+
+_MARKDOWN_LEGEND: Final = (
+    "<sub>Pulumi mock engine, no Azure calls. "
+    + LEGEND.replace(SUFFIX_MARKER, f"`{SUFFIX_MARKER}`").replace("`pulumi up`", "pulumi up")
+    + "</sub>"
+)
+
+
+def render(plan: Plan, fmt: str, policies: PolicyReport | None = None) -> str:
+    if fmt == "json":
+        return render_json(plan, policies)
+    if fmt == "markdown":
+        return render_markdown(plan, policies)
+    return render_text(plan, policies)
+
+
+# -- the reviewer's diff --------------------------------------------------------------------------
+
+
+def _shown(value: str | None) -> str:
+    return "(unset)" if value is None else value
+
+
+def _change_label(diff: Diff, change: Change) -> str:
+    plan = diff.before if change.op is Op.DELETE else diff.after
+    label = _resource_label(plan, change.resource) if plan is not None else change.resource.name
+    if change.replaced_by:
+        label += "  [replace: " + ", ".join(change.replaced_by) + "]"
+    return label
+
+
+def _detail_lines(diff: Diff, change: Change) -> list[str]:
+    """What changes in a resource, one line each (the settings of a created one)."""
+    lines: list[str] = []
+    if change.moved_from:
+        lines.append(f"moved: was {change.moved_from}")
+    if change.op is Op.CREATE:
+        pairs = diff.after.settings(change.resource)
+        lines += _wrap(pairs, WRAP - 9) if pairs else []
+    for prop in change.properties:
+        note = "  (forces replacement)" if prop.replaces else ""
+        if prop.before is None:
+            lines.append(f"+ {prop.path}: {_shown(prop.after)}{note}")
+        elif prop.after is None:
+            lines.append(f"- {prop.path}: {_shown(prop.before)}{note}")
+        else:
+            lines.append(f"~ {prop.path}: {prop.before} → {prop.after}{note}")
+    lines += [f"~ option {o.name}: {o.before} → {o.after}" for o in change.options]
+    lines += [f"! {r.by} refuses: {r.reason}" for r in change.refusals]
+    return lines
+
+
+def diff_lines(diff: Diff) -> list[str]:
+    """The resources that change, pulumi-style, with what changes in each."""
+    shown = [change for change in diff.changes if change.noteworthy]
+    if not shown:
+        return ["No resource changes."]
+    width = max(len(change.resource.type) for change in shown)
+    lines = [f"     {'Type':<{width}}  Name (physical name)"]
+    for change in shown:
+        symbol = SYMBOLS[change.op]
+        label = _change_label(diff, change)
+        lines.append(f" {symbol:<3} {change.resource.type:<{width}}  {label}".rstrip())
+        lines += [f"         {detail}" for detail in _detail_lines(diff, change)]
+    return lines
+
+
+def refusal_lines(diff: Diff) -> list[str]:
+    found = diff.refusals
+    if not found:
+        return []
+    lines = [f"{len(found)} change{'s' if len(found) != 1 else ''} `pulumi up` would not make:"]
     lines += [
-        "<sub>Pulumi mock engine, no Azure calls. "
-        + LEGEND.replace(SUFFIX_MARKER, f"`{SUFFIX_MARKER}`").replace("`pulumi up`", "pulumi up")
-        + "</sub>",
+        f"    {change.resource.name}: {refusal.by} refuses: {refusal.reason}"
+        for change, refusal in found
+    ]
+    return lines
+
+
+def _against(diff: Diff, base: str) -> str:
+    if diff.new_stack:
+        return f"stack {diff.stack}, new since {base} (everything is created)"
+    return f"changes to stack {diff.stack} against {base}"
+
+
+def render_diff_text(diff: Diff, base: str, policies: PolicyReport | None = None) -> str:
+    lines = [
+        f"Previewing {_against(diff, base)}, offline: Pulumi's mock engine, no Pulumi CLI, "
+        "no Azure login, no network",
+        "",
+        *diff_lines(diff),
+        "",
+        "Resources:",
+        *(f"    {line}" for line in diff.summary_lines()),
+        "",
+        *([*refusal_lines(diff), ""] if diff.refusals else []),
+        *([*policy_lines(policies), ""] if policies is not None else []),
+        "Values as Pulumi shows them before `pulumi up`: " + LEGEND,
     ]
     return "\n".join(lines) + "\n"
 
 
-def render(plan: Plan, fmt: str) -> str:
+def diff_data(diff: Diff, base: str, policies: PolicyReport | None = None) -> dict[str, Any]:
+    def change_data(change: Change) -> dict[str, Any]:
+        return {
+            "op": change.op.value,
+            "urn": change.resource.urn,
+            "type": change.resource.type,
+            "name": change.resource.name,
+            "movedFrom": change.moved_from,
+            "replacedBy": list(change.replaced_by),
+            "properties": [
+                {"path": p.path, "before": p.before, "after": p.after, "replaces": p.replaces}
+                for p in change.properties
+            ],
+            "options": [
+                {"name": o.name, "before": o.before, "after": o.after} for o in change.options
+            ],
+            "refusals": [{"by": r.by, "reason": r.reason} for r in change.refusals],
+        }
+
+    data: dict[str, Any] = {
+        "version": JSON_SCHEMA_VERSION,
+        "stack": diff.stack,
+        "base": base,
+        "newStack": diff.new_stack,
+        "engine": "offline: Pulumi mock engine",
+        "summary": {op.value: diff.count(op) for op in Op},
+        "changes": [change_data(c) for c in diff.changes if c.noteworthy],
+        "plan": plan_data(diff.after),
+    }
+    if policies is not None:
+        data["policies"] = policy_data(policies)
+    return data
+
+
+def render_diff_markdown(diff: Diff, base: str, policies: PolicyReport | None = None) -> str:
+    *operations, total = diff.summary_lines()
+    words = " · ".join(f"**{line}**" for line in operations)
+    lines = [
+        f"### Offline preview: stack `{diff.stack}` against `{base}`",
+        "",
+        f"{words} ({total.replace('. ', ', ')})" if operations else f"**{total}**",
+        "",
+    ]
+    if diff.new_stack:
+        lines += [f"Stack `{diff.stack}` does not exist at `{base}`: everything is created.", ""]
+    if diff.refusals:
+        lines += ["> [!WARNING]", "> `pulumi up` would not make these changes:"]
+        lines += [
+            f"> - {_code(change.resource.name)}: {refusal.by} refuses: {refusal.reason}"
+            for change, refusal in diff.refusals
+        ]
+        lines.append("")
+    if policies is not None:
+        lines += policy_markdown(policies)
+    lines += ["```text", *diff_lines(diff), "```", ""]
+    lines += [
+        "<details><summary>The full plan: every resource of the stack</summary>",
+        "",
+        render_markdown(diff.after).rstrip("\n"),
+        "",
+        "</details>",
+    ]
+    return "\n".join(lines) + "\n"
+
+
+def render_diff(diff: Diff, base: str, fmt: str, policies: PolicyReport | None = None) -> str:
     if fmt == "json":
-        return render_json(plan)
+        return _dumps(diff_data(diff, base, policies))
     if fmt == "markdown":
-        return render_markdown(plan)
-    return render_text(plan)
+        return render_diff_markdown(diff, base, policies)
+    return render_diff_text(diff, base, policies)
 
 
 # -- compare --------------------------------------------------------------------------------------
@@ -427,7 +654,9 @@ def _comparable(plan: Plan, resource: Resource) -> dict[str, str]:
     return found
 
 
-def compare_data(left: Plan, right: Plan) -> dict[str, Any]:
+def compare_data(left: Plan, right: Plan, names: tuple[str, str] | None = None) -> dict[str, Any]:
+    """What differs between two stacks, keyed by their names (``names``, when both are one)."""
+    one, other = names or (left.stack, right.stack)
     a = {_key(r): r for r in left.run.resources}
     b = {_key(r): r for r in right.run.resources}
 
@@ -438,20 +667,26 @@ def compare_data(left: Plan, right: Plan) -> dict[str, Any]:
     for key in sorted(a.keys() & b.keys()):
         before, after = _comparable(left, a[key]), _comparable(right, b[key])
         changed = {
-            label: {left.stack: before.get(label, "-"), right.stack: after.get(label, "-")}
+            label: {one: before.get(label, "-"), other: after.get(label, "-")}
             for label in sorted(before.keys() | after.keys())
             if before.get(label) != after.get(label)
         }
-        if changed:
-            differences.append({"type": key[0], "name": key[1], "settings": changed})
+        inputs = {
+            prop.path: {one: prop.before or "-", other: prop.after or "-"}
+            for prop in compare_properties(left, a[key], right, b[key])
+        }
+        if changed or inputs:
+            differences.append(
+                {"type": key[0], "name": key[1], "settings": changed, "properties": inputs}
+            )
     return {
-        "stacks": [left.stack, right.stack],
+        "stacks": [one, other],
         "onlyIn": {
-            left.stack: listing(a.keys() - b.keys()),
-            right.stack: listing(b.keys() - a.keys()),
+            one: listing(a.keys() - b.keys()),
+            other: listing(b.keys() - a.keys()),
         },
         "differences": differences,
-        "resources": {left.stack: left.custom_count, right.stack: right.custom_count},
+        "resources": {one: left.custom_count, other: right.custom_count},
     }
 
 
@@ -465,13 +700,18 @@ def _compare_text(data: dict[str, Any]) -> str:
         lines.append("")
     diffs = data["differences"]
     lines.append(
-        f"Settings that differ ({len(diffs)} resources):" if diffs else "Settings that differ: none"
+        f"Settings and inputs that differ ({len(diffs)} resources):"
+        if diffs
+        else "Settings and inputs that differ: none"
     )
     for diff in diffs:
         lines.append(f"    ~ {diff['type']}  {diff['name']}")
-        width = max(len(label) for label in diff["settings"])
-        for label, values in diff["settings"].items():
-            lines.append(f"        {label:<{width}}  {values[left]}  →  {values[right]}")
+        for indent, group in (("        ", diff["settings"]), ("          ", diff["properties"])):
+            if group is diff["properties"] and group:
+                lines.append("        every input:")
+            width = max((len(label) for label in group), default=0)
+            for label, values in group.items():
+                lines.append(f"{indent}{label:<{width}}  {values[left]}  →  {values[right]}")
     counts = data["resources"]
     lines += ["", f"Resources (components aside): {left} {counts[left]}, {right} {counts[right]}"]
     return "\n".join(lines) + "\n"
@@ -494,13 +734,18 @@ def _compare_markdown(data: dict[str, Any]) -> str:
                     f"| {_code(diff['name'])} | {label} | {_code(values[left])} "
                     f"| {_code(values[right])} |"
                 )
+            for path, values in diff["properties"].items():
+                lines.append(
+                    f"| {_code(diff['name'])} | {_code(path)} | {_code(values[left])} "
+                    f"| {_code(values[right])} |"
+                )
     else:
         lines.append("No settings differ.")
     return "\n".join(lines) + "\n"
 
 
-def render_compare(left: Plan, right: Plan, fmt: str) -> str:
-    data = compare_data(left, right)
+def render_compare(left: Plan, right: Plan, fmt: str, names: tuple[str, str] | None = None) -> str:
+    data = compare_data(left, right, names)
     if fmt == "json":
         return _dumps(data)
     if fmt == "markdown":
@@ -523,11 +768,19 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a Pulumi.<stack>.yaml-style file to use instead of the stack's own",
     )
-    parser.add_argument(
+    what = parser.add_mutually_exclusive_group()
+    what.add_argument(
         "--compare",
         nargs=2,
         metavar=("STACK_A", "STACK_B"),
-        help="show what differs between two stacks instead",
+        help="show what differs between two stacks instead (--config-file stands in for the "
+        "stack it is named for, or for --stack; for the second when both are that stack)",
+    )
+    what.add_argument(
+        "--base",
+        metavar="GIT_REF",
+        help="show what changes against the stack at this git ref (e.g. origin/main): the "
+        "program and stack file at the ref are evaluated too",
     )
     return parser
 
@@ -542,20 +795,59 @@ def _stack_name(stack: str | None, config_file: Path | None) -> str:
     return "dev"
 
 
+def _compared(args: argparse.Namespace) -> str:
+    """``--compare``; ``--config-file`` stands in for the stack it is for (the second of two)."""
+    pair: list[str] = list(args.compare)
+    files: list[Path | None] = [None, None]
+    names = (pair[0], pair[1])
+    if args.config_file is not None:
+        stack = _stack_name(args.stack, args.config_file)
+        if stack not in pair:
+            raise ConfigError(
+                f"--config-file is for stack {stack}, which --compare does not name; give --stack "
+                "to say which stack it stands in for"
+            )
+        files[1 if pair[1] == stack else 0] = args.config_file
+        if pair[0] == pair[1]:
+            names = (stack, f"{stack} ({args.config_file.name})")
+    left, right = (Plan(run_stack(s, config_file=f)) for s, f in zip(pair, files, strict=True))
+    return render_compare(left, right, args.format, names)
+
+
+def _preview(args: argparse.Namespace) -> tuple[str, PolicyReport]:
+    stack = _stack_name(args.stack, args.config_file)
+    with ThreadPoolExecutor(max_workers=1) as pool:
+        # The base is evaluated in another process while this one evaluates the working tree.
+        base = pool.submit(run_at, args.base, stack) if args.base else None
+        run = run_stack(stack, config_file=args.config_file)
+        plan, report = Plan(run), check(run)
+        if base is None:
+            return render(plan, args.format, report), report
+        base_run = base.result()
+    diff = diff_plans(Plan(base_run) if base_run is not None else None, plan)
+    return render_diff(diff, args.base, args.format, report), report
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    report: PolicyReport | None = None
     try:
         if args.compare:
-            left, right = (Plan(run_stack(stack)) for stack in args.compare)
-            output = render_compare(left, right, args.format)
+            output = _compared(args)
         else:
-            stack = _stack_name(args.stack, args.config_file)
-            output = render(Plan(run_stack(stack, config_file=args.config_file)), args.format)
-    except ConfigError as error:
+            output, report = _preview(args)
+    except FAILURES as error:
         print(error, file=sys.stderr)
         return 1
     sys.stdout.write(output)
     sys.stdout.flush()
+    if report is not None and report.mandatory:
+        print("Mandatory policy violations:", file=sys.stderr)
+        for policy, found in report.by_policy().items():
+            fix = found[0].fix
+            advice = f": {fix.advice}" if fix else f": {found[0].message}"
+            print(f"  {policy}{advice} ({len(found)} found)", file=sys.stderr)
+        return 1
     return 0
 
 

@@ -282,6 +282,40 @@ class CostBound:
 CostHint = Callable[["Resource"], CostBound | None]
 
 
+# -- what a change does: replace, or refused by Azure ----------------------------------------------
+
+# azure-native replaces a resource when a path parameter of its PUT URL changes (the Azure name,
+# resourceGroupName, a parent's name, a scope) or a property its metadata marks ForceNew
+# (provider/pkg/provider/diff.go, calculateDetailedDiff, in pulumi/pulumi-azure-native). ForceNew
+# comes from the REST API spec's x-ms-mutability lacking "update", or from the provider's own list
+# (provider/pkg/gen/replacement.go). The generated metadata (metadata-compact.json) was out of
+# reach here, so each row's ``replace_on_changes`` says where its entries were read. The Azure
+# name, ``location`` and ``resourceGroupName`` always replace: Azure moves nothing in place.
+ANY_INPUT: Final = "*"  # every input replaces the resource
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """A change Azure refuses to make in place: ``pulumi up`` would fail on it."""
+
+    path: str  # an input path, ``managedNetwork.isolationMode``
+    why: str
+    # Set: the values from loosest to strictest, and only moves towards stricter are accepted
+    # (a value not listed counts as the loosest). Empty: every change is refused.
+    stricter: tuple[str, ...] = ()
+
+    def refuses(self, old: Any, new: Any) -> bool:
+        if old == new:
+            return False
+        if not self.stricter:
+            return old is not None
+
+        def rank(value: Any) -> int:
+            return self.stricter.index(value) if value in self.stricter else 0
+
+        return rank(new) < rank(old)
+
+
 # -- the table ------------------------------------------------------------------------------------
 
 
@@ -299,7 +333,18 @@ class ResourceType:
     public_access: str | None = None
     # What it can cost at most in a month, for types that scale with nodes.
     cost: CostHint | None = None
+    # Inputs whose change replaces the resource, besides those that always do (see ANY_INPUT).
+    replace_on_changes: tuple[str, ...] = ()
+    # Changes Azure refuses in place.
+    refused: tuple[Refusal, ...] = ()
     # Later columns come with a default, so a row only names what sets its type apart.
+
+    @property
+    def replace_keys(self) -> tuple[str, ...]:
+        """Every input whose change replaces the resource."""
+        name = (self.mock.name_input,) if isinstance(self.mock, AzureMock) else ()
+        always = (*name, "location", "resourceGroupName")
+        return tuple(dict.fromkeys((*always, *self.replace_on_changes)))
 
     def settings(self, plan: Plan, resource: Resource) -> Settings:
         """(label, raw value) pairs; the plan shows the values and drops unset ones."""
@@ -649,6 +694,7 @@ _ROWS: Final = (
         drawn=Drawn.AS_GROUP,
         summary=(Field("location", "location"),),
         mock=AzureMock(IsResourceGroup(), "resourceGroupName"),
+        # Path: resourceGroupName; replacement.go: location.
     ),
     ResourceType(
         "azure-native:authorization:ManagementLockByScope",
@@ -660,6 +706,7 @@ _ROWS: Final = (
             Field("on", "scope", Read.REFERENCE),
         ),
         mock=AzureMock(AtScope("Microsoft.Authorization/locks"), "lockName"),
+        replace_on_changes=("scope",),  # path: scope, lockName
     ),
     ResourceType(
         "random:index/randomString:RandomString",
@@ -667,6 +714,8 @@ _ROWS: Final = (
         drawn=Drawn.HIDDEN,
         summary=(Field("length", "length"), Field("result", "result", Read.OUTPUT)),
         mock=Generated({"result": "{suffix}"}),
+        # terraform-provider-random, resource_string.go: every argument RequiresReplace.
+        replace_on_changes=(ANY_INPUT,),
     ),
     ResourceType(
         "azure-native:keyvault:Vault",
@@ -685,6 +734,7 @@ _ROWS: Final = (
             "vaultName",
             {"properties.vaultUri": "https://{name}.vault.azure.net/"},
         ),
+        # Path: resourceGroupName, vaultName.
     ),
     ResourceType(
         "azure-native:storage:StorageAccount",
@@ -693,12 +743,16 @@ _ROWS: Final = (
         summary=_storage_account,
         public_access="publicNetworkAccess",
         mock=AzureMock(InResourceGroup("Microsoft.Storage/storageAccounts"), "accountName"),
+        # Path: resourceGroupName, accountName; replacement.go: isHnsEnabled, location.
+        replace_on_changes=("isHnsEnabled",),
     ),
     ResourceType(
         "azure-native:storage:BlobServiceProperties",
         label="Blob service settings",
         drawn=Drawn.HIDDEN,
         summary=_blob_service,
+        # Path: resourceGroupName, accountName, blobServicesName.
+        replace_on_changes=("accountName", "blobServicesName"),
     ),
     ResourceType(
         "azure-native:operationalinsights:Workspace",
@@ -707,6 +761,7 @@ _ROWS: Final = (
         mock=AzureMock(
             InResourceGroup("Microsoft.OperationalInsights/workspaces"), "workspaceName"
         ),
+        # Path: resourceGroupName, workspaceName.
     ),
     ResourceType(
         "azure-native:applicationinsights:Component",
@@ -717,6 +772,9 @@ _ROWS: Final = (
             Field("logs", "workspaceResourceId", Read.REFERENCE),
         ),
         mock=AzureMock(InResourceGroup("Microsoft.Insights/components"), "resourceName"),
+        # Path: resourceGroupName, resourceName; components_API.json (2020-02-02): Application_Type
+        # and location are x-ms-mutability create/read.
+        replace_on_changes=("applicationType",),
     ),
     ResourceType(
         "azure-native:containerregistry:Registry",
@@ -735,6 +793,7 @@ _ROWS: Final = (
             "registryName",
             {"loginServer": "{name}.azurecr.io"},
         ),
+        # Path: resourceGroupName, registryName.
     ),
     ResourceType(
         "azure-native:machinelearningservices:Workspace",
@@ -744,6 +803,19 @@ _ROWS: Final = (
         network=NetworkPart.WORKSPACE,
         public_access="publicNetworkAccess",
         mock=AzureMock(InResourceGroup(_ML_WORKSPACES), "workspaceName"),
+        # Path: resourceGroupName, workspaceName. workspaceRP.json (2025-12-01) marks no property
+        # create-only: azure-native would update in place what Azure then refuses.
+        refused=(
+            # workspaceRP.json: "This cannot be changed once the workspace has been created".
+            Refusal("storageAccount", "a workspace keeps its storage account for life"),
+            Refusal("keyVault", "a workspace keeps its Key Vault for life"),
+            # https://learn.microsoft.com/azure/machine-learning/how-to-managed-network
+            Refusal(
+                "managedNetwork.isolationMode",
+                "a workspace's managed network only moves to a stricter isolation",
+                stricter=("Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"),
+            ),
+        ),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Compute",
@@ -758,6 +830,8 @@ _ROWS: Final = (
         summary=_compute,
         mock=AzureMock(in_workspace("computes"), "computeName"),
         cost=_compute_cost,
+        # Path: resourceGroupName, workspaceName, computeName.
+        replace_on_changes=("workspaceName",),
     ),
     ResourceType(
         "azure-native:machinelearningservices:OnlineEndpoint",
@@ -769,6 +843,7 @@ _ROWS: Final = (
         ),
         public_access="properties.publicNetworkAccess",
         mock=_endpoint("onlineEndpoints", "inference", "score"),
+        replace_on_changes=("workspaceName",),  # path: ..., workspaceName, endpointName
     ),
     ResourceType(
         "azure-native:machinelearningservices:BatchEndpoint",
@@ -776,6 +851,7 @@ _ROWS: Final = (
         drawn=Node(Shape.STADIUM),
         summary=(Field("auth", "properties.authMode"),),
         mock=_endpoint("batchEndpoints", "batchendpoint", "jobs"),
+        replace_on_changes=("workspaceName",),  # path: ..., workspaceName, endpointName
     ),
     ResourceType(
         "azure-native:machinelearningservices:Datastore",
@@ -783,6 +859,7 @@ _ROWS: Final = (
         drawn=Node(Shape.CYLINDER, detail="properties.datastoreType", arrow=Arrow.READS_STORAGE),
         summary=_datastore,
         mock=AzureMock(in_workspace("datastores")),
+        replace_on_changes=("workspaceName",),  # path: resourceGroupName, workspaceName, name
     ),
     ResourceType(
         "azure-native:network:PrivateEndpoint",
@@ -793,6 +870,8 @@ _ROWS: Final = (
         mock=AzureMock(
             InResourceGroup("Microsoft.Network/privateEndpoints"), "privateEndpointName"
         ),
+        # Path: resourceGroupName, privateEndpointName; replacement.go: subnet.
+        replace_on_changes=("subnet",),
     ),
     ResourceType(
         "azure-native:network:PrivateDnsZoneGroup",
@@ -806,6 +885,8 @@ _ROWS: Final = (
             ),
             "privateDnsZoneGroupName",
         ),
+        # Path: resourceGroupName, privateEndpointName, privateDnsZoneGroupName.
+        replace_on_changes=("privateEndpointName",),
     ),
     ResourceType(
         "azure-native:privatedns:PrivateZone",
@@ -814,6 +895,7 @@ _ROWS: Final = (
         summary=(Field("zone", "privateZoneName"),),
         network=NetworkPart.DNS_ZONE,
         mock=AzureMock(InResourceGroup("Microsoft.Network/privateDnsZones"), "privateZoneName"),
+        # Path: resourceGroupName, privateZoneName.
     ),
     ResourceType(
         "azure-native:privatedns:VirtualNetworkLink",
@@ -825,6 +907,8 @@ _ROWS: Final = (
             ChildOf("Microsoft.Network/privateDnsZones", "privateZoneName", "virtualNetworkLinks"),
             "virtualNetworkLinkName",
         ),
+        # Path: resourceGroupName, privateZoneName, virtualNetworkLinkName.
+        replace_on_changes=("privateZoneName",),
     ),
     ResourceType(
         "azure-native:authorization:RoleAssignment",
@@ -832,12 +916,15 @@ _ROWS: Final = (
         drawn=Edge(Arrow.ROLE),
         summary=_role_assignment,
         mock=AzureMock(AtScope("Microsoft.Authorization/roleAssignments"), "roleAssignmentName"),
+        # Path: scope, roleAssignmentName; replacement.go: principalId, scope.
+        replace_on_changes=("scope", "principalId"),
     ),
     ResourceType(
         "azure-native:monitor:DiagnosticSetting",
         label="Diagnostic setting",
         drawn=Edge(Arrow.DIAGNOSTICS),
         summary=_diagnostics,
+        replace_on_changes=("resourceUri",),  # path: resourceUri, name
     ),
     # The bootstrap program's types (bootstrap/): how the mock answers for its tests.
     ResourceType(
@@ -849,6 +936,7 @@ _ROWS: Final = (
             "resourceName",
             {"principalId": "principal-of-{name}", "clientId": "client-of-{name}"},
         ),
+        # Path: resourceGroupName, resourceName.
     ),
     ResourceType(
         "azure-native:authorization:RoleDefinition",
@@ -856,18 +944,22 @@ _ROWS: Final = (
         drawn=Drawn.HIDDEN,
         summary=(Field("name", "roleName"),),
         mock=AzureMock(AtScope("Microsoft.Authorization/roleDefinitions"), "roleDefinitionId"),
+        replace_on_changes=("scope",),  # path: scope, roleDefinitionId
     ),
     ResourceType(
         "azure-native:storage:BlobContainer",
         label="Blob container",
         summary=(Field("public access", "publicAccess"),),
         mock=AzureMock(name_input="containerName"),
+        # Path: resourceGroupName, accountName, containerName; replacement.go: none.
+        replace_on_changes=("accountName",),
     ),
     ResourceType(
         "azure-native:keyvault:Key",
         label="Key Vault key",
         summary=(Field("type", "properties.kty"), Field("size", "properties.keySize")),
         mock=AzureMock(name_input="keyName"),
+        replace_on_changes=("vaultName",),  # path: resourceGroupName, vaultName, keyName
     ),
     ResourceType(
         "azure-native:monitor:ActionGroup",

@@ -318,7 +318,7 @@ def test_compare_command_prints_json_for_two_stacks(
     capsys: pytest.CaptureFixture[str],
 ) -> None:
     # The session's runs stand in for the command's own evaluation (run_stack, tested above).
-    monkeypatch.setattr("offline.preview.run_stack", lambda stack: stack_runs[stack])
+    monkeypatch.setattr("offline.preview.run_stack", lambda stack, **_: stack_runs[stack])
     assert main(["--compare", "qa", "prod", "--format", "json"]) == 0
     data = json.loads(capsys.readouterr().out)
     assert data["stacks"] == ["qa", "prod"]

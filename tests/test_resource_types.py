@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import importlib
+import inspect
 from dataclasses import replace
 from typing import Final
 
@@ -109,3 +111,21 @@ def test_types_without_a_row_render_generically() -> None:
     assert dict(plan.settings(plan.run.named("grants-reader")))["scope"] == "→ vnet"
     assert 'r_vnet["VirtualNetwork<br/>vnet"]' in mermaid(plan)
     assert "mlops:access:AccessGrants" in render_text(plan)
+
+
+def _camel(snake: str) -> str:
+    head, *rest = snake.split("_")
+    return head + "".join(part.title() for part in rest)
+
+
+def test_replace_and_refused_inputs_are_inputs_of_their_type() -> None:
+    """The columns name real inputs of the SDK's Args class, so a typo cannot hide a replace."""
+    for token, row in RESOURCE_TYPES.items():
+        if not token.startswith("azure-native:"):
+            continue
+        _, module, name = token.split(":")
+        args = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), f"{name}Args")
+        inputs = {_camel(p) for p in inspect.signature(args.__init__).parameters}
+        named = [*row.replace_on_changes, *(refusal.path for refusal in row.refused)]
+        unknown = sorted(key for key in named if key.split(".")[0] not in inputs)
+        assert not unknown, f"{token}: {unknown} are not inputs of {name}Args"

@@ -107,8 +107,11 @@ json_values = st.recursive(
 
 
 def pulumi_text(value: object) -> str:
-    """A config value as Pulumi passes it: text as is, anything else as JSON."""
-    return value if isinstance(value, str) else json.dumps(value)
+    """A config value as Pulumi passes it: text as is, anything else as compact JSON, keys sorted
+    (as Go's encoding/json writes it)."""
+    if isinstance(value, str):
+        return value
+    return json.dumps(value, separators=(",", ":"), sort_keys=True, ensure_ascii=False)
 
 
 config_texts = st.one_of(json_values.map(pulumi_text), st.text(max_size=40))

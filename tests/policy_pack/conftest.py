@@ -1,29 +1,25 @@
 """How the policy tests call the pack: the arguments pulumi-policy builds, and what it reports.
 
-Policies are called directly with the argument objects pulumi-policy builds: resource policies
-get a resource's inputs (wrapped in the SDK's unknown-checking proxy) and options; stack
-policies get every resource's outputs, options, parent and dependencies, as the engine sends
-them after the program has run. Both are taken from the offline mock engine's records, or
-built by hand for a minimal violating case.
+Policies are called directly with the argument objects pulumi-policy builds (``offline.policies``,
+which the offline preview uses too): resource policies get a resource's inputs (wrapped in the
+SDK's unknown-checking proxy) and options; stack policies get every resource's outputs, options,
+parent and dependencies, as the engine sends them after the program has run. Both are taken from
+the offline mock engine's records, or built by hand for a minimal violating case.
 """
 
 from __future__ import annotations
 
-import copy
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
 from pulumi_policy import (
-    PolicyCustomTimeouts,
     PolicyResource,
-    PolicyResourceOptions,
     ResourceValidationArgs,
     StackValidationArgs,
 )
-from pulumi_policy.proxy import unknown_checking_proxy
 
-from offline.engine import ProgramRun, Resource
+from offline.policies import options, proxied
 from policy.mlops_policy import RULES
 from policy.mlops_policy.rules import Area, ResourceRule, StackRule
 
@@ -56,69 +52,6 @@ class Violations(list[tuple[str, str | None]]):
     @property
     def messages(self) -> list[str]:
         return [message for message, _ in self]
-
-
-def options(protect: bool = False, parent: str | None = None) -> PolicyResourceOptions:
-    return PolicyResourceOptions(
-        protect=protect,
-        ignore_changes=[],
-        delete_before_replace=None,
-        aliases=[],
-        custom_timeouts=PolicyCustomTimeouts(0, 0, 0),
-        additional_secret_outputs=[],
-        parent=parent,
-    )
-
-
-def recorded_options(resource: Resource) -> PolicyResourceOptions:
-    opts = options(resource.protect, resource.parent or None)
-    opts.ignore_changes = list(resource.ignore_changes)
-    opts.delete_before_replace = resource.delete_before_replace
-    return opts
-
-
-def proxied(props: Mapping[str, Any]) -> Any:
-    """Properties as the SDK hands them to a policy: copied, behind its unknown-value proxy."""
-    return unknown_checking_proxy(copy.deepcopy(dict(props)))
-
-
-def resource_args(resource: Resource) -> ResourceValidationArgs:
-    """What pulumi-policy's Analyze passes for one registered resource: its inputs."""
-    return ResourceValidationArgs(
-        resource_type=resource.type,
-        props=proxied(resource.inputs),
-        urn=resource.urn,
-        name=resource.name,
-        opts=recorded_options(resource),
-        provider=None,
-    )
-
-
-def stack_args(run: ProgramRun) -> StackValidationArgs:
-    """What pulumi-policy's AnalyzeStack passes: outputs, linked to parents and dependencies."""
-    by_urn = {
-        r.urn: PolicyResource(
-            resource_type=r.type,
-            props=proxied(r.outputs),
-            urn=r.urn,
-            name=r.name,
-            opts=recorded_options(r),
-            provider=None,
-            parent=None,
-            dependencies=[],
-            property_dependencies={},
-        )
-        for r in run.resources
-    }
-    for record in run.resources:
-        resource = by_urn[record.urn]
-        resource.parent = by_urn.get(record.parent)
-        resource.dependencies = [by_urn[urn] for urn in record.depends_on if urn in by_urn]
-        resource.property_dependencies = {
-            key: [by_urn[urn] for urn in urns if urn in by_urn]
-            for key, urns in record.property_dependencies.items()
-        }
-    return StackValidationArgs(list(by_urn.values()))
 
 
 def subject(

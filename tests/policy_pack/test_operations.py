@@ -6,6 +6,7 @@ import pytest
 from pulumi_policy import PolicyResource
 
 from offline.engine import ProgramRun
+from offline.policies import stack_args
 from policy.mlops_policy import operations
 from policy.mlops_policy.properties import (
     ACTION_GROUP,
@@ -25,7 +26,6 @@ from tests.policy_pack.conftest import (
     case_id,
     resource_rule,
     resource_violations,
-    stack_args,
     stack_resource,
     stack_rule,
     stack_violations,

@@ -25,6 +25,7 @@ from pulumi.runtime.proto import analyzer_pb2, analyzer_pb2_grpc
 from pulumi_policy import EnforcementLevel
 
 from offline.engine import ROOT, ProgramRun
+from offline.policies import resource_args, stack_args
 from policy.mlops_policy import AREAS, RESOURCE_RULES, RULES, STACK_RULES
 from policy.mlops_policy.properties import REGISTRY, ROLE_ASSIGNMENT
 from policy.mlops_policy.rules import ResourceRule, StackRule
@@ -33,9 +34,7 @@ from tests.policy_pack.conftest import (
     ACCESS_GRANTS_URN,
     CONTRIBUTOR,
     Violations,
-    resource_args,
     resource_violations,
-    stack_args,
 )
 
 POLICY_DIR = ROOT / "policy"

@@ -6,6 +6,7 @@ import pytest
 from pulumi_policy import PolicyResource
 
 from offline.engine import ProgramRun
+from offline.policies import stack_args
 from policy.mlops_policy import stack
 from policy.mlops_policy.properties import (
     BATCH_ENDPOINT,
@@ -33,7 +34,6 @@ from tests.policy_pack.conftest import (
     assert_covers,
     assert_reported_once,
     case_id,
-    stack_args,
     stack_resource,
     stack_rule,
     stack_violations,
