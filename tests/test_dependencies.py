@@ -7,10 +7,12 @@ installs anything.
 
 from __future__ import annotations
 
+import fnmatch
 import os
 import re
 import shutil
 import subprocess
+import sys
 import tomllib
 from pathlib import Path
 from typing import Any
@@ -164,3 +166,52 @@ def test_a_stale_lock_fails_with_the_command_that_refreshes_it(tmp_path: Path) -
     assert result.returncode != 0
     assert "run `make lock` and commit uv.lock" in result.stderr
     assert log.read_text().splitlines() == ["lock --check --quiet"]
+
+
+# ------------------------------------------------------------------- Dependency updates
+
+DEPENDABOT = ROOT / ".github" / "dependabot.yml"
+PROVIDERS = {"pulumi-azure-native", "pulumi-random"}
+
+
+def dependabot_groups(ecosystem: str) -> dict[str, dict[str, list[str]]]:
+    updates = yaml.safe_load(DEPENDABOT.read_text())["updates"]
+    (update,) = [u for u in updates if u["package-ecosystem"] == ecosystem]
+    assert update["directory"] == "/"
+    return update["groups"]
+
+
+def group_of(package: str, groups: dict[str, dict[str, list[str]]]) -> str | None:
+    """The first group whose patterns take the package, as Dependabot assigns groups."""
+    for name, group in groups.items():
+        taken = any(fnmatch.fnmatchcase(package, p) for p in group["patterns"])
+        if taken and not any(
+            fnmatch.fnmatchcase(package, p) for p in group.get("exclude-patterns", [])
+        ):
+            return name
+    return None
+
+
+def test_each_provider_upgrade_comes_in_a_pull_request_of_its_own() -> None:
+    groups = dependabot_groups("uv")
+    for provider in PROVIDERS:
+        assert provider in pins()
+        assert group_of(provider, groups) is None, provider
+    assert group_of("pulumi", groups) == group_of("pulumi-policy", groups) == "pulumi"
+    others = set(pins()) - PROVIDERS - {"pulumi", "pulumi-policy"}
+    assert {group_of(package, groups) for package in others} == {"libraries-and-tools"}
+
+
+def test_pinned_actions_are_kept_current_together() -> None:
+    assert dependabot_groups("github-actions") == {"actions": {"patterns": ["*"]}}
+
+
+def test_dependabot_configuration_matches_its_schema() -> None:
+    tools = Path(sys.executable).parent
+    result = subprocess.run(
+        [tools / "check-jsonschema", "--builtin-schema", "vendor.dependabot", DEPENDABOT],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
