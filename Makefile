@@ -1,26 +1,58 @@
-# Everything a developer or CI needs; the venv is built from the pinned requirements on first use.
+# Everything a developer or CI needs. pyproject.toml declares the dependencies, uv.lock pins them
+# with hashes, and every target first brings its environment in line with the lock
+# (`uv sync --locked`: a lock that no longer matches pyproject.toml is an error, never rewritten).
 PYTHON ?= python3
-VENV := .venv
-BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed
 STACK ?= dev
 FORMAT ?= text
+BIN := .venv/bin
+TOOLS := .tools
+# uv: the one on the PATH, else our own, installed from PyPI into .tools/ on first use at the
+# version pyproject.toml asks for (tool.uv.required-version).
+UV_VERSION := $(shell sed -n 's/^required-version = ">=\([0-9.]*\)"$$/\1/p' pyproject.toml)
+UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
+SYNC := $(UV) sync --locked --quiet --python $(PYTHON)
+STALE_LOCK := uv.lock does not match pyproject.toml (or policy/ or bootstrap/pyproject.toml): run \`make lock\` and commit uv.lock
 
-.PHONY: test lint typecheck unit venv clean preview docs schema bench
+.PHONY: test lint typecheck unit venv runtime dev policy-venv bootstrap-venv lock check-lock clean preview docs \
+	schema bench
 
-$(STAMP): requirements.txt requirements-dev.txt
-	$(PYTHON) -m venv $(VENV)
-	$(BIN)/pip install --quiet --disable-pip-version-check -r requirements-dev.txt
-	touch $(STAMP)
+$(TOOLS)/bin/uv:
+	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
+		--target $(TOOLS) uv==$(UV_VERSION)
 
-venv: $(STAMP)
+check-lock: $(UV)
+	@$(UV) lock --check --quiet || { echo >&2 "make: $(STALE_LOCK)."; exit 1; }
+
+# Re-resolves uv.lock after an edit to a pyproject.toml (keeping every other pin where it is).
+lock: $(UV)
+	$(UV) lock
+
+# The program's runtime dependencies only: what `make preview` and `pulumi preview` run on.
+# --inexact leaves the dev tools in place when `make test` installed them before.
+runtime: check-lock
+	$(SYNC) --inexact
+
+# Runtime plus the dev group (tests, lint, type check).
+dev: check-lock
+	$(SYNC) --group dev
+
+# The policy pack's own environment, policy/.venv, where PulumiPolicy.yaml points Pulumi.
+policy-venv: check-lock
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/policy/.venv $(SYNC) --package mlops-policy
+
+# The bootstrap program's own environment, bootstrap/.venv (bootstrap/Pulumi.yaml).
+bootstrap-venv: check-lock
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/bootstrap/.venv $(SYNC) --package mlops-bootstrap
+
+# What `pulumi preview --policy-pack policy` and `pulumi up --policy-pack policy` need.
+venv: runtime policy-venv
 
 # Also the delivery files, offline: workflows and Azure Pipelines against the schemas vendored in
 # check-jsonschema, and a zizmor audit that fails on any finding of medium severity or above.
 # --regex-variant nonunicode: the vendored Azure Pipelines schema's branchFilter pattern uses an
 # escape that ECMAScript rejects in unicode mode, which crashes the default variant on any
 # pipeline with branch filters; the non-unicode ECMAScript dialect accepts it.
-lint: $(STAMP)
+lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
@@ -29,35 +61,35 @@ lint: $(STAMP)
 	  azure-pipelines.yml .azure-pipelines/templates/*.yml
 	$(BIN)/zizmor --offline --min-severity medium .github/workflows
 
-typecheck: $(STAMP)
+typecheck: dev
 	$(BIN)/basedpyright
 
-unit: $(STAMP)
+unit: dev
 	$(BIN)/pytest
 
 test: lint typecheck unit
 
 # Offline preview of a stack under Pulumi's mock engine: no Pulumi CLI, no Azure login.
 # BASE=<git ref> shows what changes against the stack at that ref (the reviewer's diff).
-preview: $(STAMP)
+preview: runtime
 	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)$(if $(BASE), --base $(BASE))
 
 # Regenerates docs/architecture.md and docs/network.md (Mermaid diagrams of every stack) and
 # docs/access.md (the access matrix and every stack's role assignments) from the program, and
 # the stack-file JSON Schema and README configuration reference from settings/schema.py.
-docs: $(STAMP)
+docs: runtime
 	$(BIN)/python -m offline.diagram --write docs/architecture.md
 	$(BIN)/python -m offline.network_diagram --write docs/network.md
 	$(BIN)/python -m offline.access_doc --write docs/access.md
 	$(BIN)/python -m offline.reference
 
 # The stack-file JSON Schema (and the README reference, generated from the same models).
-schema: $(STAMP)
+schema: runtime
 	$(BIN)/python -m offline.reference
 
 # Wall time and peak memory of the offline preview against an import floor; see docs/benchmarks.md.
-bench: $(STAMP)
+bench: runtime
 	$(BIN)/python -m offline.bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache .hypothesis
+	rm -rf .venv policy/.venv $(TOOLS) .pytest_cache .ruff_cache .hypothesis

@@ -12,8 +12,10 @@ import importlib.util
 import json
 import os
 import re
+import shutil
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator
 from pathlib import Path
 from types import ModuleType
@@ -30,6 +32,7 @@ UP_WORKFLOW = WORKFLOWS / "pulumi-up.yml"
 AZURE_PIPELINE = ROOT / "azure-pipelines.yml"
 AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
 PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
+CHANGES_SCRIPT = ROOT / "delivery" / "changes.py"
 TOOLS = Path(sys.executable).parent
 
 PROMOTION_ORDER = ["dev", "qa", "prod"]
@@ -192,21 +195,38 @@ def test_preview_matrix_is_the_discovered_stack_list() -> None:
         assert jobs[job_id]["strategy"]["fail-fast"] is False, job_id
 
 
-def test_previews_start_only_after_the_tests_pass() -> None:
+def test_previews_run_beside_the_tests_not_after_them() -> None:
     jobs = load(PR_WORKFLOW)["jobs"]
     assert "make test" in jobs["test"]["steps"][-1]["run"]
     for job_id in ("preview", "preview-offline"):
-        assert set(jobs[job_id]["needs"]) == {"test", "stacks"}, job_id
+        assert jobs[job_id]["needs"] == "stacks", job_id
+    assert "needs" not in jobs["stacks"]
 
 
 # ------------------------------------------------------- GitHub Actions: preview and up
 
 
+def pulumi_commands() -> Iterator[tuple[Path, str, dict[str, Any]]]:
+    """(file, job id, step) for every pulumi/actions step that runs a command."""
+    for path, job_id, _, step in steps_using("pulumi/actions"):
+        if "command" in step["with"]:
+            yield path, job_id, step
+
+
 def test_preview_runs_pulumi_preview_with_the_policy_pack_for_its_stack() -> None:
-    step = next(s for _, job_id, _, s in steps_using("pulumi/actions") if job_id == "preview")
+    (step,) = [
+        s for path, job_id, s in pulumi_commands() if (path, job_id) == (PR_WORKFLOW, "preview")
+    ]
     assert step["with"]["command"] == "preview"
     assert step["with"]["policyPacks"] == "policy"
     assert step["with"]["stack-name"].endswith("${{ matrix.stack }}")
+
+
+def test_every_pulumi_preview_and_up_refreshes_first() -> None:
+    found = list(pulumi_commands())
+    assert {step["with"]["command"] for _, _, step in found} == {"preview", "up"}
+    for path, job_id, step in found:
+        assert step["with"]["refresh"] is True, (path.name, job_id)
 
 
 def test_preview_comments_on_the_pull_request_and_edits_that_comment_later() -> None:
@@ -216,15 +236,20 @@ def test_preview_comments_on_the_pull_request_and_edits_that_comment_later() -> 
 
 
 def test_deploy_runs_pulumi_up_with_the_policy_pack_for_the_called_stack() -> None:
-    (step,) = [s for path, _, _, s in steps_using("pulumi/actions") if path == UP_WORKFLOW]
+    (step,) = [s for path, job_id, s in pulumi_commands() if (path, job_id) == (UP_WORKFLOW, "up")]
     assert step["with"]["command"] == "up"
     assert step["with"]["policyPacks"] == "policy"
     assert step["with"]["stack-name"].endswith("${{ inputs.stack }}")
 
 
+def pinned_version(package: str) -> str:
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    (pin,) = [d for d in project["dependencies"] if d.startswith(f"{package}==")]
+    return pin.removeprefix(f"{package}==")
+
+
 def test_pulumi_cli_version_follows_the_pinned_sdk(tmp_path: Path) -> None:
-    sdk = re.search(r"^pulumi==(\S+)$", (ROOT / "requirements.txt").read_text(), re.M)
-    assert sdk is not None
+    sdk = pinned_version("pulumi")
     for path, job_id, job, step in steps_using("pulumi/actions"):
         assert step["with"]["pulumi-version"] == "${{ steps.pulumi-version.outputs.version }}"
         (reader,) = [s for s in job_steps(job) if s.get("id") == "pulumi-version"]
@@ -232,13 +257,13 @@ def test_pulumi_cli_version_follows_the_pinned_sdk(tmp_path: Path) -> None:
         output.write_text("")
         result = run_script(reader["run"], ROOT, {"GITHUB_OUTPUT": str(output)})
         assert result.returncode == 0, result.stderr
-        assert output.read_text().splitlines() == [f"version={sdk.group(1)}"], (path.name, job_id)
+        assert output.read_text().splitlines() == [f"version={sdk}"], (path.name, job_id)
 
 
 def test_state_backend_and_secrets_provider_are_chosen_by_repository_variables() -> None:
-    found = list(steps_using("pulumi/actions"))
+    found = list(pulumi_commands())
     assert found
-    for path, job_id, _, step in found:
+    for path, job_id, step in found:
         where = (path.name, job_id)
         assert step["with"]["cloud-url"] == "${{ vars.PULUMI_BACKEND_URL }}", where
         assert step["with"]["secrets-provider"] == "${{ vars.PULUMI_SECRETS_PROVIDER }}", where
@@ -272,7 +297,9 @@ def test_no_workflow_mentions_a_client_secret() -> None:
 def test_jobs_with_cloud_credentials_run_in_a_github_environment() -> None:
     jobs = load(PR_WORKFLOW)["jobs"]
     assert jobs["preview"]["environment"] == "preview-${{ matrix.stack }}"
-    assert load(UP_WORKFLOW)["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
+    up_jobs = load(UP_WORKFLOW)["jobs"]
+    assert up_jobs["preview"]["environment"] == "preview-${{ inputs.stack }}"
+    assert up_jobs["up"]["environment"] == "${{ inputs.stack }}"
 
 
 # ------------------------------------------------------ GitHub Actions: fork fallback
@@ -379,6 +406,236 @@ def test_pull_request_previews_do_not_share_the_deploy_concurrency_group() -> No
         assert "pulumi-up-" not in str(job.get("concurrency", "")), job_id
 
 
+# ------------------------------------------- Deploy gate: approve a change set, apply it only
+
+URN = "urn:pulumi:dev::mlops::mlops:workspace:WorkspaceStack$azure-native:{type}::{name}"
+STORAGE = URN.format(type="storage:StorageAccount", name="ml-storage")
+VAULT = URN.format(type="keyvault:Vault", name="key-vault-vault")
+CLUSTER = URN.format(type="machinelearningservices:Compute", name="gpu-cluster")
+
+
+def preview_json(*steps: dict[str, Any]) -> dict[str, Any]:
+    """What `pulumi preview --json` prints (the CLI's PreviewDigest), with the given steps."""
+    return {"steps": list(steps), "changeSummary": {}, "duration": 1}
+
+
+def fake_run(document: dict[str, Any], returncode: int = 0) -> Any:
+    def run(command: list[str]) -> subprocess.CompletedProcess[str]:
+        return subprocess.CompletedProcess(command, returncode, json.dumps(document), "")
+
+    return run
+
+
+def test_change_set_lists_what_would_change_sorted_and_leaves_out_unchanged_steps() -> None:
+    from delivery.changes import change_set  # noqa: PLC0415 - the module under test
+
+    preview = preview_json(
+        {"op": "update", "urn": VAULT},
+        {"op": "same", "urn": STORAGE},
+        {"op": "refresh", "urn": STORAGE},
+        {"op": "read", "urn": STORAGE},
+        {"op": "create", "urn": CLUSTER},
+    )
+    assert change_set(preview) == [f"create {CLUSTER}", f"update {VAULT}"]
+
+
+def test_change_set_names_the_properties_that_differ() -> None:
+    from delivery.changes import change_set  # noqa: PLC0415 - the module under test
+
+    step = {
+        "op": "replace",
+        "urn": STORAGE,
+        "diffReasons": ["sku"],
+        "replaceReasons": ["location"],
+        "detailedDiff": {"sku.name": {"kind": "update", "inputDiff": True}},
+    }
+    assert change_set(preview_json(step)) == [f"replace {STORAGE} [location, sku, sku.name]"]
+
+
+def test_change_set_of_a_preview_without_changes_says_so() -> None:
+    from delivery.changes import change_set  # noqa: PLC0415 - the module under test
+
+    assert change_set(preview_json({"op": "same", "urn": STORAGE})) == ["no changes"]
+
+
+def test_change_set_comes_from_a_refreshed_preview_with_the_policy_pack(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from delivery.changes import main  # noqa: PLC0415 - the module under test
+
+    commands: list[list[str]] = []
+
+    def run(command: list[str]) -> subprocess.CompletedProcess[str]:
+        commands.append(command)
+        return fake_run(preview_json({"op": "create", "urn": STORAGE}))(command)
+
+    assert main(["--stack", "org/dev"], run) == 0
+    (command,) = commands
+    assert command[:2] == ["pulumi", "preview"]
+    assert {"--refresh", "--json", "--non-interactive"} <= set(command)
+    assert command[command.index("--policy-pack") + 1] == "policy"
+    assert command[command.index("--stack") + 1] == "org/dev"
+    assert capsys.readouterr().out.splitlines() == [f"create {STORAGE}"]
+
+
+def test_change_set_fails_with_the_previews_errors_when_the_preview_fails(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    from delivery.changes import main  # noqa: PLC0415 - the module under test
+
+    failed = {"diagnostics": [{"message": "error: program failed\n", "severity": "error"}]}
+    assert main(["--stack", "dev"], fake_run(failed, returncode=255)) == 1
+    assert "program failed" in capsys.readouterr().err
+
+
+def test_deploy_previews_before_the_approval_and_applies_after_it() -> None:
+    jobs = load(UP_WORKFLOW)["jobs"]
+    assert list(jobs) == ["preview", "up"]
+    assert jobs["up"]["needs"] == "preview"
+    # The gate (required reviewers) is on the environment <stack>: only `up` waits for it.
+    assert jobs["preview"]["environment"] == "preview-${{ inputs.stack }}"
+    assert jobs["up"]["environment"] == "${{ inputs.stack }}"
+    (preview,) = [
+        s for path, job_id, s in pulumi_commands() if (path, job_id) == (UP_WORKFLOW, "preview")
+    ]
+    assert preview["with"]["command"] == "preview"
+    assert preview["with"]["comment-on-summary"] is True
+
+
+def test_deploy_preview_and_up_check_out_the_same_commit() -> None:
+    for job_id, job in load(UP_WORKFLOW)["jobs"].items():
+        (checkout,) = [
+            s for s in job_steps(job) if s.get("uses", "").startswith("actions/checkout@")
+        ]
+        assert checkout["with"]["ref"] == "${{ github.sha }}", job_id
+
+
+def up_job_steps() -> list[dict[str, Any]]:
+    return job_steps(load(UP_WORKFLOW)["jobs"]["up"])
+
+
+def gate_step() -> dict[str, Any]:
+    (step,) = [s for s in up_job_steps() if "delivery/changes.py" in s.get("run", "")]
+    return step
+
+
+def record_step() -> dict[str, Any]:
+    steps = job_steps(load(UP_WORKFLOW)["jobs"]["preview"])
+    return next(step for step in steps if step.get("id") == "changes")
+
+
+def test_gated_job_compares_with_the_approved_change_set_before_pulumi_up() -> None:
+    jobs = load(UP_WORKFLOW)["jobs"]
+    assert jobs["preview"]["outputs"]["changes"] == "${{ steps.changes.outputs.changes }}"
+    assert gate_step()["env"]["APPROVED_CHANGES"] == "${{ needs.preview.outputs.changes }}"
+    up = next(s for s in up_job_steps() if s.get("with", {}).get("command") == "up")
+    assert up_job_steps().index(gate_step()) < up_job_steps().index(up)
+
+
+def fake_pulumi(directory: Path, preview: dict[str, Any]) -> dict[str, str]:
+    """A `pulumi` on the PATH that logs its arguments and prints `preview` for --json."""
+    bin_dir = directory / "bin"
+    bin_dir.mkdir(parents=True)
+    (directory / "preview.json").write_text(json.dumps(preview))
+    script = bin_dir / "pulumi"
+    script.write_text(
+        "#!/bin/sh\n"
+        f'echo "$*" >> "{directory}/pulumi.log"\n'
+        f'case " $* " in *" --json "*) cat "{directory}/preview.json" ;; esac\n'
+    )
+    script.chmod(0o755)
+    return {"PATH": f"{bin_dir}{os.pathsep}{TOOLS}{os.pathsep}{os.environ['PATH']}"}
+
+
+def github_output_value(output: Path, name: str) -> str:
+    lines = output.read_text().splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith(f"{name}<<"))
+    delimiter = lines[start].removeprefix(f"{name}<<")
+    end = lines.index(delimiter, start + 1)
+    return "\n".join(lines[start + 1 : end])
+
+
+def record_and_apply(
+    tmp_path: Path, approved: dict[str, Any], fresh: dict[str, Any]
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    """Run the preview job's record step, then the up job's gate, on two fake previews."""
+    output, summary = tmp_path / "output", tmp_path / "summary.md"
+    output.write_text("")
+    env = {
+        "STACK_NAME": "dev",
+        "GITHUB_SHA": "0" * 40,
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+        "GITHUB_STEP_SUMMARY": str(summary),
+    }
+    record = run_script(
+        record_step()["run"], ROOT, {**env, **fake_pulumi(tmp_path / "before", approved)}
+    )
+    assert record.returncode == 0, record.stderr
+    env["APPROVED_CHANGES"] = github_output_value(output, "changes")
+    gate = run_script(gate_step()["run"], ROOT, {**env, **fake_pulumi(tmp_path / "after", fresh)})
+    return gate, summary.read_text()
+
+
+def test_gated_job_passes_when_the_fresh_preview_is_the_approved_change_set(tmp_path: Path) -> None:
+    preview = preview_json({"op": "update", "urn": STORAGE, "diffReasons": ["sku"]})
+    gate, summary = record_and_apply(tmp_path, preview, preview)
+    assert gate.returncode == 0, gate.stdout + gate.stderr
+    assert f"update {STORAGE} [sku]" in summary
+    assert "Applying the approved change set" in summary
+    log = (tmp_path / "after" / "pulumi.log").read_text()
+    assert "preview --refresh --policy-pack policy --json --non-interactive --stack dev" in log
+
+
+def test_gated_job_stops_when_the_stack_changed_since_the_approval(tmp_path: Path) -> None:
+    approved = preview_json({"op": "update", "urn": STORAGE, "diffReasons": ["sku"]})
+    drifted = preview_json(
+        {"op": "update", "urn": STORAGE, "diffReasons": ["sku"]},
+        {"op": "update", "urn": VAULT, "diffReasons": ["properties"]},
+    )
+    gate, summary = record_and_apply(tmp_path, approved, drifted)
+    assert gate.returncode != 0
+    assert "Stopped: a fresh preview differs from the approved change set" in summary
+    assert f"+update {VAULT} [properties]" in summary
+
+
+# ------------------------------------------------ Installs: uv from the lock, cached on uv.lock
+
+SETUP_UV = {
+    "version-file": "pyproject.toml",
+    "resolution-strategy": "lowest",
+    "enable-cache": True,
+    "cache-dependency-glob": "uv.lock",
+}
+
+
+def test_every_job_that_runs_make_sets_up_uv_first_with_a_cache_keyed_on_the_lock() -> None:
+    jobs_with_make = []
+    for path in all_workflows():
+        for job_id, job in load(path)["jobs"].items():
+            steps = job_steps(job)
+            makes = [i for i, s in enumerate(steps) if re.search(r"\bmake\b", s.get("run", ""))]
+            if not makes:
+                continue
+            jobs_with_make.append((path.name, job_id))
+            uv = [
+                i
+                for i, s in enumerate(steps)
+                if s.get("uses", "").startswith("astral-sh/setup-uv@")
+            ]
+            assert len(uv) == 1, (path.name, job_id)
+            assert uv[0] < makes[0], (path.name, job_id)
+            assert steps[uv[0]]["with"] == SETUP_UV, (path.name, job_id)
+    assert len(jobs_with_make) == 6
+
+
+def test_jobs_that_run_pulumi_build_both_environments_and_never_relock() -> None:
+    # Pulumi syncs .venv (Pulumi.yaml) and policy/.venv (PulumiPolicy.yaml) with uv itself.
+    for path, job_id, job, _ in steps_using("pulumi/actions"):
+        assert job["env"]["UV_LOCKED"] == "1", (path.name, job_id)
+        assert any(s.get("run") == "make venv" for s in job_steps(job)), (path.name, job_id)
+
+
 # ---------------------------------------------------- GitHub Actions: hardening
 
 
@@ -400,6 +657,7 @@ EXPECTED_PERMISSIONS = {
     ("deploy.yml", "dev"): {"contents": "read", "id-token": "write"},
     ("deploy.yml", "qa"): {"contents": "read", "id-token": "write"},
     ("deploy.yml", "prod"): {"contents": "read", "id-token": "write"},
+    ("pulumi-up.yml", "preview"): {"contents": "read", "id-token": "write"},
     ("pulumi-up.yml", "up"): {"contents": "read", "id-token": "write"},
 }
 
@@ -453,6 +711,10 @@ def test_run_steps_take_expressions_through_the_environment_only() -> None:
 # ------------------------------------------------------------------- Azure Pipelines
 
 
+def azure_pipeline_files() -> list[Path]:
+    return [AZURE_PIPELINE, *sorted(AZURE_TEMPLATES.glob("*.yml"))]
+
+
 def azure_stage(name: str) -> dict[str, Any]:
     return next(s for s in load(AZURE_PIPELINE)["stages"] if s.get("stage") == name)
 
@@ -477,9 +739,9 @@ def test_azure_pipeline_runs_on_main_and_validates_pull_requests_to_main() -> No
     assert pipeline["pr"] == {"branches": {"include": ["main"]}}
 
 
-def test_azure_pipeline_previews_only_pull_requests_and_after_the_tests() -> None:
+def test_azure_pipeline_previews_only_pull_requests_beside_the_tests() -> None:
     preview = azure_stage("Preview")
-    assert preview["dependsOn"] == "Test"
+    assert preview["dependsOn"] == []
     assert "eq(variables['Build.Reason'], 'PullRequest')" in preview["condition"]
 
 
@@ -515,15 +777,109 @@ def test_azure_every_stack_file_has_a_deploy_stage() -> None:
     assert set(repository_stacks()) <= {s["stack"] for s in azure_deploy_stages()}
 
 
+def azure_deploy_template_stages() -> tuple[dict[str, Any], dict[str, Any]]:
+    preview, deploy = load(AZURE_TEMPLATES / "deploy-stage.yml")["stages"]
+    return preview, deploy
+
+
 def test_azure_deploy_stage_is_a_deployment_job_on_main_only() -> None:
-    (stage,) = load(AZURE_TEMPLATES / "deploy-stage.yml")["stages"]
+    preview, stage = azure_deploy_template_stages()
     (job,) = stage["jobs"]
     assert job["environment"] == "${{ parameters.environment }}"
-    assert stage["dependsOn"] == "${{ parameters.dependsOn }}"
-    assert "succeeded()" in stage["condition"]
-    assert "eq(variables['Build.SourceBranch'], 'refs/heads/main')" in stage["condition"]
-    assert "ne(variables['Build.Reason'], 'PullRequest')" in stage["condition"]
+    assert preview["dependsOn"] == "${{ parameters.dependsOn }}"
+    for each in (preview, stage):
+        assert "succeeded()" in each["condition"]
+        assert "eq(variables['Build.SourceBranch'], 'refs/heads/main')" in each["condition"]
+        assert "ne(variables['Build.Reason'], 'PullRequest')" in each["condition"]
     assert stage["lockBehavior"] == "sequential"
+
+
+def test_azure_deploy_previews_each_stack_in_a_stage_before_its_approval() -> None:
+    # Approvals on an environment hold the whole stage that deploys to it: the preview for the
+    # approvers is a stage of its own, before it, with the read-only preview connection.
+    preview, deploy = azure_deploy_template_stages()
+    assert preview["stage"] == "${{ parameters.name }}Preview"
+    assert deploy["stage"] == "${{ parameters.name }}"
+    assert deploy["dependsOn"] == "${{ parameters.name }}Preview"
+    (job,) = preview["jobs"]
+    assert "deployment" not in job
+    (steps,) = [s for s in job["steps"] if s.get("template") == "pulumi-steps.yml"]
+    assert steps["parameters"]["command"] == "review"
+    assert steps["parameters"]["serviceConnection"] == "mlops-preview"
+
+
+def test_azure_deployment_downloads_the_approved_change_set_before_pulumi() -> None:
+    _, deploy = azure_deploy_template_stages()
+    (job,) = deploy["jobs"]
+    steps = job["strategy"]["runOnce"]["deploy"]["steps"]
+    (download,) = [s for s in steps if "download" in s]
+    (pulumi,) = [s for s in steps if s.get("template") == "pulumi-steps.yml"]
+    assert download == {
+        "download": "current",
+        "displayName": "The approved change set",
+        "artifact": "changes-${{ parameters.stack }}",
+    }
+    assert pulumi["parameters"]["command"] == "up"
+    assert steps.index(download) < steps.index(pulumi)
+
+
+def test_azure_review_publishes_the_change_set_it_recorded() -> None:
+    steps = pulumi_steps_template()["steps"]
+    (conditional,) = [s for s in steps if "${{ if eq(parameters.command, 'review') }}" in s]
+    (publish,) = conditional["${{ if eq(parameters.command, 'review') }}"]
+    assert publish["publish"] == "$(Agent.TempDirectory)/changes-${{ parameters.stack }}"
+    assert publish["artifact"] == "changes-${{ parameters.stack }}"
+
+
+def run_azure_pulumi_script(
+    command: str, directory: Path, preview: dict[str, Any], workspace: Path
+) -> subprocess.CompletedProcess[str]:
+    """The AzureCLI@2 inline script with fake `az` and `pulumi`, as the agent would run it."""
+    env = fake_pulumi(directory, preview)
+    (directory / "bin" / "az").write_text("#!/bin/sh\necho 11111111-1111-1111-1111-111111111111\n")
+    (directory / "bin" / "az").chmod(0o755)
+    (directory / "tmp").mkdir()
+    env |= {
+        "COMMAND": command,
+        "STACK": "qa",
+        "idToken": "token",
+        "servicePrincipalId": "client",
+        "tenantId": "tenant",
+        "AGENT_TEMPDIRECTORY": str(directory / "tmp"),
+        "PIPELINE_WORKSPACE": str(workspace),
+        "BUILD_SOURCEVERSION": "0" * 40,
+    }
+    return run_script(azure_cli_step()["inputs"]["inlineScript"], ROOT, env)
+
+
+def azure_review_then_up(
+    tmp_path: Path, approved: dict[str, Any], fresh: dict[str, Any]
+) -> tuple[subprocess.CompletedProcess[str], str]:
+    review = run_azure_pulumi_script("review", tmp_path / "review", approved, tmp_path)
+    assert review.returncode == 0, review.stdout + review.stderr
+    # What the publish step uploads and the deployment job's download step brings back.
+    published = tmp_path / "review" / "tmp" / "changes-qa"
+    assert f"##vso[task.uploadsummary]{published}/summary.md" in review.stdout
+    shutil.copytree(published, tmp_path / "changes-qa")
+    up = run_azure_pulumi_script("up", tmp_path / "up", fresh, tmp_path)
+    return up, (tmp_path / "up" / "pulumi.log").read_text()
+
+
+def test_azure_up_applies_the_approved_change_set(tmp_path: Path) -> None:
+    preview = preview_json({"op": "create", "urn": CLUSTER})
+    up, log = azure_review_then_up(tmp_path, preview, preview)
+    assert up.returncode == 0, up.stdout + up.stderr
+    assert "Applying the approved change set" in up.stdout
+    assert "up --yes --skip-preview --refresh --policy-pack policy" in log
+
+
+def test_azure_up_stops_when_the_stack_changed_since_the_approval(tmp_path: Path) -> None:
+    approved = preview_json({"op": "create", "urn": CLUSTER})
+    drifted = preview_json({"op": "create", "urn": CLUSTER}, {"op": "delete", "urn": VAULT})
+    up, log = azure_review_then_up(tmp_path, approved, drifted)
+    assert up.returncode != 0
+    assert f"+delete {VAULT}" in up.stdout
+    assert not [line for line in log.splitlines() if line.startswith("up ")]
 
 
 def test_azure_pipeline_authenticates_through_service_connections() -> None:
@@ -542,10 +898,45 @@ def test_azure_pipeline_uses_a_separate_service_connection_per_stage() -> None:
     assert len(set(connections)) == len(connections) == 4
 
 
-def test_azure_pipeline_runs_the_policy_pack_for_preview_and_up() -> None:
+def test_azure_pipeline_refreshes_and_runs_the_policy_pack_for_preview_and_up() -> None:
     script = azure_cli_step()["inputs"]["inlineScript"]
-    assert re.search(r"pulumi preview --policy-pack policy\b", script)
-    assert re.search(r"pulumi up --yes .*--policy-pack policy\b", script)
+    commands = re.findall(r"^\s*pulumi (?:preview|up)\b.*$", script, re.M)
+    assert {c.split()[1] for c in commands} == {"preview", "up"}
+    for command in commands:
+        assert "--refresh" in command.split(), command
+        assert re.search(r"--policy-pack policy\b", command), command
+
+
+def test_azure_pipeline_installs_from_the_lock_with_the_uv_cache_keyed_on_it() -> None:
+    uv_steps = load(AZURE_TEMPLATES / "uv-steps.yml")["steps"]
+    (cache,) = [s for s in uv_steps if s.get("task") == "Cache@2"]
+    assert "uv.lock" in cache["inputs"]["key"].split(" | ")
+    assert cache["inputs"]["path"] == "$(UV_CACHE_DIR)"
+    variables = {v["name"]: v["value"] for v in load(AZURE_PIPELINE)["variables"] if "name" in v}
+    assert variables["UV_CACHE_DIR"] == "$(Pipeline.Workspace)/.uv-cache"
+    # Pulumi's own `uv sync` may not rewrite the lock either.
+    assert variables["UV_LOCKED"] == "1"
+    make = uv_steps[-1]
+    assert make["script"].splitlines()[1] == 'make "$TARGET"'
+
+
+def test_azure_pipeline_runs_make_only_through_the_uv_steps() -> None:
+    jobs = {job["job"]: job for job in azure_stage("Test")["jobs"]}
+    jobs |= {job["job"]: job for job in azure_stage("Preview")["jobs"]}
+    targets = {
+        "Test": "test",
+        "PreviewOffline": "runtime",
+    }
+    for job_id, target in targets.items():
+        (uv,) = [s for s in jobs[job_id]["steps"] if s.get("template", "").endswith("uv-steps.yml")]
+        assert uv["parameters"] == {"target": target}, job_id
+    (uv,) = [s for s in pulumi_steps_template()["steps"] if s.get("template") == "uv-steps.yml"]
+    assert uv["parameters"] == {"target": "venv"}
+    for path in azure_pipeline_files():
+        if path.name != "uv-steps.yml":
+            assert not re.search(
+                r"^\s*-?\s*script: make (test|venv|runtime)\b", path.read_text(), re.M
+            )
 
 
 def test_azure_pipeline_posts_the_preview_on_the_pull_request() -> None:

@@ -226,7 +226,7 @@ def test_outputs_give_the_azure_devops_variable_group_what_the_template_reads(
 
 def test_the_pulumi_project_runs_its_main_module(tmp_path: Any) -> None:
     project = yaml.safe_load((ROOT / "bootstrap" / "Pulumi.yaml").read_text(encoding="utf-8"))
-    assert project["runtime"]["options"]["virtualenv"] == "../.venv"
+    assert project["runtime"]["options"] == {"toolchain": "uv", "virtualenv": ".venv"}
     run = run_program(
         "admin", config=as_pulumi_config(FULL), program=ROOT / "bootstrap" / "__main__.py"
     )

@@ -13,6 +13,7 @@ import runpy
 import select
 import subprocess
 import sys
+import tomllib
 from collections.abc import Iterator, Mapping
 from pathlib import Path
 from typing import Any
@@ -140,31 +141,34 @@ def test_entry_point_registers_every_policy_as_mandatory(monkeypatch: pytest.Mon
     assert [p.name for p in pack["policies"]] == list(RULES)
 
 
-def requirement_pins(path: Path) -> dict[str, str]:
-    pins = {}
-    for line in path.read_text(encoding="utf-8").splitlines():
-        requirement = line.split("#", 1)[0].strip()
-        if "==" in requirement:
-            name, version = requirement.split("==", 1)
-            pins[name.strip().lower()] = version.strip()
-    return pins
+def locked(name: str) -> list[str]:
+    """The versions uv.lock resolves for a package (one per package: one lock, one resolution)."""
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    return [p["version"] for p in lock["package"] if p["name"] == name]
 
 
-def test_pack_requirements_pin_the_pulumi_policy_the_tests_use() -> None:
-    pins = requirement_pins(POLICY_DIR / "requirements.txt")
-    assert pins["pulumi-policy"] == "1.21.0" == importlib.metadata.version("pulumi-policy")
+def test_pack_runs_the_pulumi_policy_the_tests_use() -> None:
+    # The pack (policy/.venv) and the tests (.venv) are synced from the same lock.
+    pack = tomllib.loads((POLICY_DIR / "pyproject.toml").read_text(encoding="utf-8"))
+    assert "pulumi-policy" in pack["project"]["dependencies"]
+    assert locked("pulumi-policy") == [importlib.metadata.version("pulumi-policy")]
 
 
-def test_pack_requirements_pin_the_programs_pulumi() -> None:
-    pack = requirement_pins(POLICY_DIR / "requirements.txt")
-    program = requirement_pins(ROOT / "requirements.txt")
-    assert pack["pulumi"] == program["pulumi"]
+def test_pack_runs_the_programs_pulumi() -> None:
+    program = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert locked("mlops-policy") == ["0.0.0"]
+    assert locked("pulumi") == [
+        pin.removeprefix("pulumi==")
+        for pin in program["project"]["dependencies"]
+        if pin.startswith("pulumi==")
+    ]
 
 
 def test_pulumi_policy_yaml_declares_a_python_pack_with_its_own_venv() -> None:
     document = yaml.safe_load((POLICY_DIR / "PulumiPolicy.yaml").read_text(encoding="utf-8"))
     assert document["runtime"]["name"] == "python"
-    assert document["runtime"]["options"]["virtualenv"] == ".venv"
+    # uv syncs policy/.venv from uv.lock; without `virtualenv` it would use the workspace's .venv.
+    assert document["runtime"]["options"] == {"toolchain": "uv", "virtualenv": ".venv"}
 
 
 # --------------------------------------------------------------------------------------------
