@@ -56,6 +56,7 @@ lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
+	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
 	$(BIN)/check-jsonschema --builtin-schema vendor.azure-pipelines \
 	  --data-transform azure-pipelines --regex-variant nonunicode \
 	  azure-pipelines.yml .azure-pipelines/templates/*.yml
