@@ -12,14 +12,12 @@ document cannot drift from the program.
 
 from __future__ import annotations
 
-import argparse
-import sys
 from collections.abc import Iterator, Sequence
 from pathlib import Path
 from typing import Final
 
 from components.access import MATRIX, PRINCIPALS, SCOPES, Entitlement
-from offline.diagram import ordered_stacks
+from offline.diagram import cli, ordered_stacks
 from offline.engine import Resource
 from offline.imports import run_one_shot
 from offline.plan import Plan
@@ -111,24 +109,7 @@ def document(names: Sequence[str] | None = None) -> str:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m offline.access_doc", description=__doc__)
-    action = parser.add_mutually_exclusive_group()
-    action.add_argument("--write", type=Path, help="write the document to this file")
-    action.add_argument("--check", type=Path, help="exit 1 when this file is out of date")
-    args = parser.parse_args(argv)
-    text = document()
-    if args.write is not None:
-        args.write.parent.mkdir(parents=True, exist_ok=True)
-        args.write.write_text(text, encoding="utf-8")
-        print(f"wrote {args.write}")
-    elif args.check is not None:
-        current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
-        if current != text:
-            print(f"{args.check} is out of date: run `make docs`", file=sys.stderr)
-            return 1
-    else:
-        sys.stdout.write(text)
-    return 0
+    return cli(argv, "python -m offline.access_doc", __doc__, document)
 
 
 if __name__ == "__main__":
