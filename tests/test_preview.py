@@ -37,7 +37,6 @@ from offline.preview import (
 )
 
 SECRET_VALUE = "s3cret-tag-value-only-in-config"
-Completed = subprocess.CompletedProcess[str]
 
 
 @pytest.fixture(scope="module")
@@ -361,35 +360,17 @@ def test_invalid_secret_value_is_not_echoed_in_the_error() -> None:
 # -- command line ---------------------------------------------------------------------------------
 
 
-def _preview_command(*args: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [sys.executable, "-m", "offline.preview", *args],
+def test_invalid_config_prints_only_the_settings_errors_and_exits_1(tmp_path: Path) -> None:
+    # The one command these tests start as a process: its exit status and streams are the
+    # process's own. Everything else is tested in process, through ``main``.
+    result = subprocess.run(
+        [sys.executable, "-m", "offline.preview", "--config-file", str(_bad_stack_file(tmp_path))],
         cwd=ROOT,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
+        capture_output=True,
         text=True,
+        timeout=120,
+        check=False,
     )
-
-
-@pytest.fixture(scope="module")
-def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Completed]:
-    """``python -m offline.preview`` as a command: each case in its own process, side by side."""
-    bad_stack_file = _bad_stack_file(tmp_path_factory.mktemp("invalid"))
-    started = {
-        "default": _preview_command(),
-        "invalid config": _preview_command("--config-file", str(bad_stack_file)),
-    }
-    finished: dict[str, Completed] = {}
-    for case, process in started.items():
-        stdout, stderr = process.communicate(timeout=120)
-        finished[case] = Completed(process.args, process.returncode, stdout, stderr)
-    return finished
-
-
-def test_invalid_config_prints_only_the_settings_errors_and_exits_1(
-    commands: dict[str, Completed],
-) -> None:
-    result = commands["invalid config"]
     assert result.returncode == 1
     assert result.stdout == ""
     assert result.stderr.startswith("Invalid stack configuration:\n")
@@ -403,11 +384,25 @@ def test_unknown_stack_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture
     assert "Pulumi.staging.yaml" in capsys.readouterr().err
 
 
-def test_module_runs_as_a_command_and_defaults_to_dev(commands: dict[str, Completed]) -> None:
-    result = commands["default"]
-    assert result.returncode == 0, result.stderr
-    assert result.stdout.startswith("Previewing stack dev offline")
-    assert result.stderr == ""
+def test_the_command_defaults_to_dev(
+    stack_runs: dict[str, ProgramRun],
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    asked: list[str] = []
+
+    def session_run(stack: str, **_: object) -> ProgramRun:
+        asked.append(stack)
+        return stack_runs[stack]
+
+    # The session's run stands in for the command's own evaluation (run_stack, tested above).
+    monkeypatch.setattr("offline.preview.run_stack", session_run)
+    status = main([])
+
+    captured = capsys.readouterr()
+    assert (status, asked) == (0, ["dev"]), captured.err
+    assert captured.out.startswith("Previewing stack dev offline")
+    assert captured.err == ""
 
 
 def test_outputs_the_program_marks_secret_are_shown_as_secret() -> None:

@@ -7,14 +7,13 @@ set twice and a syntax error are errors naming the file and line, never a traceb
 from __future__ import annotations
 
 import json
-import subprocess
 import sys
 import textwrap
 from pathlib import Path
 
 import pytest
 
-from offline.engine import PROJECT, ROOT, SECRET_PLACEHOLDER, file_config
+from offline.engine import PROJECT, SECRET_PLACEHOLDER, file_config
 from offline.preview import main
 from offline.stack_file import StackFileError
 
@@ -227,20 +226,16 @@ def test_yes_reaches_the_program_as_a_string_and_is_refused(
     ids=["duplicate-key", "syntax-error"],
 )
 def test_a_bad_stack_file_ends_the_preview_with_its_message_and_no_traceback(
-    tmp_path: Path, body: str, expected: str
+    tmp_path: Path, capsys: pytest.CaptureFixture[str], body: str, expected: str
 ) -> None:
+    # In process: the command's own exit status and streams, as a process, are specified in
+    # tests/test_preview.py (one command run per outcome).
     path = stack_file(tmp_path, body)
 
-    completed = subprocess.run(
-        [sys.executable, "-m", "offline.preview", "--config-file", str(path)],
-        cwd=ROOT,
-        capture_output=True,
-        text=True,
-        timeout=120,
-        check=False,
-    )
+    status = main(["--config-file", str(path)])
 
-    assert completed.returncode == 1
-    assert completed.stdout == ""
-    assert completed.stderr.startswith(f"{path}{expected}")
-    assert "Traceback" not in completed.stderr
+    captured = capsys.readouterr()
+    assert status == 1
+    assert captured.out == ""
+    assert captured.err.startswith(f"{path}{expected}")
+    assert "Traceback" not in captured.err
