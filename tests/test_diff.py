@@ -6,10 +6,12 @@ a time, on small programs of their own, and end to end on a temporary git reposi
 
 from __future__ import annotations
 
+import contextlib
+import io
 import json
 import shutil
 import subprocess
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from dataclasses import replace
 from functools import partial
 from pathlib import Path
@@ -440,12 +442,34 @@ def repository(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return repo
 
 
-def test_the_stack_at_a_ref_is_evaluated_from_the_ref_s_program_and_stack_file(
-    repository: Path,
-) -> None:
-    (repository / "Pulumi.dev.yaml").write_text("config: {}\n")  # the working tree moved on
+@pytest.fixture(scope="module")
+def against_head(
+    repository: Path, tmp_path_factory: pytest.TempPathFactory
+) -> tuple[int, str, ProgramRun | None]:
+    """``preview --base HEAD`` end to end on the repository, its working tree moved on since:
+    the status, what it printed, and the stack as the ref left it. One run (the ref's is a
+    process of its own) that the tests below examine from both sides."""
+    (repository / "Pulumi.dev.yaml").write_text("config: {}\n")
+    changed = tmp_path_factory.mktemp("changed") / "Pulumi.dev.yaml"
+    changed.write_text(FIXTURE.read_text().replace("replication: LRS", "replication: ZRS"))
+    at_ref: list[ProgramRun | None] = []
 
-    at_ref = run_at("HEAD", "dev", root=repository)
+    def at_repository(ref: str, stack: str) -> ProgramRun | None:
+        at_ref.append(run_at(ref, stack, root=repository))
+        return at_ref[-1]
+
+    printed = io.StringIO()
+    with pytest.MonkeyPatch.context() as patch, contextlib.redirect_stdout(printed):
+        patch.setattr(preview, "run_at", at_repository)
+        status = preview.main(["--config-file", str(changed), "--base", "HEAD", "--format", "text"])
+    (base,) = at_ref
+    return status, printed.getvalue(), base
+
+
+def test_the_stack_at_a_ref_is_evaluated_from_the_ref_s_program_and_stack_file(
+    against_head: tuple[int, str, ProgramRun | None],
+) -> None:
+    _, _, at_ref = against_head
 
     config, secret_keys = file_config(FIXTURE)
     assert at_ref == run_program("dev", config, secret_keys)
@@ -461,19 +485,10 @@ def test_an_unknown_ref_says_how_to_fetch_it(repository: Path) -> None:
 
 
 def test_the_command_shows_the_diff_against_the_ref(
-    repository: Path,
-    tmp_path: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    against_head: tuple[int, str, ProgramRun | None],
 ) -> None:
-    changed = tmp_path / "Pulumi.dev.yaml"
-    changed.write_text(FIXTURE.read_text().replace("replication: LRS", "replication: ZRS"))
-    at_repository: Callable[[str, str], ProgramRun | None] = partial(run_at, root=repository)
-    monkeypatch.setattr(preview, "run_at", at_repository)
+    status, out, _ = against_head
 
-    status = preview.main(["--config-file", str(changed), "--base", "HEAD", "--format", "text"])
-
-    out = capsys.readouterr().out
     assert status == 0
     assert "Previewing changes to stack dev against HEAD" in out
     assert "~ sku.name: Standard_LRS → Standard_ZRS" in out
