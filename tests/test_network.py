@@ -3,6 +3,7 @@ outbound rules, and what stays private, on fixture configs and as invariants of 
 
 from __future__ import annotations
 
+import functools
 import json
 from collections.abc import Callable, Mapping
 from typing import Any
@@ -68,19 +69,25 @@ def dns(mode: str) -> PrivateDnsSettings:
 # ---------------------------------------------------------------- InboundPrivateEndpoints
 
 
-def inbound(mode: str, *, vault: str | None = VAULT_ID, registry: str | None = REGISTRY_ID):
-    return lambda: InboundPrivateEndpoints(
-        "inbound",
-        stack_context(),
-        InboundPrivateEndpointsArgs(
-            subnet=parse_arm_id(SUBNET_ID, "Microsoft.Network/virtualNetworks/subnets"),
-            dns=dns(mode),
-            workspace_id=WORKSPACE_ID,
-            storage_account_id=STORAGE_ID,
-            key_vault_id=vault,
-            registry_id=registry,
-            workspace_principal_id=PRINCIPAL,
-        ),
+@functools.cache
+def inbound(
+    mode: str, *, vault: str | None = VAULT_ID, registry: str | None = REGISTRY_ID
+) -> ProgramRun:
+    """The component evaluated alone, once per arguments: the tests read different parts of it."""
+    return evaluate(
+        lambda: InboundPrivateEndpoints(
+            "inbound",
+            stack_context(),
+            InboundPrivateEndpointsArgs(
+                subnet=parse_arm_id(SUBNET_ID, "Microsoft.Network/virtualNetworks/subnets"),
+                dns=dns(mode),
+                workspace_id=WORKSPACE_ID,
+                storage_account_id=STORAGE_ID,
+                key_vault_id=vault,
+                registry_id=registry,
+                workspace_principal_id=PRINCIPAL,
+            ),
+        )
     )
 
 
@@ -106,7 +113,7 @@ def zone_groups(run: ProgramRun) -> dict[str, list[str]]:
 
 @pytest.mark.parametrize("mode", ["create", "existing", "policy"])
 def test_each_target_gets_a_private_endpoint_in_the_subnet(mode: str) -> None:
-    run = evaluate(inbound(mode))
+    run = inbound(mode)
     found = endpoints(run)
     assert sorted(found) == ["amlworkspace", "blob", "file", "registry", "vault"]
     targets = {
@@ -129,21 +136,19 @@ def test_each_target_gets_a_private_endpoint_in_the_subnet(mode: str) -> None:
 
 
 def test_private_endpoint_names_are_unique_per_environment_and_sub_resource() -> None:
-    names = sorted(
-        e["privateEndpointName"] for e in endpoints(evaluate(inbound("create"))).values()
-    )
+    names = sorted(e["privateEndpointName"] for e in endpoints(inbound("create")).values())
     assert names[0] == f"pe-contoso-dev-{MOCK_SUFFIX}-amlworkspace"
     assert len(set(names)) == 5
     assert all(len(name) <= 80 for name in names)
 
 
 def test_adopted_vault_and_registry_get_no_endpoint() -> None:
-    found = endpoints(evaluate(inbound("create", vault=None, registry=None)))
+    found = endpoints(inbound("create", vault=None, registry=None))
     assert sorted(found) == ["amlworkspace", "blob", "file"]
 
 
 def test_existing_mode_puts_the_records_in_the_given_zones() -> None:
-    run = evaluate(inbound("existing"))
+    run = inbound("existing")
     assert of_type(run, "privatedns:PrivateZone") == []
     by_group = {
         group: zone_groups(run)[inputs["privateEndpointName"]]
@@ -159,7 +164,7 @@ def test_existing_mode_puts_the_records_in_the_given_zones() -> None:
 
 
 def test_create_mode_creates_the_zones_and_links_them_to_the_subnets_network() -> None:
-    run = evaluate(inbound("create"))
+    run = inbound("create")
     zones = {z.inputs["privateZoneName"]: z for z in of_type(run, "privatedns:PrivateZone")}
     assert sorted(zones) == sorted(PRIVATE_DNS_ZONES.values())
     assert all(z.inputs["location"] == "global" for z in zones.values())
@@ -173,7 +178,7 @@ def test_create_mode_creates_the_zones_and_links_them_to_the_subnets_network() -
 
 
 def test_create_mode_creates_only_the_zones_its_endpoints_need() -> None:
-    run = evaluate(inbound("create", vault=None, registry=None))
+    run = inbound("create", vault=None, registry=None)
     assert sorted(z.inputs["privateZoneName"] for z in of_type(run, "privatedns:PrivateZone")) == [
         "privatelink.api.azureml.ms",
         "privatelink.blob.core.windows.net",
@@ -183,7 +188,7 @@ def test_create_mode_creates_only_the_zones_its_endpoints_need() -> None:
 
 
 def test_policy_mode_leaves_dns_to_azure_policy_and_marks_every_endpoint() -> None:
-    run = evaluate(inbound("policy"))
+    run = inbound("policy")
     assert of_type(run, "network:PrivateDnsZoneGroup") == []
     assert of_type(run, "privatedns:PrivateZone") == []
     for inputs in endpoints(run).values():
@@ -192,12 +197,12 @@ def test_policy_mode_leaves_dns_to_azure_policy_and_marks_every_endpoint() -> No
 
 @pytest.mark.parametrize("mode", ["create", "existing"])
 def test_endpoints_with_zone_groups_carry_no_policy_marker(mode: str) -> None:
-    for inputs in endpoints(evaluate(inbound(mode))).values():
+    for inputs in endpoints(inbound(mode)).values():
         assert DNS_BY_POLICY_TAG not in inputs["tags"]
 
 
 def test_workspace_identity_reads_the_blob_and_file_endpoints_for_the_studio() -> None:
-    run = evaluate(inbound("existing"))
+    run = inbound("existing")
     by_id = {e.id: group for group, e in _endpoint_resources(run).items()}
     roles = of_type(run, "authorization:RoleAssignment")
     assert sorted(by_id[r.inputs["scope"]] for r in roles) == ["blob", "file"]
@@ -599,7 +604,7 @@ def test_committed_network_document_is_up_to_date() -> None:
 
 
 def test_engine_places_zone_groups_under_their_endpoint() -> None:
-    run = evaluate(inbound("existing"))
+    run = inbound("existing")
     group = of_type(run, "network:PrivateDnsZoneGroup")[0]
     endpoint = next(
         e
