@@ -3,6 +3,7 @@ what every stack registers to tell someone when it breaks or overspends."""
 
 from __future__ import annotations
 
+import functools
 import json
 import re
 from collections.abc import Callable, Mapping
@@ -275,6 +276,12 @@ def monitoring(
     return body
 
 
+@functools.cache
+def monitored() -> ProgramRun:
+    """The component with the defaults above, evaluated once: most tests read a part of it."""
+    return evaluate(monitoring())
+
+
 def rule(run: ProgramRun, name: str) -> Resource:
     (found,) = [
         r
@@ -289,7 +296,7 @@ def test_first_of_month_is_the_budget_start_azure_accepts() -> None:
 
 
 def test_the_action_group_is_global_enabled_and_sends_the_common_schema() -> None:
-    run = evaluate(monitoring())
+    run = monitored()
     group = only(run, "monitor:ActionGroup")
     assert group.inputs["location"] == "global"
     assert group.inputs["enabled"] is True
@@ -309,12 +316,12 @@ def test_the_action_group_is_global_enabled_and_sends_the_common_schema() -> Non
 
 
 def test_webhook_urls_stay_secret() -> None:
-    receivers = only(evaluate(monitoring()), "monitor:ActionGroup").inputs["webhookReceivers"]
+    receivers = only(monitored(), "monitor:ActionGroup").inputs["webhookReceivers"]
     assert is_secret(receivers)
 
 
 def test_one_rule_per_alert_and_watched_resource() -> None:
-    run = evaluate(monitoring())
+    run = monitored()
     per_target = {"workspace": 1, "online endpoint": 1, "online deployment": 1, "batch endpoint": 1}
     assert len(run.outputs["rules"]) == sum(per_target[a.target] for a in CATALOGUE)
     assert set(run.outputs["rules"]) >= {
@@ -329,7 +336,7 @@ def test_one_rule_per_alert_and_watched_resource() -> None:
     "alert", [a for a in CATALOGUE if isinstance(a.signal, Metric)], ids=lambda a: a.key
 )
 def test_metric_rules_follow_the_catalogue(alert: Any) -> None:
-    run = evaluate(monitoring())
+    run = monitored()
     subject = {
         "workspace": "workspace",
         "online endpoint": "churn-score",
@@ -350,7 +357,7 @@ def test_metric_rules_follow_the_catalogue(alert: Any) -> None:
 
 
 def test_every_rule_is_enabled_and_notifies_the_action_group() -> None:
-    run = evaluate(monitoring())
+    run = monitored()
     group_id = only(run, "monitor:ActionGroup").id
     for metric in of_type(run, METRIC_ALERT):
         assert metric.inputs["enabled"] is True
@@ -361,7 +368,7 @@ def test_every_rule_is_enabled_and_notifies_the_action_group() -> None:
 
 
 def test_rules_watch_the_workspace_the_endpoint_and_the_named_deployment() -> None:
-    run = evaluate(monitoring())
+    run = monitored()
     assert rule(run, "workspace_failed-runs").inputs["scopes"] == [WORKSPACE_ID]
     assert rule(run, "churn-score_server-errors").inputs["scopes"] == [ENDPOINT_ID]
     assert rule(run, "churn-score_blue_memory").inputs["scopes"] == [
@@ -370,16 +377,14 @@ def test_rules_watch_the_workspace_the_endpoint_and_the_named_deployment() -> No
 
 
 def test_server_errors_count_only_5xx_answers() -> None:
-    (criterion,) = rule(evaluate(monitoring()), "churn-score_server-errors").inputs["criteria"][
-        "allOf"
-    ]
+    (criterion,) = rule(monitored(), "churn-score_server-errors").inputs["criteria"]["allOf"]
     assert {"name": "statusCodeClass", "operator": "Include", "values": ["5xx"]} in criterion[
         "dimensions"
     ]
 
 
 def test_a_batch_endpoint_is_watched_by_a_log_query_on_its_own_cluster() -> None:
-    inputs = rule(evaluate(monitoring()), "sales-prep_failed-jobs").inputs
+    inputs = rule(monitored(), "sales-prep_failed-jobs").inputs
     (alert,) = [a for a in CATALOGUE if isinstance(a.signal, LogQuery)]
     (condition,) = inputs["criteria"]["allOf"]
     assert inputs["kind"] == "LogAlert"
@@ -412,7 +417,7 @@ def test_switched_off_alerts_leave_only_the_budget_notifying_the_emails() -> Non
 
 
 def test_the_budget_is_monthly_on_the_resource_group_and_keeps_its_start() -> None:
-    budget = only(evaluate(monitoring()), "consumption:Budget")
+    budget = only(monitored(), "consumption:Budget")
     inputs = budget.inputs
     assert inputs["scope"] == RG_ID
     assert (inputs["category"], inputs["timeGrain"], inputs["amount"]) == ("Cost", "Monthly", 5000)
@@ -421,7 +426,7 @@ def test_the_budget_is_monthly_on_the_resource_group_and_keeps_its_start() -> No
 
 
 def test_the_budget_notifies_actual_cost_at_each_threshold_and_a_forecast_above_100() -> None:
-    run = evaluate(monitoring())
+    run = monitored()
     group_id = only(run, "monitor:ActionGroup").id
     notifications = only(run, "consumption:Budget").inputs["notifications"]
     assert sorted((n["thresholdType"], n["threshold"]) for n in notifications.values()) == [
