@@ -59,6 +59,12 @@ def base() -> Plan:
     return fixture_plan()
 
 
+@pytest.fixture(scope="module")
+def replication_changed(base: Plan) -> Diff:
+    """The fixture with one setting changed (storage replication LRS → ZRS), against ``base``."""
+    return diff_plans(base, fixture_plan(storage={"replication": "ZRS"}))
+
+
 def change_of(diff: Diff, type_token: str, name: str | None = None) -> Change:
     found = [
         c
@@ -84,8 +90,10 @@ def test_the_same_config_changes_nothing(base: Plan) -> None:
     assert diff.summary_lines() == [f"No changes. {len(base.resources) + 1} unchanged"]
 
 
-def test_a_changed_setting_updates_in_place_with_old_and_new_values(base: Plan) -> None:
-    diff = diff_plans(base, fixture_plan(storage={"replication": "ZRS"}))
+def test_a_changed_setting_updates_in_place_with_old_and_new_values(
+    replication_changed: Diff,
+) -> None:
+    diff = replication_changed
 
     storage = change_of(diff, STORAGE)
     assert storage.op is Op.UPDATE
@@ -338,10 +346,10 @@ def test_a_changed_secret_is_shown_as_secret_and_never_in_clear() -> None:
 # -- formats --------------------------------------------------------------------------------------
 
 
-def test_the_markdown_comment_has_the_diff_first_and_the_full_plan_collapsed(base: Plan) -> None:
-    diff = diff_plans(base, fixture_plan(storage={"replication": "ZRS"}))
-
-    markdown = render_diff(diff, "origin/main", "markdown")
+def test_the_markdown_comment_has_the_diff_first_and_the_full_plan_collapsed(
+    replication_changed: Diff,
+) -> None:
+    markdown = render_diff(replication_changed, "origin/main", "markdown")
 
     assert markdown.startswith("### Offline preview: stack `dev` against `origin/main`")
     assert markdown.index("~ sku.name: Standard_LRS → Standard_ZRS") < markdown.index(
@@ -350,10 +358,8 @@ def test_the_markdown_comment_has_the_diff_first_and_the_full_plan_collapsed(bas
     assert "**~ 1 to update**" in markdown
 
 
-def test_json_lists_each_change_with_its_properties(base: Plan) -> None:
-    diff = diff_plans(base, fixture_plan(storage={"replication": "ZRS"}))
-
-    data = json.loads(render_diff(diff, "origin/main", "json"))
+def test_json_lists_each_change_with_its_properties(replication_changed: Diff) -> None:
+    data = json.loads(render_diff(replication_changed, "origin/main", "json"))
 
     assert data["base"] == "origin/main"
     assert data["summary"]["update"] == 1
