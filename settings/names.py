@@ -77,6 +77,8 @@ RESOURCE_NAMES: Final[dict[str, re.Pattern[str]]] = {
     "Microsoft.KeyVault/vaults": re.compile(r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
     "Microsoft.Storage/storageAccounts": re.compile(r"^[a-z0-9]{3,24}$"),
     "Microsoft.ContainerRegistry/registries": re.compile(r"^[a-zA-Z0-9]{5,50}$"),
+    # machinelearningservices REST spec, registryName: ^[a-zA-Z0-9][a-zA-Z0-9\-_]{2,32}$
+    "Microsoft.MachineLearningServices/registries": re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"),
     "Microsoft.Network/virtualNetworks/subnets": re.compile(
         r"^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,78}[a-zA-Z0-9_])?$"
     ),
@@ -170,6 +172,11 @@ class Names:
 
     def workspace(self, suffix: str) -> str:
         return f"mlw-{self.prefix}-{self.environment}-{suffix}"
+
+    def model_registry(self, suffix: str) -> str:
+        """Azure ML registries: 3-33 letters, digits, '-' and '_', unique in the tenant (at most
+        4 + 10 + 1 + 6 + 1 + 6 = 28 here); the name is part of every asset ID in it."""
+        return f"mlr-{self.prefix}-{self.environment}-{suffix}"
 
     def private_endpoint(self, suffix: str, group: str) -> str:
         """Per resource group, at most 80: ``group`` is the sub-resource it connects to."""

@@ -66,13 +66,15 @@ NAMESPACE: Final = "mlops"
 MAX_NODES: Final = 1000
 # Tags the program sets itself: config may not set them, and they count against Azure's limit.
 # Every resource gets environment and managedBy; endpoints also purpose, and allowKeyAuth when
-# key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed.
+# key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed; a
+# model registry allowPublicNetworkAccess when config opens it to the internet.
 PROGRAM_TAGS: Final = (
     "environment",
     "managedBy",
     "purpose",
     "allowKeyAuth",
     "allowSharedKeyAccess",
+    "allowPublicNetworkAccess",
 )
 # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
 AZURE_MAX_TAGS: Final = 50
@@ -150,6 +152,8 @@ VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
 REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
 RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
 StorageId = Annotated[ArmId, *_resource_id("Microsoft.Storage/storageAccounts")]
+ML_REGISTRY: Final = "Microsoft.MachineLearningServices/registries"
+ModelRegistryId = Annotated[ArmId, *_resource_id(ML_REGISTRY)]
 SUBNET: Final = "Microsoft.Network/virtualNetworks/subnets"
 SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
 ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
@@ -179,6 +183,41 @@ class RegistrySettings(Section):
             yield ("existingId",), "is only valid with mode: existing"
         if mode != "create" and "sku" in given:
             yield ("sku",), "is only valid with mode: create"
+
+
+class ModelRegistrySettings(Section):
+    mode: Literal["none", "create", "existing"] = "none"
+    """The Azure ML registry models are promoted through: none; create (the shared stack only);
+    or existing, the shared stack's (dev, qa and prod), whose ID is `pulumi stack output -s
+    shared modelRegistryId`."""
+    regions: Annotated[tuple[Region, ...], Listed] = ()
+    """mode create: regions the registry replicates to besides its primary region
+    (azure-native:location); workspaces can use it only from one of its regions."""
+    public: bool | None = Field(None, alias="publicNetworkAccess")
+    """mode create: accept traffic from the internet (Microsoft Entra ID still decides who
+    gets in); defaults to the environment profile's (shared: false, so clients and workspaces
+    reach it through private endpoints). true is tagged allowPublicNetworkAccess for
+    reviewers and the policy pack."""
+    existing: ModelRegistryId | None = Field(None, alias="existingId")
+    """mode existing: the shared registry's resource ID."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        mode = fields.get("mode", "none")
+        if mode == "existing" and "existing" not in given:
+            yield (
+                ("existingId",),
+                (
+                    f"is required with mode: existing (the resource ID of a {ML_REGISTRY}: "
+                    "`pulumi stack output -s shared modelRegistryId`)"
+                ),
+            )
+        if mode != "existing" and "existing" in given:
+            yield ("existingId",), "is only valid with mode: existing"
+        for field, key in (("regions", "regions"), ("public", "publicNetworkAccess")):
+            if mode != "create" and field in given:
+                yield (key,), "is only valid with mode: create"
+        yield from _repeated("regions", fields.get("regions", ()))
 
 
 class StorageSettings(Section):
@@ -681,9 +720,10 @@ class Settings(Section):
     location: Region = Field(alias="azure-native:location")
     """Azure region of every resource."""
     environment: Annotated[
-        Environment, Hint("one of dev, qa, prod", "it defaults to the stack name")
+        Environment, Hint("one of dev, qa, prod, shared", "it defaults to the stack name")
     ] = Field(json_schema_extra={DEFAULTED_BY_LOADER: "the stack name"})
-    """Which environment the stack is: dev, qa or prod. Defaults to the stack name."""
+    """Which environment the stack is: dev, qa or prod, or shared (the model registry they
+    promote models through). Defaults to the stack name."""
     prefix: Annotated[str, pattern(PREFIX), Hint(PREFIX.what)]
     """Starts every physical name, so global names stay unique."""
     protect_choice: bool | None = Field(None, alias=_key("protect"))
@@ -723,6 +763,9 @@ class Settings(Section):
     budget: BudgetSettings | None = None
     """Monthly cost budget of the resource group: required in prod; elsewhere the environment
     profile's amount unless set."""
+    model_registry: ModelRegistrySettings = _empty(ModelRegistrySettings)
+    """The Azure ML registry models are promoted through: created by the shared stack, used by
+    dev, qa and prod."""
 
     _project: str = PrivateAttr("")
     _stack: str = PrivateAttr("")
@@ -743,6 +786,7 @@ class Settings(Section):
         yield from _private_dns_zones(fields)
         yield from _cluster_names_taken(fields)
         yield from _operations_rules(fields, given)
+        yield from _model_registry_rules(fields, given)
 
     @model_validator(mode="after")
     def _identify(self, info: ValidationInfo) -> Settings:
@@ -780,6 +824,13 @@ class Settings(Section):
             alerts_optional=base.alerts_optional,
             alert_thresholds={**base.alert_thresholds, **self.alerts.threshold_overrides},
             monthly_budget=self.cost_budget.monthly_amount,
+            has_workspace=base.has_workspace,
+            shares_models=base.shares_models,
+            model_registry_public=(
+                base.model_registry_public
+                if self.model_registry.public is None
+                else self.model_registry.public
+            ),
         )
 
     @property
@@ -978,3 +1029,62 @@ def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
             f"is required in {environment}: {{monthlyAmount: <most the resource group may cost "
             "a month, in the billing currency>, thresholds: [80, 100]}",
         )
+
+
+# What a stack without a workspace (shared) leaves out: these sections configure one.
+WORKSPACE_SECTIONS: Final = (
+    ("key_vault", "keyVault"),
+    ("container_registry", "containerRegistry"),
+    ("storage", "storage"),
+    ("network", "network"),
+    ("access", "access"),
+    ("release_pipeline", "releasePipeline"),
+    ("datastores", "datastores"),
+    ("endpoints", "endpoints"),
+)
+
+
+def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    """The registry is created by the shared stack alone, which has nothing else to configure."""
+    environment = fields.get("environment")
+    profile = PROFILES.get(environment) if isinstance(environment, str) else None
+    registry: ModelRegistrySettings | None = fields.get("model_registry")
+    if profile is None:
+        return
+    key = _key("modelRegistry")
+    if profile.has_workspace:
+        if registry is not None and registry.mode == "create":
+            yield (
+                (key, "mode"),
+                (
+                    f"create is only valid in the shared stack (mlops:environment: shared); in "
+                    f"{environment} use mode: existing with the shared registry's existingId"
+                ),
+            )
+        return
+    if registry is not None and registry.mode == "existing":
+        yield (
+            (key, "mode"),
+            "must be create or none in shared: the shared stack is where the registry is created",
+        )
+    if fields.get("protect_choice") is False:
+        yield (
+            (_key("protect"),),
+            "must not be false in shared: the registry holds every promoted model version",
+        )
+    location = fields.get("location")
+    for index, region in enumerate(registry.regions if registry is not None else ()):
+        if region == location:
+            yield (
+                (key, "regions", index),
+                "is the primary region (azure-native:location); list only the replicas",
+            )
+    for field, section in WORKSPACE_SECTIONS:
+        if field in given:
+            yield (
+                (_key(section),),
+                (
+                    "is not valid in shared: the shared stack has no workspace (it creates the "
+                    "model registry alone)"
+                ),
+            )
