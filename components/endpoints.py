@@ -6,7 +6,8 @@ their own for their deployments. Model deployments are not managed here.
 Identities: every endpoint has a system-assigned identity. For a managed online endpoint Azure ML
 itself grants that identity what a deployment needs (AcrPull, Storage Blob Data Reader...) when
 the endpoint is created, so the program must not create those assignments again (a second
-identical assignment fails with RoleAssignmentExists). A batch deployment runs on its cluster,
+identical assignment fails with RoleAssignmentExists); the program grants it read on the shared
+model registry, whose models it serves. A batch deployment runs on its cluster,
 whose identity gets the job roles of the access matrix here: read on every datastore, write on
 the workspace storage; AcrPull Azure ML grants it (see components/access.py).
 """
@@ -63,6 +64,7 @@ class Endpoints(pulumi.ComponentResource):
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
         self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
+        online: dict[str, ml.OnlineEndpoint] = {}
         self.info: dict[str, EndpointInfo] = {}
 
         for endpoint in args.endpoints:
@@ -95,6 +97,7 @@ class Endpoints(pulumi.ComponentResource):
                     ),
                     **placed,
                 )
+                online[endpoint.name] = resource
             else:  # settings give every batch endpoint, and only those, a cluster
                 cluster = compute_cluster(
                     f"{name}-{endpoint.name}-cluster",
@@ -128,6 +131,16 @@ class Endpoints(pulumi.ComponentResource):
                 name=f"batch endpoint {endpoint}'s cluster",
             )
             for endpoint, cluster in self.batch_clusters.items()
+        ] + [
+            Holder(
+                "onlineEndpoint",
+                system_principal_id(resource.identity),
+                "ServicePrincipal",
+                key=endpoint,
+                label=f"online-endpoint/{endpoint}",
+                name=f"online endpoint {endpoint}",
+            )
+            for endpoint, resource in online.items()
         ]
         self.role_assignments: list[authorization.RoleAssignment] = [
             assignment

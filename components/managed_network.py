@@ -10,7 +10,11 @@ and they are computed here from the settings:
 - with batch endpoints, the workspace storage's ``queue`` and ``table``
   (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Scenario: Use
   batch endpoints or ParallelRunStep");
-- an FQDN rule per ``mlops:network.outboundFqdns`` host (approved outbound only).
+- an FQDN rule per ``mlops:network.outboundFqdns`` host (approved outbound only);
+- a private endpoint to the shared Azure ML registry (``amlregistry``), through which jobs and
+  deployments use its models, environments and components wherever it refuses public traffic
+  (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Private
+  endpoints": Azure Machine Learning registry, sub-resource amlregistry).
 
 Azure ML adds its own required rules (service tags, and private endpoints to the workspace's
 storage, Key Vault and registry where their public network access is disabled, or always with
@@ -33,6 +37,8 @@ RULE_NAME_LENGTH: Final = 33
 # Rules to the workspace's own storage: its name is only known once the suffix is.
 WORKSPACE_STORAGE_RULE: Final = "workspace-storage-{subresource}"
 BATCH_STORAGE_SUBRESOURCES: Final = ("queue", "table")
+MODEL_REGISTRY_RULE: Final = "model-registry"
+MODEL_REGISTRY_SUBRESOURCE: Final = "amlregistry"
 
 OutboundRule = ml.PrivateEndpointOutboundRuleArgs | ml.FqdnOutboundRuleArgs
 
@@ -73,6 +79,7 @@ def outbound_rules(
     datastores: Sequence[DatastoreSettings],
     workspace_storage_id: pulumi.Input[str],
     batch_endpoints: bool,
+    model_registry_id: str | None = None,
 ) -> dict[str, OutboundRule]:
     """The user-defined outbound rules of the workspace's managed network, by rule name."""
     if not network.managed:
@@ -87,6 +94,10 @@ def outbound_rules(
         for subresource in BATCH_STORAGE_SUBRESOURCES:
             name = WORKSPACE_STORAGE_RULE.format(subresource=subresource)
             rules[name] = _private_endpoint(workspace_storage_id, subresource)
+    if model_registry_id is not None:
+        rules[MODEL_REGISTRY_RULE] = _private_endpoint(
+            model_registry_id, MODEL_REGISTRY_SUBRESOURCE
+        )
     for fqdn in network.outbound_fqdns:
         rules[fqdn_rule_name(fqdn)] = ml.FqdnOutboundRuleArgs(
             type="FQDN", category=ml.RuleCategory.USER_DEFINED, destination=fqdn

@@ -33,6 +33,7 @@ from components.access_grants import AccessGrants, AccessGrantsArgs
 from components.context import StackContext, WorkspacePlacement
 from components.managed_network import managed_network, outbound_rules
 from components.roles import system_principal_id
+from settings.names import ArmId
 from settings.schema import (
     DatastoreSettings,
     NetworkSettings,
@@ -47,7 +48,8 @@ SHARED_KEY_TAG = "allowSharedKeyAccess"
 
 @dataclass(frozen=True)
 class WorkspaceStackArgs:
-    # Text only: the workspace's friendly name and description say which environment it is.
+    # The workspace's friendly name and description say which environment it is; the access
+    # matrix's rows for one environment (sharing models from dev) read it.
     environment: str
     key_vault_id: pulumi.Input[str]
     # The subscription that holds the vault (another one when a shared vault is adopted).
@@ -69,6 +71,9 @@ class WorkspaceStackArgs:
     zone_redundant_registry: bool = False
     # Batch endpoints need the workspace storage's queues and tables in the managed network.
     batch_endpoints: bool = False
+    # The shared Azure ML registry models are promoted through (mode existing): a scope of the
+    # access matrix, reached through a private-endpoint rule of the managed network.
+    model_registry: ArmId | None = None
 
 
 class WorkspaceStack(pulumi.ComponentResource):
@@ -240,6 +245,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                     args.datastores,
                     workspace_storage_id=self.storage_account.id,
                     batch_endpoints=args.batch_endpoints,
+                    model_registry_id=args.model_registry.id if args.model_registry else None,
                 ),
             ),
             # Builds the managed network with the workspace, so the first compute does not
@@ -286,6 +292,8 @@ class WorkspaceStack(pulumi.ComponentResource):
                 None if self.registry_id is None else (self.registry_id, registry_subscription)
             ),
             datastores=args.datastores,
+            environment=args.environment,
+            model_registry=args.model_registry,
         )
         self.access_grants = AccessGrants(
             f"{name}-access",

@@ -376,6 +376,22 @@ def _storage_account(plan: Plan, resource: Resource) -> Settings:
     ]
 
 
+def _ml_registry(plan: Plan, resource: Resource) -> Settings:
+    """The primary region and its replicas, each with the storage Azure creates for it."""
+
+    def region(details: Mapping[str, Any]) -> str:
+        accounts = details.get("storageAccountDetails") or [{}]
+        storage = get_path(accounts[0], "systemCreatedStorageAccount.storageAccountType")
+        return f"{details.get('location')} ({storage})"
+
+    regions = resource.inputs.get("regionDetails") or []
+    return [
+        ("regions", ", ".join(region(r) for r in regions) or None),
+        ("public network", resource.inputs.get("publicNetworkAccess")),
+        ("identity", get_path(resource.inputs, "identity.type")),
+    ]
+
+
 def _blob_service(plan: Plan, resource: Resource) -> Settings:
     inputs = resource.inputs
 
@@ -794,6 +810,21 @@ _ROWS: Final = (
             {"loginServer": "{name}.azurecr.io"},
         ),
         # Path: resourceGroupName, registryName.
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:Registry",
+        label="Azure ML registry",
+        summary=_ml_registry,
+        public_access="publicNetworkAccess",
+        mock=AzureMock(
+            InResourceGroup("Microsoft.MachineLearningServices/registries"),
+            "registryName",
+            {
+                "discoveryUrl": "https://{location}.api.azureml.ms/registrymanagement/v1.0/registries/{name}/discovery"
+            },
+        ),
+        # Path: resourceGroupName, registryName. The primary region is fixed at creation
+        # (location); replica regions can be added later (how-to-manage-registries).
     ),
     ResourceType(
         "azure-native:machinelearningservices:Workspace",

@@ -187,9 +187,9 @@ class RegistrySettings(Section):
 
 class ModelRegistrySettings(Section):
     mode: Literal["none", "create", "existing"] = "none"
-    """The Azure ML registry models are promoted through: none; create (the shared stack only);
-    or existing, the shared stack's (dev, qa and prod), whose ID is `pulumi stack output -s
-    shared modelRegistryId`."""
+    """The Azure ML registry models are promoted through: create (the shared stack, where it is
+    required); existing, the shared stack's (dev, qa and prod), whose ID is `pulumi stack output
+    -s shared modelRegistryId`; or none."""
     regions: Annotated[tuple[Region, ...], Listed] = ()
     """mode create: regions the registry replicates to besides its primary region
     (azure-native:location); workspaces can use it only from one of its regions."""
@@ -1062,10 +1062,10 @@ def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterato
                 ),
             )
         return
-    if registry is not None and registry.mode == "existing":
+    if registry is not None and registry.mode != "create":
         yield (
             (key, "mode"),
-            "must be create or none in shared: the shared stack is where the registry is created",
+            "must be create in shared: the shared stack is where the registry is created",
         )
     if fields.get("protect_choice") is False:
         yield (
