@@ -64,3 +64,8 @@ ACCESS_SCOPES: Final[Mapping[str, tuple[AccessScope, ...]]] = {
     # https://learn.microsoft.com/azure/azure-monitor/logs/manage-access
     "Log Analytics Reader": ("logAnalytics",),
 }
+
+# What the access matrix grants on the shared Azure ML registry (components/access.py rows on
+# modelRegistry; a test checks they agree): the bootstrap lets each stack's deploy identity
+# assign these there, and nothing else.
+MODEL_REGISTRY_ROLES: Final = ("AzureML Registry User", "Reader")
