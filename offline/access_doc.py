@@ -41,7 +41,10 @@ def _matrix_rows(rows: Sequence[Entitlement]) -> Iterator[str]:
     for row in rows:
         who = "; ".join(PRINCIPALS[principal] for principal in row.principals)
         links = ", ".join(f"[{n}]({url})" for n, url in enumerate(row.sources, start=1))
-        yield _row(who, row.role, SCOPES[row.scope], row.why, links)
+        where = SCOPES[row.scope]
+        if row.environments:
+            where += f", in {' and '.join(row.environments)} only"
+        yield _row(who, row.role, where, row.why, links)
 
 
 def is_role_assignment(resource: Resource) -> bool:
