@@ -62,7 +62,8 @@ class Defaults:
     prod: int
 
     def of(self, environment: str) -> int:
-        return {"dev": self.dev, "qa": self.qa, "prod": self.prod}[environment]
+        # The shared stack (the model registry) is held to prod's.
+        return {"dev": self.dev, "qa": self.qa, "prod": self.prod, "shared": self.prod}[environment]
 
 
 @dataclass(frozen=True)

@@ -93,7 +93,7 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         blob_versioning=True,
         zone_redundant_registry=True,
         alerts_optional=False,
-        alert_thresholds=default_thresholds("prod"),
+        alert_thresholds=default_thresholds("shared"),
         monthly_budget=500,
         has_workspace=False,
     ),

@@ -10,9 +10,17 @@ import gc
 import hypothesis
 import pytest
 
-from offline.engine import ProgramRun, Resource, run_program, stacks
+from offline.engine import ProgramRun, Resource, run_program, stack_config, stacks
+from settings.profiles import PROFILES
 
 STACKS = stacks()
+# The stacks of environments with a workspace (dev, qa, prod), apart from the shared stack, which
+# holds the model registry alone (tests/test_model_registry.py).
+WORKSPACE_STACKS = [
+    stack
+    for stack in STACKS
+    if PROFILES[stack_config(stack)[0].get("mlops:environment", stack)].has_workspace
+]
 
 # The property tests run as many examples as the loaded profile says: Hypothesis' default (100
 # per property; its "ci" profile, derandomized, under CI=true), or, for a longer hunt,

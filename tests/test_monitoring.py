@@ -30,7 +30,7 @@ from settings.alerts import (
 from settings.names import Names
 from settings.profiles import PROFILES
 from settings.schema import AlertSettings, BudgetSettings, Settings
-from tests.conftest import STACKS, of_type, only
+from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only
 from tests.test_components import RG_ID, stack_context
 
 EMAIL = "ml-platform@contoso.example"
@@ -496,7 +496,7 @@ def test_the_budget_starts_on_the_first_of_the_current_month(
     assert re.fullmatch(r"\d{4}-\d{2}-01T00:00:00Z", start)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_example_stack_watches_each_online_endpoint_and_its_workspace(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -506,7 +506,7 @@ def test_every_example_stack_watches_each_online_endpoint_and_its_workspace(
         assert watched(run, endpoint), endpoint.name
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_example_stack_rule_is_enabled_and_notifies_its_action_group(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:

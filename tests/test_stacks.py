@@ -9,7 +9,7 @@ import pytest
 
 from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun
 from settings.roles import BUILT_IN_ROLES
-from tests.conftest import STACKS, of_type, only
+from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 COMPUTE = "machinelearningservices:Compute"
@@ -21,8 +21,8 @@ def computes_of_kind(run: ProgramRun, kind: str) -> list[str]:
     )
 
 
-def test_all_three_stack_files_exist() -> None:
-    assert STACKS == ["dev", "prod", "qa"]
+def test_the_three_environments_and_the_shared_stack_have_stack_files() -> None:
+    assert STACKS == ["dev", "prod", "qa", "shared"]
 
 
 def test_dev_has_compute_instances_and_training_clusters(stack_runs: dict[str, ProgramRun]) -> None:
@@ -79,7 +79,7 @@ def test_dev_hosts_a_scoring_endpoint_for_testing(stack_runs: dict[str, ProgramR
     assert online.inputs["endpointName"].startswith("churn-score-")
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_datastore_has_a_container_scoped_role_for_the_workspace(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -107,7 +107,7 @@ def test_every_datastore_has_a_container_scoped_role_for_the_workspace(
         )
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_one_datastore_lives_in_another_subscription(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -119,7 +119,7 @@ def test_one_datastore_lives_in_another_subscription(
     assert len(subscriptions) == 2
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_managed_network_reaches_each_datastore_account_through_inline_rules(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -188,10 +188,11 @@ EXPORTS = {
     "scoringUris",
     "alertRuleNames",
     "budgetName",
+    "modelRegistryName",
 }
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_stack_exports_what_operators_and_the_release_pipeline_need(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -209,7 +210,7 @@ def test_dev_exports_its_compute_names(stack_runs: dict[str, ProgramRun]) -> Non
     assert outputs["computeClusterNames"] == ["cpu-cluster", "gpu-cluster"]
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_taggable_resource_carries_environment_and_managed_by(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -271,7 +272,7 @@ def config_principals(run: ProgramRun) -> set[str]:
     return named | {i["assignedUserObjectId"] for i in instances}
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_grants_to_config_named_principals_and_no_other_sit_in_the_access_grants_component(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -371,7 +372,7 @@ def test_children_are_named_after_their_component(
             assert resource.name.startswith(f"{parent.name}-"), resource.name
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_workspace_waits_for_every_dependency_it_links(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -389,14 +390,16 @@ def test_workspace_waits_for_every_dependency_it_links(
     assert linked <= set(workspace.dependencies)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_datastore_roles_wait_for_the_workspace_identity(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
     run = stack_runs[stack]
     workspace = only(run, "machinelearningservices:Workspace")
     datastore_roles = [
-        r for r in of_type(run, "authorization:RoleAssignment") if r.name.startswith("datastores-")
+        r
+        for r in of_type(run, "authorization:RoleAssignment")
+        if r.name.startswith("datastores-") and "/containers/" in r.inputs["scope"]
     ]
     assert len(datastore_roles) == 2
     assert all(workspace.urn in r.dependencies for r in datastore_roles)

@@ -51,7 +51,7 @@ VIOLATIONS = [
         "environment-tag",
         RESOURCE_GROUP,
         {"tags": {"owner": "ml-platform@contoso.example"}},
-        "tags.environment is not set; set it to one of dev, qa, prod",
+        "tags.environment is not set; set it to one of dev, qa, shared, prod",
     ),
     StackCase(
         "qa-prod-no-experimentation-compute",
