@@ -13,11 +13,12 @@ from typing import Any, Final
 
 import pytest
 
-from components.access import MATRIX
+from components.access import DEPLOYING, MATRIX, SHARING
 from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource, run_program
 from offline.plan import Plan
 from offline.preview import render_text
 from settings import SettingsError, load
+from settings.profiles import PROFILES
 from settings.roles import BUILT_IN_ROLES, MODEL_REGISTRY_ROLES
 from tests.conftest import of_type, only
 
@@ -326,3 +327,8 @@ def test_the_shared_stack_refuses_what_configures_a_workspace(key: str) -> None:
 def test_the_shared_stack_stays_protected() -> None:
     values = {**SHARED, "mlops:protect": False}
     assert "mlops:protect: must not be false in shared" in problems_of(values, "shared")
+
+
+def test_models_are_shared_from_dev_and_deployed_in_qa_and_prod() -> None:
+    assert (SHARING, DEPLOYING) == (("dev",), ("qa", "prod"))
+    assert all(set(row.environments) <= set(PROFILES) for row in MATRIX)
