@@ -429,6 +429,12 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
             ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
             ("public IP", inner.get("enableNodePublicIp")),
         ]
+    elif kind == "Kubernetes":
+        # An attached cluster: which one, and the namespace its workloads run in.
+        found += [
+            ("cluster", properties.get("resourceId")),  # pyright: ignore[reportUnknownMemberType]
+            ("namespace", inner.get("namespace")),
+        ]
     return found
 
 
@@ -824,7 +830,11 @@ _ROWS: Final = (
             detail="properties.properties.vmSize",
             label_by=LabelBy(
                 "properties.computeType",
-                {"AmlCompute": "Compute cluster", "ComputeInstance": "Compute instance"},
+                {
+                    "AmlCompute": "Compute cluster",
+                    "ComputeInstance": "Compute instance",
+                    "Kubernetes": "Attached Kubernetes cluster",
+                },
             ),
         ),
         summary=_compute,
@@ -840,6 +850,8 @@ _ROWS: Final = (
         summary=(
             Field("auth", "properties.authMode"),
             Field("public network", "properties.publicNetworkAccess"),
+            # A Kubernetes online endpoint: the attached cluster it serves on.
+            Field("compute", "properties.compute", Read.REFERENCE),
         ),
         public_access="properties.publicNetworkAccess",
         mock=_endpoint("onlineEndpoints", "inference", "score"),
