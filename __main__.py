@@ -137,10 +137,14 @@ compute = (
     else None
 )
 # Attached AKS clusters (any environment: they serve, never train), for Kubernetes endpoints.
-attached = KubernetesComputes(
-    "kubernetes",
-    context,
-    KubernetesComputesArgs(placement=ml.placement, clusters=stack_settings.kubernetes_clusters),
+attached = (
+    KubernetesComputes(
+        "kubernetes",
+        context,
+        KubernetesComputesArgs(placement=ml.placement, clusters=stack_settings.kubernetes_clusters),
+    )
+    if stack_settings.kubernetes_clusters
+    else None
 )
 endpoints = Endpoints(
     "endpoints",
@@ -150,7 +154,7 @@ endpoints = Endpoints(
         endpoints=stack_settings.endpoints,
         public_network_access=not stack_settings.network.private_inbound,
         targets=ml.targets,
-        kubernetes_computes=attached.ids,
+        kubernetes_computes=attached.ids if attached else {},
     ),
 )
 

@@ -96,6 +96,8 @@ class Arrow(Enum):
     PRIVATE_ENDPOINT = "private endpoint"
     DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
     ALERTS = "alerts"  # a watched resource to the action group its alert rules notify
+    # An attached Kubernetes compute to the cluster it attaches (its owner's, often elsewhere).
+    ATTACHES = "attaches"
 
 
 @dataclass(frozen=True)
@@ -828,6 +830,7 @@ _ROWS: Final = (
         label="Compute",
         drawn=Node(
             detail="properties.properties.vmSize",
+            arrow=Arrow.ATTACHES,
             label_by=LabelBy(
                 "properties.computeType",
                 {

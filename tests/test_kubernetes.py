@@ -15,6 +15,7 @@ from typing import Any
 import pytest
 
 import settings
+from offline.diagram import mermaid
 from offline.engine import ProgramRun, Resource, file_config, run_program
 from offline.plan import Plan
 from offline.preview import render_text
@@ -252,3 +253,13 @@ def test_the_preview_shows_the_attached_cluster_and_its_endpoint(run: ProgramRun
     text = render_text(Plan(run))
     assert "kubernetes-aks-serving (aks-serving)" in text
     assert "compute: → kubernetes-aks-serving" in text
+
+
+def test_the_diagram_draws_the_attached_cluster_in_its_owners_group(run: ProgramRun) -> None:
+    diagram = mermaid(Plan(run))
+    assert 'r_kubernetes_aks_serving["Attached Kubernetes cluster<br/>aks-serving"]' in diagram
+    assert "r_kubernetes_aks_serving -->|namespace ml-serving| ext_aks_platform" in diagram
+    assert "Subscription 00000000-0000-0000-0000-0000000000a1, resource group rg-platform-aks" in (
+        diagram
+    )
+    assert "r_endpoints_churn_aks -->|properties| r_kubernetes_aks_serving" in diagram
