@@ -15,6 +15,7 @@ from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.inbound_network import InboundPrivateEndpoints, InboundPrivateEndpointsArgs
+from components.kubernetes_compute import KubernetesComputes, KubernetesComputesArgs
 from components.model_registry import ModelRegistry, ModelRegistryArgs
 from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, first_of_month
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
@@ -171,6 +172,18 @@ else:
         if profile.allows_compute
         else None
     )
+    # Attached AKS clusters (any environment: they serve, never train), for Kubernetes endpoints.
+    attached = (
+        KubernetesComputes(
+            "kubernetes",
+            context,
+            KubernetesComputesArgs(
+                placement=ml.placement, clusters=stack_settings.kubernetes_clusters
+            ),
+        )
+        if stack_settings.kubernetes_clusters
+        else None
+    )
     endpoints = Endpoints(
         "endpoints",
         context,
@@ -179,6 +192,7 @@ else:
             endpoints=stack_settings.endpoints,
             public_network_access=not stack_settings.network.private_inbound,
             targets=ml.targets,
+            kubernetes_computes=attached.ids if attached else {},
         ),
     )
 
@@ -194,10 +208,12 @@ else:
             budget_start=first_of_month(datetime.now(UTC)),
             workspace_id=ml.workspace_id,
             log_analytics_id=ml.log_analytics.id,
+            # Kubernetes online endpoints publish no Azure Monitor metrics, so no metric alert
+            # could fire for them: they report to Application Insights instead (README).
             online_endpoints=tuple(
                 WatchedEndpoint(e.name, endpoints.endpoints[e.name].id, e.deployments)
                 for e in stack_settings.endpoints
-                if e.kind == "online"
+                if e.serving == "managedOnline"
             ),
             batch_clusters={e.name: e.cluster.name for e in stack_settings.endpoints if e.cluster},
         ),
@@ -216,6 +232,24 @@ else:
     pulumi.export("computeClusterNames", compute.cluster_names if compute else [])
     pulumi.export("endpointNames", {key: info.name for key, info in endpoints.info.items()})
     pulumi.export("scoringUris", {key: info.scoring_uri for key, info in endpoints.info.items()})
+    # What the release pipeline deploys into each endpoint, and where: it creates managed or
+    # Kubernetes online deployments with app_insights_enabled, which report to this Application
+    # Insights (the workspace's).
+    pulumi.export(
+        "endpointServing",
+        {
+            key: {"serving": info.serving, "compute": info.compute}
+            for key, info in endpoints.info.items()
+        },
+    )
+    pulumi.export(
+        "kubernetesComputes",
+        {
+            c.name: {"namespace": c.namespace, "instanceTypes": list(c.instance_types)}
+            for c in stack_settings.kubernetes_clusters
+        },
+    )
+    pulumi.export("applicationInsightsId", ml.application_insights.id)
     pulumi.export("alertRuleNames", monitoring.rule_names)
     pulumi.export("budgetName", monitoring.budget.name)
     # Where the release pipeline deploys registry models from (azureml://registries/<name>/...).

@@ -2,7 +2,8 @@
 
 Each stack is run offline (Pulumi's mock engine) and drawn from what it registers: the resource
 group and the resources in it, the workspace and what it depends on, computes, endpoints, and
-datastores with arrows to the storage accounts they read in other subscriptions. Arrows follow
+datastores with arrows to the storage accounts they read in other subscriptions, attached
+Kubernetes computes with arrows to the AKS clusters they attach. Arrows follow
 the program's own dependencies; role assignments become labelled arrows from the identity that
 holds the role to what it may access.
 
@@ -152,6 +153,8 @@ class _Drawing:
                     self._diagnostics(resource)
                 case Arrow.ALERTS:
                     self._alerts(resource)
+                case Arrow.ATTACHES:
+                    self._attached_cluster(resource)
         return self.graph
 
     def _group(self, customs: Sequence[Resource], boxes: Sequence[tuple[Resource, Node]]) -> None:
@@ -225,7 +228,8 @@ class _Drawing:
         key = ref.account_id.lower()
         node = self.external.get(key)
         if node is None:
-            node = node_id("ext", ref.name)  # storage account names are globally unique
+            # Storage account names are globally unique; a cluster's is unique in its group.
+            node = node_id("ext", ref.name)
             self.external[key] = node
             self.graph.nodes[node] = external_box(node, ref.provider, ref.name)
             group_id = node_id("sub", f"{ref.subscription}_{ref.group}")
@@ -250,6 +254,16 @@ class _Drawing:
         container = get_path(props, "containerName") or get_path(props, "filesystem") or ""
         if target is not None:
             self.graph.edge(self.ids[resource.urn], target, f"reads {container}")
+
+    def _attached_cluster(self, resource: Resource) -> None:
+        """A Kubernetes compute: an arrow to the cluster it attaches, in its owner's group."""
+        cluster = get_path(resource.inputs, "properties.resourceId")
+        if not isinstance(cluster, str):
+            return  # a compute instance or cluster the workspace runs itself
+        target = self._external_account(cluster)
+        namespace = get_path(resource.inputs, "properties.properties.namespace") or ""
+        if target is not None:
+            self.graph.edge(self.ids[resource.urn], target, f"namespace {namespace}")
 
     def _role(self, resource: Resource) -> None:
         holder = self.plan.principal_resource(resource)

@@ -96,6 +96,8 @@ class Arrow(Enum):
     PRIVATE_ENDPOINT = "private endpoint"
     DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
     ALERTS = "alerts"  # a watched resource to the action group its alert rules notify
+    # An attached Kubernetes compute to the cluster it attaches (its owner's, often elsewhere).
+    ATTACHES = "attaches"
 
 
 @dataclass(frozen=True)
@@ -444,6 +446,12 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
             ("schedules", crons),
             ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
             ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    elif kind == "Kubernetes":
+        # An attached cluster: which one, and the namespace its workloads run in.
+        found += [
+            ("cluster", properties.get("resourceId")),  # pyright: ignore[reportUnknownMemberType]
+            ("namespace", inner.get("namespace")),
         ]
     return found
 
@@ -853,9 +861,14 @@ _ROWS: Final = (
         label="Compute",
         drawn=Node(
             detail="properties.properties.vmSize",
+            arrow=Arrow.ATTACHES,
             label_by=LabelBy(
                 "properties.computeType",
-                {"AmlCompute": "Compute cluster", "ComputeInstance": "Compute instance"},
+                {
+                    "AmlCompute": "Compute cluster",
+                    "ComputeInstance": "Compute instance",
+                    "Kubernetes": "Attached Kubernetes cluster",
+                },
             ),
         ),
         summary=_compute,
@@ -871,6 +884,8 @@ _ROWS: Final = (
         summary=(
             Field("auth", "properties.authMode"),
             Field("public network", "properties.publicNetworkAccess"),
+            # A Kubernetes online endpoint: the attached cluster it serves on.
+            Field("compute", "properties.compute", Read.REFERENCE),
         ),
         public_access="properties.publicNetworkAccess",
         mock=_endpoint("onlineEndpoints", "inference", "score"),

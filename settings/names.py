@@ -66,6 +66,20 @@ DEPLOYMENT_NAME: Final = NameRule(
     "3-32 letters, digits and hyphens, starting with a letter and ending with a letter or digit",
 )
 
+# Kubernetes names (attached clusters): a namespace is a DNS label, and an instance type (a custom
+# resource) is named like most objects, a DNS subdomain.
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/names/
+K8S_NAMESPACE: Final = NameRule(
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    "a Kubernetes namespace: 1-63 lowercase letters, digits and hyphens, starting and ending "
+    "with a letter or digit",
+)
+K8S_OBJECT_NAME: Final = NameRule(
+    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    "a Kubernetes object name: at most 253 lowercase letters, digits, hyphens and dots, "
+    "starting and ending with a letter or digit",
+)
+
 # Outbound FQDN rules of a managed network: a host name, or a wildcard of one (lowercase).
 FQDN: Final = NameRule(
     r"^(\*\.)?(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
@@ -81,6 +95,10 @@ RESOURCE_NAMES: Final[dict[str, re.Pattern[str]]] = {
     "Microsoft.MachineLearningServices/registries": re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"),
     "Microsoft.Network/virtualNetworks/subnets": re.compile(
         r"^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,78}[a-zA-Z0-9_])?$"
+    ),
+    # https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftcontainerservice
+    "Microsoft.ContainerService/managedClusters": re.compile(
+        r"^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$"
     ),
 }
 # A resource ID: its subscription and group, then the provider namespace and one or more

@@ -36,6 +36,8 @@ from settings.names import (
     EMAIL,
     FQDN,
     GUID,
+    K8S_NAMESPACE,
+    K8S_OBJECT_NAME,
     PREFIX,
     REGIONAL_NAME,
     SUFFIX_LENGTH,
@@ -157,6 +159,8 @@ ModelRegistryId = Annotated[ArmId, *_resource_id(ML_REGISTRY)]
 SUBNET: Final = "Microsoft.Network/virtualNetworks/subnets"
 SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
 ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
+MANAGED_CLUSTER: Final = "Microsoft.ContainerService/managedClusters"
+ManagedClusterId = Annotated[ArmId, *_resource_id(MANAGED_CLUSTER)]
 Fqdn = Annotated[str, pattern(FQDN), Hint(FQDN.what)]
 Role = Literal[tuple(ACCESS_SCOPES)]  # pyright: ignore[reportInvalidTypeForm]
 
@@ -504,8 +508,39 @@ def _batch_cluster_schema() -> dict[str, Any]:
     return {"anyOf": [cluster, {"type": "null"}]}
 
 
-AUTH_MODES: Final = {"aadToken": "AADToken", "key": "Key"}
+class KubernetesClusterSettings(Section):
+    """An existing AKS cluster, attached to the workspace as a Kubernetes compute target."""
+
+    name: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)]
+    """Compute name in the workspace, as endpoints (kubernetesCluster) and the release pipeline
+    refer to it (no suffix)."""
+    cluster: ManagedClusterId = Field(alias="clusterId")
+    """The AKS cluster, often another team's in another resource group or subscription; its
+    owner installs the Azure ML extension (see the README). The program does not modify it."""
+    namespace: Annotated[str, pattern(K8S_NAMESPACE), Hint(K8S_NAMESPACE.what)]
+    """The existing namespace the endpoints' deployments run in: attaching neither creates nor
+    checks it."""
+    instance_types: Annotated[
+        tuple[Annotated[str, pattern(K8S_OBJECT_NAME), Hint(K8S_OBJECT_NAME.what)], ...], Listed
+    ] = ()
+    """Instance types (InstanceType custom resources) the cluster's owner created on it, which
+    the release pipeline may name as a deployment's instance_type; exported for the pipeline,
+    never created here. defaultinstancetype always exists."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        yield from _repeated("instanceTypes", fields.get("instance_types", ()))
+
+
+AUTH_MODES: Final = {"aadToken": "AADToken", "amlToken": "AMLToken", "key": "Key"}
 BATCH_AUTH: Final = "must be aadToken for kind: batch (batch endpoints only accept Entra ID tokens)"
+# https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth#limitation
+KUBERNETES_AUTH: Final = (
+    "must be amlToken (the default with kubernetesCluster) or key: Kubernetes online endpoints "
+    "do not accept Entra ID tokens (aadToken), which Azure ML supports on managed online "
+    "endpoints only; an Azure ML token is short-lived and issued only to an Entra ID identity "
+    "allowed the endpoint's token action"
+)
 BATCH_CLUSTER: Final = (
     "is required for kind: batch ({vmSize, maxNodes}): batch deployments run on it"
 )
@@ -515,11 +550,14 @@ class EndpointSettings(Section):
     name: Annotated[str, *_regional(32)]
     """Endpoint name; the stack suffix is appended."""
     kind: Literal["online", "batch"]
-    """A managed online endpoint, or a batch endpoint with its own cluster."""
+    """An online endpoint (managed, or on kubernetesCluster), or a batch endpoint with its own
+    cluster."""
     purpose: Literal["scoring", "preprocessing"] = "scoring"
     """What the endpoint serves: scoring, or the optional preprocessing of raw data."""
-    auth: Literal["aadToken", "key"] = Field("aadToken", alias="authMode")
-    """Entra ID tokens; keys only as an explicit, reviewed opt-out (online only)."""
+    auth: Literal["aadToken", "amlToken", "key"] = Field("aadToken", alias="authMode")
+    """Entra ID tokens; on a Kubernetes online endpoint, which does not accept those, Azure ML
+    tokens (amlToken, its default) that only Entra ID identities get; keys only as an explicit,
+    reviewed opt-out (online only)."""
     description: str = ""
     """Shown in the studio."""
     cluster: Annotated[ComputeClusterSettings | None, Schema(_batch_cluster_schema())] = None
@@ -529,9 +567,17 @@ class EndpointSettings(Section):
     """Online only: the deployments the release pipeline keeps on this endpoint (e.g. blue,
     green), whose CPU, GPU and memory are watched. List one once it exists: Azure refuses an
     alert rule on a missing deployment."""
+    kubernetes_cluster: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)] | None = None
+    """Online only: the name of an entry of mlops:kubernetesClusters to serve on, as a
+    Kubernetes online endpoint; without it the endpoint is a managed online endpoint."""
 
     @classmethod
     def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        on_kubernetes = "kubernetesCluster" in data and data.get("kind") == "online"
+        if on_kubernetes and "authMode" not in data:
+            # Kubernetes online endpoints do not accept Entra ID tokens; Azure ML tokens are
+            # the closest: short-lived, and only Entra ID identities get them.
+            data = {**data, "authMode": "amlToken"}
         cluster, name = data.get("cluster"), data.get("name")
         if isinstance(cluster, Mapping) and "name" not in cluster and isinstance(name, str):
             return {**data, "cluster": {"name": f"{name[:18].rstrip('-')}-batch", **cluster}}
@@ -548,9 +594,10 @@ class EndpointSettings(Section):
             )
         if kind == "online" and "cluster" in given:
             yield ("cluster",), "is only valid for kind: batch"
+        yield from _kubernetes_endpoint_rules(fields, given)
         if kind != "batch":
             return
-        if fields.get("auth") == "key":
+        if fields.get("auth") in ("key", "amlToken"):
             yield ("authMode",), BATCH_AUTH
         if "cluster" not in given:
             yield ("cluster",), BATCH_CLUSTER
@@ -561,6 +608,42 @@ class EndpointSettings(Section):
     def auth_mode(self) -> str:
         """Azure's auth mode."""
         return AUTH_MODES[self.auth]
+
+    @property
+    def serving(self) -> Literal["managedOnline", "kubernetesOnline", "batch"]:
+        """Where the endpoint's deployments run: Azure ML's compute, an attached cluster, or
+        the endpoint's own cluster."""
+        if self.kind == "batch":
+            return "batch"
+        return "managedOnline" if self.kubernetes_cluster is None else "kubernetesOnline"
+
+
+def _kubernetes_endpoint_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    kind, auth = fields.get("kind"), fields.get("auth")
+    on_kubernetes = "kubernetes_cluster" in given
+    if kind == "batch" and on_kubernetes:
+        yield (
+            ("kubernetesCluster",),
+            "is only valid for kind: online (batch deployments run on the endpoint's cluster)",
+        )
+    if kind != "online":
+        return
+    if on_kubernetes and auth == "aadToken":
+        yield ("authMode",), KUBERNETES_AUTH
+    if not on_kubernetes and auth == "amlToken":
+        yield (
+            ("authMode",),
+            "amlToken is only valid with kubernetesCluster: a managed online endpoint takes "
+            "aadToken (Entra ID tokens), or key as an explicit opt-out",
+        )
+    if on_kubernetes and "deployments" in given:
+        # https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints
+        yield (
+            ("deployments",),
+            "is not valid with kubernetesCluster: Kubernetes online endpoints publish no Azure "
+            "Monitor metrics, so their deployments cannot be watched here (the cluster's owner "
+            "monitors its pods)",
+        )
 
 
 def _tags(tags: dict[str, str]) -> dict[str, str]:
@@ -751,6 +834,9 @@ class Settings(Section):
     """Compute clusters for training and large-scale work (dev only)."""
     endpoints: Annotated[tuple[EndpointSettings, ...], Listed] = ()
     """Preprocessing and scoring endpoints."""
+    kubernetes_clusters: Annotated[tuple[KubernetesClusterSettings, ...], Listed] = ()
+    """Existing AKS clusters attached to the workspace as Kubernetes compute targets, for
+    online endpoints that serve on them (kubernetesCluster)."""
     alerts: Annotated[
         AlertSettings,
         Hint(
@@ -777,6 +863,7 @@ class Settings(Section):
             ("compute_clusters", "compute cluster"),
             ("endpoints", "endpoint"),
             ("datastores", "datastore name"),
+            ("kubernetes_clusters", "Kubernetes cluster"),
         ):
             yield from _duplicates(key, what, fields.get(key, ()))
         yield from _duplicate_grants(fields.get("access", ()))
@@ -787,6 +874,7 @@ class Settings(Section):
         yield from _cluster_names_taken(fields)
         yield from _operations_rules(fields, given)
         yield from _model_registry_rules(fields, given)
+        yield from _kubernetes_rules(fields, given)
 
     @model_validator(mode="after")
     def _identify(self, info: ValidationInfo) -> Settings:
@@ -1041,6 +1129,7 @@ WORKSPACE_SECTIONS: Final = (
     ("release_pipeline", "releasePipeline"),
     ("datastores", "datastores"),
     ("endpoints", "endpoints"),
+    ("kubernetes_clusters", "kubernetesClusters"),
 )
 
 
@@ -1087,4 +1176,45 @@ def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterato
                     "is not valid in shared: the shared stack has no workspace (it creates the "
                     "model registry alone)"
                 ),
+            )
+
+
+def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    """Attached clusters: each namespace attached once, compute names free, endpoints naming a
+    listed cluster."""
+    key = _key("kubernetesClusters")
+    attached: tuple[KubernetesClusterSettings | None, ...] = fields.get("kubernetes_clusters", ())
+    seen: dict[tuple[str, str], int] = {}
+    for index, entry in enumerate(attached):
+        if entry is None:
+            continue
+        target = (entry.cluster.id.lower(), entry.namespace)
+        if (first := seen.setdefault(target, index)) != index:
+            yield (
+                (key, index, "namespace"),
+                f"{entry.namespace!r} of {entry.cluster.name} is already attached by "
+                f"{key}[{first}]; attach each namespace once",
+            )
+    # Attached clusters share the workspace's compute names with dev and batch clusters.
+    taken = {c.name: _key("computeClusters") for c in fields.get("compute_clusters", ()) if c}
+    for index, endpoint in enumerate(fields.get("endpoints", ())):
+        if endpoint is not None and endpoint.cluster is not None:
+            taken.setdefault(endpoint.cluster.name, f"{_key('endpoints')}[{index}].cluster")
+    for index, entry in enumerate(attached):
+        if entry is not None and entry.name in taken:
+            yield (
+                (key, index, "name"),
+                f"{entry.name!r} is already a compute name ({taken[entry.name]}); choose another",
+            )
+    if "kubernetes_clusters" in given and ("kubernetes_clusters" not in fields or None in attached):
+        return  # a broken entry says what is wrong with it; its name is unknown
+    names = [entry.name for entry in attached if entry is not None]
+    for index, endpoint in enumerate(fields.get("endpoints", ())):
+        wanted = None if endpoint is None else endpoint.kubernetes_cluster
+        if wanted is not None and wanted not in names:
+            listed = f"listed: {', '.join(names)}" if names else "none is listed"
+            yield (
+                (_key("endpoints"), index, "kubernetesCluster"),
+                f"{wanted!r} is not the name of an entry of {key} ({listed})"
+                f"{did_you_mean(wanted, names)}",
             )

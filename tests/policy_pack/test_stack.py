@@ -186,6 +186,15 @@ def test_general_purpose_cluster_is_refused_in_prod() -> None:
     ]
 
 
+def test_an_attached_kubernetes_cluster_is_allowed_in_prod() -> None:
+    # It serves Kubernetes online endpoints; its owner installs the extension for inference only.
+    attached = stack_resource(
+        COMPUTE, "aks", tagged("prod", properties={"computeType": "Kubernetes"})
+    )
+    found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [attached])
+    assert found == []
+
+
 def test_dev_may_have_compute_instances() -> None:
     instance = stack_resource(COMPUTE, "ds", tagged("dev", properties={"computeType": INSTANCE}))
     found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [instance])
