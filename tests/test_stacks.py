@@ -21,7 +21,7 @@ def computes_of_kind(run: ProgramRun, kind: str) -> list[str]:
     )
 
 
-def test_all_three_stack_files_exist() -> None:
+def test_the_fixture_stacks_are_one_per_environment() -> None:
     assert STACKS == ["dev", "prod", "qa"]
 
 
