@@ -240,10 +240,8 @@ class Names:
             )
         else:
             remedy = f"with this stack name, use a prefix of at most {fits} characters"
-        return (
-            f"{self.prefix!r} with stack {self.stack!r} (written {self.label!r} in names) is "
-            f"too long: {names}; {remedy}"
-        )
+        written = f" (written {self.label!r} in names)" if self.label != self.stack else ""
+        return f"{self.prefix!r} with stack {self.stack!r}{written} is too long: {names}; {remedy}"
 
     @staticmethod
     def regional(name: str, suffix: str) -> str:

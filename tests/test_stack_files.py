@@ -15,7 +15,7 @@ import pytest
 import yaml
 
 import settings
-from offline.engine import PROJECT, ROOT, stack_config
+from offline.engine import PROJECT, ROOT, ProgramRun, stack_config
 from offline.policies import check
 from offline.preview import policy_lines
 from tests.conftest import REAL_STACKS, real_run
@@ -29,18 +29,24 @@ def stack_file(stack: str) -> str:
     return f"Pulumi.{stack}.yaml"
 
 
-def environment_of(stack: str) -> str:
+def loaded(stack: str) -> settings.Settings:
+    """The stack's settings; a refused config fails the test with the settings' problems."""
     config, secret_keys = stack_config(stack)
-    return settings.load(config, project=PROJECT, stack=stack, secret_keys=secret_keys).environment
+    try:
+        return settings.load(config, project=PROJECT, stack=stack, secret_keys=secret_keys)
+    except settings.SettingsError as error:
+        refused = f"{stack_file(stack)}: {error}"
+    pytest.fail(refused, pytrace=False)  # outside the handler: the problems, said once
+
+
+def run_of(stack: str) -> ProgramRun:
+    loaded(stack)
+    return real_run(stack)
 
 
 @pytest.mark.parametrize("stack", REAL_STACKS)
 def test_stack_file_passes_the_settings_rules(stack: str) -> None:
-    config, secret_keys = stack_config(stack)
-    try:
-        settings.load(config, project=PROJECT, stack=stack, secret_keys=secret_keys)
-    except settings.SettingsError as error:
-        pytest.fail(f"{stack_file(stack)}: {error}", pytrace=False)
+    assert loaded(stack).stack == stack
 
 
 @pytest.mark.parametrize("stack", REAL_STACKS)
@@ -62,15 +68,16 @@ def test_stack_file_points_editors_at_the_schema(stack: str) -> None:
 
 @pytest.mark.parametrize("stack", REAL_STACKS)
 def test_stack_passes_the_policy_pack(stack: str) -> None:
-    report = check(real_run(stack))
-    refused = f"{stack_file(stack)} fails the policy pack (`pulumi up` would refuse it):"
-    assert not report.mandatory, "\n".join([refused, *policy_lines(report)])
+    report = check(run_of(stack))
+    if report.mandatory:
+        refused = f"{stack_file(stack)} fails the policy pack (`pulumi up` would refuse it):"
+        pytest.fail("\n".join([refused, *policy_lines(report)]), pytrace=False)
 
 
 @pytest.mark.parametrize("stack", REAL_STACKS)
 def test_every_resource_is_tagged_with_the_stacks_environment(stack: str) -> None:
-    run = real_run(stack)
-    environment = environment_of(stack)
+    run = run_of(stack)
+    environment = loaded(stack).environment
     mistagged = [
         f"{r.name} ({r.inputs['tags'].get('environment')})"
         for r in run.resources
