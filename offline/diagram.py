@@ -17,12 +17,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from offline.engine import MOCK_SUFFIX, Resource, stacks
+from offline.engine import MOCK_SUFFIX, ProgramRun, Resource, stacks
 from offline.imports import run_one_shot
 from offline.plan import KNOWN_AFTER_APPLY, Plan, parse_arm_id
 from offline.preview import run_stack
@@ -41,6 +41,11 @@ from offline.resource_types import (
 )
 
 DOCUMENT: Final = Path("docs/architecture.md")
+# What a stale generated document says: the one command that regenerates every one of them.
+STALE: Final = (
+    "is out of date with the program or the Pulumi.<stack>.yaml files: run `make docs` and "
+    "commit the result"
+)
 # Mermaid labels: the suffix as text that needs no HTML escaping.
 SUFFIX_LABEL: Final = "{suffix}"
 
@@ -341,25 +346,37 @@ def mermaid(plan: Plan) -> str:
     return _Drawing(plan).draw().mermaid()
 
 
-def ordered_stacks() -> list[str]:
-    """Stacks in promotion order (dev, qa, prod), any others after them by name."""
+def ordered_stacks(names: Iterable[str] | None = None) -> list[str]:
+    """Stacks (every stack file's by default) in promotion order (dev, qa, prod), others after
+    them by name."""
     order = {"dev": 0, "qa": 1, "prod": 2}
-    return sorted(stacks(), key=lambda stack: (order.get(stack, len(order)), stack))
+    return sorted(
+        stacks() if names is None else names,
+        key=lambda stack: (order.get(stack, len(order)), stack),
+    )
+
+
+def stack_plans(runs: Mapping[str, ProgramRun] | None = None) -> Iterator[tuple[str, Plan]]:
+    """Each stack's plan in promotion order: from ``runs`` when given (tests pass the session's
+    runs), else every stack file evaluated."""
+    for stack in ordered_stacks(runs):
+        yield stack, Plan(run_stack(stack) if runs is None else runs[stack])
 
 
 def stack_document(
-    head: Sequence[str], draw: Callable[[Plan], str], names: Sequence[str] | None = None
+    head: Sequence[str],
+    draw: Callable[[Plan], str],
+    runs: Mapping[str, ProgramRun] | None = None,
 ) -> str:
     """``head``, then a Mermaid diagram per stack drawn by ``draw``, in promotion order."""
     sections = list(head)
-    for stack in names if names is not None else ordered_stacks():
-        plan = Plan(run_stack(stack))
+    for stack, plan in stack_plans(runs):
         sections += ["", f"## {stack}", "", "```mermaid", draw(plan).rstrip("\n"), "```"]
     return "\n".join(sections) + "\n"
 
 
-def document(names: Sequence[str] | None = None) -> str:
-    """docs/architecture.md: one diagram per stack."""
+def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
+    """docs/architecture.md: one diagram per stack (of ``runs``, else of every stack file)."""
     head = [
         "# Architecture",
         "",
@@ -375,7 +392,7 @@ def document(names: Sequence[str] | None = None) -> str:
         "other subscriptions. `(delete lock)` marks a resource locked against deletion. The",
         "network (private endpoints, DNS, outbound rules) is drawn in [network.md](network.md).",
     ]
-    return stack_document(head, mermaid, names)
+    return stack_document(head, mermaid, runs)
 
 
 def cli(
@@ -395,7 +412,7 @@ def cli(
     elif args.check is not None:
         current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
         if current != generated:
-            print(f"{args.check} is out of date: run `make docs`", file=sys.stderr)
+            print(f"{args.check} {STALE}", file=sys.stderr)
             return 1
     else:
         sys.stdout.write(generated)

@@ -806,7 +806,8 @@ class Settings(Section):
         Environment, Hint("one of dev, qa, prod, shared", "it defaults to the stack name")
     ] = Field(json_schema_extra={DEFAULTED_BY_LOADER: "the stack name"})
     """Which environment the stack is: dev, qa or prod, or shared (the model registry they
-    promote models through). Defaults to the stack name."""
+    promote models through). Defaults to the stack name; a stack named otherwise (staging,
+    prod-eu) sets it, and its physical names still carry the stack name."""
     prefix: Annotated[str, pattern(PREFIX), Hint(PREFIX.what)]
     """Starts every physical name, so global names stay unique."""
     protect_choice: bool | None = Field(None, alias=_key("protect"))

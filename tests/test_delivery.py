@@ -36,7 +36,6 @@ PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
 CHANGES_SCRIPT = ROOT / "delivery" / "changes.py"
 TOOLS = Path(sys.executable).parent
 
-PROMOTION_ORDER = ["shared", "dev", "qa", "prod"]
 FULL_SHA_PIN = re.compile(
     r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$"
 )
@@ -376,24 +375,32 @@ def deploy_jobs() -> dict[str, dict[str, Any]]:
     return {k: v for k, v in jobs.items() if v.get("uses") == "./.github/workflows/pulumi-up.yml"}
 
 
+def promoted_from(stages: dict[str, str], first: str) -> dict[str, list[str]]:
+    """Per stage (in file order, each naming the one it waits for), the stages before it.
+
+    Each must wait for a stage defined above it, the first for ``first`` (the tests): a
+    promotion chain, whatever stacks a team adds to it.
+    """
+    before: dict[str, list[str]] = {}
+    for index, (stage, needs) in enumerate(stages.items()):
+        allowed = [first] if index == 0 else list(before)
+        assert needs in allowed, f"deploy stage {stage} must wait for one of {allowed}"
+        before[stage] = [] if index == 0 else [needs, *before[needs]]
+    return before
+
+
 def test_deploy_promotes_shared_then_dev_then_qa_then_prod() -> None:
     jobs = deploy_jobs()
-    assert [job["with"]["stack"] for job in jobs.values()] == PROMOTION_ORDER
-    assert jobs["shared"]["needs"] == "test"
-    assert jobs["dev"]["needs"] == "shared"
-    assert jobs["qa"]["needs"] == "dev"
-    assert jobs["prod"]["needs"] == "qa"
+    before = promoted_from({job_id: job["needs"] for job_id, job in jobs.items()}, "test")
+    assert "shared" in before["dev"]
+    assert "dev" in before["qa"]
+    assert "qa" in before["prod"]
 
 
 def test_each_stage_deploys_through_the_environment_named_after_its_stack() -> None:
     for job_id, job in deploy_jobs().items():
         assert job["with"] == {"stack": job_id}
     assert load(UP_WORKFLOW)["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
-
-
-def test_every_stack_file_has_a_deploy_stage() -> None:
-    deployed = {job["with"]["stack"] for job in deploy_jobs().values()}
-    assert set(repository_stacks()) <= deployed
 
 
 def test_two_updates_of_one_stack_never_run_at_the_same_time() -> None:
@@ -659,15 +666,13 @@ EXPECTED_PERMISSIONS = {
     },
     ("pull-request.yml", "preview-offline"): {"contents": "read"},
     ("deploy.yml", "test"): {"contents": "read"},
-    ("deploy.yml", "shared"): {"contents": "read", "id-token": "write"},
-    ("deploy.yml", "dev"): {"contents": "read", "id-token": "write"},
-    ("deploy.yml", "qa"): {"contents": "read", "id-token": "write"},
-    ("deploy.yml", "prod"): {"contents": "read", "id-token": "write"},
     ("deploy-model.yml", "outputs"): {"contents": "read", "id-token": "write"},
     ("deploy-model.yml", "deploy"): {"id-token": "write"},
     ("pulumi-up.yml", "preview"): {"contents": "read", "id-token": "write"},
     ("pulumi-up.yml", "up"): {"contents": "read", "id-token": "write"},
 }
+# Every deploy stage (one per stack, however many a team adds): check out, and sign in with OIDC.
+DEPLOY_PERMISSIONS = {"contents": "read", "id-token": "write"}
 
 
 def test_every_job_gets_exactly_the_permissions_it_needs() -> None:
@@ -676,7 +681,9 @@ def test_every_job_gets_exactly_the_permissions_it_needs() -> None:
         for path in all_workflows()
         for job_id, job in load(path)["jobs"].items()
     }
-    assert actual == EXPECTED_PERMISSIONS
+    deploy = {("deploy.yml", job_id): DEPLOY_PERMISSIONS for job_id in deploy_jobs()}
+    assert len(deploy) >= 3
+    assert actual == {**EXPECTED_PERMISSIONS, **deploy}
 
 
 def test_third_party_actions_are_pinned_to_a_full_commit_sha_with_its_version() -> None:
@@ -775,14 +782,12 @@ def test_azure_pipeline_fork_builds_fall_back_to_the_offline_preview() -> None:
 
 def test_azure_pipeline_promotes_shared_then_dev_then_qa_then_prod_through_environments() -> None:
     stages = azure_deploy_stages()
-    assert [s["stack"] for s in stages] == PROMOTION_ORDER
-    assert [s["dependsOn"] for s in stages] == ["Test", "Shared", "Dev", "QA"]
-    assert [s["name"] for s in stages] == ["Shared", "Dev", "QA", "Prod"]
-    assert [s["environment"] for s in stages] == [f"mlops-{stack}" for stack in PROMOTION_ORDER]
-
-
-def test_azure_every_stack_file_has_a_deploy_stage() -> None:
-    assert set(repository_stacks()) <= {s["stack"] for s in azure_deploy_stages()}
+    before = promoted_from({s["name"]: s["dependsOn"] for s in stages}, "Test")
+    name = {s["stack"]: s["name"] for s in stages}
+    assert name["shared"] in before[name["dev"]]
+    assert name["dev"] in before[name["qa"]]
+    assert name["qa"] in before[name["prod"]]
+    assert [s["environment"] for s in stages] == [f"mlops-{s['stack']}" for s in stages]
 
 
 def azure_deploy_template_stages() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -903,7 +908,7 @@ def test_azure_pipeline_uses_a_separate_service_connection_per_stage() -> None:
     connections = [s["serviceConnection"] for s in azure_deploy_stages()]
     preview = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "Preview")
     connections.append(preview["steps"][-1]["parameters"]["serviceConnection"])
-    assert len(set(connections)) == len(connections) == 5
+    assert len(set(connections)) == len(connections) >= 2
 
 
 def test_azure_pipeline_refreshes_and_runs_the_policy_pack_for_preview_and_up() -> None:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from offline.preview import (
     render_text,
     run_stack,
 )
+from tests.conftest import FIXTURE_STACKS
 
 SECRET_VALUE = "s3cret-tag-value-only-in-config"
 Completed = subprocess.CompletedProcess[str]
@@ -53,7 +55,7 @@ def dev_text(plans: dict[str, Plan]) -> str:
 @pytest.fixture(scope="module")
 def secret_run() -> ProgramRun:
     """dev with its tags set as a secret config value (the tags reach every resource)."""
-    config, _ = stack_config("dev")
+    config, _ = stack_config("dev", FIXTURE_STACKS)
     config["mlops:tags"] = json.dumps({"costCenter": SECRET_VALUE})
     return run_stack("dev", config=config, secret_keys=["mlops:tags"])
 
@@ -66,7 +68,7 @@ def _every_format(plans: dict[str, Plan]) -> list[str]:
 
 
 def _bad_stack_file(tmp_path: Path) -> Path:
-    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((FIXTURE_STACKS / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
     document["config"]["mlops:prefix"] = "Not-A-Prefix"
     document["config"]["mlops:computeClusters"][0]["maxNodes"] = 0
     path = tmp_path / "Pulumi.dev.yaml"
@@ -350,7 +352,7 @@ def test_secret_config_value_is_shown_as_secret(secret_run: ProgramRun) -> None:
 
 
 def test_invalid_secret_value_is_not_echoed_in_the_error() -> None:
-    config, _ = stack_config("dev")
+    config, _ = stack_config("dev", FIXTURE_STACKS)
     config["mlops:prefix"] = "Secret-Prefix-Value"
     with pytest.raises(ConfigError) as raised:
         run_stack("dev", config=config, secret_keys=["mlops:prefix"])
@@ -375,8 +377,11 @@ def _preview_command(*args: str) -> subprocess.Popen[str]:
 def commands(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Completed]:
     """``python -m offline.preview`` as a command: each case in its own process, side by side."""
     bad_stack_file = _bad_stack_file(tmp_path_factory.mktemp("invalid"))
+    # A file not named Pulumi.<stack>.yaml names no stack: the command's default applies.
+    unnamed = tmp_path_factory.mktemp("unnamed") / "stack.yaml"
+    shutil.copy(FIXTURE_STACKS / "Pulumi.dev.yaml", unnamed)
     started = {
-        "default": _preview_command(),
+        "default": _preview_command("--config-file", str(unnamed)),
         "invalid config": _preview_command("--config-file", str(bad_stack_file)),
     }
     finished: dict[str, Completed] = {}
@@ -399,8 +404,8 @@ def test_invalid_config_prints_only_the_settings_errors_and_exits_1(
 
 
 def test_unknown_stack_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--stack", "staging"]) == 1
-    assert "Pulumi.staging.yaml" in capsys.readouterr().err
+    assert main(["--stack", "no-such-stack"]) == 1
+    assert "Pulumi.no-such-stack.yaml" in capsys.readouterr().err
 
 
 def test_module_runs_as_a_command_and_defaults_to_dev(commands: dict[str, Completed]) -> None:

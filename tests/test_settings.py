@@ -12,7 +12,7 @@ from pydantic import ValidationError
 import settings
 from offline.engine import evaluate, stack_config
 from settings.schema import Settings
-from tests.conftest import STACKS
+from tests.conftest import FIXTURE_STACKS, STACKS
 
 GUID = "00000000-0000-0000-0000-00000000abcd"
 ACCOUNT = (
@@ -58,8 +58,8 @@ def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_stack_file_loads(stack: str) -> None:
-    config, secrets = stack_config(stack)
+def test_every_fixture_stack_file_loads(stack: str) -> None:
+    config, secrets = stack_config(stack, FIXTURE_STACKS)
     loaded = settings.load(config, project="mlops", stack=stack, secret_keys=secrets)
     assert loaded.environment == stack
 

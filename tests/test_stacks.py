@@ -1,16 +1,29 @@
-"""Each stack file, run through the real __main__.py, has the topology its environment needs."""
+"""Each fixture stack file, run through the real __main__.py, has the topology its environment
+needs; a stack named other than its environment is that environment, with names of its own."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Final
 
 import pytest
 
-from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun
+import settings
+from offline.engine import (
+    MOCK_SUBSCRIPTION_ID,
+    MOCK_SUFFIX,
+    PROJECT,
+    ROOT,
+    ProgramRun,
+    run_program,
+    stack_config,
+)
+from offline.policies import check
 from offline.resource_types import get_path
+from settings.names import Names
 from settings.roles import BUILT_IN_ROLES
-from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only
+from tests.conftest import FIXTURE_STACKS, STACKS, WORKSPACE_STACKS, of_type, only
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 COMPUTE = "machinelearningservices:Compute"
@@ -22,7 +35,7 @@ def computes_of_kind(run: ProgramRun, kind: str) -> list[str]:
     )
 
 
-def test_the_three_environments_and_the_shared_stack_have_stack_files() -> None:
+def test_the_fixture_stacks_are_one_per_environment_and_the_shared_one() -> None:
     assert STACKS == ["dev", "prod", "qa", "shared"]
 
 
@@ -430,3 +443,100 @@ def test_name_suffix_is_lowercase_alphanumeric_with_at_least_one_letter(
     assert suffix["special"] is False
     assert suffix["upper"] is False
     assert suffix["minLower"] == 1
+
+
+# ------------------------------------------------ a stack named other than its environment
+
+RENAMED: Final = ROOT / "tests" / "fixtures" / "renamed"
+# Resources whose names Azure wants unique (globally, or per resource group or region).
+UNIQUE_NAMED: Final = (
+    "resources:ResourceGroup",
+    "storage:StorageAccount",
+    "keyvault:Vault",
+    "operationalinsights:Workspace",
+    "applicationinsights:Component",
+    "machinelearningservices:Workspace",
+    "monitor:ActionGroup",
+    "consumption:Budget",
+)
+
+
+@pytest.fixture(scope="module")
+def staging() -> ProgramRun:
+    """A qa stack named staging (tests/fixtures/renamed/Pulumi.staging.yaml)."""
+    return run_program("staging", root=RENAMED)
+
+
+def test_a_stack_named_other_than_its_environment_is_tagged_as_its_environment(
+    staging: ProgramRun,
+) -> None:
+    taggable = [r for r in staging.resources if r.custom and "tags" in r.inputs]
+    assert taggable
+    assert {r.inputs["tags"]["environment"] for r in taggable} == {"qa"}
+    assert staging.outputs["environment"] == "qa"
+
+
+def test_a_stack_named_other_than_its_environment_gets_names_of_its_own(
+    staging: ProgramRun, stack_runs: dict[str, ProgramRun]
+) -> None:
+    # Both runs have the same mock suffix: only the stack's label tells the names apart.
+    qa = stack_runs["qa"]
+    for kind in UNIQUE_NAMED:
+        name = only(staging, kind).physical_name or ""
+        assert "staging" in name, name
+        assert name != only(qa, kind).physical_name
+    staging_roles = {r.inputs["roleAssignmentName"] for r in of_type(staging, "RoleAssignment")}
+    qa_roles = {r.inputs["roleAssignmentName"] for r in of_type(qa, "RoleAssignment")}
+    assert staging_roles
+    assert not staging_roles & qa_roles
+
+
+def test_a_stack_named_other_than_its_environment_follows_its_environments_rules(
+    staging: ProgramRun,
+) -> None:
+    assert only(staging, "operationalinsights:Workspace").inputs["retentionInDays"] == 30
+    assert check(staging).violations == ()
+
+
+@pytest.mark.parametrize(
+    ("stack", "environment", "storage"),
+    [("prod", "prod", "stcontosoprodsfx0x1"), ("prod-eu", "prod", "stcontosoprodeusfx0x1")],
+)
+def test_physical_names_carry_the_stack_names_letters_and_digits(
+    stack: str, environment: str, storage: str
+) -> None:
+    names = Names(prefix="contoso", environment=environment, stack=stack)
+    assert names.storage_account(MOCK_SUFFIX) == storage
+    assert names.resource_group == f"rg-contoso-mlops-{stack}"
+
+
+def prod_settings(stack: str, prefix: str) -> settings.Settings:
+    config, secret_keys = stack_config("prod", FIXTURE_STACKS)
+    return settings.load(
+        {**config, "mlops:prefix": prefix}, project=PROJECT, stack=stack, secret_keys=secret_keys
+    )
+
+
+def test_a_prefix_that_fits_with_the_stack_name_is_accepted() -> None:
+    loaded = prod_settings("prod-eu", "contosop")
+    assert loaded.environment == "prod"
+    assert loaded.protect
+    assert len(loaded.names.key_vault(MOCK_SUFFIX)) == 24
+
+
+def test_a_prefix_too_long_for_the_stack_name_is_refused_with_the_length_that_fits() -> None:
+    with pytest.raises(settings.SettingsError) as refused:
+        prod_settings("prod-eu", "contosopl")
+    (problem,) = refused.value.problems
+    assert problem.startswith("mlops:prefix: 'contosopl' with stack 'prod-eu'")
+    assert "Key Vault name kv-contosoplprodeu-xxxxxx has 25 characters, Azure allows 24" in problem
+    assert problem.endswith("use a prefix of at most 8 characters")
+
+
+def test_a_stack_name_too_long_for_any_prefix_is_refused_with_the_length_that_fits() -> None:
+    with pytest.raises(settings.SettingsError) as refused:
+        prod_settings("production-westeurope", "ab")
+    (problem,) = refused.value.problems
+    assert problem.startswith("mlops:prefix: 'ab' with stack 'production-westeurope'")
+    assert "action group short name" in problem
+    assert problem.endswith("use a stack name with at most 10 letters and digits")
