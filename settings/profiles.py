@@ -41,6 +41,12 @@ class EnvironmentProfile:
     # Models are shared from here to the registry (mlops:modelRegistry): people and the release
     # pipeline may write registry assets; elsewhere they only read them to deploy.
     shares_models: bool = False
+    # The workspace and its storage, Key Vault and registry take traffic through private
+    # endpoints only (mlops:network.inbound: private), as the policy pack requires.
+    private_inbound: bool = False
+    # The managed network allows only approved outbound (mlops:network.isolation), as the
+    # policy pack requires.
+    approved_outbound_only: bool = False
     # A created Azure ML registry accepts traffic from the internet unless
     # mlops:modelRegistry.publicNetworkAccess says otherwise.
     model_registry_public: bool = False
@@ -69,6 +75,7 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         alerts_optional=True,
         alert_thresholds=default_thresholds("qa"),
         monthly_budget=2000,
+        private_inbound=True,
     ),
     "prod": EnvironmentProfile(
         allows_compute=False,
@@ -80,6 +87,8 @@ PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
         alerts_optional=False,
         alert_thresholds=default_thresholds("prod"),
         monthly_budget=None,
+        private_inbound=True,
+        approved_outbound_only=True,
     ),
     # The registry every environment's promoted models live in: no workspace, no compute;
     # always protected (it holds every model version that reached qa or prod); told when it

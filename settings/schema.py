@@ -874,6 +874,7 @@ class Settings(Section):
         yield from _private_dns_zones(fields)
         yield from _cluster_names_taken(fields)
         yield from _operations_rules(fields, given)
+        yield from _network_rules(fields)
         yield from _model_registry_rules(fields, given)
         yield from _kubernetes_rules(fields, given)
 
@@ -1098,6 +1099,29 @@ def _cluster_names_taken(fields: Mapping[str, Any]) -> Iterator[Problem]:
                     "cluster.name"
                 ),
             )
+
+
+def _network_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
+    """What the environment's profile requires of the network, refused here rather than by the
+    policy pack once the preview has run."""
+    environment = fields.get("environment")
+    profile = PROFILES.get(environment) if isinstance(environment, str) else None
+    network: NetworkSettings | None = fields.get("network")
+    if profile is None or network is None or not profile.has_workspace:
+        return
+    if profile.private_inbound and not network.private_inbound:
+        yield (
+            (_key("network"), "inbound"),
+            f"must be private in {environment}: people and pipelines reach the workspace, its "
+            "storage, Key Vault and registry through private endpoints (inbound: private, with "
+            "subnetId and privateDns)",
+        )
+    if profile.approved_outbound_only and not network.approved_outbound_only:
+        yield (
+            (_key("network"), "isolation"),
+            f"must be {APPROVED_ONLY} in {environment}: compute reaches only approved "
+            "destinations, so data cannot be exfiltrated",
+        )
 
 
 def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import functools
 import gc
+import json
 
 import hypothesis
 import pytest
@@ -27,6 +28,23 @@ WORKSPACE_STACKS = [
 ]
 # The repository's own stack files, whatever a team has made of them.
 REAL_STACKS = stacks()
+
+
+def required_network(environment: str) -> dict[str, str]:
+    """``mlops:network`` as the environment's profile requires it (qa and prod: private inbound;
+    prod: approved outbound only), for tests of other concerns on configs of their own."""
+    profile = PROFILES[environment]
+    if not profile.private_inbound:
+        return {}
+    subnet = (
+        "/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-spoke"
+        "/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
+    )
+    network = {"inbound": "private", "subnetId": subnet, "privateDns": {"mode": "create"}}
+    if profile.approved_outbound_only:
+        network["isolation"] = "allowOnlyApprovedOutbound"
+    return {"mlops:network": json.dumps(network)}
+
 
 # The property tests run as many examples as the loaded profile says: Hypothesis' default (100
 # per property; its "ci" profile, derandomized, under CI=true), or, for a longer hunt,

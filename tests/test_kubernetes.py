@@ -20,7 +20,7 @@ from offline.engine import ProgramRun, Resource, file_config, run_program
 from offline.plan import Plan
 from offline.preview import render_text
 from settings.schema import Settings
-from tests.conftest import of_type, only
+from tests.conftest import of_type, only, required_network
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kubernetes" / "Pulumi.dev.yaml"
 AKS_ID = (
@@ -42,7 +42,7 @@ ENDPOINT = "machinelearningservices:OnlineEndpoint"
 def load(stack: str = "dev", **keys: Any) -> Settings:
     config = {**BASE, **{f"mlops:{key}": value for key, value in keys.items()}}
     text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    return settings.load(text, project="mlops", stack=stack)
+    return settings.load({**required_network(stack), **text}, project="mlops", stack=stack)
 
 
 def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:

@@ -20,7 +20,7 @@ from offline.preview import render_text
 from settings import SettingsError, load
 from settings.profiles import PROFILES
 from settings.roles import BUILT_IN_ROLES, MODEL_REGISTRY_ROLES
-from tests.conftest import of_type, only
+from tests.conftest import of_type, only, required_network
 
 REGISTRY_TYPE: Final = "machinelearningservices:Registry"
 SHARED_SUB: Final = "00000000-0000-0000-0000-0000000000cc"
@@ -49,7 +49,11 @@ def environment(name: str, isolation: str) -> dict[str, Any]:
         "mlops:environment": name,
         "mlops:prefix": "acme",
         "mlops:alerts": ALERTS,
-        "mlops:network": {"isolation": isolation},
+        # The network qa and prod require (private inbound), with the isolation the test asks for.
+        "mlops:network": {
+            **json.loads(required_network(name).get("mlops:network", "{}")),
+            "isolation": isolation,
+        },
         "mlops:access": [
             {"principalId": SCIENTISTS, "principalType": "Group", "role": "AzureML Data Scientist"}
         ],
@@ -85,7 +89,7 @@ def dev() -> ProgramRun:
 
 @pytest.fixture(scope="module")
 def qa() -> ProgramRun:
-    return run_program("qa", config=pulumi_config(environment("qa", "disabled")))
+    return run_program("qa", config=pulumi_config(environment("qa", "allowInternetOutbound")))
 
 
 def registry_roles(run: ProgramRun) -> set[tuple[str, str]]:
@@ -219,8 +223,9 @@ def test_a_managed_network_reaches_the_registry_through_an_amlregistry_rule(
     assert rule["destination"]["subresourceTarget"] == "amlregistry"
 
 
-def test_without_a_managed_network_there_is_no_registry_rule(qa: ProgramRun) -> None:
-    managed = only(qa, "machinelearningservices:Workspace").inputs["managedNetwork"]
+def test_without_a_managed_network_there_is_no_registry_rule() -> None:
+    run = run_program("dev", config=pulumi_config(environment("dev", "disabled")))
+    managed = only(run, "machinelearningservices:Workspace").inputs["managedNetwork"]
     assert "model-registry" not in (managed.get("outboundRules") or {})
 
 
@@ -244,7 +249,7 @@ def test_mode_none_is_the_default_and_uses_no_registry() -> None:
 
 
 def test_mode_existing_adopts_the_registry_by_id() -> None:
-    found = settings_of(environment("qa", "disabled"), "qa").model_registry.existing
+    found = settings_of(environment("dev", "disabled"), "dev").model_registry.existing
     assert (found.name, found.subscription_id) == ("mlr-acme-shared-abc123", SHARED_SUB)
 
 

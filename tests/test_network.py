@@ -425,11 +425,13 @@ def test_a_standard_registry_is_never_asked_for_zone_redundancy() -> None:
 # ---------------------------------------------------------------- whole program, fixture configs
 
 
-def fixture_config(network: Mapping[str, Any], **extra: Any) -> dict[str, str]:
+def fixture_config(
+    network: Mapping[str, Any], environment: str = "qa", **extra: Any
+) -> dict[str, str]:
     config = {
         "azure-native:location": "westeurope",
         "mlops:prefix": "fixture",
-        "mlops:environment": "qa",
+        "mlops:environment": environment,
         "mlops:alerts": json.dumps({"emails": ["ml-platform@fixture.example"]}),
         "mlops:containerRegistry": json.dumps({"mode": "create", "sku": "Premium"}),
         "mlops:network": json.dumps(network),
@@ -450,8 +452,9 @@ def mode_runs() -> dict[str, ProgramRun]:
         "existing": {**private, "privateDns": {"mode": "existing", "zoneIds": ZONE_IDS}},
         "policy": {**private, "privateDns": {"mode": "policy"}},
     }
+    # qa requires private inbound: public inbound is seen in dev.
     return {
-        mode: run_program("qa", config=fixture_config(network))
+        mode: run_program("qa", config=fixture_config(network, "dev" if mode == "public" else "qa"))
         for mode, network in networks.items()
     }
 
