@@ -156,6 +156,10 @@ def parse_arm_id(value: str, resource_type: str) -> ArmId:
     )
 
 
+# Environments whose name is too long for a Key Vault name (dev, qa and prod fit as they are).
+VAULT_ENVIRONMENTS: Final = {"shared": "shrd"}
+
+
 @dataclass(frozen=True)
 class Names:
     """Physical names, derived once from prefix and environment so they never drift.
@@ -174,7 +178,9 @@ class Names:
         return f"rg-{self.prefix}-mlops-{self.stack}"
 
     def key_vault(self, suffix: str) -> str:
-        return f"kv-{self.prefix}{self.environment}-{suffix}"
+        """At most 24 characters: 3 + 10 + 4 + 1 + 6, so shared's vault says ``shrd``."""
+        environment = VAULT_ENVIRONMENTS.get(self.environment, self.environment)
+        return f"kv-{self.prefix}{environment}-{suffix}"
 
     def storage_account(self, suffix: str) -> str:
         return f"st{self.prefix}{self.environment}{suffix}"
