@@ -12,6 +12,9 @@ With a managed network the storage account and a Premium registry refuse public 
 access: Azure ML creates its own private endpoints to them only then
 (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "List of required
 rules"), and with private inbound the client network reaches them through private endpoints too.
+The exception: where models are shared to the model registry (dev), the storage firewall admits
+that registry as a resource instance, which only the public endpoint (denying everything else)
+honours, and the managed network gets the storage's private endpoints as rules of its own.
 """
 
 from __future__ import annotations
