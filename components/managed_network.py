@@ -18,7 +18,8 @@ and they are computed here from the settings:
 - a private endpoint to the shared Azure ML registry (``amlregistry``), through which jobs and
   deployments use its models, environments and components wherever it refuses public traffic
   (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Private
-  endpoints": Azure Machine Learning registry, sub-resource amlregistry).
+  endpoints" lists "Azure Machine Learning registries"; their sub-resource is ``amlregistry``:
+  https://learn.microsoft.com/azure/private-link/private-endpoint-dns, "AI + Machine Learning").
 
 Azure ML adds its own required rules (service tags, and private endpoints to the workspace's
 storage, Key Vault and registry where their public network access is disabled, or always with
