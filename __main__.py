@@ -9,6 +9,7 @@ from pulumi_azure_native import authorization
 
 import settings
 from components.access_grants import people
+from components.container_registry import ContainerRegistryArgs, SharedContainerRegistry
 from components.context import StackContext
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
@@ -60,9 +61,29 @@ context = StackContext(
     protect=profile.protect,
 )
 
-# The shared stack: the Azure ML registry dev, qa and prod promote models through, and who is
-# told when it overspends. Nothing else.
+# The shared stack: the Azure ML registry dev, qa and prod promote models through, optionally
+# the Key Vault and container registry they adopt (their existingId), and who is told when it
+# overspends. Nothing else. What it creates refuses public traffic: workspaces reach it through
+# their managed networks' private endpoints.
 if not profile.has_workspace:
+    shared_vault = (
+        SharedKeyVault("key-vault", context, SharedKeyVaultArgs(deny_public_network=True))
+        if stack_settings.key_vault.mode == "create"
+        else None
+    )
+    shared_images = (
+        SharedContainerRegistry(
+            "container-registry",
+            context,
+            ContainerRegistryArgs(
+                sku=stack_settings.container_registry.sku,
+                private=True,
+                zone_redundant=profile.zone_redundant_registry,
+            ),
+        )
+        if stack_settings.container_registry.mode == "create"
+        else None
+    )
     registry = ModelRegistry(
         "model-registry",
         context,
@@ -91,6 +112,9 @@ if not profile.has_workspace:
     pulumi.export("modelRegistryId", registry.id)
     pulumi.export("modelRegistryName", registry.name)
     pulumi.export("modelRegistryDiscoveryUrl", registry.discovery_url)
+    # What dev, qa and prod adopt: mlops:keyVault.existingId, mlops:containerRegistry.existingId.
+    pulumi.export("keyVaultId", shared_vault.id if shared_vault else None)
+    pulumi.export("containerRegistryId", shared_images.id if shared_images else None)
     pulumi.export("budgetName", monitoring.budget.name)
 else:
     # The Key Vault, created here or adopted from another stack; the workspace and everything it
@@ -128,6 +152,7 @@ else:
             zone_redundant_registry=profile.zone_redundant_registry,
             batch_endpoints=any(e.kind == "batch" for e in stack_settings.endpoints),
             model_registry=stack_settings.model_registry.existing,
+            shares_models=profile.shares_models,
         ),
     )
     datastores = DatastoreLinks(

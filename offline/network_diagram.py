@@ -115,9 +115,23 @@ class _NetworkDrawing:
         """A resource that accepts or refuses public traffic; the internet reaches it if it may."""
         path = resource_type(resource.type).public_access or ""
         access = get_path(resource.inputs, path)
-        shown = "public access: disabled" if access == "Disabled" else "public access: enabled"
+        # A storage firewall denying by default admits only its resource instance rules.
+        firewall: Any = resource.inputs.get("networkRuleSet") or {}
+        firewalled = access != "Disabled" and firewall.get("defaultAction") == "Deny"
+        shown = (
+            "public access: disabled"
+            if access == "Disabled"
+            else "public access: resource instances only"
+            if firewalled
+            else "public access: enabled"
+        )
         node = self._box(resource, [shown], _shape(resource))
-        if access != "Disabled":
+        if firewalled:
+            for rule in firewall.get("resourceAccessRules") or ():
+                source = self._external(str(rule.get("resourceId")))
+                if source is not None:
+                    self.graph.edge(source, node, "resource instance rule")
+        elif access != "Disabled":
             self.graph.edge(self._special(INTERNET, "Internet"), node, "public network access")
 
     def _endpoint(self, endpoint: Resource) -> None:

@@ -166,8 +166,17 @@ Role = Literal[tuple(ACCESS_SCOPES)]  # pyright: ignore[reportInvalidTypeForm]
 
 
 class KeyVaultSettings(Section):
+    mode: Literal["create"] | None = None
+    """Shared stack only: create the shared Key Vault that dev, qa and prod adopt (their
+    existingId is `pulumi stack output -s shared keyVaultId`). dev, qa and prod create a vault
+    of their own unless existingId names one."""
     existing: VaultId | None = Field(None, alias="existingId")
     """Adopt this existing (shared) Key Vault instead of creating one for the stack."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        if "mode" in given and "existing" in given:
+            yield ("existingId",), "adopts a vault, so it is not valid with mode: create"
 
 
 class RegistrySettings(Section):
@@ -1144,10 +1153,9 @@ def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
         )
 
 
-# What a stack without a workspace (shared) leaves out: these sections configure one.
+# What a stack without a workspace (shared) leaves out: these sections configure one. (Its
+# keyVault and containerRegistry create the shared ones: _shared_dependency_rules.)
 WORKSPACE_SECTIONS: Final = (
-    ("key_vault", "keyVault"),
-    ("container_registry", "containerRegistry"),
     ("storage", "storage"),
     ("network", "network"),
     ("access", "access"),
@@ -1166,6 +1174,7 @@ def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterato
     if profile is None:
         return
     key = _key("modelRegistry")
+    yield from _shared_dependency_rules(fields, profile.has_workspace)
     if profile.has_workspace:
         if registry is not None and registry.mode == "create":
             yield (
@@ -1202,6 +1211,41 @@ def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterato
                     "model registry alone)"
                 ),
             )
+
+
+def _shared_dependency_rules(fields: Mapping[str, Any], has_workspace: bool) -> Iterator[Problem]:
+    """The shared stack may create the Key Vault and container registry the others adopt (their
+    existingId); it adopts none itself, and what it creates refuses public traffic."""
+    vault: KeyVaultSettings | None = fields.get("key_vault")
+    registry: RegistrySettings | None = fields.get("container_registry")
+    if has_workspace:
+        if vault is not None and vault.mode == "create":
+            yield (
+                (_key("keyVault"), "mode"),
+                (
+                    "create is only valid in the shared stack (mlops:environment: shared); this "
+                    "stack creates its own vault unless existingId adopts the shared one"
+                ),
+            )
+        return
+    if vault is not None and vault.existing is not None:
+        yield (
+            (_key("keyVault"), "existingId"),
+            "is not valid in shared: the shared stack creates the vault (mode: create) that "
+            "dev, qa and prod adopt",
+        )
+    if registry is not None and registry.mode == "existing":
+        yield (
+            (_key("containerRegistry"), "mode"),
+            "must be create (or none) in shared: the shared stack creates the registry that "
+            "dev, qa and prod adopt",
+        )
+    if registry is not None and registry.mode == "create" and registry.sku != "Premium":
+        yield (
+            (_key("containerRegistry"), "sku"),
+            "must be Premium in shared: the shared registry refuses public traffic and is "
+            "reached through private endpoints, which only Premium supports",
+        )
 
 
 def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:

@@ -14,8 +14,10 @@ from typing import Any, Final
 import pytest
 
 from components.access import DEPLOYING, MATRIX, SHARING
+from components.managed_network import outbound_rules
 from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource, run_program
 from offline.plan import Plan
+from offline.policies import check
 from offline.preview import render_text
 from settings import SettingsError, load
 from settings.profiles import PROFILES
@@ -267,7 +269,10 @@ def test_create_is_refused_outside_shared(stack: str) -> None:
 
 
 def test_existing_without_an_id_is_refused() -> None:
-    values = {**environment("qa", "disabled"), "mlops:modelRegistry": {"mode": "existing"}}
+    values = {
+        **environment("qa", "allowInternetOutbound"),
+        "mlops:modelRegistry": {"mode": "existing"},
+    }
     assert "mlops:modelRegistry.existingId: is required with mode: existing" in problems_of(
         values, "qa"
     )
@@ -278,7 +283,7 @@ def test_an_id_of_another_resource_type_is_refused() -> None:
         "MachineLearningServices/registries", "ContainerRegistry/registries"
     )
     values = {
-        **environment("qa", "disabled"),
+        **environment("qa", "allowInternetOutbound"),
         "mlops:modelRegistry": {"mode": "existing", "existingId": container_registry},
     }
     assert (
@@ -290,7 +295,7 @@ def test_an_id_of_another_resource_type_is_refused() -> None:
 
 def test_an_id_with_an_invalid_registry_name_is_refused() -> None:
     values = {
-        **environment("qa", "disabled"),
+        **environment("qa", "allowInternetOutbound"),
         "mlops:modelRegistry": {"mode": "existing", "existingId": REGISTRY_ID + "-" * 30},
     }
     assert "is not a valid Microsoft.MachineLearningServices/registries name" in problems_of(
@@ -309,7 +314,10 @@ def test_the_shared_stack_must_create_the_registry(mode: str) -> None:
     ("key", "value"), [("regions", ["northeurope"]), ("publicNetworkAccess", True)]
 )
 def test_create_only_keys_are_refused_with_existing(key: str, value: Any) -> None:
-    values = {**environment("qa", "disabled"), "mlops:modelRegistry": {**EXISTING, key: value}}
+    values = {
+        **environment("qa", "allowInternetOutbound"),
+        "mlops:modelRegistry": {**EXISTING, key: value},
+    }
     assert f"mlops:modelRegistry.{key}: is only valid with mode: create" in problems_of(
         values, "qa"
     )
@@ -337,3 +345,188 @@ def test_the_shared_stack_stays_protected() -> None:
 def test_models_are_shared_from_dev_and_deployed_in_qa_and_prod() -> None:
     assert (SHARING, DEPLOYING) == (("dev",), ("qa", "prod"))
     assert all(set(row.environments) <= set(PROFILES) for row in MATRIX)
+
+
+# -- the shared Key Vault and container registry, which dev, qa and prod adopt --------------------
+
+SHARED_DEPENDENCIES: Final = {
+    **SHARED,
+    "mlops:keyVault": {"mode": "create"},
+    "mlops:containerRegistry": {"mode": "create"},
+}
+
+
+@pytest.fixture(scope="module")
+def shared_dependencies() -> ProgramRun:
+    return run_program("shared", config=pulumi_config(SHARED_DEPENDENCIES))
+
+
+def test_the_shared_stack_creates_and_exports_the_vault_and_registry_others_adopt(
+    shared_dependencies: ProgramRun,
+) -> None:
+    vault = only(shared_dependencies, "keyvault:Vault")
+    images = only(shared_dependencies, "containerregistry:Registry")
+    outputs = shared_dependencies.outputs
+    assert (outputs["keyVaultId"], outputs["containerRegistryId"]) == (vault.id, images.id)
+    # What it exports is what dev, qa and prod accept as existingId.
+    adopting = {
+        **environment("qa", "allowInternetOutbound"),
+        "mlops:keyVault": {"existingId": vault.id},
+        "mlops:containerRegistry": {"mode": "existing", "existingId": images.id},
+    }
+    adopted = settings_of(adopting, "qa")
+    assert (adopted.key_vault.existing.id, adopted.container_registry.existing.id) == (
+        vault.id,
+        images.id,
+    )
+
+
+def test_the_shared_vault_and_registry_are_protected_and_locked(
+    shared_dependencies: ProgramRun,
+) -> None:
+    vault = only(shared_dependencies, "keyvault:Vault")
+    images = only(shared_dependencies, "containerregistry:Registry")
+    assert vault.protect and images.protect
+    locked = {
+        lock.inputs["scope"]
+        for lock in of_type(shared_dependencies, "authorization:ManagementLockByScope")
+    }
+    assert {vault.id, images.id} <= locked
+
+
+def test_the_shared_vault_refuses_public_traffic_and_uses_entra_id_only(
+    shared_dependencies: ProgramRun,
+) -> None:
+    properties = only(shared_dependencies, "keyvault:Vault").inputs["properties"]
+    assert properties["publicNetworkAccess"] == "Disabled"
+    assert properties["networkAcls"] == {"defaultAction": "Deny", "bypass": "AzureServices"}
+    assert (properties["enableRbacAuthorization"], properties["enablePurgeProtection"]) == (
+        True,
+        True,
+    )
+
+
+def test_the_shared_registry_is_private_premium_zone_redundant_and_keyless(
+    shared_dependencies: ProgramRun,
+) -> None:
+    images = only(shared_dependencies, "containerregistry:Registry").inputs
+    assert images["publicNetworkAccess"] == "Disabled"
+    assert (images["sku"]["name"], images["zoneRedundancy"]) == ("Premium", "Enabled")
+    assert (images["adminUserEnabled"], images["anonymousPullEnabled"]) == (False, False)
+
+
+def test_the_shared_vault_and_registry_satisfy_the_policy_pack(
+    shared_dependencies: ProgramRun,
+) -> None:
+    assert check(shared_dependencies).violations == ()
+
+
+def test_without_them_the_shared_stack_creates_neither_and_exports_none(
+    shared: ProgramRun,
+) -> None:
+    assert of_type(shared, "keyvault:Vault") == of_type(shared, "containerregistry:Registry") == []
+    assert (shared.outputs["keyVaultId"], shared.outputs["containerRegistryId"]) == (None, None)
+
+
+def test_a_prefix_too_long_for_the_shared_vault_name_is_refused_naming_the_prefix() -> None:
+    found = problems_of({**SHARED, "mlops:prefix": "abcdefghij"}, "shared")
+    assert "mlops:prefix: 'abcdefghij' with stack 'shared' is too long" in found
+
+
+@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
+def test_a_vault_of_mode_create_is_refused_outside_shared(stack: str) -> None:
+    values = {**environment(stack, "disabled"), "mlops:keyVault": {"mode": "create"}}
+    values["mlops:budget"] = {"monthlyAmount": 100}
+    assert "mlops:keyVault.mode: create is only valid in the shared stack" in problems_of(
+        values, stack
+    )
+
+
+@pytest.mark.parametrize(
+    ("key", "value", "problem"),
+    [
+        (
+            "mlops:keyVault",
+            {
+                "existingId": "/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/"
+                "rg/providers/Microsoft.KeyVault/vaults/kv-other"
+            },
+            "mlops:keyVault.existingId: is not valid in shared",
+        ),
+        (
+            "mlops:containerRegistry",
+            {
+                "mode": "existing",
+                "existingId": "/subscriptions/00000000-0000-0000-0000-0000000000cc"
+                "/resourceGroups/rg/providers/Microsoft.ContainerRegistry/registries/crother",
+            },
+            "mlops:containerRegistry.mode: must be create (or none) in shared",
+        ),
+        (
+            "mlops:containerRegistry",
+            {"mode": "create", "sku": "Basic"},
+            "mlops:containerRegistry.sku: must be Premium in shared",
+        ),
+    ],
+    ids=["vault-existingId", "registry-existing", "registry-basic"],
+)
+def test_the_shared_stack_creates_private_dependencies_and_adopts_none(
+    key: str, value: Any, problem: str
+) -> None:
+    assert problem in problems_of({**SHARED, key: value}, "shared")
+
+
+def test_a_vault_is_either_created_or_adopted() -> None:
+    vault_id = (
+        "/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg/providers/"
+        "Microsoft.KeyVault/vaults/kv-other"
+    )
+    values = {**SHARED, "mlops:keyVault": {"mode": "create", "existingId": vault_id}}
+    assert "mlops:keyVault.existingId: adopts a vault, so it is not valid with mode: create" in (
+        problems_of(values, "shared")
+    )
+
+
+# -- sharing models out of a private workspace storage (registry network isolation) ---------------
+
+
+def test_dev_storage_admits_the_registry_as_a_resource_instance(dev: ProgramRun) -> None:
+    storage = only(dev, "storage:StorageAccount").inputs
+    firewall = storage["networkRuleSet"]
+    # Resource instance rules apply to the public endpoint, which denies everything else.
+    assert (storage["publicNetworkAccess"], firewall["defaultAction"]) == ("Enabled", "Deny")
+    assert [rule["resourceId"] for rule in firewall["resourceAccessRules"]] == [REGISTRY_ID]
+    assert all(rule["tenantId"] for rule in firewall["resourceAccessRules"])
+
+
+def test_dev_compute_reaches_its_storage_through_private_endpoints_it_adds(
+    dev: ProgramRun,
+) -> None:
+    storage = only(dev, "storage:StorageAccount")
+    rules = only(dev, "machinelearningservices:Workspace").inputs["managedNetwork"]["outboundRules"]
+    for subresource in ("blob", "file"):
+        rule = rules[f"workspace-storage-{subresource}"]["destination"]
+        assert (rule["serviceResourceId"], rule["subresourceTarget"]) == (storage.id, subresource)
+
+
+def test_with_approved_outbound_only_azure_s_required_rules_reach_the_storage() -> None:
+    network = settings_of(environment("dev", "allowOnlyApprovedOutbound"), "dev").network
+    rules = outbound_rules(
+        network, (), "storage-id", batch_endpoints=False, workspace_storage_public=True
+    )
+    assert not {name for name in rules if name.startswith("workspace-storage-")}
+
+
+@pytest.fixture(scope="module")
+def private_qa() -> ProgramRun:
+    return run_program("qa", config=pulumi_config(environment("qa", "allowInternetOutbound")))
+
+
+def test_qa_deploys_registry_models_without_opening_its_storage(private_qa: ProgramRun) -> None:
+    storage = only(private_qa, "storage:StorageAccount").inputs
+    assert storage["publicNetworkAccess"] == "Disabled"
+    assert "resourceAccessRules" not in storage["networkRuleSet"]
+    rules = only(private_qa, "machinelearningservices:Workspace").inputs["managedNetwork"]
+    assert rules["outboundRules"]["model-registry"]["destination"]["serviceResourceId"] == (
+        REGISTRY_ID
+    )

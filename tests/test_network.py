@@ -558,7 +558,12 @@ def test_dev_is_public_yet_its_dependencies_refuse_public_traffic(
     run = stack_runs["dev"]
     assert only(run, "machinelearningservices:Workspace").inputs["publicNetworkAccess"] == "Enabled"
     assert of_type(run, "network:PrivateEndpoint") == []
-    assert only(run, "storage:StorageAccount").inputs["publicNetworkAccess"] == "Disabled"
+    # The storage's public endpoint admits the model registry alone (sharing models from dev).
+    storage = only(run, "storage:StorageAccount").inputs
+    assert storage["networkRuleSet"]["defaultAction"] == "Deny"
+    assert [r["resourceId"] for r in storage["networkRuleSet"]["resourceAccessRules"]] == [
+        json.loads(run.config["mlops:modelRegistry"])["existingId"]
+    ]
     assert only(run, "keyvault:Vault").inputs["properties"]["publicNetworkAccess"] == "Disabled"
 
 
