@@ -1,4 +1,5 @@
-"""mlops: one Azure ML environment (dev, qa or prod) per Pulumi stack."""
+"""mlops: one Azure ML environment (dev, qa or prod) per Pulumi stack, and the shared stack
+with the Azure ML registry they promote models through."""
 
 from datetime import UTC, datetime
 
@@ -8,12 +9,15 @@ from pulumi_azure_native import authorization
 
 import settings
 from components.access_grants import people
+from components.container_registry import ContainerRegistryArgs, SharedContainerRegistry
 from components.context import StackContext
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.inbound_network import InboundPrivateEndpoints, InboundPrivateEndpointsArgs
+from components.kubernetes_compute import KubernetesComputes, KubernetesComputesArgs
+from components.model_registry import ModelRegistry, ModelRegistryArgs
 from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, first_of_month
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
@@ -57,128 +61,222 @@ context = StackContext(
     protect=profile.protect,
 )
 
-# The Key Vault, created here or adopted from another stack; the workspace and everything it
-# depends on, with its managed network and the roles of the people and pipelines config names;
-# the datastores it reads; with private inbound, the private endpoints clients reach them
-# through. Every role comes from the access matrix (components/access.py), on the scopes
-# ml.targets.
-vault = SharedKeyVault(
-    "key-vault",
-    context,
-    SharedKeyVaultArgs(
-        deny_public_network=stack_settings.network.managed,
-        existing=stack_settings.key_vault.existing,
-    ),
-)
-ml = WorkspaceStack(
-    "ml",
-    context,
-    WorkspaceStackArgs(
-        environment=stack_settings.environment,
-        key_vault_id=vault.id,
-        key_vault_subscription_id=vault.subscription_id,
-        storage=stack_settings.storage,
-        network=stack_settings.network,
-        container_registry=stack_settings.container_registry,
-        people=people(
-            stack_settings.access,
-            stack_settings.compute_instances,
-            stack_settings.release_pipeline,
-        ),
-        datastores=stack_settings.datastores,
-        log_retention_days=profile.log_retention_days,
-        blob_soft_delete_days=profile.soft_delete_days,
-        blob_versioning=profile.blob_versioning,
-        zone_redundant_registry=profile.zone_redundant_registry,
-        batch_endpoints=any(e.kind == "batch" for e in stack_settings.endpoints),
-    ),
-)
-datastores = DatastoreLinks(
-    "datastores",
-    context,
-    DatastoreLinksArgs(
-        workspace_name=ml.workspace_name,
-        workspace_principal_id=ml.principal_id,
-        datastores=stack_settings.datastores,
-        targets=ml.targets,
-    ),
-)
-network = stack_settings.network
-# Settings give a subnet and a DNS mode exactly when inbound is private.
-if network.subnet is not None and network.private_dns is not None:
-    InboundPrivateEndpoints(
-        "inbound",
+# The shared stack: the Azure ML registry dev, qa and prod promote models through, optionally
+# the Key Vault and container registry they adopt (their existingId), and who is told when it
+# overspends. Nothing else. What it creates refuses public traffic: workspaces reach it through
+# their managed networks' private endpoints.
+if not profile.has_workspace:
+    shared_vault = (
+        SharedKeyVault("key-vault", context, SharedKeyVaultArgs(deny_public_network=True))
+        if stack_settings.key_vault.mode == "create"
+        else None
+    )
+    shared_images = (
+        SharedContainerRegistry(
+            "container-registry",
+            context,
+            ContainerRegistryArgs(
+                sku=stack_settings.container_registry.sku,
+                private=True,
+                zone_redundant=profile.zone_redundant_registry,
+            ),
+        )
+        if stack_settings.container_registry.mode == "create"
+        else None
+    )
+    registry = ModelRegistry(
+        "model-registry",
         context,
-        InboundPrivateEndpointsArgs(
-            subnet=network.subnet,
-            dns=network.private_dns,
-            workspace_id=ml.workspace_id,
-            storage_account_id=ml.storage_account.id,
-            key_vault_id=vault.vault.id if vault.vault is not None else None,
-            registry_id=ml.registry.id if ml.registry is not None else None,
-            workspace_principal_id=ml.principal_id,
+        ModelRegistryArgs(
+            regions=stack_settings.model_registry.regions,
+            public_network_access=profile.model_registry_public,
+            zone_redundant=profile.zone_redundant_registry,
         ),
     )
-
-# What this environment adds: compute for experiments and training (if allowed), endpoints.
-compute = (
-    DevCompute(
-        "dev-compute",
+    monitoring = Monitoring(
+        "monitoring",
         context,
-        DevComputeArgs(
-            placement=ml.placement,
-            instances=stack_settings.compute_instances,
-            clusters=stack_settings.compute_clusters,
+        MonitoringArgs(
+            alerts=stack_settings.alerts,
+            thresholds=profile.alert_thresholds,
+            budget=stack_settings.cost_budget,
+            budget_start=first_of_month(datetime.now(UTC)),
+            workspace_id=None,
+            log_analytics_id=None,
+            online_endpoints=(),
+            batch_clusters={},
+        ),
+    )
+    pulumi.export("environment", stack_settings.environment)
+    pulumi.export("resourceGroupName", group.name)
+    pulumi.export("modelRegistryId", registry.id)
+    pulumi.export("modelRegistryName", registry.name)
+    pulumi.export("modelRegistryDiscoveryUrl", registry.discovery_url)
+    # What dev, qa and prod adopt: mlops:keyVault.existingId, mlops:containerRegistry.existingId.
+    pulumi.export("keyVaultId", shared_vault.id if shared_vault else None)
+    pulumi.export("containerRegistryId", shared_images.id if shared_images else None)
+    pulumi.export("budgetName", monitoring.budget.name)
+else:
+    # The Key Vault, created here or adopted from another stack; the workspace and everything it
+    # depends on, with its managed network and the roles of the people and pipelines config names;
+    # the datastores it reads; with private inbound, the private endpoints clients reach them
+    # through. Every role comes from the access matrix (components/access.py), on the scopes
+    # ml.targets.
+    vault = SharedKeyVault(
+        "key-vault",
+        context,
+        SharedKeyVaultArgs(
+            deny_public_network=stack_settings.network.managed,
+            existing=stack_settings.key_vault.existing,
+        ),
+    )
+    ml = WorkspaceStack(
+        "ml",
+        context,
+        WorkspaceStackArgs(
+            environment=stack_settings.environment,
+            key_vault_id=vault.id,
+            key_vault_subscription_id=vault.subscription_id,
+            storage=stack_settings.storage,
+            network=stack_settings.network,
+            container_registry=stack_settings.container_registry,
+            people=people(
+                stack_settings.access,
+                stack_settings.compute_instances,
+                stack_settings.release_pipeline,
+            ),
+            datastores=stack_settings.datastores,
+            log_retention_days=profile.log_retention_days,
+            blob_soft_delete_days=profile.soft_delete_days,
+            blob_versioning=profile.blob_versioning,
+            zone_redundant_registry=profile.zone_redundant_registry,
+            batch_endpoints=any(e.kind == "batch" for e in stack_settings.endpoints),
+            model_registry=stack_settings.model_registry.existing,
+            shares_models=profile.shares_models,
+        ),
+    )
+    datastores = DatastoreLinks(
+        "datastores",
+        context,
+        DatastoreLinksArgs(
+            workspace_name=ml.workspace_name,
+            workspace_principal_id=ml.principal_id,
+            datastores=stack_settings.datastores,
             targets=ml.targets,
         ),
     )
-    if profile.allows_compute
-    else None
-)
-endpoints = Endpoints(
-    "endpoints",
-    context,
-    EndpointsArgs(
-        placement=ml.placement,
-        endpoints=stack_settings.endpoints,
-        public_network_access=not stack_settings.network.private_inbound,
-        targets=ml.targets,
-    ),
-)
+    network = stack_settings.network
+    # Settings give a subnet and a DNS mode exactly when inbound is private.
+    if network.subnet is not None and network.private_dns is not None:
+        InboundPrivateEndpoints(
+            "inbound",
+            context,
+            InboundPrivateEndpointsArgs(
+                subnet=network.subnet,
+                dns=network.private_dns,
+                workspace_id=ml.workspace_id,
+                storage_account_id=ml.storage_account.id,
+                key_vault_id=vault.vault.id if vault.vault is not None else None,
+                registry_id=ml.registry.id if ml.registry is not None else None,
+                workspace_principal_id=ml.principal_id,
+            ),
+        )
 
-# Who is told when the environment breaks or overspends: alert rules on the workspace and the
-# endpoints, a budget on the resource group.
-monitoring = Monitoring(
-    "monitoring",
-    context,
-    MonitoringArgs(
-        alerts=stack_settings.alerts,
-        thresholds=profile.alert_thresholds,
-        budget=stack_settings.cost_budget,
-        budget_start=first_of_month(datetime.now(UTC)),
-        workspace_id=ml.workspace_id,
-        log_analytics_id=ml.log_analytics.id,
-        online_endpoints=tuple(
-            WatchedEndpoint(e.name, endpoints.endpoints[e.name].id, e.deployments)
-            for e in stack_settings.endpoints
-            if e.kind == "online"
+    # What this environment adds: compute for experiments and training (if allowed), endpoints.
+    compute = (
+        DevCompute(
+            "dev-compute",
+            context,
+            DevComputeArgs(
+                placement=ml.placement,
+                instances=stack_settings.compute_instances,
+                clusters=stack_settings.compute_clusters,
+                targets=ml.targets,
+            ),
+        )
+        if profile.allows_compute
+        else None
+    )
+    # Attached AKS clusters (any environment: they serve, never train), for Kubernetes endpoints.
+    attached = (
+        KubernetesComputes(
+            "kubernetes",
+            context,
+            KubernetesComputesArgs(
+                placement=ml.placement, clusters=stack_settings.kubernetes_clusters
+            ),
+        )
+        if stack_settings.kubernetes_clusters
+        else None
+    )
+    endpoints = Endpoints(
+        "endpoints",
+        context,
+        EndpointsArgs(
+            placement=ml.placement,
+            endpoints=stack_settings.endpoints,
+            public_network_access=not stack_settings.network.private_inbound,
+            targets=ml.targets,
+            kubernetes_computes=attached.ids if attached else {},
         ),
-        batch_clusters={e.name: e.cluster.name for e in stack_settings.endpoints if e.cluster},
-    ),
-)
+    )
 
-pulumi.export("environment", stack_settings.environment)
-pulumi.export("resourceGroupName", group.name)
-pulumi.export("workspaceName", ml.workspace_name)
-pulumi.export("workspaceId", ml.workspace_id)
-pulumi.export("studioUrl", ml.studio_url)
-pulumi.export("keyVaultUri", vault.uri)
-pulumi.export("storageAccountName", ml.storage_account.name)
-pulumi.export("containerRegistryLoginServer", ml.registry_login_server)
-pulumi.export("datastoreNames", datastores.datastore_names)
-pulumi.export("computeInstanceNames", compute.instance_names if compute else {})
-pulumi.export("computeClusterNames", compute.cluster_names if compute else [])
-pulumi.export("endpointNames", {key: info.name for key, info in endpoints.info.items()})
-pulumi.export("scoringUris", {key: info.scoring_uri for key, info in endpoints.info.items()})
-pulumi.export("alertRuleNames", monitoring.rule_names)
-pulumi.export("budgetName", monitoring.budget.name)
+    # Who is told when the environment breaks or overspends: alert rules on the workspace and the
+    # endpoints, a budget on the resource group.
+    monitoring = Monitoring(
+        "monitoring",
+        context,
+        MonitoringArgs(
+            alerts=stack_settings.alerts,
+            thresholds=profile.alert_thresholds,
+            budget=stack_settings.cost_budget,
+            budget_start=first_of_month(datetime.now(UTC)),
+            workspace_id=ml.workspace_id,
+            log_analytics_id=ml.log_analytics.id,
+            # Kubernetes online endpoints publish no Azure Monitor metrics, so no metric alert
+            # could fire for them: they report to Application Insights instead (README).
+            online_endpoints=tuple(
+                WatchedEndpoint(e.name, endpoints.endpoints[e.name].id, e.deployments)
+                for e in stack_settings.endpoints
+                if e.serving == "managedOnline"
+            ),
+            batch_clusters={e.name: e.cluster.name for e in stack_settings.endpoints if e.cluster},
+        ),
+    )
+
+    pulumi.export("environment", stack_settings.environment)
+    pulumi.export("resourceGroupName", group.name)
+    pulumi.export("workspaceName", ml.workspace_name)
+    pulumi.export("workspaceId", ml.workspace_id)
+    pulumi.export("studioUrl", ml.studio_url)
+    pulumi.export("keyVaultUri", vault.uri)
+    pulumi.export("storageAccountName", ml.storage_account.name)
+    pulumi.export("containerRegistryLoginServer", ml.registry_login_server)
+    pulumi.export("datastoreNames", datastores.datastore_names)
+    pulumi.export("computeInstanceNames", compute.instance_names if compute else {})
+    pulumi.export("computeClusterNames", compute.cluster_names if compute else [])
+    pulumi.export("endpointNames", {key: info.name for key, info in endpoints.info.items()})
+    pulumi.export("scoringUris", {key: info.scoring_uri for key, info in endpoints.info.items()})
+    # What the release pipeline deploys into each endpoint, and where: it creates managed or
+    # Kubernetes online deployments with app_insights_enabled, which report to this Application
+    # Insights (the workspace's).
+    pulumi.export(
+        "endpointServing",
+        {
+            key: {"serving": info.serving, "compute": info.compute}
+            for key, info in endpoints.info.items()
+        },
+    )
+    pulumi.export(
+        "kubernetesComputes",
+        {
+            c.name: {"namespace": c.namespace, "instanceTypes": list(c.instance_types)}
+            for c in stack_settings.kubernetes_clusters
+        },
+    )
+    pulumi.export("applicationInsightsId", ml.application_insights.id)
+    pulumi.export("alertRuleNames", monitoring.rule_names)
+    pulumi.export("budgetName", monitoring.budget.name)
+    # Where the release pipeline deploys registry models from (azureml://registries/<name>/...).
+    shared_registry = stack_settings.model_registry.existing
+    pulumi.export("modelRegistryName", shared_registry.name if shared_registry else None)

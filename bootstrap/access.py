@@ -30,6 +30,7 @@ from bootstrap.roles import (
     BLOB_DATA_CONTRIBUTOR,
     BLOB_DATA_READER,
     KEY_VAULT_CRYPTO_USER,
+    MODEL_REGISTRY_GRANTS,
     PROGRAM_ROLES,
     RBAC_ADMINISTRATOR,
     READER,
@@ -178,6 +179,18 @@ def deploy_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant,
             )
             for scope in context.settings.shared_scopes_of(stack)
         ),
+        # On the shared model registry: the registry roles of the access matrix alone.
+        *(
+            built_in(
+                "Role Based Access Control Administrator",
+                RBAC_ADMINISTRATOR,
+                subscription_id=_subscription(registry),
+                scope=registry,
+                scope_label=scope_label("model-registry", registry),
+                condition=assignment_condition(MODEL_REGISTRY_GRANTS),
+            )
+            for registry in filter(None, (context.settings.model_registry_of(stack),))
+        ),
         context.state_grant(
             "Storage Blob Data Contributor",
             BLOB_DATA_CONTRIBUTOR,
@@ -211,7 +224,10 @@ def read_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant, .
                 scope=scope,
                 scope_label=scope_label("shared", scope),
             )
-            for scope in context.settings.shared_scopes_of(stack)
+            for scope in (
+                *context.settings.shared_scopes_of(stack),
+                *filter(None, (context.settings.model_registry_of(stack),)),
+            )
         ),
         context.state_grant(
             "Storage Blob Data Reader",

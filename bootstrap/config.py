@@ -48,6 +48,14 @@ SCOPE: Final = NameRule(
     rf"^/subscriptions/{GUID.pattern[1:-1]}/resourceGroups/[-\w.()]{{1,90}}(/providers/.+)?$",
     "the ID of a resource group or of a resource in it",
 )
+ML_REGISTRY_ID: Final = NameRule(
+    rf"^/subscriptions/{GUID.pattern[1:-1]}/resourceGroups/[-\w.()]{{1,90}}"
+    r"/providers/Microsoft\.MachineLearningServices/registries/[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$",
+    "the ID of an Azure ML registry (/subscriptions/<guid>/resourceGroups/<group>/providers/"
+    "Microsoft.MachineLearningServices/registries/<name>)",
+)
+# The stack that creates the registry (mlops:environment: shared) grants nothing on it.
+SHARED_STACK: Final = "shared"
 StackName = Annotated[str, pattern(STACK_NAME), Hint(STACK_NAME.what)]
 Scope = Annotated[str, pattern(SCOPE), Hint(SCOPE.what)]
 
@@ -116,6 +124,12 @@ class BootstrapSettings(Section):
     shared_scopes: Annotated[tuple[Scope, ...], Listed] = ()
     """Resources outside the stacks' subscriptions that every stack's program grants roles on:
     the storage accounts its datastores read, an adopted registry or Key Vault."""
+    model_registry_id: Annotated[str, pattern(ML_REGISTRY_ID), Hint(ML_REGISTRY_ID.what)] | None = (
+        None
+    )
+    """The shared stack's Azure ML registry, once it exists (`pulumi stack output -s shared
+    modelRegistryId`): every other stack grants its identities read (or, in dev, asset write)
+    there, and may assign those roles alone."""
     state_administrators: Annotated[tuple[Guid, ...], Listed] = ()
     """Object IDs of Entra groups that create stacks and repair state: they read and write every
     state container and encrypt with every key."""
@@ -173,6 +187,10 @@ class BootstrapSettings(Section):
     def shared_scopes_of(self, stack: StackAccess) -> tuple[str, ...]:
         """Where ``stack``'s program grants roles outside its subscription."""
         return tuple(dict.fromkeys((*self.shared_scopes, *stack.shared_scopes)))
+
+    def model_registry_of(self, stack: StackAccess) -> str | None:
+        """The shared registry ``stack``'s program grants roles on (none for the shared stack)."""
+        return None if stack.name == SHARED_STACK else self.model_registry_id
 
 
 def _duplicate_names(stacks: tuple[StackAccess | None, ...]) -> Iterator[Problem]:

@@ -14,7 +14,7 @@ import uuid
 from collections.abc import Iterable, Mapping
 from typing import Final
 
-from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
+from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, MODEL_REGISTRY_ROLES
 
 # Built-in role definition GUIDs (identical in every subscription).
 READER: Final = BUILT_IN_ROLES["Reader"]
@@ -38,6 +38,10 @@ SHARED_SCOPE_ROLES: Final = tuple(
         }
     )
 )
+
+# On the shared stack's Azure ML registry, dev, qa and prod grant their workspaces, people,
+# pipeline and endpoints these (read, or read and write its assets): never more.
+MODEL_REGISTRY_GRANTS: Final = tuple(sorted(BUILT_IN_ROLES[role] for role in MODEL_REGISTRY_ROLES))
 
 _ASSIGN: Final = "Microsoft.Authorization/roleAssignments/write"
 _UNASSIGN: Final = "Microsoft.Authorization/roleAssignments/delete"
@@ -68,6 +72,11 @@ DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     # network isolation", prerequisites).
     "azure-native:machinelearningservices:Workspace": (
         "Microsoft.MachineLearningServices/workspaces/*",
+    ),
+    # The shared stack's Azure ML registry; Azure ML creates its storage and container registry in
+    # a managed resource group with its own identity.
+    "azure-native:machinelearningservices:Registry": (
+        "Microsoft.MachineLearningServices/registries/*",
     ),
     "azure-native:machinelearningservices:Compute": (
         "Microsoft.MachineLearningServices/workspaces/computes/*",

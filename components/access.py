@@ -30,6 +30,8 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.context import StackContext
+from settings.names import ArmId
+from settings.profiles import PROFILES
 from settings.roles import BUILT_IN_ROLES
 from settings.schema import DatastoreSettings
 
@@ -53,6 +55,7 @@ ScopeKind = Literal[
     "readOnlyDatastores",
     "writableDatastores",
     "dependencies",
+    "modelRegistry",
     "entry",
 ]
 
@@ -79,6 +82,7 @@ SCOPES: Final[Mapping[ScopeKind, str]] = {
     "readOnlyDatastores": "each datastore's container (`readOnly: true`)",
     "writableDatastores": "each datastore's container (`readOnly: false`)",
     "dependencies": "its storage account, Key Vault, registry and Application Insights",
+    "modelRegistry": "the shared Azure ML registry (`mlops:modelRegistry`)",
     "entry": "the scope the entry names",
 }
 # The role and scope an `mlops:access` entry names: reviewed in the stack's config.
@@ -111,6 +115,30 @@ BATCH_INVOKE: Final = (
     "#configure-rbac-for-batch-endpoints-invoke"
 )
 WORKSPACE_ROLES: Final = f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
+# Reader uses a registry's assets; writing them takes registries/assets/write (AzureML Registry
+# User has it, without the right to change or delete the registry).
+REGISTRY_READ: Final = (
+    f"{_LEARN}/machine-learning/how-to-manage-registries"
+    "#allow-users-to-use-assets-from-the-registry"
+)
+REGISTRY_WRITE: Final = (
+    f"{_LEARN}/machine-learning/how-to-manage-registries"
+    "#allow-users-to-create-and-use-assets-from-the-registry"
+)
+REGISTRY_USER: Final = (
+    f"{_LEARN}/role-based-access-control/built-in-roles/ai-machine-learning#azureml-registry-user"
+)
+# "The identity used to create assets in the registry must be assigned the AzureML Registry
+# User, owner, or contributor role."
+REGISTRY_NETWORK: Final = f"{_LEARN}/machine-learning/how-to-registry-network-isolation"
+SHARE_MODELS: Final = (
+    f"{_LEARN}/machine-learning/how-to-share-models-pipelines-across-workspaces-with-registries"
+)
+# Where models are shared from to the registry, and where they are deployed from it.
+SHARING: Final = tuple(env for env, p in PROFILES.items() if p.shares_models)
+DEPLOYING: Final = tuple(
+    env for env, p in PROFILES.items() if p.has_workspace and not p.shares_models
+)
 
 JOBS: Final[tuple[Principal, ...]] = ("computeCluster", "batchCluster")
 PEOPLE: Final[tuple[Principal, ...]] = ("dataScientist", "instanceUser")
@@ -128,6 +156,8 @@ class Entitlement:
     source: str | tuple[str, ...]
     # Azure ML creates this assignment itself; the program must never create it too.
     by_azure: bool = False
+    # Only in these environments (all, when empty).
+    environments: tuple[str, ...] = ()
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -186,6 +216,19 @@ MATRIX: Final[tuple[Entitlement, ...]] = (
     Entitlement(("releasePipeline",), "Storage Blob Data Contributor", "storage",
                 "uploads models and batch inputs, reads outputs on Entra-ID-only storage",
                 NO_SHARED_KEY),
+    # The shared model registry: the workspace uses its assets; models are shared to it from
+    # dev and deployed from it, unchanged, in qa and prod.
+    Entitlement(("workspace",), "AzureML Registry User", "modelRegistry",
+                "uses the registry's models, environments and components in jobs and deployments",
+                (SHARE_MODELS, REGISTRY_USER)),
+    Entitlement(("dataScientist", "releasePipeline"), "AzureML Registry User", "modelRegistry",
+                "shares models from the dev workspace to the registry (az ml model share)",
+                (REGISTRY_WRITE, REGISTRY_NETWORK, REGISTRY_USER), environments=SHARING),
+    Entitlement(("releasePipeline",), "Reader", "modelRegistry",
+                "reads the registry's model version to deploy it to an endpoint", REGISTRY_READ,
+                environments=DEPLOYING),
+    Entitlement(("onlineEndpoint", "batchCluster"), "Reader", "modelRegistry",
+                "pulls the registry model its deployment serves", (REGISTRY_READ, SHARE_MODELS)),
     # Everything else a person, group or pipeline gets is reviewed in the stack's config.
     Entitlement(("accessEntry",), AS_CONFIGURED, "entry", "as configured", ASSIGN_ROLES),
 )  # fmt: skip
@@ -225,6 +268,8 @@ class Targets:
     """The stack's scopes, by kind (a kind without targets: none in this stack)."""
 
     by_kind: Mapping[ScopeKind, tuple[Target, ...]] = field(default_factory=dict)
+    # The stack's environment: rows limited to other environments give nothing here.
+    environment: str = ""
 
     def __getitem__(self, kind: ScopeKind) -> tuple[Target, ...]:
         return self.by_kind.get(kind, ())
@@ -249,10 +294,12 @@ def stack_targets(
     key_vault: tuple[pulumi.Input[str], pulumi.Input[str]],
     registry: tuple[pulumi.Input[str], pulumi.Input[str]] | None,
     datastores: Sequence[DatastoreSettings],
+    environment: str = "",
+    model_registry: ArmId | None = None,
 ) -> Targets:
     """The scopes of a stack: its own resources (``own``, in the stack's subscription), the Key
-    Vault and registry (as ``(id, subscription)``: they may be adopted from another one) and the
-    datastores' containers."""
+    Vault and registry (as ``(id, subscription)``: they may be adopted from another one), the
+    datastores' containers and the shared model registry (in the shared stack's subscription)."""
 
     def target(
         kind: ScopeKind, scope: pulumi.Input[str], subscription: pulumi.Input[str]
@@ -268,7 +315,11 @@ def stack_targets(
         found["registry"] = (target("registry", *registry),)
     found["readOnlyDatastores"] = tuple(datastore_target(s) for s in datastores if s.read_only)
     found["writableDatastores"] = tuple(datastore_target(s) for s in datastores if not s.read_only)
-    return Targets(found)
+    if model_registry is not None:
+        found["modelRegistry"] = (
+            target("modelRegistry", model_registry.id, model_registry.subscription_id),
+        )
+    return Targets(found, environment)
 
 
 @dataclass(frozen=True)
@@ -294,9 +345,11 @@ class Grant:
         return self.holder.label, self.role, self.target.label
 
 
-def _rows_for(holder: Holder) -> Iterator[tuple[str, ScopeKind, str]]:
+def _rows_for(holder: Holder, environment: str) -> Iterator[tuple[str, ScopeKind, str]]:
     for row in MATRIX:
         if holder.kind not in row.principals or row.by_azure:
+            continue
+        if row.environments and environment not in row.environments:
             continue
         if row.role == AS_CONFIGURED:
             assert holder.configured is not None, "an access entry names its role and scope"
@@ -311,7 +364,7 @@ def resolve(holders: Sequence[Holder], targets: Targets) -> list[Grant]:
     one grant with both reasons, since Azure refuses a second identical assignment."""
     grants: dict[tuple[str, str, str], Grant] = {}
     for holder in holders:
-        for role, scope, why in _rows_for(holder):
+        for role, scope, why in _rows_for(holder, targets.environment):
             if not targets[scope] and holder.configured is not None:
                 raise ValueError(f"no {scope} to grant {role} on (settings refuse such entries)")
             for target in targets[scope]:

@@ -2,7 +2,8 @@
 
 Each datastore is identity-based (no stored credentials): the workspace's managed identity gets
 its data role on the one container (the access matrix's workspace rows), in the container's own
-subscription. Jobs, people and the release pipeline get theirs where their principals live. The
+subscription; its other matrix rows (AzureML Registry User on the shared model registry) are
+granted here too. Jobs, people and the release pipeline get theirs where their principals live. The
 managed network reaches each account through private-endpoint outbound rules, which live on the
 workspace itself (see components.managed_network).
 """
@@ -83,7 +84,11 @@ class DatastoreLinks(pulumi.ComponentResource):
             (workspace,),
             args.targets,
             parent=self,
-            aliases=lambda grant: [pulumi.Alias(name=previous[grant.target.key])],
+            aliases=lambda grant: (
+                [pulumi.Alias(name=previous[grant.target.key])]
+                if grant.target.key in previous
+                else []
+            ),
         )
         self.role_assignments: list[authorization.RoleAssignment] = [a for _, a in granted]
         role_of = {grant.target.key: assignment for grant, assignment in granted}

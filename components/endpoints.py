@@ -1,19 +1,25 @@
 """Preprocessing and scoring endpoints that the ML release pipeline deploys models into.
 
-Online endpoints are managed online endpoints. Batch endpoints get a scale-to-zero cluster of
-their own for their deployments. Model deployments are not managed here.
+Online endpoints are managed online endpoints, or Kubernetes online endpoints on an attached AKS
+cluster (components/kubernetes_compute.py). Batch endpoints get a scale-to-zero cluster of their
+own for their deployments. Model deployments are not managed here.
 
 Identities: every endpoint has a system-assigned identity. For a managed online endpoint Azure ML
 itself grants that identity what a deployment needs (AcrPull, Storage Blob Data Reader...) when
 the endpoint is created, so the program must not create those assignments again (a second
-identical assignment fails with RoleAssignmentExists). A batch deployment runs on its cluster,
+identical assignment fails with RoleAssignmentExists); the program grants it read on the shared
+model registry, whose models it serves. A batch deployment runs on its cluster,
 whose identity gets the job roles of the access matrix here: read on every datastore, write on
-the workspace storage; AcrPull Azure ML grants it (see components/access.py).
+the workspace storage; AcrPull Azure ML grants it (see components/access.py). A Kubernetes online
+endpoint's identity is an online endpoint's like any other: Azure ML grants the system-assigned
+identity of every online endpoint what its deployments need.
+https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth#automatic-role-assignment-for-endpoint-identity
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from collections.abc import Mapping
+from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
@@ -40,6 +46,10 @@ class EndpointsArgs:
     public_network_access: bool
     # The scopes of the stack, for the batch clusters' grants.
     targets: Targets
+    # Attached Kubernetes computes by config name → their ARM IDs.
+    kubernetes_computes: Mapping[str, pulumi.Input[str]] = field(
+        default_factory=dict[str, pulumi.Input[str]]
+    )
 
 
 @dataclass(frozen=True)
@@ -48,6 +58,10 @@ class EndpointInfo:
 
     name: pulumi.Output[str]
     scoring_uri: pulumi.Output[str]
+    # managedOnline, kubernetesOnline or batch: what the deployment the pipeline creates is.
+    serving: str
+    # The compute its deployments run on: the attached cluster's or the batch cluster's name.
+    compute: str | None
 
 
 class Endpoints(pulumi.ComponentResource):
@@ -63,6 +77,7 @@ class Endpoints(pulumi.ComponentResource):
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
         self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
+        online: dict[str, ml.OnlineEndpoint] = {}
         self.info: dict[str, EndpointInfo] = {}
 
         for endpoint in args.endpoints:
@@ -81,7 +96,22 @@ class Endpoints(pulumi.ComponentResource):
                 "opts": pulumi.ResourceOptions(parent=self),
             }
             resource: ml.OnlineEndpoint | ml.BatchEndpoint
-            if endpoint.cluster is None:
+            compute = endpoint.kubernetes_cluster
+            if compute is not None:
+                # https://learn.microsoft.com/azure/machine-learning/reference-yaml-endpoint-online:
+                # publicNetworkAccess applies to managed endpoints only; a Kubernetes endpoint is
+                # reached through its cluster's inference router, on the owner's network. The
+                # typed dict, unlike OnlineEndpointPropertiesArgs, adds no default 'Enabled'.
+                resource = ml.OnlineEndpoint(
+                    f"{name}-{endpoint.name}",
+                    properties=ml.OnlineEndpointPropertiesArgsDict(
+                        auth_mode=endpoint.auth_mode,
+                        description=description,
+                        compute=args.kubernetes_computes[compute],
+                    ),
+                    **placed,
+                )
+            elif endpoint.cluster is None:
                 resource = ml.OnlineEndpoint(
                     f"{name}-{endpoint.name}",
                     properties=ml.OnlineEndpointPropertiesArgs(
@@ -95,6 +125,7 @@ class Endpoints(pulumi.ComponentResource):
                     ),
                     **placed,
                 )
+                online[endpoint.name] = resource
             else:  # settings give every batch endpoint, and only those, a cluster
                 cluster = compute_cluster(
                     f"{name}-{endpoint.name}-cluster",
@@ -105,6 +136,7 @@ class Endpoints(pulumi.ComponentResource):
                     description=f"Runs the deployments of batch endpoint {endpoint.name}",
                 )
                 self.batch_clusters[endpoint.name] = cluster
+                compute = endpoint.cluster.name
                 resource = ml.BatchEndpoint(
                     f"{name}-{endpoint.name}",
                     properties=ml.BatchEndpointPropertiesArgs(
@@ -116,6 +148,8 @@ class Endpoints(pulumi.ComponentResource):
             self.info[endpoint.name] = EndpointInfo(
                 name=resource.name,
                 scoring_uri=resource.properties.apply(lambda p: p.scoring_uri or ""),
+                serving=endpoint.serving,
+                compute=compute,
             )
 
         holders = [
@@ -128,6 +162,16 @@ class Endpoints(pulumi.ComponentResource):
                 name=f"batch endpoint {endpoint}'s cluster",
             )
             for endpoint, cluster in self.batch_clusters.items()
+        ] + [
+            Holder(
+                "onlineEndpoint",
+                system_principal_id(resource.identity),
+                "ServicePrincipal",
+                key=endpoint,
+                label=f"online-endpoint/{endpoint}",
+                name=f"online endpoint {endpoint}",
+            )
+            for endpoint, resource in online.items()
         ]
         self.role_assignments: list[authorization.RoleAssignment] = [
             assignment

@@ -10,7 +10,16 @@ and they are computed here from the settings:
 - with batch endpoints, the workspace storage's ``queue`` and ``table``
   (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Scenario: Use
   batch endpoints or ParallelRunStep");
-- an FQDN rule per ``mlops:network.outboundFqdns`` host (approved outbound only).
+- with internet outbound, the workspace storage's ``blob`` and ``file`` when that storage keeps
+  its public endpoint for the model registry's resource instance rule (dev, which shares models):
+  Azure ML's required private endpoints cover only resources "with public network access
+  disabled" in that mode (how-to-managed-network, "List of required rules");
+- an FQDN rule per ``mlops:network.outboundFqdns`` host (approved outbound only);
+- a private endpoint to the shared Azure ML registry (``amlregistry``), through which jobs and
+  deployments use its models, environments and components wherever it refuses public traffic
+  (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Private
+  endpoints" lists "Azure Machine Learning registries"; their sub-resource is ``amlregistry``:
+  https://learn.microsoft.com/azure/private-link/private-endpoint-dns, "AI + Machine Learning").
 
 Azure ML adds its own required rules (service tags, and private endpoints to the workspace's
 storage, Key Vault and registry where their public network access is disabled, or always with
@@ -33,6 +42,11 @@ RULE_NAME_LENGTH: Final = 33
 # Rules to the workspace's own storage: its name is only known once the suffix is.
 WORKSPACE_STORAGE_RULE: Final = "workspace-storage-{subresource}"
 BATCH_STORAGE_SUBRESOURCES: Final = ("queue", "table")
+# What Azure ML's own required rules reach on the workspace storage (its datastores' blobs and
+# file share), when they do not.
+WORKSPACE_STORAGE_SUBRESOURCES: Final = ("blob", "file")
+MODEL_REGISTRY_RULE: Final = "model-registry"
+MODEL_REGISTRY_SUBRESOURCE: Final = "amlregistry"
 
 OutboundRule = ml.PrivateEndpointOutboundRuleArgs | ml.FqdnOutboundRuleArgs
 
@@ -73,11 +87,22 @@ def outbound_rules(
     datastores: Sequence[DatastoreSettings],
     workspace_storage_id: pulumi.Input[str],
     batch_endpoints: bool,
+    *,
+    model_registry_id: str | None = None,
+    workspace_storage_public: bool = False,
 ) -> dict[str, OutboundRule]:
-    """The user-defined outbound rules of the workspace's managed network, by rule name."""
+    """The user-defined outbound rules of the workspace's managed network, by rule name.
+
+    ``workspace_storage_public``: the workspace storage keeps its public endpoint (firewalled,
+    for a resource instance rule), so Azure ML creates no private endpoint to it unless the
+    network allows only approved outbound."""
     if not network.managed:
         return {}
     rules: dict[str, OutboundRule] = {}
+    if workspace_storage_public and not network.approved_outbound_only:
+        for subresource in WORKSPACE_STORAGE_SUBRESOURCES:
+            name = WORKSPACE_STORAGE_RULE.format(subresource=subresource)
+            rules[name] = _private_endpoint(workspace_storage_id, subresource)
     for store in datastores:
         account = store.storage_account
         for subresource in store.subresources:
@@ -87,6 +112,10 @@ def outbound_rules(
         for subresource in BATCH_STORAGE_SUBRESOURCES:
             name = WORKSPACE_STORAGE_RULE.format(subresource=subresource)
             rules[name] = _private_endpoint(workspace_storage_id, subresource)
+    if model_registry_id is not None:
+        rules[MODEL_REGISTRY_RULE] = _private_endpoint(
+            model_registry_id, MODEL_REGISTRY_SUBRESOURCE
+        )
     for fqdn in network.outbound_fqdns:
         rules[fqdn_rule_name(fqdn)] = ml.FqdnOutboundRuleArgs(
             type="FQDN", category=ml.RuleCategory.USER_DEFINED, destination=fqdn

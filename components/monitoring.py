@@ -56,8 +56,9 @@ class MonitoringArgs:
     budget: BudgetSettings
     # The first day of the month the budget starts in (first_of_month).
     budget_start: str
-    workspace_id: pulumi.Input[str]
-    log_analytics_id: pulumi.Input[str]
+    # None in a stack without a workspace (shared): then no rule watches one.
+    workspace_id: pulumi.Input[str] | None
+    log_analytics_id: pulumi.Input[str] | None
     online_endpoints: tuple[WatchedEndpoint, ...]
     # Batch endpoint → the cluster its jobs run on.
     batch_clusters: Mapping[str, str]
@@ -134,7 +135,7 @@ class Monitoring(pulumi.ComponentResource):
     def _subjects(self, target: Target) -> Sequence[_Subject]:
         args = self._args
         if target == "workspace":
-            return [_Subject("workspace", args.workspace_id)]
+            return [] if args.workspace_id is None else [_Subject("workspace", args.workspace_id)]
         if target == "online endpoint":
             return [_Subject(e.name, e.endpoint_id) for e in args.online_endpoints]
         if target == "online deployment":
@@ -146,9 +147,11 @@ class Monitoring(pulumi.ComponentResource):
                 for e in args.online_endpoints
                 for deployment in e.deployments
             ]
+        logs = args.log_analytics_id
         return [
-            _Subject(endpoint, args.log_analytics_id, cluster)
+            _Subject(endpoint, logs, cluster)
             for endpoint, cluster in sorted(args.batch_clusters.items())
+            if logs is not None  # batch endpoints live in a workspace, logged there
         ]
 
     def _rule(self, alert: Alert, subject: _Subject, action_group_id: pulumi.Input[str]) -> None:

@@ -12,6 +12,9 @@ With a managed network the storage account and a Premium registry refuse public 
 access: Azure ML creates its own private endpoints to them only then
 (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "List of required
 rules"), and with private inbound the client network reaches them through private endpoints too.
+The exception: where models are shared to the model registry (dev), the storage firewall admits
+that registry as a resource instance, which only the public endpoint (denying everything else)
+honours, and the managed network gets the storage's private endpoints as rules of its own.
 """
 
 from __future__ import annotations
@@ -30,9 +33,11 @@ from pulumi_azure_native import (
 
 from components.access import Holder, stack_targets
 from components.access_grants import AccessGrants, AccessGrantsArgs
+from components.container_registry import ContainerRegistryArgs, create_container_registry
 from components.context import StackContext, WorkspacePlacement
 from components.managed_network import managed_network, outbound_rules
 from components.roles import system_principal_id
+from settings.names import ArmId
 from settings.schema import (
     DatastoreSettings,
     NetworkSettings,
@@ -47,7 +52,8 @@ SHARED_KEY_TAG = "allowSharedKeyAccess"
 
 @dataclass(frozen=True)
 class WorkspaceStackArgs:
-    # Text only: the workspace's friendly name and description say which environment it is.
+    # The workspace's friendly name and description say which environment it is; the access
+    # matrix's rows for one environment (sharing models from dev) read it.
     environment: str
     key_vault_id: pulumi.Input[str]
     # The subscription that holds the vault (another one when a shared vault is adopted).
@@ -69,6 +75,11 @@ class WorkspaceStackArgs:
     zone_redundant_registry: bool = False
     # Batch endpoints need the workspace storage's queues and tables in the managed network.
     batch_endpoints: bool = False
+    # The shared Azure ML registry models are promoted through (mode existing): a scope of the
+    # access matrix, reached through a private-endpoint rule of the managed network.
+    model_registry: ArmId | None = None
+    # Models are shared from this workspace to the model registry (the profile's shares_models).
+    shares_models: bool = False
 
 
 class WorkspaceStack(pulumi.ComponentResource):
@@ -84,6 +95,12 @@ class WorkspaceStack(pulumi.ComponentResource):
         data = pulumi.ResourceOptions(parent=self, protect=context.protect)
         private = args.network.managed  # see the module's docstring
         network_default = storage.DefaultAction.DENY if private else storage.DefaultAction.ALLOW
+        # Sharing a model copies it out of this storage, which Azure allows only to a registry
+        # the storage firewall lists as a resource instance; such rules apply to the public
+        # endpoint, which then stays on, denying everything else:
+        # https://learn.microsoft.com/azure/machine-learning/how-to-registry-network-isolation
+        # ("Share assets from workspace to registry")
+        sharing_to = args.model_registry if args.shares_models and private else None
 
         self.storage_account = storage.StorageAccount(
             f"{name}-storage",
@@ -109,9 +126,19 @@ class WorkspaceStack(pulumi.ComponentResource):
                     file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                 ),
             ),
-            public_network_access="Disabled" if private else "Enabled",
+            public_network_access="Disabled" if private and sharing_to is None else "Enabled",
             network_rule_set=storage.NetworkRuleSetArgs(
-                default_action=network_default, bypass="AzureServices"
+                default_action=network_default,
+                bypass="AzureServices",
+                resource_access_rules=(
+                    [
+                        storage.ResourceAccessRuleArgs(
+                            tenant_id=context.tenant_id, resource_id=sharing_to.id
+                        )
+                    ]
+                    if sharing_to is not None
+                    else None
+                ),
             ),
             tags=(
                 {**context.tags, SHARED_KEY_TAG: "true"}
@@ -170,41 +197,20 @@ class WorkspaceStack(pulumi.ComponentResource):
         self.registry_id: pulumi.Output[str] | None = None
         self.registry_login_server: pulumi.Output[str] | None = None
         registry_subscription: pulumi.Input[str] = context.subscription_id
-        self.registry_lock = None
+        self.registry_lock: pulumi.Resource | None = None
         if registry.mode == "create":
-            # Only Premium has private endpoints, network rules and zone redundancy; settings
-            # require Premium wherever a registry must be private.
-            premium = registry.sku == "Premium"
-            zone_redundant = premium and args.zone_redundant_registry
-            self.registry = containerregistry.Registry(
-                f"{name}-registry",
-                registry_name=context.unique_name(context.names.container_registry),
-                resource_group_name=context.resource_group_name,
-                location=context.location,
-                sku=containerregistry.SkuArgs(name=registry.sku),
-                admin_user_enabled=False,
-                anonymous_pull_enabled=False,
-                public_network_access=(
-                    containerregistry.PublicNetworkAccess.DISABLED
-                    if private and premium
-                    else containerregistry.PublicNetworkAccess.ENABLED
+            self.registry, self.registry_lock = create_container_registry(
+                name,
+                context,
+                ContainerRegistryArgs(
+                    sku=registry.sku,
+                    private=private,
+                    zone_redundant=args.zone_redundant_registry,
                 ),
-                network_rule_bypass_options=containerregistry.NetworkRuleBypassOptions.AZURE_SERVICES,
-                zone_redundancy=(
-                    containerregistry.ZoneRedundancy.ENABLED
-                    if zone_redundant
-                    else containerregistry.ZoneRedundancy.DISABLED
-                ),
-                tags=context.tags,
-                # Zone redundancy is chosen when a registry is created and Azure cannot change
-                # it later: an existing registry must never be replaced for it.
-                opts=pulumi.ResourceOptions.merge(
-                    data, pulumi.ResourceOptions(ignore_changes=["zoneRedundancy"])
-                ),
+                parent=self,
             )
             self.registry_id = self.registry.id
             self.registry_login_server = self.registry.login_server
-            self.registry_lock = context.lock(f"{name}-registry-lock", self.registry, parent=self)
         elif registry.existing is not None:
             registry_subscription = registry.existing.subscription_id
             self.registry_id = pulumi.Output.from_input(registry.existing.id)
@@ -240,6 +246,8 @@ class WorkspaceStack(pulumi.ComponentResource):
                     args.datastores,
                     workspace_storage_id=self.storage_account.id,
                     batch_endpoints=args.batch_endpoints,
+                    model_registry_id=args.model_registry.id if args.model_registry else None,
+                    workspace_storage_public=sharing_to is not None,
                 ),
             ),
             # Builds the managed network with the workspace, so the first compute does not
@@ -286,6 +294,8 @@ class WorkspaceStack(pulumi.ComponentResource):
                 None if self.registry_id is None else (self.registry_id, registry_subscription)
             ),
             datastores=args.datastores,
+            environment=args.environment,
+            model_registry=args.model_registry,
         )
         self.access_grants = AccessGrants(
             f"{name}-access",

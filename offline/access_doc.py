@@ -12,16 +12,15 @@ document cannot drift from the program.
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
 from components.access import MATRIX, PRINCIPALS, SCOPES, Entitlement
-from offline.diagram import cli, ordered_stacks
-from offline.engine import Resource
+from offline.diagram import cli, stack_plans
+from offline.engine import ProgramRun, Resource
 from offline.imports import run_one_shot
 from offline.plan import Plan
-from offline.preview import run_stack
 from offline.resource_types import Arrow, Edge, resource_type
 
 DOCUMENT: Final = Path("docs/access.md")
@@ -41,7 +40,10 @@ def _matrix_rows(rows: Sequence[Entitlement]) -> Iterator[str]:
     for row in rows:
         who = "; ".join(PRINCIPALS[principal] for principal in row.principals)
         links = ", ".join(f"[{n}]({url})" for n, url in enumerate(row.sources, start=1))
-        yield _row(who, row.role, SCOPES[row.scope], row.why, links)
+        where = SCOPES[row.scope]
+        if row.environments:
+            where += f", in {' and '.join(row.environments)} only"
+        yield _row(who, row.role, where, row.why, links)
 
 
 def is_role_assignment(resource: Resource) -> bool:
@@ -67,8 +69,9 @@ def stack_rows(plan: Plan) -> Iterator[str]:
     yield from (_row(*row) for row in rows)
 
 
-def document(names: Sequence[str] | None = None) -> str:
-    """docs/access.md: the matrix, then each stack's registered role assignments."""
+def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
+    """docs/access.md: the matrix, then each stack's registered role assignments (of ``runs``,
+    else of every stack file)."""
     granted = [row for row in MATRIX if not row.by_azure]
     by_azure = [row for row in MATRIX if row.by_azure]
     lines = [
@@ -93,8 +96,7 @@ def document(names: Sequence[str] | None = None) -> str:
         "",
         *_matrix_rows(by_azure),
     ]
-    for stack in names if names is not None else ordered_stacks():
-        plan = Plan(run_stack(stack))
+    for stack, plan in stack_plans(runs):
         lines += [
             "",
             f"## {stack}",

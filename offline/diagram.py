@@ -2,7 +2,8 @@
 
 Each stack is run offline (Pulumi's mock engine) and drawn from what it registers: the resource
 group and the resources in it, the workspace and what it depends on, computes, endpoints, and
-datastores with arrows to the storage accounts they read in other subscriptions. Arrows follow
+datastores with arrows to the storage accounts they read in other subscriptions, attached
+Kubernetes computes with arrows to the AKS clusters they attach. Arrows follow
 the program's own dependencies; role assignments become labelled arrows from the identity that
 holds the role to what it may access.
 
@@ -16,12 +17,12 @@ from __future__ import annotations
 import argparse
 import re
 import sys
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from offline.engine import MOCK_SUFFIX, Resource, stacks
+from offline.engine import MOCK_SUFFIX, ProgramRun, Resource, stacks
 from offline.imports import run_one_shot
 from offline.plan import KNOWN_AFTER_APPLY, Plan, parse_arm_id
 from offline.preview import run_stack
@@ -40,6 +41,11 @@ from offline.resource_types import (
 )
 
 DOCUMENT: Final = Path("docs/architecture.md")
+# What a stale generated document says: the one command that regenerates every one of them.
+STALE: Final = (
+    "is out of date with the program or the Pulumi.<stack>.yaml files: run `make docs` and "
+    "commit the result"
+)
 # Mermaid labels: the suffix as text that needs no HTML escaping.
 SUFFIX_LABEL: Final = "{suffix}"
 
@@ -152,6 +158,8 @@ class _Drawing:
                     self._diagnostics(resource)
                 case Arrow.ALERTS:
                     self._alerts(resource)
+                case Arrow.ATTACHES:
+                    self._attached_cluster(resource)
         return self.graph
 
     def _group(self, customs: Sequence[Resource], boxes: Sequence[tuple[Resource, Node]]) -> None:
@@ -225,7 +233,8 @@ class _Drawing:
         key = ref.account_id.lower()
         node = self.external.get(key)
         if node is None:
-            node = node_id("ext", ref.name)  # storage account names are globally unique
+            # Storage account names are globally unique; a cluster's is unique in its group.
+            node = node_id("ext", ref.name)
             self.external[key] = node
             self.graph.nodes[node] = external_box(node, ref.provider, ref.name)
             group_id = node_id("sub", f"{ref.subscription}_{ref.group}")
@@ -250,6 +259,16 @@ class _Drawing:
         container = get_path(props, "containerName") or get_path(props, "filesystem") or ""
         if target is not None:
             self.graph.edge(self.ids[resource.urn], target, f"reads {container}")
+
+    def _attached_cluster(self, resource: Resource) -> None:
+        """A Kubernetes compute: an arrow to the cluster it attaches, in its owner's group."""
+        cluster = get_path(resource.inputs, "properties.resourceId")
+        if not isinstance(cluster, str):
+            return  # a compute instance or cluster the workspace runs itself
+        target = self._external_account(cluster)
+        namespace = get_path(resource.inputs, "properties.properties.namespace") or ""
+        if target is not None:
+            self.graph.edge(self.ids[resource.urn], target, f"namespace {namespace}")
 
     def _role(self, resource: Resource) -> None:
         holder = self.plan.principal_resource(resource)
@@ -327,25 +346,37 @@ def mermaid(plan: Plan) -> str:
     return _Drawing(plan).draw().mermaid()
 
 
-def ordered_stacks() -> list[str]:
-    """Stacks in promotion order (dev, qa, prod), any others after them by name."""
+def ordered_stacks(names: Iterable[str] | None = None) -> list[str]:
+    """Stacks (every stack file's by default) in promotion order (dev, qa, prod), others after
+    them by name."""
     order = {"dev": 0, "qa": 1, "prod": 2}
-    return sorted(stacks(), key=lambda stack: (order.get(stack, len(order)), stack))
+    return sorted(
+        stacks() if names is None else names,
+        key=lambda stack: (order.get(stack, len(order)), stack),
+    )
+
+
+def stack_plans(runs: Mapping[str, ProgramRun] | None = None) -> Iterator[tuple[str, Plan]]:
+    """Each stack's plan in promotion order: from ``runs`` when given (tests pass the session's
+    runs), else every stack file evaluated."""
+    for stack in ordered_stacks(runs):
+        yield stack, Plan(run_stack(stack) if runs is None else runs[stack])
 
 
 def stack_document(
-    head: Sequence[str], draw: Callable[[Plan], str], names: Sequence[str] | None = None
+    head: Sequence[str],
+    draw: Callable[[Plan], str],
+    runs: Mapping[str, ProgramRun] | None = None,
 ) -> str:
     """``head``, then a Mermaid diagram per stack drawn by ``draw``, in promotion order."""
     sections = list(head)
-    for stack in names if names is not None else ordered_stacks():
-        plan = Plan(run_stack(stack))
+    for stack, plan in stack_plans(runs):
         sections += ["", f"## {stack}", "", "```mermaid", draw(plan).rstrip("\n"), "```"]
     return "\n".join(sections) + "\n"
 
 
-def document(names: Sequence[str] | None = None) -> str:
-    """docs/architecture.md: one diagram per stack."""
+def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
+    """docs/architecture.md: one diagram per stack (of ``runs``, else of every stack file)."""
     head = [
         "# Architecture",
         "",
@@ -361,7 +392,7 @@ def document(names: Sequence[str] | None = None) -> str:
         "other subscriptions. `(delete lock)` marks a resource locked against deletion. The",
         "network (private endpoints, DNS, outbound rules) is drawn in [network.md](network.md).",
     ]
-    return stack_document(head, mermaid, names)
+    return stack_document(head, mermaid, runs)
 
 
 def cli(
@@ -381,7 +412,7 @@ def cli(
     elif args.check is not None:
         current = args.check.read_text(encoding="utf-8") if args.check.exists() else ""
         if current != generated:
-            print(f"{args.check} is out of date: run `make docs`", file=sys.stderr)
+            print(f"{args.check} {STALE}", file=sys.stderr)
             return 1
     else:
         sys.stdout.write(generated)

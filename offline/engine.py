@@ -248,13 +248,14 @@ def run_program(
     config: Mapping[str, str] | None = None,
     secret_keys: Sequence[str] = (),
     program: Path = ROOT / "__main__.py",
+    root: Path = ROOT,
 ) -> ProgramRun:
     """Evaluate the program for one stack under mocks and return what it registered.
 
-    With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` is used.
+    With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` in ``root`` is used.
     """
     if config is None:
-        config, secret_keys = stack_config(stack)
+        config, secret_keys = stack_config(stack, root)
     return evaluate(
         lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, secret_keys
     )

@@ -96,6 +96,8 @@ class Arrow(Enum):
     PRIVATE_ENDPOINT = "private endpoint"
     DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
     ALERTS = "alerts"  # a watched resource to the action group its alert rules notify
+    # An attached Kubernetes compute to the cluster it attaches (its owner's, often elsewhere).
+    ATTACHES = "attaches"
 
 
 @dataclass(frozen=True)
@@ -376,6 +378,22 @@ def _storage_account(plan: Plan, resource: Resource) -> Settings:
     ]
 
 
+def _ml_registry(plan: Plan, resource: Resource) -> Settings:
+    """The primary region and its replicas, each with the storage Azure creates for it."""
+
+    def region(details: Mapping[str, Any]) -> str:
+        accounts = details.get("storageAccountDetails") or [{}]
+        storage = get_path(accounts[0], "systemCreatedStorageAccount.storageAccountType")
+        return f"{details.get('location')} ({storage})"
+
+    regions = resource.inputs.get("regionDetails") or []
+    return [
+        ("regions", ", ".join(region(r) for r in regions) or None),
+        ("public network", resource.inputs.get("publicNetworkAccess")),
+        ("identity", get_path(resource.inputs, "identity.type")),
+    ]
+
+
 def _blob_service(plan: Plan, resource: Resource) -> Settings:
     inputs = resource.inputs
 
@@ -428,6 +446,12 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
             ("schedules", crons),
             ("ssh", get_path(inner, "sshSettings.sshPublicAccess")),
             ("public IP", inner.get("enableNodePublicIp")),
+        ]
+    elif kind == "Kubernetes":
+        # An attached cluster: which one, and the namespace its workloads run in.
+        found += [
+            ("cluster", properties.get("resourceId")),  # pyright: ignore[reportUnknownMemberType]
+            ("namespace", inner.get("namespace")),
         ]
     return found
 
@@ -796,6 +820,21 @@ _ROWS: Final = (
         # Path: resourceGroupName, registryName.
     ),
     ResourceType(
+        "azure-native:machinelearningservices:Registry",
+        label="Azure ML registry",
+        summary=_ml_registry,
+        public_access="publicNetworkAccess",
+        mock=AzureMock(
+            InResourceGroup("Microsoft.MachineLearningServices/registries"),
+            "registryName",
+            {
+                "discoveryUrl": "https://{location}.api.azureml.ms/registrymanagement/v1.0/registries/{name}/discovery"
+            },
+        ),
+        # Path: resourceGroupName, registryName. The primary region is fixed at creation
+        # (location); replica regions can be added later (how-to-manage-registries).
+    ),
+    ResourceType(
         "azure-native:machinelearningservices:Workspace",
         label="Azure ML workspace",
         drawn=Node(detail="managedNetwork.isolationMode", arrow=Arrow.PRIVATE_ENDPOINT),
@@ -822,9 +861,14 @@ _ROWS: Final = (
         label="Compute",
         drawn=Node(
             detail="properties.properties.vmSize",
+            arrow=Arrow.ATTACHES,
             label_by=LabelBy(
                 "properties.computeType",
-                {"AmlCompute": "Compute cluster", "ComputeInstance": "Compute instance"},
+                {
+                    "AmlCompute": "Compute cluster",
+                    "ComputeInstance": "Compute instance",
+                    "Kubernetes": "Attached Kubernetes cluster",
+                },
             ),
         ),
         summary=_compute,
@@ -840,6 +884,8 @@ _ROWS: Final = (
         summary=(
             Field("auth", "properties.authMode"),
             Field("public network", "properties.publicNetworkAccess"),
+            # A Kubernetes online endpoint: the attached cluster it serves on.
+            Field("compute", "properties.compute", Read.REFERENCE),
         ),
         public_access="properties.publicNetworkAccess",
         mock=_endpoint("onlineEndpoints", "inference", "score"),

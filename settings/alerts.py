@@ -16,6 +16,10 @@ and the rules Microsoft recommends in "Monitor Azure Machine Learning"
 (https://learn.microsoft.com/azure/machine-learning/monitor-azure-machine-learning#machine-learning-alert-rules).
 Batch endpoints publish no metrics: their failed jobs are counted in the AmlComputeJobEvent table
 (https://learn.microsoft.com/azure/azure-monitor/reference/tables/amlcomputejobevent).
+"Online endpoint" and "online deployment" rows watch managed online endpoints only: Kubernetes
+online endpoints publish none of these metrics (monitoring them is the cluster's, "User
+responsibility" in https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints),
+so no rule is created for them; their deployments report to Application Insights instead.
 """
 
 from __future__ import annotations
@@ -62,7 +66,8 @@ class Defaults:
     prod: int
 
     def of(self, environment: str) -> int:
-        return {"dev": self.dev, "qa": self.qa, "prod": self.prod}[environment]
+        # The shared stack (the model registry) is held to prod's.
+        return {"dev": self.dev, "qa": self.qa, "prod": self.prod, "shared": self.prod}[environment]
 
 
 @dataclass(frozen=True)

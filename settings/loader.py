@@ -18,6 +18,7 @@ from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from settings.names import PREFIX, Names
 from settings.profiles import PROFILES
 from settings.schema import NAMESPACE, Settings
 from settings.validation import choices, constraint, did_you_mean, hint, type_name, unwrap
@@ -247,6 +248,11 @@ def load(
             "90 characters"
         )
     environment = values.setdefault(f"{NAMESPACE}:environment", stack)
+    prefix = values.get(f"{NAMESPACE}:prefix")
+    if isinstance(prefix, str) and re.fullmatch(PREFIX.pattern, prefix):
+        too_long = Names(prefix=prefix, environment=str(environment), stack=stack).too_long()
+        if too_long is not None:
+            problems.append(f"{NAMESPACE}:prefix: {too_long}")
     context = {
         "project": project,
         "stack": stack,

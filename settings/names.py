@@ -66,6 +66,20 @@ DEPLOYMENT_NAME: Final = NameRule(
     "3-32 letters, digits and hyphens, starting with a letter and ending with a letter or digit",
 )
 
+# Kubernetes names (attached clusters): a namespace is a DNS label, and an instance type (a custom
+# resource) is named like most objects, a DNS subdomain.
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/names/
+K8S_NAMESPACE: Final = NameRule(
+    r"^[a-z0-9]([-a-z0-9]{0,61}[a-z0-9])?$",
+    "a Kubernetes namespace: 1-63 lowercase letters, digits and hyphens, starting and ending "
+    "with a letter or digit",
+)
+K8S_OBJECT_NAME: Final = NameRule(
+    r"^(?=.{1,253}$)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*$",
+    "a Kubernetes object name: at most 253 lowercase letters, digits, hyphens and dots, "
+    "starting and ending with a letter or digit",
+)
+
 # Outbound FQDN rules of a managed network: a host name, or a wildcard of one (lowercase).
 FQDN: Final = NameRule(
     r"^(\*\.)?(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
@@ -77,8 +91,14 @@ RESOURCE_NAMES: Final[dict[str, re.Pattern[str]]] = {
     "Microsoft.KeyVault/vaults": re.compile(r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
     "Microsoft.Storage/storageAccounts": re.compile(r"^[a-z0-9]{3,24}$"),
     "Microsoft.ContainerRegistry/registries": re.compile(r"^[a-zA-Z0-9]{5,50}$"),
+    # machinelearningservices REST spec, registryName: ^[a-zA-Z0-9][a-zA-Z0-9\-_]{2,32}$
+    "Microsoft.MachineLearningServices/registries": re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"),
     "Microsoft.Network/virtualNetworks/subnets": re.compile(
         r"^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,78}[a-zA-Z0-9_])?$"
+    ),
+    # https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftcontainerservice
+    "Microsoft.ContainerService/managedClusters": re.compile(
+        r"^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$"
     ),
 }
 # A resource ID: its subscription and group, then the provider namespace and one or more
@@ -136,9 +156,23 @@ def parse_arm_id(value: str, resource_type: str) -> ArmId:
     )
 
 
+# Azure's length limits of the names that carry prefix and stack label (the Key Vault's binds
+# first). https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules
+_LIMITS: Final = (
+    ("Key Vault name", "key_vault", 24),
+    ("storage account name", "storage_account", 24),
+    ("Azure ML workspace name", "workspace", 33),
+    ("container registry name", "container_registry", 50),
+    ("Azure ML registry name", "model_registry", 33),
+    ("Log Analytics workspace name", "log_analytics", 63),
+)
+# The action group's short name keeps at least one character of the prefix before "-<label>".
+_LONGEST_SHORT_LABEL: Final = 12 - len("p-")
+
+
 @dataclass(frozen=True)
 class Names:
-    """Physical names, derived once from prefix and environment so they never drift.
+    """Physical names, derived once from prefix and stack label so they never drift.
 
     Names that must be globally or regionally unique take the stack's random suffix, which
     pulumi-random keeps in state, so a re-run or a destroy-and-recreate never collides with a
@@ -150,44 +184,90 @@ class Names:
     stack: str
 
     @property
+    def label(self) -> str:
+        """The stack in physical names: its lowercase letters and digits (``prod-eu`` →
+        ``prodeu``), so ``staging`` (a qa stack) and ``qa`` differ by more than the random suffix;
+        for a stack named after its environment, the environment itself."""
+        return re.sub(r"[^a-z0-9]", "", self.stack.lower()) or self.environment
+
+    @property
     def resource_group(self) -> str:
         return f"rg-{self.prefix}-mlops-{self.stack}"
 
     def key_vault(self, suffix: str) -> str:
-        return f"kv-{self.prefix}{self.environment}-{suffix}"
+        return f"kv-{self.prefix}{self.label}-{suffix}"
 
     def storage_account(self, suffix: str) -> str:
-        return f"st{self.prefix}{self.environment}{suffix}"
+        return f"st{self.prefix}{self.label}{suffix}"
 
     def container_registry(self, suffix: str) -> str:
-        return f"cr{self.prefix}{self.environment}{suffix}"
+        return f"cr{self.prefix}{self.label}{suffix}"
 
     def log_analytics(self, suffix: str) -> str:
-        return f"log-{self.prefix}-{self.environment}-{suffix}"
+        return f"log-{self.prefix}-{self.label}-{suffix}"
 
     def application_insights(self, suffix: str) -> str:
-        return f"appi-{self.prefix}-{self.environment}-{suffix}"
+        return f"appi-{self.prefix}-{self.label}-{suffix}"
 
     def workspace(self, suffix: str) -> str:
-        return f"mlw-{self.prefix}-{self.environment}-{suffix}"
+        return f"mlw-{self.prefix}-{self.label}-{suffix}"
+
+    def model_registry(self, suffix: str) -> str:
+        """Azure ML registries: 3-33 letters, digits, '-' and '_', unique in the tenant (at most
+        the name is part of every asset ID in it."""
+        return f"mlr-{self.prefix}-{self.label}-{suffix}"
 
     def private_endpoint(self, suffix: str, group: str) -> str:
         """Per resource group, at most 80: ``group`` is the sub-resource it connects to."""
-        return f"pe-{self.prefix}-{self.environment}-{suffix}-{group}"
+        return f"pe-{self.prefix}-{self.label}-{suffix}-{group}"
 
     @property
     def action_group(self) -> str:
-        return f"ag-{self.prefix}-{self.environment}"
+        return f"ag-{self.prefix}-{self.label}"
 
     @property
     def action_group_short_name(self) -> str:
         """At most 12 characters (Azure's limit): it starts the subject of every notification."""
-        return f"{self.prefix[: 11 - len(self.environment)]}-{self.environment}"
+        return f"{self.prefix[: 11 - len(self.label)]}-{self.label}"
 
     @property
     def budget(self) -> str:
         """Budget names are 1-63 letters, digits, '_' and '-'; unique per resource group."""
-        return f"budget-{self.prefix}-{self.environment}"
+        return f"budget-{self.prefix}-{self.label}"
+
+    def too_long(self) -> str | None:
+        """Why prefix and stack label make a name longer than Azure allows, or None.
+
+        Said in the words of the two things a user chooses: what prefix length would fit with
+        this stack name, or that the stack name itself is too long for any prefix.
+        """
+        suffix = "x" * SUFFIX_LENGTH
+        over = [
+            (what, getattr(self, method)(suffix), limit)
+            for what, method, limit in _LIMITS
+            if len(getattr(self, method)(suffix)) > limit
+        ]
+        if len(self.label) > _LONGEST_SHORT_LABEL:
+            over.append(("action group short name", self.action_group_short_name, 12))
+        if not over:
+            return None
+        names = "; ".join(
+            f"the {what} {name} has {len(name)} characters, Azure allows {limit}"
+            for what, name, limit in over
+        )
+        fits = min(
+            limit - (len(getattr(self, method)(suffix)) - len(self.prefix))
+            for _, method, limit in _LIMITS
+        )
+        if len(self.label) > _LONGEST_SHORT_LABEL or fits < 2:
+            remedy = (
+                f"no prefix fits: use a stack name with at most "
+                f"{min(_LONGEST_SHORT_LABEL, len(self.label) + fits - 2)} letters and digits"
+            )
+        else:
+            remedy = f"with this stack name, use a prefix of at most {fits} characters"
+        written = f" (written {self.label!r} in names)" if self.label != self.stack else ""
+        return f"{self.prefix!r} with stack {self.stack!r}{written} is too long: {names}; {remedy}"
 
     @staticmethod
     def regional(name: str, suffix: str) -> str:

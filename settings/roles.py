@@ -28,6 +28,9 @@ BUILT_IN_ROLES: Final[Mapping[str, str]] = {
     "Key Vault Secrets User": "4633458b-17de-408a-b874-0445c86b69e6",
     "Key Vault Reader": "21090545-7ca7-4776-b22c-e363652d74d2",
     "Log Analytics Reader": "73c42c96-874c-492b-b04d-ab87d138a893",
+    # Registry read plus every action on its assets (models, environments, components).
+    # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/ai-machine-learning#azureml-registry-user
+    "AzureML Registry User": "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
 }
 
 # What an `mlops:access` entry may name as its scope.
@@ -61,3 +64,8 @@ ACCESS_SCOPES: Final[Mapping[str, tuple[AccessScope, ...]]] = {
     # https://learn.microsoft.com/azure/azure-monitor/logs/manage-access
     "Log Analytics Reader": ("logAnalytics",),
 }
+
+# What the access matrix grants on the shared Azure ML registry (components/access.py rows on
+# modelRegistry; a test checks they agree): the bootstrap lets each stack's deploy identity
+# assign these there, and nothing else.
+MODEL_REGISTRY_ROLES: Final = ("AzureML Registry User", "Reader")

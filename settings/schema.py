@@ -36,6 +36,8 @@ from settings.names import (
     EMAIL,
     FQDN,
     GUID,
+    K8S_NAMESPACE,
+    K8S_OBJECT_NAME,
     PREFIX,
     REGIONAL_NAME,
     SUFFIX_LENGTH,
@@ -66,13 +68,15 @@ NAMESPACE: Final = "mlops"
 MAX_NODES: Final = 1000
 # Tags the program sets itself: config may not set them, and they count against Azure's limit.
 # Every resource gets environment and managedBy; endpoints also purpose, and allowKeyAuth when
-# key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed.
+# key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed; a
+# model registry allowPublicNetworkAccess when config opens it to the internet.
 PROGRAM_TAGS: Final = (
     "environment",
     "managedBy",
     "purpose",
     "allowKeyAuth",
     "allowSharedKeyAccess",
+    "allowPublicNetworkAccess",
 )
 # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
 AZURE_MAX_TAGS: Final = 50
@@ -150,16 +154,29 @@ VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
 REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
 RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
 StorageId = Annotated[ArmId, *_resource_id("Microsoft.Storage/storageAccounts")]
+ML_REGISTRY: Final = "Microsoft.MachineLearningServices/registries"
+ModelRegistryId = Annotated[ArmId, *_resource_id(ML_REGISTRY)]
 SUBNET: Final = "Microsoft.Network/virtualNetworks/subnets"
 SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
 ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
+MANAGED_CLUSTER: Final = "Microsoft.ContainerService/managedClusters"
+ManagedClusterId = Annotated[ArmId, *_resource_id(MANAGED_CLUSTER)]
 Fqdn = Annotated[str, pattern(FQDN), Hint(FQDN.what)]
 Role = Literal[tuple(ACCESS_SCOPES)]  # pyright: ignore[reportInvalidTypeForm]
 
 
 class KeyVaultSettings(Section):
+    mode: Literal["create"] | None = None
+    """Shared stack only: create the shared Key Vault that dev, qa and prod adopt (their
+    existingId is `pulumi stack output -s shared keyVaultId`). dev, qa and prod create a vault
+    of their own unless existingId names one."""
     existing: VaultId | None = Field(None, alias="existingId")
     """Adopt this existing (shared) Key Vault instead of creating one for the stack."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        if "mode" in given and "existing" in given:
+            yield ("existingId",), "adopts a vault, so it is not valid with mode: create"
 
 
 class RegistrySettings(Section):
@@ -179,6 +196,41 @@ class RegistrySettings(Section):
             yield ("existingId",), "is only valid with mode: existing"
         if mode != "create" and "sku" in given:
             yield ("sku",), "is only valid with mode: create"
+
+
+class ModelRegistrySettings(Section):
+    mode: Literal["none", "create", "existing"] = "none"
+    """The Azure ML registry models are promoted through: create (the shared stack, where it is
+    required); existing, the shared stack's (dev, qa and prod), whose ID is `pulumi stack output
+    -s shared modelRegistryId`; or none."""
+    regions: Annotated[tuple[Region, ...], Listed] = ()
+    """mode create: regions the registry replicates to besides its primary region
+    (azure-native:location); workspaces can use it only from one of its regions."""
+    public: bool | None = Field(None, alias="publicNetworkAccess")
+    """mode create: accept traffic from the internet (Microsoft Entra ID still decides who
+    gets in); defaults to the environment profile's (shared: false, so clients and workspaces
+    reach it through private endpoints). true is tagged allowPublicNetworkAccess for
+    reviewers and the policy pack."""
+    existing: ModelRegistryId | None = Field(None, alias="existingId")
+    """mode existing: the shared registry's resource ID."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        mode = fields.get("mode", "none")
+        if mode == "existing" and "existing" not in given:
+            yield (
+                ("existingId",),
+                (
+                    f"is required with mode: existing (the resource ID of a {ML_REGISTRY}: "
+                    "`pulumi stack output -s shared modelRegistryId`)"
+                ),
+            )
+        if mode != "existing" and "existing" in given:
+            yield ("existingId",), "is only valid with mode: existing"
+        for field, key in (("regions", "regions"), ("public", "publicNetworkAccess")):
+            if mode != "create" and field in given:
+                yield (key,), "is only valid with mode: create"
+        yield from _repeated("regions", fields.get("regions", ()))
 
 
 class StorageSettings(Section):
@@ -465,8 +517,39 @@ def _batch_cluster_schema() -> dict[str, Any]:
     return {"anyOf": [cluster, {"type": "null"}]}
 
 
-AUTH_MODES: Final = {"aadToken": "AADToken", "key": "Key"}
+class KubernetesClusterSettings(Section):
+    """An existing AKS cluster, attached to the workspace as a Kubernetes compute target."""
+
+    name: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)]
+    """Compute name in the workspace, as endpoints (kubernetesCluster) and the release pipeline
+    refer to it (no suffix)."""
+    cluster: ManagedClusterId = Field(alias="clusterId")
+    """The AKS cluster, often another team's in another resource group or subscription; its
+    owner installs the Azure ML extension (see the README). The program does not modify it."""
+    namespace: Annotated[str, pattern(K8S_NAMESPACE), Hint(K8S_NAMESPACE.what)]
+    """The existing namespace the endpoints' deployments run in: attaching neither creates nor
+    checks it."""
+    instance_types: Annotated[
+        tuple[Annotated[str, pattern(K8S_OBJECT_NAME), Hint(K8S_OBJECT_NAME.what)], ...], Listed
+    ] = ()
+    """Instance types (InstanceType custom resources) the cluster's owner created on it, which
+    the release pipeline may name as a deployment's instance_type; exported for the pipeline,
+    never created here. defaultinstancetype always exists."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        yield from _repeated("instanceTypes", fields.get("instance_types", ()))
+
+
+AUTH_MODES: Final = {"aadToken": "AADToken", "amlToken": "AMLToken", "key": "Key"}
 BATCH_AUTH: Final = "must be aadToken for kind: batch (batch endpoints only accept Entra ID tokens)"
+# https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth#limitation
+KUBERNETES_AUTH: Final = (
+    "must be amlToken (the default with kubernetesCluster) or key: Kubernetes online endpoints "
+    "do not accept Entra ID tokens (aadToken), which Azure ML supports on managed online "
+    "endpoints only; an Azure ML token is short-lived and issued only to an Entra ID identity "
+    "allowed the endpoint's token action"
+)
 BATCH_CLUSTER: Final = (
     "is required for kind: batch ({vmSize, maxNodes}): batch deployments run on it"
 )
@@ -476,11 +559,14 @@ class EndpointSettings(Section):
     name: Annotated[str, *_regional(32)]
     """Endpoint name; the stack suffix is appended."""
     kind: Literal["online", "batch"]
-    """A managed online endpoint, or a batch endpoint with its own cluster."""
+    """An online endpoint (managed, or on kubernetesCluster), or a batch endpoint with its own
+    cluster."""
     purpose: Literal["scoring", "preprocessing"] = "scoring"
     """What the endpoint serves: scoring, or the optional preprocessing of raw data."""
-    auth: Literal["aadToken", "key"] = Field("aadToken", alias="authMode")
-    """Entra ID tokens; keys only as an explicit, reviewed opt-out (online only)."""
+    auth: Literal["aadToken", "amlToken", "key"] = Field("aadToken", alias="authMode")
+    """Entra ID tokens; on a Kubernetes online endpoint, which does not accept those, Azure ML
+    tokens (amlToken, its default) that only Entra ID identities get; keys only as an explicit,
+    reviewed opt-out (online only)."""
     description: str = ""
     """Shown in the studio."""
     cluster: Annotated[ComputeClusterSettings | None, Schema(_batch_cluster_schema())] = None
@@ -490,9 +576,17 @@ class EndpointSettings(Section):
     """Online only: the deployments the release pipeline keeps on this endpoint (e.g. blue,
     green), whose CPU, GPU and memory are watched. List one once it exists: Azure refuses an
     alert rule on a missing deployment."""
+    kubernetes_cluster: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)] | None = None
+    """Online only: the name of an entry of mlops:kubernetesClusters to serve on, as a
+    Kubernetes online endpoint; without it the endpoint is a managed online endpoint."""
 
     @classmethod
     def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+        on_kubernetes = "kubernetesCluster" in data and data.get("kind") == "online"
+        if on_kubernetes and "authMode" not in data:
+            # Kubernetes online endpoints do not accept Entra ID tokens; Azure ML tokens are
+            # the closest: short-lived, and only Entra ID identities get them.
+            data = {**data, "authMode": "amlToken"}
         cluster, name = data.get("cluster"), data.get("name")
         if isinstance(cluster, Mapping) and "name" not in cluster and isinstance(name, str):
             return {**data, "cluster": {"name": f"{name[:18].rstrip('-')}-batch", **cluster}}
@@ -509,9 +603,10 @@ class EndpointSettings(Section):
             )
         if kind == "online" and "cluster" in given:
             yield ("cluster",), "is only valid for kind: batch"
+        yield from _kubernetes_endpoint_rules(fields, given)
         if kind != "batch":
             return
-        if fields.get("auth") == "key":
+        if fields.get("auth") in ("key", "amlToken"):
             yield ("authMode",), BATCH_AUTH
         if "cluster" not in given:
             yield ("cluster",), BATCH_CLUSTER
@@ -522,6 +617,42 @@ class EndpointSettings(Section):
     def auth_mode(self) -> str:
         """Azure's auth mode."""
         return AUTH_MODES[self.auth]
+
+    @property
+    def serving(self) -> Literal["managedOnline", "kubernetesOnline", "batch"]:
+        """Where the endpoint's deployments run: Azure ML's compute, an attached cluster, or
+        the endpoint's own cluster."""
+        if self.kind == "batch":
+            return "batch"
+        return "managedOnline" if self.kubernetes_cluster is None else "kubernetesOnline"
+
+
+def _kubernetes_endpoint_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    kind, auth = fields.get("kind"), fields.get("auth")
+    on_kubernetes = "kubernetes_cluster" in given
+    if kind == "batch" and on_kubernetes:
+        yield (
+            ("kubernetesCluster",),
+            "is only valid for kind: online (batch deployments run on the endpoint's cluster)",
+        )
+    if kind != "online":
+        return
+    if on_kubernetes and auth == "aadToken":
+        yield ("authMode",), KUBERNETES_AUTH
+    if not on_kubernetes and auth == "amlToken":
+        yield (
+            ("authMode",),
+            "amlToken is only valid with kubernetesCluster: a managed online endpoint takes "
+            "aadToken (Entra ID tokens), or key as an explicit opt-out",
+        )
+    if on_kubernetes and "deployments" in given:
+        # https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints
+        yield (
+            ("deployments",),
+            "is not valid with kubernetesCluster: Kubernetes online endpoints publish no Azure "
+            "Monitor metrics, so their deployments cannot be watched here (the cluster's owner "
+            "monitors its pods)",
+        )
 
 
 def _tags(tags: dict[str, str]) -> dict[str, str]:
@@ -681,9 +812,11 @@ class Settings(Section):
     location: Region = Field(alias="azure-native:location")
     """Azure region of every resource."""
     environment: Annotated[
-        Environment, Hint("one of dev, qa, prod", "it defaults to the stack name")
+        Environment, Hint("one of dev, qa, prod, shared", "it defaults to the stack name")
     ] = Field(json_schema_extra={DEFAULTED_BY_LOADER: "the stack name"})
-    """Which environment the stack is: dev, qa or prod. Defaults to the stack name."""
+    """Which environment the stack is: dev, qa or prod, or shared (the model registry they
+    promote models through). Defaults to the stack name; a stack named otherwise (staging,
+    prod-eu) sets it, and its physical names still carry the stack name."""
     prefix: Annotated[str, pattern(PREFIX), Hint(PREFIX.what)]
     """Starts every physical name, so global names stay unique."""
     protect_choice: bool | None = Field(None, alias=_key("protect"))
@@ -711,6 +844,9 @@ class Settings(Section):
     """Compute clusters for training and large-scale work (dev only)."""
     endpoints: Annotated[tuple[EndpointSettings, ...], Listed] = ()
     """Preprocessing and scoring endpoints."""
+    kubernetes_clusters: Annotated[tuple[KubernetesClusterSettings, ...], Listed] = ()
+    """Existing AKS clusters attached to the workspace as Kubernetes compute targets, for
+    online endpoints that serve on them (kubernetesCluster)."""
     alerts: Annotated[
         AlertSettings,
         Hint(
@@ -723,6 +859,9 @@ class Settings(Section):
     budget: BudgetSettings | None = None
     """Monthly cost budget of the resource group: required in prod; elsewhere the environment
     profile's amount unless set."""
+    model_registry: ModelRegistrySettings = _empty(ModelRegistrySettings)
+    """The Azure ML registry models are promoted through: created by the shared stack, used by
+    dev, qa and prod."""
 
     _project: str = PrivateAttr("")
     _stack: str = PrivateAttr("")
@@ -734,6 +873,7 @@ class Settings(Section):
             ("compute_clusters", "compute cluster"),
             ("endpoints", "endpoint"),
             ("datastores", "datastore name"),
+            ("kubernetes_clusters", "Kubernetes cluster"),
         ):
             yield from _duplicates(key, what, fields.get(key, ()))
         yield from _duplicate_grants(fields.get("access", ()))
@@ -743,6 +883,9 @@ class Settings(Section):
         yield from _private_dns_zones(fields)
         yield from _cluster_names_taken(fields)
         yield from _operations_rules(fields, given)
+        yield from _network_rules(fields)
+        yield from _model_registry_rules(fields, given)
+        yield from _kubernetes_rules(fields, given)
 
     @model_validator(mode="after")
     def _identify(self, info: ValidationInfo) -> Settings:
@@ -780,6 +923,13 @@ class Settings(Section):
             alerts_optional=base.alerts_optional,
             alert_thresholds={**base.alert_thresholds, **self.alerts.threshold_overrides},
             monthly_budget=self.cost_budget.monthly_amount,
+            has_workspace=base.has_workspace,
+            shares_models=base.shares_models,
+            model_registry_public=(
+                base.model_registry_public
+                if self.model_registry.public is None
+                else self.model_registry.public
+            ),
         )
 
     @property
@@ -960,6 +1110,29 @@ def _cluster_names_taken(fields: Mapping[str, Any]) -> Iterator[Problem]:
             )
 
 
+def _network_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
+    """What the environment's profile requires of the network, refused here rather than by the
+    policy pack once the preview has run."""
+    environment = fields.get("environment")
+    profile = PROFILES.get(environment) if isinstance(environment, str) else None
+    network: NetworkSettings | None = fields.get("network")
+    if profile is None or network is None or not profile.has_workspace:
+        return
+    if profile.private_inbound and not network.private_inbound:
+        yield (
+            (_key("network"), "inbound"),
+            f"must be private in {environment}: people and pipelines reach the workspace, its "
+            "storage, Key Vault and registry through private endpoints (inbound: private, with "
+            "subnetId and privateDns)",
+        )
+    if profile.approved_outbound_only and not network.approved_outbound_only:
+        yield (
+            (_key("network"), "isolation"),
+            f"must be {APPROVED_ONLY} in {environment}: compute reaches only approved "
+            "destinations, so data cannot be exfiltrated",
+        )
+
+
 def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
     """Where the environment's profile requires alerts and a budget."""
     environment = fields.get("environment")
@@ -978,3 +1151,139 @@ def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
             f"is required in {environment}: {{monthlyAmount: <most the resource group may cost "
             "a month, in the billing currency>, thresholds: [80, 100]}",
         )
+
+
+# What a stack without a workspace (shared) leaves out: these sections configure one. (Its
+# keyVault and containerRegistry create the shared ones: _shared_dependency_rules.)
+WORKSPACE_SECTIONS: Final = (
+    ("storage", "storage"),
+    ("network", "network"),
+    ("access", "access"),
+    ("release_pipeline", "releasePipeline"),
+    ("datastores", "datastores"),
+    ("endpoints", "endpoints"),
+    ("kubernetes_clusters", "kubernetesClusters"),
+)
+
+
+def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    """The registry is created by the shared stack alone, which has nothing else to configure."""
+    environment = fields.get("environment")
+    profile = PROFILES.get(environment) if isinstance(environment, str) else None
+    registry: ModelRegistrySettings | None = fields.get("model_registry")
+    if profile is None:
+        return
+    key = _key("modelRegistry")
+    yield from _shared_dependency_rules(fields, profile.has_workspace)
+    if profile.has_workspace:
+        if registry is not None and registry.mode == "create":
+            yield (
+                (key, "mode"),
+                (
+                    f"create is only valid in the shared stack (mlops:environment: shared); in "
+                    f"{environment} use mode: existing with the shared registry's existingId"
+                ),
+            )
+        return
+    if registry is not None and registry.mode != "create":
+        yield (
+            (key, "mode"),
+            "must be create in shared: the shared stack is where the registry is created",
+        )
+    if fields.get("protect_choice") is False:
+        yield (
+            (_key("protect"),),
+            "must not be false in shared: the registry holds every promoted model version",
+        )
+    location = fields.get("location")
+    for index, region in enumerate(registry.regions if registry is not None else ()):
+        if region == location:
+            yield (
+                (key, "regions", index),
+                "is the primary region (azure-native:location); list only the replicas",
+            )
+    for field, section in WORKSPACE_SECTIONS:
+        if field in given:
+            yield (
+                (_key(section),),
+                (
+                    "is not valid in shared: the shared stack has no workspace (it creates the "
+                    "model registry alone)"
+                ),
+            )
+
+
+def _shared_dependency_rules(fields: Mapping[str, Any], has_workspace: bool) -> Iterator[Problem]:
+    """The shared stack may create the Key Vault and container registry the others adopt (their
+    existingId); it adopts none itself, and what it creates refuses public traffic."""
+    vault: KeyVaultSettings | None = fields.get("key_vault")
+    registry: RegistrySettings | None = fields.get("container_registry")
+    if has_workspace:
+        if vault is not None and vault.mode == "create":
+            yield (
+                (_key("keyVault"), "mode"),
+                (
+                    "create is only valid in the shared stack (mlops:environment: shared); this "
+                    "stack creates its own vault unless existingId adopts the shared one"
+                ),
+            )
+        return
+    if vault is not None and vault.existing is not None:
+        yield (
+            (_key("keyVault"), "existingId"),
+            "is not valid in shared: the shared stack creates the vault (mode: create) that "
+            "dev, qa and prod adopt",
+        )
+    if registry is not None and registry.mode == "existing":
+        yield (
+            (_key("containerRegistry"), "mode"),
+            "must be create (or none) in shared: the shared stack creates the registry that "
+            "dev, qa and prod adopt",
+        )
+    if registry is not None and registry.mode == "create" and registry.sku != "Premium":
+        yield (
+            (_key("containerRegistry"), "sku"),
+            "must be Premium in shared: the shared registry refuses public traffic and is "
+            "reached through private endpoints, which only Premium supports",
+        )
+
+
+def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    """Attached clusters: each namespace attached once, compute names free, endpoints naming a
+    listed cluster."""
+    key = _key("kubernetesClusters")
+    attached: tuple[KubernetesClusterSettings | None, ...] = fields.get("kubernetes_clusters", ())
+    seen: dict[tuple[str, str], int] = {}
+    for index, entry in enumerate(attached):
+        if entry is None:
+            continue
+        target = (entry.cluster.id.lower(), entry.namespace)
+        if (first := seen.setdefault(target, index)) != index:
+            yield (
+                (key, index, "namespace"),
+                f"{entry.namespace!r} of {entry.cluster.name} is already attached by "
+                f"{key}[{first}]; attach each namespace once",
+            )
+    # Attached clusters share the workspace's compute names with dev and batch clusters.
+    taken = {c.name: _key("computeClusters") for c in fields.get("compute_clusters", ()) if c}
+    for index, endpoint in enumerate(fields.get("endpoints", ())):
+        if endpoint is not None and endpoint.cluster is not None:
+            taken.setdefault(endpoint.cluster.name, f"{_key('endpoints')}[{index}].cluster")
+    for index, entry in enumerate(attached):
+        if entry is not None and entry.name in taken:
+            yield (
+                (key, index, "name"),
+                f"{entry.name!r} is already a compute name ({taken[entry.name]}); choose another",
+            )
+    if "kubernetes_clusters" in given and ("kubernetes_clusters" not in fields or None in attached):
+        return  # a broken entry says what is wrong with it; its name is unknown
+    names = [entry.name for entry in attached if entry is not None]
+    for index, endpoint in enumerate(fields.get("endpoints", ())):
+        wanted = None if endpoint is None else endpoint.kubernetes_cluster
+        if wanted is not None and wanted not in names:
+            listed = f"listed: {', '.join(names)}" if names else "none is listed"
+            yield (
+                (_key("endpoints"), index, "kubernetesCluster"),
+                f"{wanted!r} is not the name of an entry of {key} ({listed})"
+                f"{did_you_mean(wanted, names)}",
+            )

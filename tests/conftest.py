@@ -5,14 +5,46 @@ Tests that compare two evaluations of a stack take the second from ``stack_rerun
 
 from __future__ import annotations
 
+import functools
 import gc
+import json
 
 import hypothesis
 import pytest
 
-from offline.engine import ProgramRun, Resource, run_program, stacks
+from offline.engine import ROOT, ProgramRun, Resource, run_program, stack_config, stacks
+from settings.profiles import PROFILES
 
-STACKS = stacks()
+FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
+STACKS = stacks(FIXTURE_STACKS)
+# The fixture stacks of environments with a workspace (dev, qa, prod), apart from a shared
+# stack, which holds the model registry alone (tests/test_model_registry.py).
+WORKSPACE_STACKS = [
+    stack
+    for stack in STACKS
+    if PROFILES[
+        stack_config(stack, FIXTURE_STACKS)[0].get("mlops:environment", stack)
+    ].has_workspace
+]
+# The repository's own stack files, whatever a team has made of them.
+REAL_STACKS = stacks()
+
+
+def required_network(environment: str) -> dict[str, str]:
+    """``mlops:network`` as the environment's profile requires it (qa and prod: private inbound;
+    prod: approved outbound only), for tests of other concerns on configs of their own."""
+    profile = PROFILES[environment]
+    if not profile.private_inbound:
+        return {}
+    subnet = (
+        "/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-spoke"
+        "/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
+    )
+    network = {"inbound": "private", "subnetId": subnet, "privateDns": {"mode": "create"}}
+    if profile.approved_outbound_only:
+        network["isolation"] = "allowOnlyApprovedOutbound"
+    return {"mlops:network": json.dumps(network)}
+
 
 # The property tests run as many examples as the loaded profile says: Hypothesis' default (100
 # per property; its "ci" profile, derandomized, under CI=true), or, for a longer hunt,
@@ -36,13 +68,29 @@ def pytest_collection_finish(session: pytest.Session) -> None:
 
 @pytest.fixture(scope="session")
 def stack_runs() -> dict[str, ProgramRun]:
-    return {stack: run_program(stack) for stack in STACKS}
+    """Each fixture stack, evaluated."""
+    return {stack: run_program(stack, root=FIXTURE_STACKS) for stack in STACKS}
 
 
 @pytest.fixture(scope="session")
 def stack_reruns(stack_runs: dict[str, ProgramRun]) -> dict[str, ProgramRun]:
-    """Each stack evaluated a second time in this process, after ``stack_runs``."""
-    return {stack: run_program(stack) for stack in stack_runs}
+    """Each fixture stack evaluated a second time in this process, after ``stack_runs``."""
+    return {stack: run_program(stack, root=FIXTURE_STACKS) for stack in stack_runs}
+
+
+@functools.cache
+def real_run(stack: str) -> ProgramRun:
+    """One of the repository's own stack files, evaluated once per session (invariants, docs).
+
+    A config the settings refuse raises SettingsError, listing its problems by key.
+    """
+    return run_program(stack)
+
+
+@pytest.fixture(scope="session")
+def real_stack_runs() -> dict[str, ProgramRun]:
+    """Every repository stack file, evaluated: what the generated docs are made from."""
+    return {stack: real_run(stack) for stack in REAL_STACKS}
 
 
 def of_type(run: ProgramRun, suffix: str) -> list[Resource]:

@@ -28,7 +28,7 @@ from components.access import (
 )
 from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource, run_program
 from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
-from tests.conftest import STACKS, of_type, only
+from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only
 
 DATA_SUB: Final = "00000000-0000-0000-0000-0000000000aa"
 CRM_SUB: Final = "00000000-0000-0000-0000-0000000000bb"
@@ -265,7 +265,7 @@ def test_no_cluster_gets_acr_pull_from_the_program(runs: dict[str, ProgramRun], 
     ] == []
 
 
-@pytest.mark.parametrize("name", [*STACKS, "fixture"])
+@pytest.mark.parametrize("name", [*WORKSPACE_STACKS, "fixture"])
 def test_clusters_come_after_the_registry_azure_ml_grants_them_pull_on(
     runs: dict[str, ProgramRun], name: str
 ) -> None:

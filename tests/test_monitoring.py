@@ -31,7 +31,7 @@ from settings.alerts import (
 from settings.names import Names
 from settings.profiles import PROFILES
 from settings.schema import AlertSettings, BudgetSettings, Settings
-from tests.conftest import STACKS, of_type, only
+from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only, required_network
 from tests.test_components import RG_ID, stack_context
 
 EMAIL = "ml-platform@contoso.example"
@@ -50,7 +50,7 @@ ALL_METRIC_NAMESPACES = (WORKSPACES, ONLINE_ENDPOINTS, ONLINE_DEPLOYMENTS)
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
-    config = dict(BASE)
+    config = {**BASE, **required_network(stack)}
     for key, value in keys.items():
         config[f"mlops:{key}"] = value if isinstance(value, str) else json.dumps(value)
     return settings.load(config, project="mlops", stack=stack)
@@ -454,6 +454,7 @@ BATCH_ENDPOINT = {
 def fixture_run(stack: str) -> ProgramRun:
     config = {
         **BASE,
+        **required_network(stack),
         "mlops:endpoints": json.dumps([ONLINE_ENDPOINT, BATCH_ENDPOINT]),
         "mlops:budget": json.dumps(BUDGET),
     }
@@ -501,7 +502,7 @@ def test_the_budget_starts_on_the_first_of_the_current_month(
     assert re.fullmatch(r"\d{4}-\d{2}-01T00:00:00Z", start)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_example_stack_watches_each_online_endpoint_and_its_workspace(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -511,7 +512,7 @@ def test_every_example_stack_watches_each_online_endpoint_and_its_workspace(
         assert watched(run, endpoint), endpoint.name
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_example_stack_rule_is_enabled_and_notifies_its_action_group(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -564,7 +565,7 @@ def test_a_low_priority_cluster_says_it_costs_less(stack_runs: dict[str, Program
 
 def test_a_size_missing_from_the_price_table_shows_node_hours_only() -> None:
     batch = {**BATCH_ENDPOINT, "cluster": {"vmSize": "Standard_HB120rs_v3", "maxNodes": 3}}
-    config = {**BASE, "mlops:endpoints": json.dumps([batch])}
+    config = {**BASE, **required_network("qa"), "mlops:endpoints": json.dumps([batch])}
     plan = Plan(run_program("qa", config=config))
     cluster = dict(plan.settings(plan.run.named("endpoints-sales-prep-cluster")))
     assert cluster["node-hours/month ≤"] == "2,190 (3 x 730 h)"
@@ -588,6 +589,6 @@ def test_the_summary_adds_up_the_compute_and_names_its_prices(
 
 
 def test_a_stack_without_compute_shows_no_bound() -> None:
-    plan = Plan(run_program("qa", config={**BASE}))
+    plan = Plan(run_program("qa", config={**BASE, **required_network("qa")}))
     assert plan_data(plan)["summary"]["computeUpperBound"] is None
     assert "Compute upper bound" not in render_text(plan)

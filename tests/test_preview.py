@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import itertools
 import json
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -35,6 +36,7 @@ from offline.preview import (
     render_text,
     run_stack,
 )
+from tests.conftest import FIXTURE_STACKS
 
 SECRET_VALUE = "s3cret-tag-value-only-in-config"
 
@@ -52,7 +54,7 @@ def dev_text(plans: dict[str, Plan]) -> str:
 @pytest.fixture(scope="module")
 def secret_run() -> ProgramRun:
     """dev with its tags set as a secret config value (the tags reach every resource)."""
-    config, _ = stack_config("dev")
+    config, _ = stack_config("dev", FIXTURE_STACKS)
     config["mlops:tags"] = json.dumps({"costCenter": SECRET_VALUE})
     return run_stack("dev", config=config, secret_keys=["mlops:tags"])
 
@@ -65,7 +67,7 @@ def _every_format(plans: dict[str, Plan]) -> list[str]:
 
 
 def _bad_stack_file(tmp_path: Path) -> Path:
-    document = yaml.safe_load((ROOT / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((FIXTURE_STACKS / "Pulumi.dev.yaml").read_text(encoding="utf-8"))
     document["config"]["mlops:prefix"] = "Not-A-Prefix"
     document["config"]["mlops:computeClusters"][0]["maxNodes"] = 0
     path = tmp_path / "Pulumi.dev.yaml"
@@ -349,7 +351,7 @@ def test_secret_config_value_is_shown_as_secret(secret_run: ProgramRun) -> None:
 
 
 def test_invalid_secret_value_is_not_echoed_in_the_error() -> None:
-    config, _ = stack_config("dev")
+    config, _ = stack_config("dev", FIXTURE_STACKS)
     config["mlops:prefix"] = "Secret-Prefix-Value"
     with pytest.raises(ConfigError) as raised:
         run_stack("dev", config=config, secret_keys=["mlops:prefix"])
@@ -380,27 +382,31 @@ def test_invalid_config_prints_only_the_settings_errors_and_exits_1(tmp_path: Pa
 
 
 def test_unknown_stack_is_an_error_not_a_traceback(capsys: pytest.CaptureFixture[str]) -> None:
-    assert main(["--stack", "staging"]) == 1
-    assert "Pulumi.staging.yaml" in capsys.readouterr().err
+    assert main(["--stack", "no-such-stack"]) == 1
+    assert "Pulumi.no-such-stack.yaml" in capsys.readouterr().err
 
 
 def test_the_command_defaults_to_dev(
+    tmp_path: Path,
     stack_runs: dict[str, ProgramRun],
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    asked: list[str] = []
+    # A file not named Pulumi.<stack>.yaml names no stack: the command's default applies.
+    unnamed = tmp_path / "stack.yaml"
+    shutil.copy(FIXTURE_STACKS / "Pulumi.dev.yaml", unnamed)
+    asked: list[tuple[str, object]] = []
 
-    def session_run(stack: str, **_: object) -> ProgramRun:
-        asked.append(stack)
+    def session_run(stack: str, config_file: object = None, **_: object) -> ProgramRun:
+        asked.append((stack, config_file))
         return stack_runs[stack]
 
     # The session's run stands in for the command's own evaluation (run_stack, tested above).
     monkeypatch.setattr("offline.preview.run_stack", session_run)
-    status = main([])
+    status = main(["--config-file", str(unnamed)])
 
     captured = capsys.readouterr()
-    assert (status, asked) == (0, ["dev"]), captured.err
+    assert (status, asked) == (0, [("dev", unnamed)]), captured.err
     assert captured.out.startswith("Previewing stack dev offline")
     assert captured.err == ""
 

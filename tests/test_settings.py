@@ -12,7 +12,7 @@ from pydantic import ValidationError
 import settings
 from offline.engine import evaluate, stack_config
 from settings.schema import Settings
-from tests.conftest import STACKS
+from tests.conftest import FIXTURE_STACKS, STACKS
 
 GUID = "00000000-0000-0000-0000-00000000abcd"
 ACCOUNT = (
@@ -42,10 +42,17 @@ ZONE_IDS = {
 }
 PRIVATE = {"inbound": "private", "subnetId": SUBNET, "privateDns": {"mode": "create"}}
 BUDGET = {"monthlyAmount": 5000}
+# What the profiles of qa and prod require of the network, unless a test says otherwise.
+REQUIRED_NETWORK: dict[str, dict[str, Any]] = {
+    "qa": PRIVATE,
+    "prod": {**PRIVATE, "isolation": "allowOnlyApprovedOutbound"},
+}
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
     config = dict(BASE)
+    if stack in REQUIRED_NETWORK and "network" not in keys:
+        keys["network"] = REQUIRED_NETWORK[stack]
     for key, value in keys.items():
         config[f"mlops:{key}"] = value if isinstance(value, str) else json.dumps(value)
     return settings.load(config, project="mlops", stack=stack)
@@ -58,8 +65,8 @@ def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
 
 
 @pytest.mark.parametrize("stack", STACKS)
-def test_every_stack_file_loads(stack: str) -> None:
-    config, secrets = stack_config(stack)
+def test_every_fixture_stack_file_loads(stack: str) -> None:
+    config, secrets = stack_config(stack, FIXTURE_STACKS)
     loaded = settings.load(config, project="mlops", stack=stack, secret_keys=secrets)
     assert loaded.environment == stack
 
@@ -77,6 +84,22 @@ def test_minimal_config_gets_secure_defaults() -> None:
 def test_prod_is_protected_unless_config_says_otherwise() -> None:
     assert load("prod", budget=BUDGET).protect is True
     assert load("prod", budget=BUDGET, protect="false").protect is False
+
+
+def test_qa_and_prod_refuse_public_inbound_before_the_policy_pack_would() -> None:
+    for stack in ("qa", "prod"):
+        found = problems(stack, budget=BUDGET, network={"isolation": "allowOnlyApprovedOutbound"})
+        assert [p for p in found if p.startswith("mlops:network.inbound: must be private in")]
+
+
+def test_prod_refuses_a_managed_network_with_internet_outbound() -> None:
+    found = problems(
+        "prod", budget=BUDGET, network={**PRIVATE, "isolation": "allowInternetOutbound"}
+    )
+    assert found == (
+        "mlops:network.isolation: must be allowOnlyApprovedOutbound in prod: compute reaches "
+        "only approved destinations, so data cannot be exfiltrated",
+    )
 
 
 def test_environment_defaults_to_the_stack_name() -> None:
@@ -605,7 +628,11 @@ def test_a_stack_name_too_long_for_the_resource_group_is_refused() -> None:
 def test_from_pulumi_reads_config_as_the_cli_passes_it(monkeypatch: pytest.MonkeyPatch) -> None:
     # The Pulumi CLI's Python language host hands config and secret keys over in these
     # environment variables.
-    config = {**BASE, "mlops:tags": json.dumps({"conn": "AccountKey=abc"})}
+    config = {
+        **BASE,
+        "mlops:network": json.dumps(REQUIRED_NETWORK["qa"]),
+        "mlops:tags": json.dumps({"conn": "AccountKey=abc"}),
+    }
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
     monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mlops:tags"]))
     loaded: list[Settings] = []

@@ -18,9 +18,10 @@ import yaml
 from hypothesis import strategies as st
 
 import settings
-from offline.engine import PROJECT, ROOT, stack_config
+from offline.engine import PROJECT, stack_config
 from settings.loader import CONFIG_KEYS
 from settings.schema import NAMESPACE, Settings
+from tests.conftest import FIXTURE_STACKS
 
 STACKS: Final = ("dev", "qa", "prod")
 LOCATION_KEY: Final = "azure-native:location"
@@ -124,7 +125,7 @@ unknown_keys = st.one_of(
 @cache
 def stack_values(stack: str) -> Mapping[str, Any]:
     """A stack file's config as YAML values (JSON-like Python), keys as namespace:key."""
-    document = yaml.safe_load((ROOT / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
+    document = yaml.safe_load((FIXTURE_STACKS / f"Pulumi.{stack}.yaml").read_text(encoding="utf-8"))
     return {
         (key if ":" in key else f"{PROJECT}:{key}"): value
         for key, value in (document.get("config") or {}).items()
@@ -134,7 +135,7 @@ def stack_values(stack: str) -> Mapping[str, Any]:
 @cache
 def base_config(stack: str) -> Mapping[str, str]:
     """The stack file's config as the engine passes it, read once (examples copy it)."""
-    return stack_config(stack)[0]
+    return stack_config(stack, FIXTURE_STACKS)[0]
 
 
 _DELETE: Final = object()
@@ -224,7 +225,7 @@ def load(stack: str, config: Mapping[str, str], secret_keys: tuple[str, ...] = (
 def test_pulumi_text_encodes_stack_files_as_the_engine_does() -> None:
     for stack in STACKS:
         encoded = {key: pulumi_text(value) for key, value in stack_values(stack).items()}
-        assert encoded == stack_config(stack)[0]
+        assert encoded == stack_config(stack, FIXTURE_STACKS)[0]
 
 
 @PROPERTY_SETTINGS

@@ -18,6 +18,7 @@ from typing import Any, Final
 import pytest
 
 from offline.engine import ROOT, ProgramRun, Resource
+from tests.conftest import FIXTURE_STACKS
 
 STACKS: Final = ("dev", "qa", "prod")
 RANDOM_STRING: Final = "random:index/randomString:RandomString"
@@ -62,9 +63,11 @@ _OTHER_PROCESS: Final = textwrap.dedent(
     import json, sys
     from offline.imports import prepare_one_shot_process
     prepare_one_shot_process()
+    from pathlib import Path
     from offline.engine import run_program
     from tests.test_stable_plans import plan
-    json.dump({stack: plan(run_program(stack)) for stack in sys.argv[1:]}, sys.stdout)
+    root, *stacks = sys.argv[1:]
+    json.dump({stack: plan(run_program(stack, root=Path(root))) for stack in stacks}, sys.stdout)
     """
 )
 
@@ -74,7 +77,7 @@ def other_process_plans() -> dict[str, list[Record]]:
     """Each stack's plan, evaluated in a fresh interpreter with another hash seed."""
     seed = "1" if os.environ.get("PYTHONHASHSEED") == "2" else "2"
     completed = subprocess.run(
-        [sys.executable, "-c", _OTHER_PROCESS, *STACKS],
+        [sys.executable, "-c", _OTHER_PROCESS, str(FIXTURE_STACKS), *STACKS],
         cwd=ROOT,
         env={**os.environ, "PYTHONHASHSEED": seed, "PYTHONPATH": str(ROOT)},
         capture_output=True,

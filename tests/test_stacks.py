@@ -1,15 +1,29 @@
-"""Each stack file, run through the real __main__.py, has the topology its environment needs."""
+"""Each fixture stack file, run through the real __main__.py, has the topology its environment
+needs; a stack named other than its environment is that environment, with names of its own."""
 
 from __future__ import annotations
 
 import json
 import re
+from typing import Final
 
 import pytest
 
-from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun
+import settings
+from offline.engine import (
+    MOCK_SUBSCRIPTION_ID,
+    MOCK_SUFFIX,
+    PROJECT,
+    ROOT,
+    ProgramRun,
+    run_program,
+    stack_config,
+)
+from offline.policies import check
+from offline.resource_types import get_path
+from settings.names import Names
 from settings.roles import BUILT_IN_ROLES
-from tests.conftest import STACKS, of_type, only
+from tests.conftest import FIXTURE_STACKS, STACKS, WORKSPACE_STACKS, of_type, only
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 COMPUTE = "machinelearningservices:Compute"
@@ -21,8 +35,8 @@ def computes_of_kind(run: ProgramRun, kind: str) -> list[str]:
     )
 
 
-def test_all_three_stack_files_exist() -> None:
-    assert STACKS == ["dev", "prod", "qa"]
+def test_the_fixture_stacks_are_one_per_environment_and_the_shared_one() -> None:
+    assert STACKS == ["dev", "prod", "qa", "shared"]
 
 
 def test_dev_has_compute_instances_and_training_clusters(stack_runs: dict[str, ProgramRun]) -> None:
@@ -79,7 +93,7 @@ def test_dev_hosts_a_scoring_endpoint_for_testing(stack_runs: dict[str, ProgramR
     assert online.inputs["endpointName"].startswith("churn-score-")
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_datastore_has_a_container_scoped_role_for_the_workspace(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -107,7 +121,7 @@ def test_every_datastore_has_a_container_scoped_role_for_the_workspace(
         )
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_one_datastore_lives_in_another_subscription(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -119,7 +133,7 @@ def test_one_datastore_lives_in_another_subscription(
     assert len(subscriptions) == 2
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_managed_network_reaches_each_datastore_account_through_inline_rules(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -188,10 +202,14 @@ EXPORTS = {
     "scoringUris",
     "alertRuleNames",
     "budgetName",
+    "modelRegistryName",
+    "endpointServing",
+    "kubernetesComputes",
+    "applicationInsightsId",
 }
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_stack_exports_what_operators_and_the_release_pipeline_need(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -209,7 +227,7 @@ def test_dev_exports_its_compute_names(stack_runs: dict[str, ProgramRun]) -> Non
     assert outputs["computeClusterNames"] == ["cpu-cluster", "gpu-cluster"]
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_every_taggable_resource_carries_environment_and_managed_by(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -271,7 +289,7 @@ def config_principals(run: ProgramRun) -> set[str]:
     return named | {i["assignedUserObjectId"] for i in instances}
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_grants_to_config_named_principals_and_no_other_sit_in_the_access_grants_component(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -371,7 +389,7 @@ def test_children_are_named_after_their_component(
             assert resource.name.startswith(f"{parent.name}-"), resource.name
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_workspace_waits_for_every_dependency_it_links(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
@@ -389,14 +407,16 @@ def test_workspace_waits_for_every_dependency_it_links(
     assert linked <= set(workspace.dependencies)
 
 
-@pytest.mark.parametrize("stack", STACKS)
+@pytest.mark.parametrize("stack", WORKSPACE_STACKS)
 def test_datastore_roles_wait_for_the_workspace_identity(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
     run = stack_runs[stack]
     workspace = only(run, "machinelearningservices:Workspace")
     datastore_roles = [
-        r for r in of_type(run, "authorization:RoleAssignment") if r.name.startswith("datastores-")
+        r
+        for r in of_type(run, "authorization:RoleAssignment")
+        if r.name.startswith("datastores-") and "/containers/" in r.inputs["scope"]
     ]
     assert len(datastore_roles) == 2
     assert all(workspace.urn in r.dependencies for r in datastore_roles)
@@ -404,8 +424,14 @@ def test_datastore_roles_wait_for_the_workspace_identity(
 
 @pytest.mark.parametrize("stack", STACKS)
 def test_nothing_is_retained_on_delete(stack_runs: dict[str, ProgramRun], stack: str) -> None:
-    # Protection, not retainOnDelete, guards data: a deliberate destroy leaves no orphans.
-    assert not [r.name for r in stack_runs[stack].resources if r.retain_on_delete]
+    # Protection, not retainOnDelete, guards data: a deliberate destroy leaves no orphans. Only
+    # the attachment of another team's AKS cluster is never deleted by the program (see
+    # components/kubernetes_compute.py): it goes with the workspace, or is detached by hand.
+    assert not [
+        r.name
+        for r in stack_runs[stack].resources
+        if r.retain_on_delete and get_path(r.inputs, "properties.computeType") != "Kubernetes"
+    ]
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -417,3 +443,100 @@ def test_name_suffix_is_lowercase_alphanumeric_with_at_least_one_letter(
     assert suffix["special"] is False
     assert suffix["upper"] is False
     assert suffix["minLower"] == 1
+
+
+# ------------------------------------------------ a stack named other than its environment
+
+RENAMED: Final = ROOT / "tests" / "fixtures" / "renamed"
+# Resources whose names Azure wants unique (globally, or per resource group or region).
+UNIQUE_NAMED: Final = (
+    "resources:ResourceGroup",
+    "storage:StorageAccount",
+    "keyvault:Vault",
+    "operationalinsights:Workspace",
+    "applicationinsights:Component",
+    "machinelearningservices:Workspace",
+    "monitor:ActionGroup",
+    "consumption:Budget",
+)
+
+
+@pytest.fixture(scope="module")
+def staging() -> ProgramRun:
+    """A qa stack named staging (tests/fixtures/renamed/Pulumi.staging.yaml)."""
+    return run_program("staging", root=RENAMED)
+
+
+def test_a_stack_named_other_than_its_environment_is_tagged_as_its_environment(
+    staging: ProgramRun,
+) -> None:
+    taggable = [r for r in staging.resources if r.custom and "tags" in r.inputs]
+    assert taggable
+    assert {r.inputs["tags"]["environment"] for r in taggable} == {"qa"}
+    assert staging.outputs["environment"] == "qa"
+
+
+def test_a_stack_named_other_than_its_environment_gets_names_of_its_own(
+    staging: ProgramRun, stack_runs: dict[str, ProgramRun]
+) -> None:
+    # Both runs have the same mock suffix: only the stack's label tells the names apart.
+    qa = stack_runs["qa"]
+    for kind in UNIQUE_NAMED:
+        name = only(staging, kind).physical_name or ""
+        assert "staging" in name, name
+        assert name != only(qa, kind).physical_name
+    staging_roles = {r.inputs["roleAssignmentName"] for r in of_type(staging, "RoleAssignment")}
+    qa_roles = {r.inputs["roleAssignmentName"] for r in of_type(qa, "RoleAssignment")}
+    assert staging_roles
+    assert not staging_roles & qa_roles
+
+
+def test_a_stack_named_other_than_its_environment_follows_its_environments_rules(
+    staging: ProgramRun,
+) -> None:
+    assert only(staging, "operationalinsights:Workspace").inputs["retentionInDays"] == 30
+    assert check(staging).violations == ()
+
+
+@pytest.mark.parametrize(
+    ("stack", "environment", "storage"),
+    [("prod", "prod", "stcontosoprodsfx0x1"), ("prod-eu", "prod", "stcontosoprodeusfx0x1")],
+)
+def test_physical_names_carry_the_stack_names_letters_and_digits(
+    stack: str, environment: str, storage: str
+) -> None:
+    names = Names(prefix="contoso", environment=environment, stack=stack)
+    assert names.storage_account(MOCK_SUFFIX) == storage
+    assert names.resource_group == f"rg-contoso-mlops-{stack}"
+
+
+def prod_settings(stack: str, prefix: str) -> settings.Settings:
+    config, secret_keys = stack_config("prod", FIXTURE_STACKS)
+    return settings.load(
+        {**config, "mlops:prefix": prefix}, project=PROJECT, stack=stack, secret_keys=secret_keys
+    )
+
+
+def test_a_prefix_that_fits_with_the_stack_name_is_accepted() -> None:
+    loaded = prod_settings("prod-eu", "contosop")
+    assert loaded.environment == "prod"
+    assert loaded.protect
+    assert len(loaded.names.key_vault(MOCK_SUFFIX)) == 24
+
+
+def test_a_prefix_too_long_for_the_stack_name_is_refused_with_the_length_that_fits() -> None:
+    with pytest.raises(settings.SettingsError) as refused:
+        prod_settings("prod-eu", "contosopl")
+    (problem,) = refused.value.problems
+    assert problem.startswith("mlops:prefix: 'contosopl' with stack 'prod-eu'")
+    assert "Key Vault name kv-contosoplprodeu-xxxxxx has 25 characters, Azure allows 24" in problem
+    assert problem.endswith("use a prefix of at most 8 characters")
+
+
+def test_a_stack_name_too_long_for_any_prefix_is_refused_with_the_length_that_fits() -> None:
+    with pytest.raises(settings.SettingsError) as refused:
+        prod_settings("production-westeurope", "ab")
+    (problem,) = refused.value.problems
+    assert problem.startswith("mlops:prefix: 'ab' with stack 'production-westeurope'")
+    assert "action group short name" in problem
+    assert problem.endswith("use a stack name with at most 10 letters and digits")

@@ -12,7 +12,8 @@ from offline.engine import ProgramRun, run_program
 from settings.schema import AZURE_MAX_TAGS, PROGRAM_TAGS
 
 # Every option that makes the program add a tag of its own: key auth on an endpoint, shared
-# keys on the workspace storage, endpoints (purpose).
+# keys on the workspace storage, endpoints (purpose); and, in the shared stack, a public model
+# registry.
 CONFIG: Final[dict[str, Any]] = {
     "azure-native:location": "westeurope",
     "mlops:prefix": "acme",
@@ -40,19 +41,37 @@ def run() -> ProgramRun:
     return run_with(MOST_TAGS)
 
 
+@pytest.fixture(scope="module")
+def shared_run() -> ProgramRun:
+    """The shared stack with a registry config opens to the internet (allowPublicNetworkAccess)."""
+    values = {
+        "azure-native:location": "westeurope",
+        "mlops:environment": "shared",
+        "mlops:prefix": "acme",
+        "mlops:alerts": {"emails": ["ml-platform@acme.example"]},
+        "mlops:modelRegistry": {"mode": "create", "publicNetworkAccess": True},
+        "mlops:tags": MOST_TAGS,
+    }
+    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+    return run_program("shared", config=config)
+
+
 def tagged(run: ProgramRun) -> list[tuple[str, dict[str, str]]]:
     return [(r.name, r.inputs["tags"]) for r in run.resources if r.custom and "tags" in r.inputs]
 
 
-def test_every_tag_the_program_adds_is_declared_in_program_tags(run: ProgramRun) -> None:
-    added = {key for _, tags in tagged(run) for key in tags} - set(MOST_TAGS)
+def test_every_tag_the_program_adds_is_declared_in_program_tags(
+    run: ProgramRun, shared_run: ProgramRun
+) -> None:
+    everywhere = [*tagged(run), *tagged(shared_run)]
+    added = {key for _, tags in everywhere for key in tags} - set(MOST_TAGS)
     assert added == set(PROGRAM_TAGS)
 
 
 def test_no_resource_exceeds_azures_tag_limit_with_the_most_tags_config_allows(
-    run: ProgramRun,
+    run: ProgramRun, shared_run: ProgramRun
 ) -> None:
-    assert max(len(tags) for _, tags in tagged(run)) <= AZURE_MAX_TAGS
+    assert max(len(tags) for _, tags in [*tagged(run), *tagged(shared_run)]) <= AZURE_MAX_TAGS
 
 
 def test_one_tag_more_than_config_may_set_is_refused_naming_the_limit() -> None:

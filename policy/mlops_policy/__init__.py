@@ -20,6 +20,7 @@ from . import (
     container_registry,
     endpoints,
     key_vault,
+    ml_registry,
     operations,
     stack,
     storage,
@@ -40,6 +41,7 @@ AREAS: Final = (
     access,
     operations,
     stack,
+    ml_registry,
 )
 RESOURCE_RULES: Final = [rule for module in AREAS for rule in module.area.resource_rules]
 STACK_RULES: Final = [rule for module in AREAS for rule in module.area.stack_rules]

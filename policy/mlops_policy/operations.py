@@ -93,7 +93,8 @@ def _watches(rule: PolicyResource, target: PolicyResource) -> bool:
 
 @area.stack_rule(
     "prod-online-endpoint-alerts",
-    "In prod, every online endpoint has an enabled alert rule that notifies an action group.",
+    "In prod, every managed online endpoint has an enabled alert rule that notifies an action "
+    "group (Kubernetes online endpoints publish no Azure Monitor metrics to alert on).",
 )
 def prod_online_endpoint_alerts(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
     if stack_environment(args.resources) != "prod":
@@ -103,7 +104,10 @@ def prod_online_endpoint_alerts(args: StackValidationArgs) -> Iterator[tuple[str
         for rule in of_type(args.resources, METRIC_ALERT, LOG_ALERT)
         if not any(_rule_problems(rule.resource_type, rule.props))
     ]
+    # https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints
     for endpoint in of_type(args.resources, ONLINE_ENDPOINT):
+        if is_set(endpoint.props, "properties", "compute"):
+            continue  # on an attached cluster: its owner monitors it
         if not any(_watches(rule, endpoint) for rule in rules):
             yield (
                 f"{canonical_type(endpoint.resource_type)} '{endpoint.name}' has no enabled alert "

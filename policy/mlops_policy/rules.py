@@ -2,7 +2,8 @@
 
 * Resource policies see one resource's inputs as the engine receives them (camelCase keys),
   before it is created or updated. Rules that differ per environment read the resource's
-  ``tags["environment"]`` (dev, qa or prod), which the program sets on every taggable resource.
+  ``tags["environment"]`` (dev, qa, prod or shared), which the program sets on every taggable
+  resource.
 * Stack policies see every resource of the stack with its outputs and options (protect,
   parent, dependencies), after the program has run.
 

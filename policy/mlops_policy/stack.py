@@ -30,6 +30,7 @@ from .properties import (
     LOG_ANALYTICS,
     MANAGEMENT_LOCKS,
     METRIC_ALERT,
+    ML_REGISTRY,
     ML_WORKSPACE,
     ONLINE_ENDPOINT,
     PRIVATE_DNS_ZONE,
@@ -51,7 +52,8 @@ from .properties import (
 )
 from .rules import Area
 
-ENVIRONMENTS: Final = ("dev", "qa", "prod")
+# From least to most strict; shared holds the model registry every environment promotes through.
+ENVIRONMENTS: Final = ("dev", "qa", "shared", "prod")
 # Resources that carry tags; each must say which environment it belongs to.
 TAGGABLE: Final = frozenset(
     {
@@ -62,6 +64,7 @@ TAGGABLE: Final = frozenset(
         LOG_ANALYTICS,
         APP_INSIGHTS,
         ML_WORKSPACE,
+        ML_REGISTRY,
         COMPUTE,
         ONLINE_ENDPOINT,
         BATCH_ENDPOINT,
@@ -95,7 +98,8 @@ area = Area()
 
 @area.resource_rule(
     "environment-tag",
-    "Taggable resources carry tags.environment (dev, qa or prod); environment rules read it.",
+    "Taggable resources carry tags.environment (dev, qa, shared or prod); environment rules read "
+    "it.",
     *sorted(TAGGABLE),
     severity=Severity.LOW,
 )

@@ -9,6 +9,7 @@ from bootstrap.roles import (
     BLOB_DATA_CONTRIBUTOR,
     BLOB_DATA_READER,
     KEY_VAULT_CRYPTO_USER,
+    MODEL_REGISTRY_GRANTS,
     PROGRAM_ROLES,
     RBAC_ADMINISTRATOR,
     READER,
@@ -16,6 +17,8 @@ from bootstrap.roles import (
     assignment_condition,
 )
 from offline.engine import ProgramRun
+from settings.loader import SettingsError
+from settings.roles import BUILT_IN_ROLES
 from tests.bootstrap.conftest import (
     ADMIN_GROUP,
     DATA_ACCOUNT,
@@ -197,3 +200,52 @@ def test_adding_a_stack_renames_and_changes_nothing_that_exists(full_run: Progra
     assert before.keys() <= after.keys()
     assert {urn: after[urn] for urn in before} == before
     assert roles_of(grown, "deploy-staging")
+
+
+# -- the shared stack's Azure ML registry ------------------------------------------------------
+
+SHARED_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000d0"
+MODEL_REGISTRY = (
+    f"/subscriptions/{SHARED_SUBSCRIPTION}/resourceGroups/rg-contoso-mlops-shared"
+    "/providers/Microsoft.MachineLearningServices/registries/mlr-contoso-shared-abc123"
+)
+
+
+@pytest.fixture(scope="module")
+def registry_run() -> ProgramRun:
+    """dev and the shared stack, with the shared stack's registry configured."""
+    return run_bootstrap(
+        {**FULL, "mlops-bootstrap:sharedScopes": []},
+        stacks=[
+            {"name": "shared", "subscriptionId": SHARED_SUBSCRIPTION},
+            {"name": "dev", "subscriptionId": SUBSCRIPTIONS["dev"]},
+        ],
+        modelRegistryId=MODEL_REGISTRY,
+    )
+
+
+def test_a_stack_may_assign_only_the_registry_roles_on_the_shared_model_registry(
+    registry_run: ProgramRun,
+) -> None:
+    on_registry = {h for h in roles_of(registry_run, "deploy-dev") if h.scope == MODEL_REGISTRY}
+    assert on_registry == {
+        Held(RBAC_ADMINISTRATOR, MODEL_REGISTRY, assignment_condition(MODEL_REGISTRY_GRANTS))
+    }
+    assert {BUILT_IN_ROLES["AzureML Registry User"], READER} == set(MODEL_REGISTRY_GRANTS)
+
+
+def test_a_stack_preview_reads_the_shared_model_registry(registry_run: ProgramRun) -> None:
+    assert Held(READER, MODEL_REGISTRY) in roles_of(registry_run, "preview-dev")
+
+
+def test_the_shared_stack_grants_nothing_on_its_own_registry(registry_run: ProgramRun) -> None:
+    for purpose in ("deploy-shared", "preview-shared"):
+        assert not {h for h in roles_of(registry_run, purpose) if h.scope == MODEL_REGISTRY}
+
+
+def test_the_model_registry_id_must_name_an_azure_ml_registry() -> None:
+    wrong = MODEL_REGISTRY.replace(
+        "MachineLearningServices/registries", "ContainerRegistry/registries"
+    )
+    with pytest.raises(SettingsError, match="mlops-bootstrap:modelRegistryId"):
+        run_bootstrap(modelRegistryId=wrong)

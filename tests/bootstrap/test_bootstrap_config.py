@@ -51,7 +51,7 @@ def test_the_example_stack_file_loads() -> None:
     values, secrets = stack_config("example", root=ROOT / "bootstrap")
     assert secrets == ()
     loaded = config.load(values, project="mlops-bootstrap", stack="example")
-    assert [s.name for s in loaded.stacks] == ["dev", "qa", "prod"]
+    assert [s.name for s in loaded.stacks] == ["shared", "dev", "qa", "prod"]
 
 
 def test_the_example_covers_every_key() -> None:

@@ -55,3 +55,31 @@ def test_key_auth_opt_out_does_not_allow_other_auth_modes() -> None:
         resource_rule("endpoint-entra-id-auth"), subject(ONLINE_ENDPOINT, props)
     )
     assert found.messages and "properties.authMode is 'AMLToken'" in found.messages[0]
+
+
+# A Kubernetes online endpoint (it names its compute) takes no Entra ID tokens: Azure ML tokens.
+KUBERNETES = {"properties": {"authMode": "AMLToken", "compute": "/computes/aks"}}
+
+
+def test_azure_ml_tokens_pass_on_a_kubernetes_endpoint() -> None:
+    found = resource_violations(
+        resource_rule("endpoint-entra-id-auth"), subject(ONLINE_ENDPOINT, KUBERNETES)
+    )
+    assert found == []
+
+
+def test_azure_ml_tokens_fail_on_a_managed_endpoint() -> None:
+    props = {"properties": {"authMode": "AMLToken"}}
+    found = resource_violations(
+        resource_rule("endpoint-entra-id-auth"), subject(ONLINE_ENDPOINT, props)
+    )
+    assert found.messages and "set it to 'AADToken'" in found.messages[0]
+
+
+def test_key_auth_on_a_kubernetes_endpoint_needs_the_opt_out() -> None:
+    props = {"properties": {"authMode": "Key", "compute": "/computes/aks"}}
+    rule = resource_rule("endpoint-entra-id-auth")
+    found = resource_violations(rule, subject(ONLINE_ENDPOINT, props))
+    assert found.messages and "set it to 'AMLToken'" in found.messages[0]
+    opted_out = {**props, "tags": {"allowKeyAuth": "true"}}
+    assert resource_violations(rule, subject(ONLINE_ENDPOINT, opted_out)) == []

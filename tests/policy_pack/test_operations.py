@@ -128,6 +128,15 @@ def test_dev_endpoints_need_no_alert_rule() -> None:
     assert stack_violations(stack_rule("prod-online-endpoint-alerts"), [endpoint]) == []
 
 
+def test_a_kubernetes_endpoint_which_publishes_no_metrics_needs_no_alert_rule() -> None:
+    compute = (
+        f"{GROUP_ID}/providers/Microsoft.MachineLearningServices/workspaces/mlw-test/computes/aks"
+    )
+    on_cluster = tagged("prod", id=ENDPOINT_ID, properties={"compute": compute})
+    endpoint = stack_resource(ONLINE_ENDPOINT, "endpoint", on_cluster)
+    assert stack_violations(stack_rule("prod-online-endpoint-alerts"), [endpoint]) == []
+
+
 def test_prod_budget_is_found_by_its_azure_id() -> None:
     budget = stack_resource(
         BUDGET,

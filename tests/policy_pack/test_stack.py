@@ -51,7 +51,7 @@ VIOLATIONS = [
         "environment-tag",
         RESOURCE_GROUP,
         {"tags": {"owner": "ml-platform@contoso.example"}},
-        "tags.environment is not set; set it to one of dev, qa, prod",
+        "tags.environment is not set; set it to one of dev, qa, shared, prod",
     ),
     StackCase(
         "qa-prod-no-experimentation-compute",
@@ -184,6 +184,15 @@ def test_general_purpose_cluster_is_refused_in_prod() -> None:
         "prod; only batch endpoints' clusters (created beside the endpoint) are allowed; "
         "train in dev"
     ]
+
+
+def test_an_attached_kubernetes_cluster_is_allowed_in_prod() -> None:
+    # It serves Kubernetes online endpoints; its owner installs the extension for inference only.
+    attached = stack_resource(
+        COMPUTE, "aks", tagged("prod", properties={"computeType": "Kubernetes"})
+    )
+    found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [attached])
+    assert found == []
 
 
 def test_dev_may_have_compute_instances() -> None:

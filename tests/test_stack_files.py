@@ -1,0 +1,130 @@
+"""Invariants of the repository's own stack files, whatever a team has made of them.
+
+Every check runs for each ``Pulumi.<stack>.yaml`` at the repository root, so a new stack is
+checked as soon as its file exists; nothing here names a resource or a value of those files.
+A failure names the rule and what to change. What the program does with a config is specified
+on the fixture stacks (tests/fixtures/stacks), never on these files.
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Any
+
+import pytest
+import yaml
+
+import settings
+from offline.engine import PROJECT, ROOT, ProgramRun, stack_config
+from offline.policies import check
+from offline.preview import policy_lines
+from tests.conftest import REAL_STACKS, real_run
+from tests.test_delivery import azure_deploy_stages, deploy_jobs
+from tests.test_reference import schema_errors
+
+SCHEMA_LINE = "# yaml-language-server: $schema=schema/stack-config.schema.json"
+
+
+def stack_file(stack: str) -> str:
+    return f"Pulumi.{stack}.yaml"
+
+
+def loaded(stack: str) -> settings.Settings:
+    """The stack's settings; a refused config fails the test with the settings' problems."""
+    config, secret_keys = stack_config(stack)
+    try:
+        return settings.load(config, project=PROJECT, stack=stack, secret_keys=secret_keys)
+    except settings.SettingsError as error:
+        refused = f"{stack_file(stack)}: {error}"
+    pytest.fail(refused, pytrace=False)  # outside the handler: the problems, said once
+
+
+def run_of(stack: str) -> ProgramRun:
+    loaded(stack)
+    return real_run(stack)
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_stack_file_passes_the_settings_rules(stack: str) -> None:
+    assert loaded(stack).stack == stack
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_stack_file_matches_the_editor_schema(stack: str) -> None:
+    document: Any = yaml.safe_load((ROOT / stack_file(stack)).read_text(encoding="utf-8"))
+    errors = schema_errors(document)
+    assert errors == [], (
+        f"{stack_file(stack)} does not match schema/stack-config.schema.json: {errors}"
+    )
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_stack_file_points_editors_at_the_schema(stack: str) -> None:
+    first = (ROOT / stack_file(stack)).read_text(encoding="utf-8").splitlines()[:1]
+    assert first == [SCHEMA_LINE], (
+        f"{stack_file(stack)}: make its first line `{SCHEMA_LINE}`, so editors check it as you type"
+    )
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_stack_passes_the_policy_pack(stack: str) -> None:
+    report = check(run_of(stack))
+    if report.mandatory:
+        refused = f"{stack_file(stack)} fails the policy pack (`pulumi up` would refuse it):"
+        pytest.fail("\n".join([refused, *policy_lines(report)]), pytrace=False)
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_every_resource_is_tagged_with_the_stacks_environment(stack: str) -> None:
+    run = run_of(stack)
+    environment = loaded(stack).environment
+    mistagged = [
+        f"{r.name} ({r.inputs['tags'].get('environment')})"
+        for r in run.resources
+        if r.custom and isinstance(r.inputs.get("tags"), dict)
+        if r.inputs["tags"].get("environment") != environment
+    ]
+    assert mistagged == [], (
+        f"{stack_file(stack)} is environment {environment} (mlops:environment), but these "
+        f"resources are tagged otherwise: {mistagged}"
+    )
+    assert run.outputs["environment"] == environment
+
+
+def _words(stack: str) -> str:
+    """An Azure Pipelines stage name for a stack: letters and digits (prod-eu → ProdEu)."""
+    return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", stack) if part)
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_github_actions_deploys_the_stack(stack: str) -> None:
+    deployed = {job["with"]["stack"] for job in deploy_jobs().values()}
+    assert stack in deployed, (
+        f"{stack_file(stack)} has no deploy stage in .github/workflows/deploy.yml; add one after "
+        "the stack it is promoted from (and a GitHub environment named after the stack):\n"
+        f"  {stack}:\n"
+        f"    name: {stack}\n"
+        "    needs: <the job it is promoted from>\n"
+        "    permissions:\n"
+        "      contents: read # check out the code\n"
+        "      id-token: write # OIDC token exchanged for an Azure token\n"
+        "    uses: ./.github/workflows/pulumi-up.yml\n"
+        "    with:\n"
+        f"      stack: {stack}"
+    )
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_azure_pipelines_deploys_the_stack(stack: str) -> None:
+    deployed = {stage["stack"] for stage in azure_deploy_stages()}
+    assert stack in deployed, (
+        f"{stack_file(stack)} has no deploy stage in azure-pipelines.yml; add one after the "
+        "stack it is promoted from (and the Azure DevOps environment and service connection):\n"
+        "  - template: .azure-pipelines/templates/deploy-stage.yml\n"
+        "    parameters:\n"
+        f"      name: {_words(stack)}\n"
+        f"      stack: {stack}\n"
+        "      dependsOn: <the stage it is promoted from>\n"
+        f"      environment: mlops-{stack}\n"
+        f"      serviceConnection: mlops-{stack}"
+    )
