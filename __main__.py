@@ -1,6 +1,7 @@
 """mlops: one Azure ML environment (dev, qa or prod) per Pulumi stack, and the shared stack
 with the Azure ML registry they promote models through."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 import pulumi
@@ -61,6 +62,15 @@ context = StackContext(
     protect=profile.protect,
 )
 
+# Who is told when the stack breaks or overspends: its action group and the budget of its
+# resource group; an environment's alert rules add what they watch (below).
+alerting = MonitoringArgs(
+    alerts=stack_settings.alerts,
+    thresholds=profile.alert_thresholds,
+    budget=stack_settings.cost_budget,
+    budget_start=first_of_month(datetime.now(UTC)),
+)
+
 # The shared stack: the Azure ML registry dev, qa and prod promote models through, optionally
 # the Key Vault and container registry they adopt (their existingId), and who is told when it
 # overspends. Nothing else. What it creates refuses public traffic: workspaces reach it through
@@ -93,29 +103,13 @@ if not profile.has_workspace:
             zone_redundant=profile.zone_redundant_registry,
         ),
     )
-    monitoring = Monitoring(
-        "monitoring",
-        context,
-        MonitoringArgs(
-            alerts=stack_settings.alerts,
-            thresholds=profile.alert_thresholds,
-            budget=stack_settings.cost_budget,
-            budget_start=first_of_month(datetime.now(UTC)),
-            workspace_id=None,
-            log_analytics_id=None,
-            online_endpoints=(),
-            batch_clusters={},
-        ),
-    )
-    pulumi.export("environment", stack_settings.environment)
-    pulumi.export("resourceGroupName", group.name)
+    monitoring = Monitoring("monitoring", context, alerting)
     pulumi.export("modelRegistryId", registry.id)
     pulumi.export("modelRegistryName", registry.name)
     pulumi.export("modelRegistryDiscoveryUrl", registry.discovery_url)
     # What dev, qa and prod adopt: mlops:keyVault.existingId, mlops:containerRegistry.existingId.
     pulumi.export("keyVaultId", shared_vault.id if shared_vault else None)
     pulumi.export("containerRegistryId", shared_images.id if shared_images else None)
-    pulumi.export("budgetName", monitoring.budget.name)
 else:
     # The Key Vault, created here or adopted from another stack; the workspace and everything it
     # depends on, with its managed network and the roles of the people and pipelines config names;
@@ -226,11 +220,8 @@ else:
     monitoring = Monitoring(
         "monitoring",
         context,
-        MonitoringArgs(
-            alerts=stack_settings.alerts,
-            thresholds=profile.alert_thresholds,
-            budget=stack_settings.cost_budget,
-            budget_start=first_of_month(datetime.now(UTC)),
+        replace(
+            alerting,
             workspace_id=ml.workspace_id,
             log_analytics_id=ml.log_analytics.id,
             # Kubernetes online endpoints publish no Azure Monitor metrics, so no metric alert
@@ -244,8 +235,6 @@ else:
         ),
     )
 
-    pulumi.export("environment", stack_settings.environment)
-    pulumi.export("resourceGroupName", group.name)
     pulumi.export("workspaceName", ml.workspace_name)
     pulumi.export("workspaceId", ml.workspace_id)
     pulumi.export("studioUrl", ml.studio_url)
@@ -276,7 +265,10 @@ else:
     )
     pulumi.export("applicationInsightsId", ml.application_insights.id)
     pulumi.export("alertRuleNames", monitoring.rule_names)
-    pulumi.export("budgetName", monitoring.budget.name)
     # Where the release pipeline deploys registry models from (azureml://registries/<name>/...).
     shared_registry = stack_settings.model_registry.existing
     pulumi.export("modelRegistryName", shared_registry.name if shared_registry else None)
+
+pulumi.export("environment", stack_settings.environment)
+pulumi.export("resourceGroupName", group.name)
+pulumi.export("budgetName", monitoring.budget.name)

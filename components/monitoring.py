@@ -10,7 +10,7 @@ notifications reach the same people.
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Final
 
@@ -56,12 +56,13 @@ class MonitoringArgs:
     budget: BudgetSettings
     # The first day of the month the budget starts in (first_of_month).
     budget_start: str
-    # None in a stack without a workspace (shared): then no rule watches one.
-    workspace_id: pulumi.Input[str] | None
-    log_analytics_id: pulumi.Input[str] | None
-    online_endpoints: tuple[WatchedEndpoint, ...]
+    # What the rules watch; nothing in a stack without a workspace (shared), whose action group
+    # serves the budget alone.
+    workspace_id: pulumi.Input[str] | None = None
+    log_analytics_id: pulumi.Input[str] | None = None
+    online_endpoints: tuple[WatchedEndpoint, ...] = ()
     # Batch endpoint → the cluster its jobs run on.
-    batch_clusters: Mapping[str, str]
+    batch_clusters: Mapping[str, str] = field(default_factory=dict[str, str])
 
 
 @dataclass(frozen=True)
