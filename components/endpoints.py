@@ -111,6 +111,8 @@ class Endpoints(pulumi.ComponentResource):
                     ),
                     **placed,
                 )
+                # Its identity pulls models like a managed endpoint's: the same matrix rows.
+                online[endpoint.name] = resource
             elif endpoint.cluster is None:
                 resource = ml.OnlineEndpoint(
                     f"{name}-{endpoint.name}",

@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from offline.engine import MOCK_SUFFIX, ProgramRun, Resource, stacks
+from offline.engine import MOCK_SUFFIX, ROOT, ProgramRun, Resource, file_config, run_program, stacks
 from offline.imports import run_one_shot
 from offline.plan import KNOWN_AFTER_APPLY, Plan, parse_arm_id
 from offline.preview import run_stack
@@ -375,6 +375,22 @@ def stack_document(
     return "\n".join(sections) + "\n"
 
 
+# Example stacks the pipelines do not deploy, drawn after the stacks (docs/examples/).
+EXAMPLES: Final = ROOT / "docs" / "examples"
+
+
+def example_sections() -> list[str]:
+    """A diagram of each example stack file, after the stacks'."""
+    sections: list[str] = []
+    for stack in stacks(EXAMPLES):
+        config, secret_keys = file_config(EXAMPLES / f"Pulumi.{stack}.yaml")
+        plan = Plan(run_program(stack, config=config, secret_keys=secret_keys))
+        source = f"examples/Pulumi.{stack}.yaml"
+        sections += ["", f"## Example: {stack}", "", f"Drawn from [{source}]({source}).", ""]
+        sections += ["```mermaid", mermaid(plan).rstrip("\n"), "```"]
+    return sections
+
+
 def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
     """docs/architecture.md: one diagram per stack (of ``runs``, else of every stack file)."""
     head = [
@@ -392,7 +408,7 @@ def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
         "other subscriptions. `(delete lock)` marks a resource locked against deletion. The",
         "network (private endpoints, DNS, outbound rules) is drawn in [network.md](network.md).",
     ]
-    return stack_document(head, mermaid, runs)
+    return stack_document(head, mermaid, runs).rstrip("\n") + "\n".join(example_sections()) + "\n"
 
 
 def cli(

@@ -1253,6 +1253,19 @@ def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
     listed cluster."""
     key = _key("kubernetesClusters")
     attached: tuple[KubernetesClusterSettings | None, ...] = fields.get("kubernetes_clusters", ())
+    network: NetworkSettings | None = fields.get("network")
+    if attached and network is not None and network.managed:
+        # https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#limitations:
+        # "Kubernetes and attached VMs aren't supported in an Azure Machine Learning managed
+        # virtual network."
+        yield (
+            (key,),
+            (
+                f"needs a workspace without a managed network, but mlops:network.isolation is "
+                f"{network.isolation_mode}: Azure ML does not support Kubernetes compute in a "
+                "managed virtual network; attach clusters in a stack with isolation: disabled"
+            ),
+        )
     seen: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(attached):
         if entry is None:

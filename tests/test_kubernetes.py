@@ -34,7 +34,13 @@ BASE = {
     "mlops:prefix": "contoso",
     "mlops:alerts": {"emails": ["ml-platform@contoso.example"]},
     "mlops:budget": {"monthlyAmount": 5000},
+    # Azure ML supports no Kubernetes compute in a managed network.
+    "mlops:network": {"isolation": "disabled"},
 }
+REGISTRY_ID = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000ee/resourceGroups/rg-shared"
+    "/providers/Microsoft.MachineLearningServices/registries/mlr-shared"
+)
 COMPUTE = "machinelearningservices:Compute"
 ENDPOINT = "machinelearningservices:OnlineEndpoint"
 
@@ -42,7 +48,7 @@ ENDPOINT = "machinelearningservices:OnlineEndpoint"
 def load(stack: str = "dev", **keys: Any) -> Settings:
     config = {**BASE, **{f"mlops:{key}": value for key, value in keys.items()}}
     text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    return settings.load({**required_network(stack), **text}, project="mlops", stack=stack)
+    return settings.load(text, project="mlops", stack=stack)
 
 
 def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
@@ -60,11 +66,26 @@ def problem_at(found: tuple[str, ...], key: str) -> str:
 # ---------------------------------------------------------------- settings
 
 
-@pytest.mark.parametrize("stack", ["dev", "qa", "prod"])
-def test_every_environment_that_serves_may_attach_a_cluster(stack: str) -> None:
-    found = load(stack, kubernetesClusters=[CLUSTER], endpoints=[ON_CLUSTER])
+def test_a_workspace_without_a_managed_network_may_attach_a_cluster() -> None:
+    found = load(kubernetesClusters=[CLUSTER], endpoints=[ON_CLUSTER])
     assert [c.cluster.name for c in found.kubernetes_clusters] == ["aks-platform"]
     assert found.endpoints[0].serving == "kubernetesOnline"
+
+
+@pytest.mark.parametrize("isolation", ["allowInternetOutbound", "allowOnlyApprovedOutbound"])
+def test_a_workspace_with_a_managed_network_may_not_attach_a_cluster(isolation: str) -> None:
+    found = problems(kubernetesClusters=[CLUSTER], network={"isolation": isolation})
+    assert problem_at(found, "mlops:kubernetesClusters").startswith(
+        "mlops:kubernetesClusters: needs a workspace without a managed network, but "
+        f"mlops:network.isolation is {isolation}"
+    )
+
+
+@pytest.mark.parametrize("stack", ["qa", "prod"])
+def test_qa_and_prod_which_require_a_managed_network_may_not_attach_a_cluster(stack: str) -> None:
+    network = json.loads(required_network(stack)["mlops:network"])
+    found = problems(stack, kubernetesClusters=[CLUSTER], network=network)
+    assert problem_at(found, "mlops:kubernetesClusters")
 
 
 def test_an_endpoint_on_a_cluster_defaults_to_azure_ml_tokens() -> None:
@@ -185,6 +206,21 @@ def test_an_instance_type_listed_twice_is_refused() -> None:
 def run() -> ProgramRun:
     config, secret_keys = file_config(FIXTURE)
     return run_program("dev", config=config, secret_keys=secret_keys)
+
+
+def test_the_kubernetes_endpoint_reads_registry_models_like_a_managed_one() -> None:
+    config, secret_keys = file_config(FIXTURE)
+    registry = json.dumps({"mode": "existing", "existingId": REGISTRY_ID})
+    run = run_program(
+        "dev", config={**config, "mlops:modelRegistry": registry}, secret_keys=secret_keys
+    )
+    on_registry = {
+        r.inputs["principalId"]
+        for r in of_type(run, "authorization:RoleAssignment")
+        if r.inputs["scope"] == REGISTRY_ID
+    }
+    for name in ("churn-aks", "churn-score"):
+        assert endpoint(run, name).outputs["identity"]["principalId"] in on_registry
 
 
 def endpoint(run: ProgramRun, name: str) -> Resource:
