@@ -1046,9 +1046,13 @@ def test_a_model_version_is_deployed_only_by_hand_with_what_it_needs() -> None:
     (trigger,) = triggers(workflow)
     assert trigger == "workflow_dispatch"
     inputs = triggers(workflow)["workflow_dispatch"]["inputs"]
-    assert set(inputs) == {"environment", "model", "version", "endpoint", "deployment"}
+    required = {"environment", "model", "version", "endpoint", "deployment"}
+    assert set(inputs) == required | {"instance_type"}
     assert inputs["environment"]["options"] == ["dev", "qa", "prod"]
-    assert all(spec["required"] for spec in inputs.values())
+    assert all(inputs[name]["required"] for name in required)
+    # Left empty, the endpoint's serving in the stack outputs picks it.
+    assert inputs["instance_type"]["required"] is False
+    assert inputs["instance_type"]["default"] == ""
 
 
 def test_the_model_deployment_reads_outputs_read_only_and_deploys_as_the_release_pipeline() -> None:
@@ -1062,6 +1066,175 @@ def test_the_model_deployment_takes_the_model_from_the_registry() -> None:
     (step,) = [s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["deploy"]) if "run" in s]
     assert 'model="azureml://registries/$REGISTRY/models/$MODEL/versions/$VERSION"' in step["run"]
     assert "az ml online-deployment create" in step["run"]
+
+
+def test_the_model_deployment_never_reads_the_private_registry_from_the_runner() -> None:
+    # A private registry refuses a GitHub-hosted runner; Azure ML resolves the model itself.
+    for job in load(MODEL_WORKFLOW)["jobs"].values():
+        for step in job_steps(job):
+            assert "--registry-name" not in step.get("run", ""), step.get("name")
+
+
+MODEL_OUTPUTS: dict[str, Any] = {
+    "resourceGroupName": "rg-mlops-qa",
+    "workspaceName": "mlw-mlops-qa",
+    "modelRegistryName": "mlreg-shared",
+    "endpointNames": {
+        "churn-score": "churn-score-ab12",
+        "churn-aks": "churn-aks-ab12",
+        "churn-batch": "churn-batch-ab12",
+    },
+    "endpointServing": {
+        "churn-score": {"serving": "managedOnline", "compute": None},
+        "churn-aks": {"serving": "kubernetesOnline", "compute": "aks-scoring"},
+        "churn-batch": {"serving": "batch", "compute": "churn-batch"},
+    },
+    "kubernetesComputes": {
+        "aks-scoring": {"namespace": "scoring", "instanceTypes": ["cpu-small", "gpu-large"]}
+    },
+}
+
+
+def read_model_outputs(
+    tmp_path: Path, endpoint: str, instance_type: str = ""
+) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
+    """Run the outputs job's read step on MODEL_OUTPUTS; its result and GITHUB_OUTPUT values."""
+    (step,) = [
+        s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["outputs"]) if s.get("id") == "read"
+    ]
+    output = tmp_path / "output"
+    output.write_text("")
+    env = {
+        "STACK_NAME": "qa",
+        "ENDPOINT_KEY": endpoint,
+        "INSTANCE_TYPE": instance_type,
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_OUTPUT": str(output),
+        **fake_pulumi(tmp_path, MODEL_OUTPUTS),
+    }
+    result = run_script(step["run"], tmp_path, env)
+    values = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    return result, values
+
+
+def test_a_managed_endpoint_gets_a_vm_size_by_default(tmp_path: Path) -> None:
+    result, values = read_model_outputs(tmp_path, "churn-score")
+    assert result.returncode == 0, result.stderr
+    assert values["serving"] == "managedOnline"
+    assert values["instance-type"] == "Standard_DS3_v2"
+
+
+def test_a_managed_endpoint_refuses_an_instance_type_that_is_no_vm_size(tmp_path: Path) -> None:
+    result, _ = read_model_outputs(tmp_path, "churn-score", "cpu-small")
+    assert result.returncode != 0
+    assert "'cpu-small' is not a VM size" in result.stderr
+
+
+def test_a_kubernetes_endpoint_gets_its_clusters_first_instance_type_by_default(
+    tmp_path: Path,
+) -> None:
+    result, values = read_model_outputs(tmp_path, "churn-aks")
+    assert result.returncode == 0, result.stderr
+    assert values["serving"] == "kubernetesOnline"
+    assert values["instance-type"] == "cpu-small"
+
+
+def test_a_kubernetes_endpoint_takes_another_of_its_clusters_instance_types(
+    tmp_path: Path,
+) -> None:
+    result, values = read_model_outputs(tmp_path, "churn-aks", "gpu-large")
+    assert result.returncode == 0, result.stderr
+    assert values["instance-type"] == "gpu-large"
+
+
+def test_a_kubernetes_endpoint_refuses_an_instance_type_its_cluster_lacks(tmp_path: Path) -> None:
+    result, _ = read_model_outputs(tmp_path, "churn-aks", "Standard_DS3_v2")
+    assert result.returncode != 0
+    assert "not an instance type of the Kubernetes compute 'aks-scoring'" in result.stderr
+    assert "['cpu-small', 'gpu-large']" in result.stderr
+
+
+def test_a_batch_endpoint_is_refused_with_what_deploys_to_it(tmp_path: Path) -> None:
+    result, _ = read_model_outputs(tmp_path, "churn-batch")
+    assert result.returncode != 0
+    assert "is a batch endpoint" in result.stderr
+    assert "az ml batch-deployment create" in result.stderr
+
+
+def deploy_model(tmp_path: Path, serving: str, instance_type: str) -> dict[str, Any]:
+    """Run the deploy job's step with an `az` that finds no deployment; the YAML it creates."""
+    (step,) = [s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["deploy"]) if "run" in s]
+    bin_dir = tmp_path / "bin"
+    bin_dir.mkdir()
+    az = bin_dir / "az"
+    # `az ml online-deployment show` fails: the deployment is new.
+    az.write_text('#!/bin/sh\ncase "$*" in *" show "*) exit 1 ;; esac\n')
+    az.chmod(0o755)
+    env = {
+        "RESOURCE_GROUP": "rg-mlops-qa",
+        "WORKSPACE": "mlw-mlops-qa",
+        "ENDPOINT": "churn-ab12",
+        "REGISTRY": "mlreg-shared",
+        "SERVING": serving,
+        "INSTANCE_TYPE": instance_type,
+        "MODEL": "churn",
+        "VERSION": "7",
+        "DEPLOYMENT": "green",
+        "RUNNER_TEMP": str(tmp_path),
+        "GITHUB_STEP_SUMMARY": str(tmp_path / "summary.md"),
+        "PATH": f"{bin_dir}{os.pathsep}{os.environ['PATH']}",
+    }
+    result = run_script(step["run"], tmp_path, env)
+    assert result.returncode == 0, result.stdout + result.stderr
+    return yaml.safe_load((tmp_path / "deployment.yml").read_text())
+
+
+def test_a_kubernetes_endpoint_gets_a_kubernetes_deployment_reporting_to_app_insights(
+    tmp_path: Path,
+) -> None:
+    deployment = deploy_model(tmp_path, "kubernetesOnline", "cpu-small")
+    assert deployment["$schema"] == (
+        "https://azuremlschemas.azureedge.net/latest/kubernetesOnlineDeployment.schema.json"
+    )
+    assert deployment["type"] == "kubernetes"
+    assert deployment["instance_type"] == "cpu-small"
+    assert deployment["app_insights_enabled"] is True
+    assert deployment["model"] == "azureml://registries/mlreg-shared/models/churn/versions/7"
+
+
+def test_a_managed_endpoint_gets_a_managed_deployment_reporting_to_app_insights(
+    tmp_path: Path,
+) -> None:
+    deployment = deploy_model(tmp_path, "managedOnline", "Standard_DS3_v2")
+    assert deployment["$schema"] == (
+        "https://azuremlschemas.azureedge.net/latest/managedOnlineDeployment.schema.json"
+    )
+    assert deployment["type"] == "managed"
+    assert deployment["instance_type"] == "Standard_DS3_v2"
+    assert deployment["app_insights_enabled"] is True
+
+
+def check_model_inputs(tmp_path: Path, instance_type: str) -> subprocess.CompletedProcess[str]:
+    steps = job_steps(load(MODEL_WORKFLOW)["jobs"]["outputs"])
+    (step,) = [s for s in steps if s["name"].startswith("Check the inputs")]
+    env = {k: "churn-score" for k in ("MODEL", "VERSION", "ENDPOINT_KEY", "DEPLOYMENT")}
+    return run_script(step["run"], tmp_path, {**env, "INSTANCE_TYPE": instance_type})
+
+
+def test_the_instance_type_input_may_be_empty_or_a_name(tmp_path: Path) -> None:
+    assert check_model_inputs(tmp_path, "").returncode == 0
+    assert check_model_inputs(tmp_path, "Standard_DS3_v2").returncode == 0
+
+
+def test_the_instance_type_input_is_refused_when_it_is_no_name(tmp_path: Path) -> None:
+    result = check_model_inputs(tmp_path, "cpu-small\nextra: 1")
+    assert result.returncode != 0
+    assert "instance_type" in result.stdout
+
+
+def test_an_existing_deployment_is_updated_to_report_to_app_insights() -> None:
+    (step,) = [s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["deploy"]) if "run" in s]
+    assert '--set model="$model" app_insights_enabled=true' in step["run"]
 
 
 def test_workflow_inputs_reach_scripts_only_through_the_environment() -> None:
