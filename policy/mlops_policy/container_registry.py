@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from pulumi_policy import ResourceValidationArgs
 
 from .properties import (
-    PRIVATE_ENVIRONMENTS,
+    PRIVATE_DEPENDENCY_ENVIRONMENTS,
     REGISTRY,
     get,
     refuse_public_network,
@@ -50,9 +50,10 @@ def registry_anonymous_pull_disabled(args: ResourceValidationArgs) -> Iterator[s
 
 @area.resource_rule(
     "registry-no-public-network",
-    "In qa and prod, container registries refuse public network access (private endpoints only).",
+    "In qa, prod and shared, container registries refuse public network access (private "
+    "endpoints only).",
     REGISTRY,
-    environments=PRIVATE_ENVIRONMENTS,
+    environments=PRIVATE_DEPENDENCY_ENVIRONMENTS,
 )
 def registry_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
     yield from refuse_public_network(

@@ -6,7 +6,12 @@ from collections.abc import Iterator
 
 from pulumi_policy import ResourceValidationArgs
 
-from .properties import KEY_VAULT, PRIVATE_ENVIRONMENTS, refuse_public_network, require
+from .properties import (
+    KEY_VAULT,
+    PRIVATE_DEPENDENCY_ENVIRONMENTS,
+    refuse_public_network,
+    require,
+)
 from .rules import Area
 
 area = Area()
@@ -57,9 +62,9 @@ def keyvault_soft_delete(args: ResourceValidationArgs) -> Iterator[str]:
 
 @area.resource_rule(
     "keyvault-no-public-network",
-    "In qa and prod, Key Vaults refuse public network access (private endpoints only).",
+    "In qa, prod and shared, Key Vaults refuse public network access (private endpoints only).",
     KEY_VAULT,
-    environments=PRIVATE_ENVIRONMENTS,
+    environments=PRIVATE_DEPENDENCY_ENVIRONMENTS,
 )
 def keyvault_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
     yield from refuse_public_network(

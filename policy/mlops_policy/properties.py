@@ -35,6 +35,9 @@ PRIVATE_DNS_ZONE: Final = "azure-native:privatedns:PrivateZone"
 VIRTUAL_NETWORK_LINK: Final = "azure-native:privatedns:VirtualNetworkLink"
 # Environments whose workspaces and dependencies are reached only through private endpoints.
 PRIVATE_ENVIRONMENTS: Final = ("qa", "prod")
+# Where Key Vaults and container registries are private: those environments', and the shared
+# stack's, which dev, qa and prod adopt.
+PRIVATE_DEPENDENCY_ENVIRONMENTS: Final = (*PRIVATE_ENVIRONMENTS, "shared")
 RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
 ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
 METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"
@@ -130,7 +133,8 @@ def refuse_public_network(props: Any, path: tuple[str, ...], why: str) -> Iterat
     """One violation unless the public network access at ``path`` is 'Disabled'."""
     found = get(props, *path)
     if not same(found, "Disabled"):
-        yield f"{'.'.join(path)} is {show(found)}; set it to 'Disabled' in qa and prod: {why}"
+        where = environment_of(props) or "this environment"
+        yield f"{'.'.join(path)} is {show(found)}; set it to 'Disabled' in {where}: {why}"
 
 
 def require(props: Any, path: tuple[str, ...], expected: object, why: str) -> Iterator[str]:

@@ -21,7 +21,7 @@ VIOLATIONS = [
         "registry-no-public-network",
         REGISTRY,
         {"tags": {"environment": "qa"}, "publicNetworkAccess": "Enabled"},
-        "publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa and prod",
+        "publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa",
     ),
     ResourceCase(
         "registry-prod-zone-redundant",
@@ -74,3 +74,14 @@ def test_zone_redundancy_is_asked_of_premium_registries_in_prod_only(props: dict
         resource_rule("registry-prod-zone-redundant"), subject(REGISTRY, props)
     )
     assert found == []
+
+
+def test_a_shared_registry_which_other_stacks_adopt_refuses_public_traffic() -> None:
+    props = {"tags": {"environment": "shared"}, "publicNetworkAccess": "Enabled"}
+    found = resource_violations(
+        resource_rule("registry-no-public-network"), subject(REGISTRY, props)
+    )
+    assert found.messages == [
+        "publicNetworkAccess is 'Enabled'; set it to 'Disabled' in shared: images are pushed and "
+        "pulled through private endpoints only (Premium)"
+    ]

@@ -39,7 +39,7 @@ VIOLATIONS = [
         "keyvault-no-public-network",
         KEY_VAULT,
         {"tags": {"environment": "qa"}, "properties": {"publicNetworkAccess": "Enabled"}},
-        "properties.publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa and prod",
+        "properties.publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa",
     ),
 ]
 
@@ -67,3 +67,11 @@ def test_a_dev_vault_may_accept_public_traffic() -> None:
         resource_rule("keyvault-no-public-network"), subject(KEY_VAULT, props)
     )
     assert found == []
+
+
+def test_a_shared_vault_which_other_stacks_adopt_refuses_public_traffic() -> None:
+    props = {"tags": {"environment": "shared"}, "properties": {"publicNetworkAccess": "Enabled"}}
+    found = resource_violations(
+        resource_rule("keyvault-no-public-network"), subject(KEY_VAULT, props)
+    )
+    assert found != []

@@ -57,7 +57,7 @@ VIOLATIONS = [
         "storage-no-public-network",
         STORAGE_ACCOUNT,
         {"tags": {"environment": "prod"}},
-        "publicNetworkAccess is not set; set it to 'Disabled' in qa and prod",
+        "publicNetworkAccess is not set; set it to 'Disabled' in prod",
     ),
     ResourceCase(
         "storage-blob-soft-delete",

@@ -48,7 +48,7 @@ VIOLATIONS = [
         "workspace-no-public-network",
         ML_WORKSPACE,
         {"tags": {"environment": "prod"}, "publicNetworkAccess": "Enabled"},
-        "publicNetworkAccess is 'Enabled'; set it to 'Disabled' in qa and prod",
+        "publicNetworkAccess is 'Enabled'; set it to 'Disabled' in prod",
     ),
     ResourceCase(
         "diagnostics-to-log-analytics",
