@@ -8,12 +8,16 @@ from __future__ import annotations
 import functools
 import gc
 import json
+from collections.abc import Mapping
+from typing import Any
 
 import hypothesis
 import pytest
 
+import settings
 from offline.engine import ROOT, ProgramRun, Resource, run_program, stack_config, stacks
 from settings.profiles import PROFILES
+from settings.schema import Settings
 
 FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
 STACKS = stacks(FIXTURE_STACKS)
@@ -102,3 +106,26 @@ def only(run: ProgramRun, suffix: str) -> Resource:
     found = of_type(run, suffix)
     assert len(found) == 1, f"expected one {suffix}, found {[r.name for r in found]}"
     return found[0]
+
+
+def load_settings(base: Mapping[str, Any], stack: str = "dev", **keys: Any) -> Settings:
+    """Settings of the config ``base`` with ``mlops:<key>`` set from ``keys`` (structures passed
+    as JSON text, as Pulumi does); qa and prod get the network their profile requires unless
+    ``base`` or ``keys`` give one."""
+    config = {**required_network(stack), **base, **{f"mlops:{k}": v for k, v in keys.items()}}
+    text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
+    return settings.load(text, project="mlops", stack=stack)
+
+
+def settings_problems(base: Mapping[str, Any], stack: str = "dev", **keys: Any) -> tuple[str, ...]:
+    """What ``settings.load`` refuses in that config, one problem per key path."""
+    with pytest.raises(settings.SettingsError) as caught:
+        load_settings(base, stack, **keys)
+    return caught.value.problems
+
+
+def problem_at(found: tuple[str, ...], key: str) -> str:
+    """The one problem reported under ``key``."""
+    matching = [p for p in found if p.startswith(f"{key}: ")]
+    assert len(matching) == 1, found
+    return matching[0]

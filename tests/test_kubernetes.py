@@ -14,13 +14,19 @@ from typing import Any
 
 import pytest
 
-import settings
 from offline.diagram import mermaid
 from offline.engine import ProgramRun, Resource, file_config, run_program
 from offline.plan import Plan
 from offline.preview import render_text
 from settings.schema import Settings
-from tests.conftest import of_type, only, required_network
+from tests.conftest import (
+    load_settings,
+    of_type,
+    only,
+    problem_at,
+    required_network,
+    settings_problems,
+)
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kubernetes" / "Pulumi.dev.yaml"
 AKS_ID = (
@@ -46,21 +52,11 @@ ENDPOINT = "machinelearningservices:OnlineEndpoint"
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
-    config = {**BASE, **{f"mlops:{key}": value for key, value in keys.items()}}
-    text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    return settings.load(text, project="mlops", stack=stack)
+    return load_settings(BASE, stack, **keys)
 
 
 def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
-    with pytest.raises(settings.SettingsError) as caught:
-        load(stack, **keys)
-    return caught.value.problems
-
-
-def problem_at(found: tuple[str, ...], key: str) -> str:
-    matching = [p for p in found if p.startswith(f"{key}: ")]
-    assert len(matching) == 1, found
-    return matching[0]
+    return settings_problems(BASE, stack, **keys)
 
 
 # ---------------------------------------------------------------- settings

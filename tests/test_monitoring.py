@@ -31,7 +31,16 @@ from settings.alerts import (
 from settings.names import Names
 from settings.profiles import PROFILES
 from settings.schema import AlertSettings, BudgetSettings, Settings
-from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only, required_network
+from tests.conftest import (
+    STACKS,
+    WORKSPACE_STACKS,
+    load_settings,
+    of_type,
+    only,
+    problem_at,
+    required_network,
+    settings_problems,
+)
 from tests.test_components import RG_ID, stack_context
 
 EMAIL = "ml-platform@contoso.example"
@@ -50,22 +59,11 @@ ALL_METRIC_NAMESPACES = (WORKSPACES, ONLINE_ENDPOINTS, ONLINE_DEPLOYMENTS)
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
-    config = {**BASE, **required_network(stack)}
-    for key, value in keys.items():
-        config[f"mlops:{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return settings.load(config, project="mlops", stack=stack)
+    return load_settings(BASE, stack, **keys)
 
 
 def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
-    with pytest.raises(settings.SettingsError) as caught:
-        load(stack, **keys)
-    return caught.value.problems
-
-
-def problem_at(found: tuple[str, ...], key: str) -> str:
-    matching = [p for p in found if p.startswith(f"{key}: ")]
-    assert len(matching) == 1, found
-    return matching[0]
+    return settings_problems(BASE, stack, **keys)
 
 
 # ---------------------------------------------------------------- the catalogue

@@ -12,7 +12,13 @@ from pydantic import ValidationError
 import settings
 from offline.engine import evaluate, stack_config
 from settings.schema import Settings
-from tests.conftest import FIXTURE_STACKS, STACKS
+from tests.conftest import (
+    FIXTURE_STACKS,
+    STACKS,
+    load_settings,
+    required_network,
+    settings_problems,
+)
 
 GUID = "00000000-0000-0000-0000-00000000abcd"
 ACCOUNT = (
@@ -42,26 +48,14 @@ ZONE_IDS = {
 }
 PRIVATE = {"inbound": "private", "subnetId": SUBNET, "privateDns": {"mode": "create"}}
 BUDGET = {"monthlyAmount": 5000}
-# What the profiles of qa and prod require of the network, unless a test says otherwise.
-REQUIRED_NETWORK: dict[str, dict[str, Any]] = {
-    "qa": PRIVATE,
-    "prod": {**PRIVATE, "isolation": "allowOnlyApprovedOutbound"},
-}
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
-    config = dict(BASE)
-    if stack in REQUIRED_NETWORK and "network" not in keys:
-        keys["network"] = REQUIRED_NETWORK[stack]
-    for key, value in keys.items():
-        config[f"mlops:{key}"] = value if isinstance(value, str) else json.dumps(value)
-    return settings.load(config, project="mlops", stack=stack)
+    return load_settings(BASE, stack, **keys)
 
 
 def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
-    with pytest.raises(settings.SettingsError) as caught:
-        load(stack, **keys)
-    return caught.value.problems
+    return settings_problems(BASE, stack, **keys)
 
 
 @pytest.mark.parametrize("stack", STACKS)
@@ -630,7 +624,7 @@ def test_from_pulumi_reads_config_as_the_cli_passes_it(monkeypatch: pytest.Monke
     # environment variables.
     config = {
         **BASE,
-        "mlops:network": json.dumps(REQUIRED_NETWORK["qa"]),
+        **required_network("qa"),
         "mlops:tags": json.dumps({"conn": "AccountKey=abc"}),
     }
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
