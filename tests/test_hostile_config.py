@@ -37,10 +37,9 @@ from pulumi.runtime import settings as runtime_settings
 import settings
 from offline.engine import PROJECT, run_program, stack_config
 from settings.schema import Settings
-from tests.conftest import FIXTURE_STACKS
+from tests.conftest import FIXTURE_STACKS, STACKS
 
 CORPUS_DIR = Path(__file__).parent / "hostile_configs"
-STACKS = ("dev", "qa", "prod")
 # A refused run leaves the stack resource's registration as coroutines never awaited: they are
 # harmless here, and collected when the module is done (see ``collect_refused_runs``).
 NEVER_AWAITED = "coroutine .* was never awaited"
