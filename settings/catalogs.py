@@ -70,6 +70,51 @@ AZURE_REGIONS: Final = (
     "westus3",
 )
 
+# The regions of AZURE_REGIONS with availability zones, where zone-redundant storage (ZRS, GZRS,
+# RA-GZRS) and zone-redundant registries can be created. From the table "Regions with
+# availability zones" of https://learn.microsoft.com/azure/reliability/availability-zones-overview
+# (which https://learn.microsoft.com/azure/reliability/regions-list summarises; page dated
+# 2026-02-11, read 2026-11-26). Listed there but not in AZURE_REGIONS, so left out: belgiumcentral,
+# chilecentral, denmarkeast, indiasouthcentral, malaysiawest. The page marks some zones of
+# eastus2 and northcentralus as preview; both are listed with three or more zones, so both count.
+AVAILABILITY_ZONE_REGIONS: Final = (
+    "australiaeast",
+    "austriaeast",
+    "brazilsouth",
+    "canadacentral",
+    "centralindia",
+    "centralus",
+    "eastasia",
+    "eastus",
+    "eastus2",
+    "francecentral",
+    "germanywestcentral",
+    "indonesiacentral",
+    "israelcentral",
+    "italynorth",
+    "japaneast",
+    "japanwest",
+    "koreacentral",
+    "mexicocentral",
+    "newzealandnorth",
+    "northcentralus",
+    "northeurope",
+    "norwayeast",
+    "polandcentral",
+    "qatarcentral",
+    "southafricanorth",
+    "southcentralus",
+    "southeastasia",
+    "spaincentral",
+    "swedencentral",
+    "switzerlandnorth",
+    "uaenorth",
+    "uksouth",
+    "westeurope",
+    "westus2",
+    "westus3",
+)
+
 # Windows time-zone IDs, which Azure ML schedules read their cron expressions in (the REST spec's
 # Cron.timeZone points at https://learn.microsoft.com/windows-hardware/manufacture/desktop/
 # default-time-zones). The IDs are those of CLDR's windowsZones.xml (territory 001), the

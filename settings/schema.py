@@ -26,7 +26,12 @@ from pydantic import WithJsonSchema as Schema
 from pydantic.alias_generators import to_camel
 
 from settings.alerts import CATALOGUE
-from settings.catalogs import AZURE_REGIONS, RETIRED_VM_SIZES, WINDOWS_TIME_ZONES
+from settings.catalogs import (
+    AVAILABILITY_ZONE_REGIONS,
+    AZURE_REGIONS,
+    RETIRED_VM_SIZES,
+    WINDOWS_TIME_ZONES,
+)
 from settings.names import (
     CLUSTER_NAME,
     CONTAINER_NAME,
@@ -886,6 +891,7 @@ class Settings(Section):
         yield from _network_rules(fields)
         yield from _model_registry_rules(fields, given)
         yield from _kubernetes_rules(fields, given)
+        yield from _availability_zone_rules(fields)
 
     @model_validator(mode="after")
     def _identify(self, info: ValidationInfo) -> Settings:
@@ -1299,4 +1305,72 @@ def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
                 (_key("endpoints"), index, "kubernetesCluster"),
                 f"{wanted!r} is not the name of an entry of {key} ({listed})"
                 f"{did_you_mean(wanted, names)}",
+            )
+
+
+# Storage redundancies that keep copies in several availability zones of a region.
+ZONE_REDUNDANT_REPLICATIONS: Final = frozenset({"ZRS", "GZRS", "RAGZRS"})
+REGIONS_LIST = "https://learn.microsoft.com/azure/reliability/regions-list"
+
+
+def _availability_zone_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
+    """Zone-redundant storage and registries only in regions with availability zones: elsewhere
+    Azure refuses them when `pulumi up` creates them, after the stack's other resources.
+    https://learn.microsoft.com/azure/storage/common/storage-redundancy#zone-redundant-storage"""
+    environment, location = fields.get("environment"), fields.get("location")
+    profile = PROFILES.get(environment) if isinstance(environment, str) else None
+    if profile is None or not isinstance(location, str):
+        return
+    zoned = set(AVAILABILITY_ZONE_REGIONS)
+    storage: StorageSettings | None = fields.get("storage")
+    # The shared stack has no workspace storage (mlops:storage is refused there).
+    replication = storage.replication if profile.has_workspace and storage is not None else None
+    if replication in ZONE_REDUNDANT_REPLICATIONS and location not in zoned:
+        yield (
+            (_key("storage"), "replication"),
+            (
+                f"{replication} needs a region with availability zones, and {location} "
+                "(azure-native:location) has none: use LRS, GRS or RAGRS there (ZRS is the "
+                "default, so a stack in a region without zones must set "
+                "mlops:storage.replication)"
+            ),
+        )
+    if not profile.zone_redundant_registry:
+        return
+    # The environment profile makes its registries zone redundant (chosen at creation only):
+    # a Premium container registry's zoneRedundancy, the model registry's Standard_ZRS storage
+    # in each of its regions. Refused rather than silently downgraded, as the policy pack
+    # requires prod's registry to be zone redundant.
+    images: RegistrySettings | None = fields.get("container_registry")
+    models: ModelRegistrySettings | None = fields.get("model_registry")
+    creates_models = not profile.has_workspace and models is not None and models.mode == "create"
+    needing = [
+        what
+        for what, applies in (
+            (
+                "the Premium container registry's zone redundancy (mlops:containerRegistry)",
+                images is not None and images.mode == "create" and images.sku == "Premium",
+            ),
+            ("the model registry's zone-redundant storage (Standard_ZRS)", creates_models),
+        )
+        if applies
+    ]
+    if needing and location not in zoned:
+        yield (
+            ("azure-native:location",),
+            (
+                f"{location} has no availability zones, which {' and '.join(needing)} in "
+                f"{environment} need: deploy to a region with availability zones ({REGIONS_LIST})"
+            ),
+        )
+    for index, region in enumerate(models.regions if creates_models and models else ()):
+        if region not in zoned:
+            yield (
+                (_key("modelRegistry"), "regions", index),
+                (
+                    f"{region} has no availability zones, which the model registry's "
+                    f"zone-redundant storage (Standard_ZRS, in each of its regions in "
+                    f"{environment}) needs: replicate to a region with availability zones "
+                    f"({REGIONS_LIST})"
+                ),
             )
