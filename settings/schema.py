@@ -210,7 +210,8 @@ class ModelRegistrySettings(Section):
     -s shared modelRegistryId`; or none."""
     regions: Annotated[tuple[Region, ...], Listed] = ()
     """mode create: regions the registry replicates to besides its primary region
-    (azure-native:location); workspaces can use it only from one of its regions."""
+    (azure-native:location); workspaces can use it only from one of its regions. Each region,
+    the primary too, needs availability zones: the registry's storage is zone redundant."""
     public: bool | None = Field(None, alias="publicNetworkAccess")
     """mode create: accept traffic from the internet (Microsoft Entra ID still decides who
     gets in); defaults to the environment profile's (shared: false, so clients and workspaces
@@ -240,7 +241,8 @@ class ModelRegistrySettings(Section):
 
 class StorageSettings(Section):
     replication: Literal["LRS", "ZRS", "GRS", "GZRS", "RAGRS", "RAGZRS"] = "ZRS"
-    """Redundancy of the workspace's storage account."""
+    """Redundancy of the workspace's storage account. ZRS, GZRS and RAGZRS need a region with
+    availability zones; elsewhere set LRS, GRS or RAGRS."""
     shared_key_access: bool = False
     """Allow account keys and SAS on the workspace storage: an explicit opt-out of Entra-ID-only
     access (which Azure ML labels preview), for a team blocked by one of its limitations. The
