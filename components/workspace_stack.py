@@ -225,8 +225,8 @@ class WorkspaceStack(pulumi.ComponentResource):
             resource_group_name=context.resource_group_name,
             location=context.location,
             kind="Default",
-            friendly_name=f"MLOps {args.environment}",
-            description=f"Azure ML workspace for the {args.environment} environment",
+            friendly_name=f"MLOps {context.names.display}",
+            description=f"Azure ML workspace for the {context.names.display} environment",
             sku=machinelearningservices.SkuArgs(
                 name="Basic", tier=machinelearningservices.SkuTier.BASIC
             ),

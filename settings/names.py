@@ -184,6 +184,14 @@ class Names:
     stack: str
 
     @property
+    def display(self) -> str:
+        """The stack as people see it (the workspace's name in the studio): its environment, and
+        its own name when that differs (``qa (staging)``)."""
+        if self.stack in ("", self.environment):
+            return self.environment
+        return f"{self.environment} ({self.stack})"
+
+    @property
     def label(self) -> str:
         """The stack in physical names: its lowercase letters and digits (``prod-eu`` →
         ``prodeu``), so ``staging`` (a qa stack) and ``qa`` differ by more than the random suffix;

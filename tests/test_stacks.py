@@ -491,6 +491,14 @@ def test_a_stack_named_other_than_its_environment_gets_names_of_its_own(
     assert not staging_roles & qa_roles
 
 
+def test_a_stack_named_other_than_its_environment_is_told_apart_in_the_studio(
+    staging: ProgramRun, stack_runs: dict[str, ProgramRun]
+) -> None:
+    workspace = "machinelearningservices:Workspace"
+    assert only(staging, workspace).inputs["friendlyName"] == "MLOps qa (staging)"
+    assert only(stack_runs["qa"], workspace).inputs["friendlyName"] == "MLOps qa"
+
+
 def test_a_stack_named_other_than_its_environment_follows_its_environments_rules(
     staging: ProgramRun,
 ) -> None:
