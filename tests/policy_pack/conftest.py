@@ -9,10 +9,11 @@ the offline mock engine's records, or built by hand for a minimal violating case
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+import pytest
 from pulumi_policy import (
     PolicyResource,
     ResourceValidationArgs,
@@ -164,3 +165,19 @@ def assert_reported_once(case: ResourceCase | StackCase) -> None:
     assert len(found) == 1, found
     assert case.message in found.messages[0]
     assert found[0][1] == offender
+
+
+def violation_tests(
+    area: Area, cases: Sequence[ResourceCase | StackCase]
+) -> tuple[Callable[[], None], Callable[[ResourceCase | StackCase], None]]:
+    """The two tests every area's module runs on its minimal violations: the cases cover the
+    area's policies, and each case's policy reports it once."""
+
+    def covers() -> None:
+        assert_covers(area, cases)
+
+    @pytest.mark.parametrize("case", cases, ids=case_id)
+    def reported_once(case: ResourceCase | StackCase) -> None:
+        assert_reported_once(case)
+
+    return covers, reported_once

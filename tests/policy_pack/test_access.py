@@ -20,12 +20,10 @@ from tests.policy_pack.conftest import (
     SUB,
     ResourceCase,
     Violations,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     subject,
+    violation_tests,
 )
 
 # A privileged grant to a service principal, described as `mlops:access` describes its grants.
@@ -71,13 +69,10 @@ VIOLATIONS = [
 ]
 
 
-def test_every_access_policy_has_a_violating_case() -> None:
-    assert_covers(access.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    access.area, VIOLATIONS
+)
 
 
 def least_privilege_violations(props: dict[str, Any], parent: str | None = None) -> Violations:

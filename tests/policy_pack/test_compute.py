@@ -4,17 +4,13 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
-
 from policy.mlops_policy import compute
 from policy.mlops_policy.properties import COMPUTE
 from tests.policy_pack.conftest import (
     CLUSTER,
     INSTANCE,
     ResourceCase,
-    assert_covers,
-    assert_reported_once,
-    case_id,
+    violation_tests,
 )
 
 
@@ -62,10 +58,7 @@ VIOLATIONS = [
 ]
 
 
-def test_every_compute_policy_has_a_violating_case() -> None:
-    assert_covers(compute.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    compute.area, VIOLATIONS
+)

@@ -8,12 +8,10 @@ from policy.mlops_policy import container_registry
 from policy.mlops_policy.properties import REGISTRY
 from tests.policy_pack.conftest import (
     ResourceCase,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     subject,
+    violation_tests,
 )
 
 VIOLATIONS = [
@@ -44,13 +42,10 @@ VIOLATIONS = [
 ]
 
 
-def test_every_container_registry_policy_has_a_violating_case() -> None:
-    assert_covers(container_registry.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    container_registry.area, VIOLATIONS
+)
 
 
 def test_versioned_type_tokens_are_checked_too() -> None:

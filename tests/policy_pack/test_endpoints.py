@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 from policy.mlops_policy import endpoints
 from policy.mlops_policy.properties import BATCH_ENDPOINT, ONLINE_ENDPOINT
 from tests.policy_pack.conftest import (
     ResourceCase,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     subject,
+    violation_tests,
 )
 
 VIOLATIONS = [
@@ -32,13 +28,10 @@ VIOLATIONS = [
 ]
 
 
-def test_every_endpoint_policy_has_a_violating_case() -> None:
-    assert_covers(endpoints.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    endpoints.area, VIOLATIONS
+)
 
 
 def test_key_auth_passes_when_the_endpoint_is_tagged_as_explicitly_allowed() -> None:

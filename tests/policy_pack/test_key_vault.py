@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 from policy.mlops_policy import key_vault
 from policy.mlops_policy.properties import KEY_VAULT, STORAGE_ACCOUNT
 from tests.policy_pack.conftest import (
     ResourceCase,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     subject,
+    violation_tests,
 )
 
 VIOLATIONS = [
@@ -44,13 +40,10 @@ VIOLATIONS = [
 ]
 
 
-def test_every_key_vault_policy_has_a_violating_case() -> None:
-    assert_covers(key_vault.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    key_vault.area, VIOLATIONS
+)
 
 
 def test_policy_ignores_other_resource_types() -> None:

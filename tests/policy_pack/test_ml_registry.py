@@ -11,15 +11,13 @@ from policy.mlops_policy.properties import ML_REGISTRY
 from tests.policy_pack.conftest import (
     ResourceCase,
     StackCase,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     stack_resource,
     stack_rule,
     stack_violations,
     subject,
+    violation_tests,
 )
 
 PUBLIC = "ml-registry-public-network"
@@ -40,13 +38,10 @@ VIOLATIONS: list[ResourceCase | StackCase] = [
 ]
 
 
-def test_every_ml_registry_policy_has_a_violating_case() -> None:
-    assert_covers(ml_registry.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase | StackCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    ml_registry.area, VIOLATIONS
+)
 
 
 def public_registry(environment: str, **tags: str) -> dict[str, Any]:

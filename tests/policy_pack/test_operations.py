@@ -21,9 +21,6 @@ from tests.policy_pack.conftest import (
     ResourceCase,
     StackCase,
     Violations,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     stack_resource,
@@ -31,6 +28,7 @@ from tests.policy_pack.conftest import (
     stack_violations,
     subject,
     tagged,
+    violation_tests,
 )
 
 ENDPOINT_ID = (
@@ -86,13 +84,10 @@ VIOLATIONS = [
 ]
 
 
-def test_every_operations_policy_has_a_violating_case() -> None:
-    assert_covers(operations.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase | StackCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    operations.area, VIOLATIONS
+)
 
 
 def test_log_search_alert_without_an_action_group_is_refused() -> None:

@@ -31,13 +31,11 @@ from tests.policy_pack.conftest import (
     ResourceCase,
     StackCase,
     Violations,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     stack_resource,
     stack_rule,
     stack_violations,
     tagged,
+    violation_tests,
 )
 
 VAULT_ID = f"{GROUP_ID}/providers/Microsoft.KeyVault/vaults/kv-test"
@@ -147,13 +145,10 @@ VIOLATIONS = [
 ]
 
 
-def test_every_stack_policy_has_a_violating_case() -> None:
-    assert_covers(stack.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase | StackCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    stack.area, VIOLATIONS
+)
 
 
 @pytest.mark.parametrize("name", STACKS)

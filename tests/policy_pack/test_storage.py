@@ -2,18 +2,14 @@
 
 from __future__ import annotations
 
-import pytest
-
 from policy.mlops_policy import storage
 from policy.mlops_policy.properties import BLOB_SERVICE, STORAGE_ACCOUNT
 from tests.policy_pack.conftest import (
     ResourceCase,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     subject,
+    violation_tests,
 )
 
 VIOLATIONS = [
@@ -82,10 +78,7 @@ def test_shared_key_access_passes_only_with_its_visible_opt_out_marker() -> None
     assert len(resource_violations(rule, subject(STORAGE_ACCOUNT, unmarked))) == 1
 
 
-def test_every_storage_policy_has_a_violating_case() -> None:
-    assert_covers(storage.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    storage.area, VIOLATIONS
+)

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import pytest
 from pulumi_policy.proxy import UNKNOWN_STRING_VALUE
 
 from policy.mlops_policy import workspace
@@ -10,13 +9,11 @@ from policy.mlops_policy.properties import DIAGNOSTIC_SETTING, ML_WORKSPACE
 from tests.policy_pack.conftest import (
     GROUP_ID,
     ResourceCase,
-    assert_covers,
-    assert_reported_once,
-    case_id,
     resource_rule,
     resource_violations,
     subject,
     tagged,
+    violation_tests,
 )
 
 VIOLATIONS = [
@@ -64,13 +61,10 @@ VIOLATIONS = [
 ]
 
 
-def test_every_workspace_policy_has_a_violating_case() -> None:
-    assert_covers(workspace.area, VIOLATIONS)
-
-
-@pytest.mark.parametrize("case", VIOLATIONS, ids=case_id)
-def test_policy_fails_on_minimal_violation(case: ResourceCase) -> None:
-    assert_reported_once(case)
+# Every policy of the area has a violating case, and each case violates its policy once.
+test_every_policy_has_a_violating_case, test_policy_fails_on_minimal_violation = violation_tests(
+    workspace.area, VIOLATIONS
+)
 
 
 def test_prod_only_policy_ignores_a_dev_workspace() -> None:
