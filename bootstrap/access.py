@@ -163,32 +163,30 @@ class BootstrapContext:
         )
 
 
+def _assigning(scope: str, label: str, roles: tuple[str, ...]) -> Grant:
+    """Role assignment management on a scope outside the stack's own, for ``roles`` alone."""
+    return built_in(
+        "Role Based Access Control Administrator",
+        RBAC_ADMINISTRATOR,
+        subscription_id=_subscription(scope),
+        scope=scope,
+        scope_label=scope_label(label, scope),
+        condition=assignment_condition(roles),
+    )
+
+
 def deploy_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant, ...]:
     return (
         context.roles.deploy_grant(stack),
         # Outside its subscription the program only grants data roles (datastores, an adopted
         # registry or vault): role assignment management for those roles alone, and reads.
         *(
-            built_in(
-                "Role Based Access Control Administrator",
-                RBAC_ADMINISTRATOR,
-                subscription_id=_subscription(scope),
-                scope=scope,
-                scope_label=scope_label("shared", scope),
-                condition=assignment_condition(SHARED_SCOPE_ROLES),
-            )
+            _assigning(scope, "shared", SHARED_SCOPE_ROLES)
             for scope in context.settings.shared_scopes_of(stack)
         ),
         # On the shared model registry: the registry roles of the access matrix alone.
         *(
-            built_in(
-                "Role Based Access Control Administrator",
-                RBAC_ADMINISTRATOR,
-                subscription_id=_subscription(registry),
-                scope=registry,
-                scope_label=scope_label("model-registry", registry),
-                condition=assignment_condition(MODEL_REGISTRY_GRANTS),
-            )
+            _assigning(registry, "model-registry", MODEL_REGISTRY_GRANTS)
             for registry in filter(None, (context.settings.model_registry_of(stack),))
         ),
         context.state_grant(
