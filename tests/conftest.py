@@ -108,13 +108,17 @@ def only(run: ProgramRun, suffix: str) -> Resource:
     return found[0]
 
 
+def pulumi_config(values: Mapping[str, Any]) -> dict[str, str]:
+    """Config as Pulumi passes it to programs: structured values as JSON text."""
+    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
+
+
 def load_settings(base: Mapping[str, Any], stack: str = "dev", **keys: Any) -> Settings:
     """Settings of the config ``base`` with ``mlops:<key>`` set from ``keys`` (structures passed
     as JSON text, as Pulumi does); qa and prod get the network their profile requires unless
     ``base`` or ``keys`` give one."""
     config = {**required_network(stack), **base, **{f"mlops:{k}": v for k, v in keys.items()}}
-    text = {k: v if isinstance(v, str) else json.dumps(v) for k, v in config.items()}
-    return settings.load(text, project="mlops", stack=stack)
+    return settings.load(pulumi_config(config), project="mlops", stack=stack)
 
 
 def settings_problems(base: Mapping[str, Any], stack: str = "dev", **keys: Any) -> tuple[str, ...]:

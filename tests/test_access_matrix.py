@@ -8,7 +8,6 @@ identity's role assignments are compared, as sets, with what the matrix says it 
 
 from __future__ import annotations
 
-import json
 import re
 from collections import Counter
 from collections.abc import Mapping
@@ -28,7 +27,7 @@ from components.access import (
 )
 from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource, run_program
 from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
-from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only
+from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only, pulumi_config
 
 DATA_SUB: Final = "00000000-0000-0000-0000-0000000000aa"
 CRM_SUB: Final = "00000000-0000-0000-0000-0000000000bb"
@@ -90,11 +89,6 @@ CONFIG: Final[Mapping[str, Any]] = {
         {"name": "prep", "kind": "batch", "cluster": {"vmSize": "Standard_DS3_v2", "maxNodes": 2}},
     ],
 }
-
-
-def pulumi_config(values: Mapping[str, Any]) -> dict[str, str]:
-    """Config as the Pulumi CLI passes it: structured values as JSON."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
 
 
 @pytest.fixture(scope="module")

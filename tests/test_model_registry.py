@@ -19,10 +19,17 @@ from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource, run_progr
 from offline.plan import Plan
 from offline.policies import check
 from offline.preview import render_text
-from settings import SettingsError, load
 from settings.profiles import PROFILES
 from settings.roles import BUILT_IN_ROLES, MODEL_REGISTRY_ROLES
-from tests.conftest import of_type, only, required_network
+from settings.schema import Settings
+from tests.conftest import (
+    load_settings,
+    of_type,
+    only,
+    pulumi_config,
+    required_network,
+    settings_problems,
+)
 
 REGISTRY_TYPE: Final = "machinelearningservices:Registry"
 SHARED_SUB: Final = "00000000-0000-0000-0000-0000000000cc"
@@ -65,18 +72,12 @@ def environment(name: str, isolation: str) -> dict[str, Any]:
     }
 
 
-def pulumi_config(values: Mapping[str, Any]) -> dict[str, str]:
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-
-
-def settings_of(values: Mapping[str, Any], stack: str) -> Any:
-    return load(pulumi_config(values), project="mlops", stack=stack)
+def settings_of(values: Mapping[str, Any], stack: str) -> Settings:
+    return load_settings(values, stack)
 
 
 def problems_of(values: Mapping[str, Any], stack: str) -> str:
-    with pytest.raises(SettingsError) as raised:
-        settings_of(values, stack)
-    return str(raised.value)
+    return "\n".join(settings_problems(values, stack))
 
 
 @pytest.fixture(scope="module")
