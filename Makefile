@@ -66,7 +66,7 @@ lint: dev
 	$(BIN)/zizmor --offline --min-severity medium .github/workflows
 
 typecheck: dev
-	$(BIN)/basedpyright
+	$(BIN)/pyrefly check --summary=none
 
 # The tests on every core (pytest-xdist), whole files to a worker: a file's module-scoped runs are
 # evaluated once. PYTEST_WORKERS=0 runs them in this process.

@@ -273,8 +273,8 @@ def _differences(
                 side.get(key, _ABSENT) if side is not _ABSENT else _ABSENT for side in (old, new)
             )
             yield from _differences(before, after, unknown, inner)
-    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):  # pyright: ignore[reportUnknownArgumentType]
-        for index, (before, after) in enumerate(zip(old, new, strict=True)):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+    elif isinstance(old, list) and isinstance(new, list) and len(old) == len(new):
+        for index, (before, after) in enumerate(zip(old, new, strict=True)):
             yield from _differences(before, after, unknown, f"{path}[{index}]")
     else:
         yield path, old, new
@@ -325,9 +325,9 @@ class _Shown:
         if is_secret(value):
             return SECRET
         if isinstance(value, Mapping):
-            return {str(k): self._render(v, side) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            return {str(k): self._render(v, side) for k, v in value.items()}
         if isinstance(value, list):
-            return [self._render(v, side) for v in value]  # pyright: ignore[reportUnknownVariableType]
+            return [self._render(v, side) for v in value]
         if not isinstance(value, str):
             return plan.values.render(value)
         return self._text(plan, value, side)
@@ -372,11 +372,11 @@ def _labels(plan: Plan) -> dict[str, str]:
 def _paths(value: Any, path: str = "") -> Iterator[tuple[str, Any]]:
     """(path, leaf) for every leaf, ``id`` first."""
     if isinstance(value, Mapping):
-        keys = sorted(value, key=lambda k: (k != "id", str(k)))  # pyright: ignore[reportUnknownArgumentType, reportUnknownLambdaType]
+        keys = sorted(value, key=lambda k: (k != "id", str(k)))
         for key in keys:
-            yield from _paths(value[key], f"{path}.{key}" if path else str(key))  # pyright: ignore[reportUnknownArgumentType]
+            yield from _paths(value[key], f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
-        for index, item in enumerate(value):  # pyright: ignore[reportUnknownArgumentType, reportUnknownVariableType]
+        for index, item in enumerate(value):
             yield from _paths(item, f"{path}[{index}]")
     else:
         yield path, value

@@ -121,15 +121,11 @@ def run_to_data(run: ProgramRun) -> dict[str, Any]:
 def run_from_data(data: Mapping[str, Any]) -> ProgramRun:
     def resource(fields: Mapping[str, Any]) -> Resource:
         listed = ("ignore_changes", "replace_on_changes", "depends_on", "aliases")
-        return Resource(
-            **{
-                **fields,
-                **{key: tuple(fields[key]) for key in listed},
-                "property_dependencies": {
-                    key: tuple(urns) for key, urns in fields["property_dependencies"].items()
-                },
-            }
-        )
+        values: dict[str, Any] = {**fields, **{key: tuple(fields[key]) for key in listed}}
+        values["property_dependencies"] = {
+            key: tuple(urns) for key, urns in fields["property_dependencies"].items()
+        }
+        return Resource(**values)
 
     return ProgramRun(
         stack=data["stack"],
@@ -283,8 +279,8 @@ def _run_isolated(
     # Pulumi keeps pending work in context-wide settings; a failed earlier run must not leak
     # its unfinished tasks into this one.
     runtime_settings.ROOT.set(None)
-    runtime_settings.SETTINGS.outputs = set()  # pyright: ignore[reportAttributeAccessIssue]
-    runtime_settings.SETTINGS.rpc_manager = RPCManager()  # pyright: ignore[reportAttributeAccessIssue]
+    runtime_settings.SETTINGS.outputs = set()  # pyrefly: ignore[bad-assignment]
+    runtime_settings.SETTINGS.rpc_manager = RPCManager()  # pyrefly: ignore[bad-assignment]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
     monitor = _RecordingMonitor(AzureMocks())

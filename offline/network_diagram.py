@@ -163,8 +163,8 @@ class _NetworkDrawing:
         configs = group.inputs.get("privateDnsZoneConfigs")
         if endpoint is None or not isinstance(configs, list):
             return
-        for config in configs:  # pyright: ignore[reportUnknownVariableType]
-            zone_id = get_path(config, "privateDnsZoneId")  # pyright: ignore[reportUnknownArgumentType]
+        for config in configs:
+            zone_id = get_path(config, "privateDnsZoneId")
             zone = self._external(zone_id) if isinstance(zone_id, str) else None
             if zone is not None:
                 self.graph.edge(endpoint, zone, "DNS records", dotted=True)

@@ -64,10 +64,10 @@ def leaf_strings(value: Any) -> Iterator[str]:
     if isinstance(value, str):
         yield value
     elif isinstance(value, Mapping):
-        for item in value.values():  # pyright: ignore[reportUnknownVariableType]
+        for item in value.values():
             yield from leaf_strings(item)
     elif isinstance(value, list | tuple):
-        for item in value:  # pyright: ignore[reportUnknownVariableType]
+        for item in value:
             yield from leaf_strings(item)
 
 
@@ -152,9 +152,9 @@ class Values:
         elif isinstance(value, float) and value.is_integer():
             shown = int(value)
         elif isinstance(value, Mapping):
-            shown = {str(k): self.render(v) for k, v in value.items()}  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+            shown = {str(k): self.render(v) for k, v in value.items()}
         elif isinstance(value, list | tuple):
-            shown = [self.render(v) for v in value]  # pyright: ignore[reportUnknownVariableType]
+            shown = [self.render(v) for v in value]
         else:
             shown = value
         return shown

@@ -176,10 +176,10 @@ def _format_value(value: Any) -> str:
     if isinstance(value, str):
         return value if value in (KNOWN_AFTER_APPLY, SECRET) else json.dumps(value)
     if isinstance(value, Mapping):
-        items = ", ".join(f"{json.dumps(k)}: {_format_value(v)}" for k, v in value.items())  # pyright: ignore[reportUnknownVariableType]
+        items = ", ".join(f"{json.dumps(k)}: {_format_value(v)}" for k, v in value.items())
         return "{" + items + "}"
     if isinstance(value, list):
-        return "[" + ", ".join(_format_value(v) for v in value) + "]"  # pyright: ignore[reportUnknownVariableType]
+        return "[" + ", ".join(_format_value(v) for v in value) + "]"
     return json.dumps(value)
 
 

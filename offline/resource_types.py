@@ -33,7 +33,7 @@ def get_path(data: Mapping[str, Any], path: str) -> Any:
     for part in path.split("."):
         if not isinstance(current, Mapping):
             return None
-        current = current.get(part)  # pyright: ignore[reportUnknownMemberType]
+        current = current.get(part)
     return current
 
 
@@ -413,8 +413,8 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
     properties = resource.inputs.get("properties")
     if not isinstance(properties, Mapping):
         return _read(GENERIC_SUMMARY, plan, resource)
-    kind = properties.get("computeType")  # pyright: ignore[reportUnknownMemberType]
-    inner: Mapping[str, Any] = properties.get("properties") or {}  # pyright: ignore[reportUnknownMemberType, reportAssignmentType]
+    kind = properties.get("computeType")
+    inner: Mapping[str, Any] = properties.get("properties") or {}
     found: Settings = [("type", kind), ("vm", inner.get("vmSize"))]
     if kind == "AmlCompute":
         low = get_path(inner, "scaleSettings.minNodeCount")
@@ -433,8 +433,8 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
         crons = None
         if isinstance(schedules, list) and schedules:
             crons = "; ".join(
-                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"  # pyright: ignore[reportUnknownArgumentType]
-                for s in schedules  # pyright: ignore[reportUnknownVariableType]
+                f"{get_path(s, 'action')} {get_path(s, 'cron.expression')}"
+                for s in schedules
                 if isinstance(s, Mapping)
             )
         found += [
@@ -450,7 +450,7 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
     elif kind == "Kubernetes":
         # An attached cluster: which one, and the namespace its workloads run in.
         found += [
-            ("cluster", properties.get("resourceId")),  # pyright: ignore[reportUnknownMemberType]
+            ("cluster", properties.get("resourceId")),
             ("namespace", inner.get("namespace")),
         ]
     return found
@@ -479,8 +479,7 @@ def _action_group(plan: Plan, resource: Resource) -> Settings:
     addresses = None
     if isinstance(emails, list) and emails:
         addresses = ", ".join(
-            plan.values.one_line(get_path(item, "emailAddress"))  # pyright: ignore[reportUnknownArgumentType]
-            for item in emails  # pyright: ignore[reportUnknownVariableType]
+            plan.values.one_line(get_path(item, "emailAddress")) for item in emails
         )
     return [
         ("short name", inputs.get("groupShortName")),
@@ -509,7 +508,7 @@ def _metric_alert(plan: Plan, resource: Resource) -> Settings:
     inputs = resource.inputs
     scopes = inputs.get("scopes")
     criterion = get_path(inputs, "criteria.allOf")
-    first: Any = criterion[0] if isinstance(criterion, list) and criterion else {}  # pyright: ignore[reportUnknownVariableType]
+    first: Any = criterion[0] if isinstance(criterion, list) and criterion else {}
     condition = None
     if isinstance(first, Mapping):
         condition = (
@@ -519,11 +518,10 @@ def _metric_alert(plan: Plan, resource: Resource) -> Settings:
         dimensions = get_path(first, "dimensions")
         if isinstance(dimensions, list) and dimensions:
             condition += " where " + ", ".join(
-                f"{get_path(d, 'name')} in {get_path(d, 'values')}"  # pyright: ignore[reportUnknownArgumentType]
-                for d in dimensions  # pyright: ignore[reportUnknownVariableType]
+                f"{get_path(d, 'name')} in {get_path(d, 'values')}" for d in dimensions
             )
     actions = inputs.get("actions")
-    groups = [get_path(a, "actionGroupId") for a in actions] if isinstance(actions, list) else []  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    groups = [get_path(a, "actionGroupId") for a in actions] if isinstance(actions, list) else []
     return [
         ("watches", _watched(plan, scopes[0]) if isinstance(scopes, list) and scopes else None),
         ("when", condition),
@@ -539,7 +537,7 @@ def _log_alert(plan: Plan, resource: Resource) -> Settings:
     inputs = resource.inputs
     scopes = inputs.get("scopes")
     criterion = get_path(inputs, "criteria.allOf")
-    first: Any = criterion[0] if isinstance(criterion, list) and criterion else {}  # pyright: ignore[reportUnknownVariableType]
+    first: Any = criterion[0] if isinstance(criterion, list) and criterion else {}
     query = get_path(first, "query") if isinstance(first, Mapping) else None
     condition = None
     if isinstance(query, str):
@@ -560,7 +558,7 @@ def _log_alert(plan: Plan, resource: Resource) -> Settings:
             ", ".join(plan.reference(g) for g in groups)
             if isinstance(groups, list) and groups
             else None,
-        ),  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+        ),
     ]
 
 
@@ -570,8 +568,8 @@ def _budget(plan: Plan, resource: Resource) -> Settings:
     thresholds = None
     if isinstance(notifications, Mapping) and notifications:
         found = sorted(
-            (str(get_path(n, "thresholdType")).lower(), get_path(n, "threshold"))  # pyright: ignore[reportUnknownArgumentType]
-            for n in notifications.values()  # pyright: ignore[reportUnknownVariableType]
+            (str(get_path(n, "thresholdType")).lower(), get_path(n, "threshold"))
+            for n in notifications.values()
         )
         thresholds = ", ".join(f"{kind} {plan.values.one_line(value)}%" for kind, value in found)
     return [
@@ -624,7 +622,7 @@ def outbound_rules(resource: Resource) -> list[tuple[str, Mapping[str, Any]]]:
     rules = get_path(resource.inputs, OUTBOUND_RULES)
     if not isinstance(rules, Mapping):
         return []
-    return [(str(k), v) for k, v in sorted(rules.items()) if isinstance(v, Mapping)]  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
+    return [(str(k), v) for k, v in sorted(rules.items()) if isinstance(v, Mapping)]
 
 
 def _workspace(plan: Plan, resource: Resource) -> Settings:
@@ -645,12 +643,12 @@ def _private_endpoint(plan: Plan, resource: Resource) -> Settings:
     connections = resource.inputs.get("privateLinkServiceConnections")
     first: Mapping[str, Any] = {}
     if isinstance(connections, list) and connections and isinstance(connections[0], Mapping):
-        first = connections[0]  # pyright: ignore[reportUnknownVariableType]
+        first = connections[0]
     groups = first.get("groupIds")
     subnet = get_path(resource.inputs, "subnet.id")
     return [
         ("to", plan.reference(first.get("privateLinkServiceId"))),
-        ("sub-resource", ", ".join(map(str, groups)) if isinstance(groups, list) else None),  # pyright: ignore[reportUnknownArgumentType]
+        ("sub-resource", ", ".join(map(str, groups)) if isinstance(groups, list) else None),
         ("subnet", plan.external(subnet) if isinstance(subnet, str) else None),
         ("DNS by policy", get_path(resource.inputs, DNS_BY_POLICY)),
     ]
@@ -661,9 +659,7 @@ def _zone_group(plan: Plan, resource: Resource) -> Settings:
     zones = None
     if isinstance(configs, list):
         zones = ", ".join(
-            plan.scope(get_path(c, "privateDnsZoneId"))  # pyright: ignore[reportUnknownArgumentType]
-            for c in configs  # pyright: ignore[reportUnknownVariableType]
-            if isinstance(c, Mapping)
+            plan.scope(get_path(c, "privateDnsZoneId")) for c in configs if isinstance(c, Mapping)
         )
     return [("endpoint", resource.inputs.get("privateEndpointName")), ("zones", zones)]
 
@@ -691,8 +687,8 @@ def _diagnostics(plan: Plan, resource: Resource) -> Settings:
     groups = None
     if isinstance(logs, list):
         groups = ", ".join(
-            str(get_path(item, "categoryGroup") or get_path(item, "category"))  # pyright: ignore[reportUnknownArgumentType]
-            for item in logs  # pyright: ignore[reportUnknownVariableType]
+            str(get_path(item, "categoryGroup") or get_path(item, "category"))
+            for item in logs
             if isinstance(item, Mapping)
         )
     return [

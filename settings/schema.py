@@ -167,7 +167,7 @@ ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
 MANAGED_CLUSTER: Final = "Microsoft.ContainerService/managedClusters"
 ManagedClusterId = Annotated[ArmId, *_resource_id(MANAGED_CLUSTER)]
 Fqdn = Annotated[str, pattern(FQDN), Hint(FQDN.what)]
-Role = Literal[tuple(ACCESS_SCOPES)]  # pyright: ignore[reportInvalidTypeForm]
+Role = Literal[tuple(ACCESS_SCOPES)]  # pyrefly: ignore[invalid-literal]
 
 
 class KeyVaultSettings(Section):
@@ -399,7 +399,7 @@ class AccessGrant(Section):
     """Object ID of the user, group or service principal."""
     principal_type: Literal["User", "Group", "ServicePrincipal"] = "Group"
     """What the principal is; Azure checks it against the directory."""
-    role: Role  # pyright: ignore[reportInvalidTypeForm]
+    role: Role
     """A built-in role; Owner and User Access Administrator are never granted here."""
     scope_choice: AccessScope | None = Field(None, alias="scope")
     """Where to grant it; defaults to the first scope the role allows."""
@@ -751,7 +751,7 @@ class AlertSettings(Section):
     webhooks: Annotated[tuple[Webhook, ...], Listed] = ()
     """Also told: https webhooks (chat, paging, ITSM). A URL that carries a token belongs in
     secret config."""
-    thresholds: AlertThresholdSettings = _empty(AlertThresholdSettings)  # pyright: ignore[reportInvalidTypeForm]
+    thresholds: AlertThresholdSettings = _empty(AlertThresholdSettings)  # pyrefly: ignore[invalid-annotation]
     """Thresholds that differ from the environment's defaults, by alert."""
 
     @classmethod

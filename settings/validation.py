@@ -73,7 +73,7 @@ def type_name(value: object) -> str:
 
 
 # YAML lists arrive as lists; settings keep them immutable, as tuples.
-Listed: Final = BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)  # pyright: ignore[reportUnknownArgumentType, reportUnknownLambdaType]
+Listed: Final = BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)
 _CONFIG: Final = ConfigDict(
     alias_generator=to_camel,
     validate_by_name=True,
@@ -115,16 +115,16 @@ class Section(BaseModel):
     def _all_problems(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
         retired: list[Problem] = []
         if isinstance(data, Mapping):
-            data = cls.prepare(data)  # pyright: ignore[reportUnknownArgumentType]
+            data = cls.prepare(data)
             retired = [((key,), why) for key, why in cls.RETIRED.items() if key in data]
-            data = {k: v for k, v in data.items() if k not in cls.RETIRED}  # pyright: ignore[reportUnknownVariableType]
+            data = {k: v for k, v in data.items() if k not in cls.RETIRED}
         try:
             section = handler(data)
         except ValidationError as error:
             if not isinstance(data, Mapping):
                 raise
             failed = {e["loc"][0] for e in error.errors() if e["loc"]}
-            found = retired + list(cls.rules(*_valid_fields(cls, data, failed, info)))  # pyright: ignore[reportUnknownArgumentType]
+            found = retired + list(cls.rules(*_valid_fields(cls, data, failed, info)))
             if not found:
                 raise
             raise problems(found, error.errors()) from None

@@ -118,9 +118,9 @@ def _container(values: dict[str, Any], path: str) -> tuple[Any, str | int]:
 def _set(values: dict[str, Any], path: str, value: Any) -> None:
     node, step = _container(values, path)
     if isinstance(node, list) and step == len(node):
-        node.append(value)  # pyright: ignore[reportUnknownMemberType]
+        node.append(value)
     else:
-        node[step] = value  # pyright: ignore[reportCallIssue, reportArgumentType]
+        node[step] = value
 
 
 def _remove(values: dict[str, Any], path: str) -> None:
@@ -264,7 +264,7 @@ def _run_in_context(stack: str, config: Mapping[str, str], secret_keys: tuple[st
     # raises leaves its outputs there, bound to its closed event loop, and the next run that
     # reaches wait_for_rpcs fails with "Event loop is closed". A set of our own, in a context
     # of our own, keeps them from the runs of later tests.
-    runtime_settings.SETTINGS.outputs = set()  # pyright: ignore[reportAttributeAccessIssue]
+    runtime_settings.SETTINGS.outputs = set()
     with recording_registrations() as registrations:
         try:
             run_program(stack, config=config, secret_keys=secret_keys)

@@ -89,7 +89,7 @@ def test_schema_requires_location_prefix_and_alerts_but_not_environment() -> Non
 
 
 def _models(model: type[BaseModel]) -> list[type[BaseModel]]:
-    return [model, *reference._sections(model, set())]  # pyright: ignore[reportPrivateUsage]
+    return [model, *reference._sections(model, set())]
 
 
 @pytest.mark.parametrize("model", _models(Settings), ids=lambda m: m.__name__)
@@ -100,10 +100,6 @@ def test_every_key_is_described(model: type[BaseModel]) -> None:
 
 def test_readme_reference_has_a_table_per_section() -> None:
     block = reference.reference()
-    assert (
-        [m.__name__ for m in _models(Settings)[1:]]
-        and all(
-            f"#### {reference._title(m)}" in block  # pyright: ignore[reportPrivateUsage]
-            for m in _models(Settings)[1:]
-        )
+    assert [m.__name__ for m in _models(Settings)[1:]] and all(
+        f"#### {reference._title(m)}" in block for m in _models(Settings)[1:]
     )
