@@ -20,6 +20,7 @@ git ref); the new plan for what the next one would do. As ``pulumi preview --dif
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -356,8 +357,12 @@ def _computed(resource: Resource) -> Iterator[str]:
             yield value
 
 
+@functools.lru_cache(maxsize=16)
 def _labels(plan: Plan) -> dict[str, str]:
-    """Values Azure computes for this plan's resources, as ``name.path`` (``ml-storage.id``)."""
+    """Values Azure computes for this plan's resources, as ``name.path`` (``ml-storage.id``).
+
+    Found once per plan (a comparison of two stacks asks once per resource); read only.
+    """
     found: dict[str, str] = {}
     for resource in plan.run.resources:
         if not resource.custom:

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import asyncio
 import contextvars
+import functools
 import runpy
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -24,7 +25,7 @@ from pulumi.runtime.rpc_manager import RPCManager
 from pulumi.runtime.stack import wait_for_rpcs
 
 from offline.resource_types import Generated, resource_type
-from offline.stack_file import read_config
+from offline.stack_file import StackConfig, read_config
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 PROJECT: Final = "mlops"
@@ -219,8 +220,20 @@ def file_config(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
     cannot be decrypted offline; they are passed as a placeholder and listed as secret keys,
     so they are never shown in clear.
     """
-    found = read_config(path, PROJECT, SECRET_PLACEHOLDER)
-    return found.values, found.secret_keys
+    try:
+        stat = path.stat()
+    except OSError:
+        found = read_config(path, PROJECT, SECRET_PLACEHOLDER)  # says what is wrong with the path
+    else:
+        found = _parsed(path, stat.st_mtime_ns, stat.st_size)
+    return dict(found.values), found.secret_keys
+
+
+@functools.lru_cache(maxsize=64)
+def _parsed(path: Path, modified: int, size: int) -> StackConfig:
+    """A stack file is parsed once while it is unchanged (the tests read each one many times)."""
+    del modified, size  # the cache key: a changed file is parsed again
+    return read_config(path, PROJECT, SECRET_PLACEHOLDER)
 
 
 def settings_error(error: BaseException) -> BaseException | None:

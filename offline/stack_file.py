@@ -28,7 +28,7 @@ import binascii
 import json
 import math
 import re
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from pathlib import Path
@@ -115,9 +115,29 @@ def read_config(path: Path, project: str, placeholder: str) -> StackConfig:
         return StackConfig({}, ())
     if not isinstance(section.value, dict):
         raise StackFileError(f"{path}:{section.line}: config must be a map of keys to values")
+    return _passed(section.value, project, placeholder, path)
+
+
+def config_values(values: Mapping[str, Any], project: str, placeholder: str) -> StackConfig:
+    """Plain config values (a secure one as ``{secure: <text>}``) as the Pulumi CLI would pass
+    them from a stack file holding them: what tests patch, without writing and parsing a file."""
+    return _passed({key: _node(value) for key, value in values.items()}, project, placeholder)
+
+
+def _node(value: Any) -> _Node:
+    if isinstance(value, Mapping):
+        return _Node({str(key): _node(item) for key, item in value.items()}, 0)
+    if isinstance(value, list | tuple):
+        return _Node([_node(item) for item in value], 0)
+    return _Node(value, 0)
+
+
+def _passed(
+    section: Mapping[str, _Node], project: str, placeholder: str, path: Path | str = "<values>"
+) -> StackConfig:
     values: dict[str, str] = {}
     secret: list[str] = []
-    for key, entry in section.value.items():
+    for key, entry in section.items():
         full_key = key if ":" in key else f"{project}:{key}"
         try:
             plain = _plain(entry)
@@ -146,19 +166,19 @@ class _Node:
 
 def _size(value: Any) -> int:
     items = value.values() if isinstance(value, dict) else value if isinstance(value, list) else ()
-    return 1 + sum(item.size for item in items)  # pyright: ignore[reportUnknownVariableType, reportUnknownMemberType]
+    return 1 + sum(item.size for item in items)
 
 
 def _plain(node: _Node) -> Any:
     """The value without line numbers; ``{secure: <text>}`` maps as ``_Secure``."""
     value = node.value
     if isinstance(value, dict):
-        secure = value.get("secure") if len(value) == 1 else None  # pyright: ignore[reportUnknownMemberType, reportUnknownVariableType, reportUnknownArgumentType]
+        secure = value.get("secure") if len(value) == 1 else None
         if isinstance(secure, _Node) and isinstance(secure.value, str):
             return _Secure()
-        return {key: _plain(item) for key, item in value.items()}  # pyright: ignore[reportUnknownVariableType]
+        return {key: _plain(item) for key, item in value.items()}
     if isinstance(value, list):
-        return [_plain(item) for item in value]  # pyright: ignore[reportUnknownVariableType]
+        return [_plain(item) for item in value]
     return value
 
 
@@ -166,9 +186,9 @@ def _holds_secure(value: Any) -> bool:
     if isinstance(value, _Secure):
         return True
     if isinstance(value, dict):
-        return any(_holds_secure(item) for item in value.values())  # pyright: ignore[reportUnknownVariableType]
+        return any(_holds_secure(item) for item in value.values())
     if isinstance(value, list):
-        return any(_holds_secure(item) for item in value)  # pyright: ignore[reportUnknownVariableType]
+        return any(_holds_secure(item) for item in value)
     return False
 
 
@@ -291,8 +311,8 @@ class _Reader:
                     raise StackFileError(
                         f"{self.path}:{mapping.line}: << merges maps, or a list of maps"
                     )
-                for key, item in mapping.value.items():  # pyright: ignore[reportUnknownVariableType]
-                    found.setdefault(key, item)  # pyright: ignore[reportUnknownArgumentType]
+                for key, item in mapping.value.items():
+                    found.setdefault(key, item)
         return found
 
     def _scalar(self, event: ScalarEvent) -> Any:
@@ -403,14 +423,10 @@ def _go_json(value: Any, placeholder: str = "") -> str:  # noqa: PLR0911
             text = text.replace(character, escaped)
         return text
     if isinstance(value, dict):
-        items = sorted(value.items())  # pyright: ignore[reportUnknownVariableType, reportUnknownArgumentType]
-        return (
-            "{"
-            + ",".join(f"{_go_json(k)}:{_go_json(v, placeholder)}" for k, v in items)  # pyright: ignore[reportUnknownArgumentType]
-            + "}"
-        )
+        items = sorted(value.items())
+        return "{" + ",".join(f"{_go_json(k)}:{_go_json(v, placeholder)}" for k, v in items) + "}"
     if isinstance(value, list):
-        return "[" + ",".join(_go_json(item, placeholder) for item in value) + "]"  # pyright: ignore[reportUnknownVariableType]
+        return "[" + ",".join(_go_json(item, placeholder) for item in value) + "]"
     raise ValueError(f"unexpected value {value!r}")  # pragma: no cover
 
 

@@ -5,17 +5,30 @@ Tests that compare two evaluations of a stack take the second from ``stack_rerun
 
 from __future__ import annotations
 
+import fcntl  # the workers' shared runs are locked; the tests run on Linux and macOS
 import functools
 import gc
+import hashlib
 import json
+import os
 from collections.abc import Mapping
+from pathlib import Path
 from typing import Any
 
 import hypothesis
 import pytest
 
 import settings
-from offline.engine import ROOT, ProgramRun, Resource, run_program, stack_config, stacks
+from offline.engine import (
+    ROOT,
+    ProgramRun,
+    Resource,
+    run_from_data,
+    run_program,
+    run_to_data,
+    stack_config,
+    stacks,
+)
 from settings.profiles import PROFILES
 from settings.schema import Settings
 
@@ -56,39 +69,90 @@ def required_network(environment: str) -> dict[str, str]:
 hypothesis.settings.register_profile("thorough", max_examples=2_000)
 
 
-def pytest_collection_finish(session: pytest.Session) -> None:
-    """Spare the runs the cyclic collector's rescans of a large, long-lived heap.
+# Net allocations past which the collector runs after all: about 200 program runs' garbage.
+GARBAGE_BOUND = 20_000_000
 
-    Pulumi's runtime allocates about a thousand asyncio objects per resource; with the
-    default thresholds the collector scans the whole heap (every imported provider class
-    included) again and again, a fifth of the suite's time. What is imported by now is
-    frozen out of its scans, and it runs less often; it still runs, so cycles are freed.
+
+def pytest_collection_finish(session: pytest.Session) -> None:
+    """Leave the program runs' garbage to the end of the process.
+
+    Pulumi's runtime leaves each run's asyncio tasks, futures and handles behind in reference
+    cycles (a few MB a run) that only the cyclic collector frees, finalizers first: collecting
+    them cost a fifth of the suite's CPU time, and as much again at exit. What is imported by
+    now is frozen, the collector waits for GARBAGE_BOUND (so a growing suite cannot exhaust
+    memory), and what is left at the end goes with the process.
     """
     del session
     gc.collect()
     gc.freeze()
-    gc.set_threshold(100_000, 50, 1000)
+    gc.disable()
+
+
+def pytest_runtest_teardown() -> None:
+    if gc.get_count()[0] > GARBAGE_BOUND:
+        gc.collect()
+
+
+def pytest_sessionfinish() -> None:
+    gc.freeze()  # out of the collections at exit
+
+
+# Where the workers of one pytest-xdist session leave the runs they share (set per session).
+_shared_runs: list[Path] = []
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _share_runs_between_workers(tmp_path_factory: pytest.TempPathFactory) -> None:
+    if os.environ.get("PYTEST_XDIST_WORKER"):
+        # The parent of a worker's base temp is the session's, common to all its workers.
+        _shared_runs.append(tmp_path_factory.getbasetemp().parent)
+
+
+@functools.cache
+def _evaluated(stack: str, config: str, secrets: tuple[str, ...], evaluation: int) -> ProgramRun:
+    if not _shared_runs:
+        return run_program(stack, json.loads(config), secrets)
+    identity = [stack, config, secrets, evaluation]
+    key = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
+    path = _shared_runs[0] / f"run-{key}.json"
+    # One worker evaluates; the others wait for it and read its run.
+    with (_shared_runs[0] / f"run-{key}.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if path.is_file():
+            return run_from_data(json.loads(path.read_text(encoding="utf-8")))
+        run = run_program(stack, json.loads(config), secrets)
+        path.write_text(json.dumps(run_to_data(run)), encoding="utf-8")
+        return run
+
+
+def stack_run(stack: str, root: Path = ROOT, evaluation: int = 0) -> ProgramRun:
+    """A stack file evaluated once per session (by one worker for all): a fixture stack and a
+    repository stack file of the same name and config share one run. Another ``evaluation``
+    is another run of it."""
+    config, secret_keys = stack_config(stack, root)
+    text = json.dumps(config, sort_keys=True)
+    return _evaluated(stack, text, tuple(sorted(secret_keys)), evaluation)
 
 
 @pytest.fixture(scope="session")
 def stack_runs() -> dict[str, ProgramRun]:
     """Each fixture stack, evaluated."""
-    return {stack: run_program(stack, root=FIXTURE_STACKS) for stack in STACKS}
+    return {stack: stack_run(stack, FIXTURE_STACKS) for stack in STACKS}
 
 
 @pytest.fixture(scope="session")
 def stack_reruns(stack_runs: dict[str, ProgramRun]) -> dict[str, ProgramRun]:
-    """Each fixture stack evaluated a second time in this process, after ``stack_runs``."""
-    return {stack: run_program(stack, root=FIXTURE_STACKS) for stack in stack_runs}
+    """Each fixture stack evaluated again, after other runs: compared with ``stack_runs``, it
+    shows that nothing of one run carries over into the next."""
+    return {stack: stack_run(stack, FIXTURE_STACKS, evaluation=1) for stack in stack_runs}
 
 
-@functools.cache
 def real_run(stack: str) -> ProgramRun:
     """One of the repository's own stack files, evaluated once per session (invariants, docs).
 
     A config the settings refuse raises SettingsError, listing its problems by key.
     """
-    return run_program(stack)
+    return stack_run(stack)
 
 
 @pytest.fixture(scope="session")
