@@ -115,14 +115,14 @@ def _evaluated(stack: str, config: str, secrets: tuple[str, ...], evaluation: in
     identity = [stack, config, secrets, evaluation]
     key = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
     path = _shared_runs[0] / f"run-{key}.json"
-    # One worker evaluates; the others wait for it and read its run.
+    # One worker evaluates; the others wait for it. Every worker, that one too, takes the run as
+    # written, so that what a test sees does not depend on which worker evaluated it.
     with (_shared_runs[0] / f"run-{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
-        if path.is_file():
-            return run_from_data(json.loads(path.read_text(encoding="utf-8")))
-        run = run_program(stack, json.loads(config), secrets)
-        path.write_text(json.dumps(run_to_data(run)), encoding="utf-8")
-        return run
+        if not path.is_file():
+            run = run_program(stack, json.loads(config), secrets)
+            path.write_text(json.dumps(run_to_data(run)), encoding="utf-8")
+        return run_from_data(json.loads(path.read_text(encoding="utf-8")))
 
 
 def stack_run(stack: str, root: Path = ROOT, evaluation: int = 0) -> ProgramRun:
