@@ -225,14 +225,14 @@ def file_config(path: Path) -> tuple[dict[str, str], tuple[str, ...]]:
     except OSError:
         found = read_config(path, PROJECT, SECRET_PLACEHOLDER)  # says what is wrong with the path
     else:
-        found = _parsed(path, stat.st_mtime_ns, stat.st_size)
+        found = _parsed(path, (stat.st_ino, stat.st_mtime_ns, stat.st_ctime_ns, stat.st_size))
     return dict(found.values), found.secret_keys
 
 
 @functools.lru_cache(maxsize=64)
-def _parsed(path: Path, modified: int, size: int) -> StackConfig:
+def _parsed(path: Path, version: tuple[int, ...]) -> StackConfig:
     """A stack file is parsed once while it is unchanged (the tests read each one many times)."""
-    del modified, size  # the cache key: a changed file is parsed again
+    del version  # the cache key: a file written again is parsed again
     return read_config(path, PROJECT, SECRET_PLACEHOLDER)
 
 

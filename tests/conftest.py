@@ -120,15 +120,17 @@ def _evaluated(stack: str, config: str, secrets: tuple[str, ...], evaluation: in
     with (_shared_runs[0] / f"run-{key}.lock").open("w") as lock:
         fcntl.flock(lock, fcntl.LOCK_EX)
         if not path.is_file():
-            run = run_program(stack, json.loads(config), secrets)
+            # Evaluation n is the (n+1)-th run of the stack in the process that makes it.
+            for _ in range(evaluation + 1):
+                run = run_program(stack, json.loads(config), secrets)
             path.write_text(json.dumps(run_to_data(run)), encoding="utf-8")
         return run_from_data(json.loads(path.read_text(encoding="utf-8")))
 
 
 def stack_run(stack: str, root: Path = ROOT, evaluation: int = 0) -> ProgramRun:
     """A stack file evaluated once per session (by one worker for all): a fixture stack and a
-    repository stack file of the same name and config share one run. Another ``evaluation``
-    is another run of it."""
+    repository stack file of the same name and config share one run. Evaluation ``n`` is the
+    run that followed ``n`` runs of it in the same process."""
     config, secret_keys = stack_config(stack, root)
     text = json.dumps(config, sort_keys=True)
     return _evaluated(stack, text, tuple(sorted(secret_keys)), evaluation)
@@ -142,8 +144,8 @@ def stack_runs() -> dict[str, ProgramRun]:
 
 @pytest.fixture(scope="session")
 def stack_reruns(stack_runs: dict[str, ProgramRun]) -> dict[str, ProgramRun]:
-    """Each fixture stack evaluated again, after other runs: compared with ``stack_runs``, it
-    shows that nothing of one run carries over into the next."""
+    """Each fixture stack evaluated a second time in one process: compared with ``stack_runs``,
+    it shows that nothing of one run carries over into the next."""
     return {stack: stack_run(stack, FIXTURE_STACKS, evaluation=1) for stack in stack_runs}
 
 
