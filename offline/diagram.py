@@ -333,13 +333,6 @@ class _Drawing:
                 return self.node_for(owner)
         return None
 
-    def _workspace_of(self, resource: Resource) -> str | None:
-        for urn in resource.property_dependencies.get("workspaceName", ()):
-            node = self.ids.get(urn)
-            if node is not None:
-                return node
-        return None
-
 
 def mermaid(plan: Plan) -> str:
     """The stack's flowchart, in a stable order."""

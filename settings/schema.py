@@ -740,7 +740,6 @@ def _thresholds_model() -> Any:
 
 
 AlertThresholdSettings = _thresholds_model()
-RECEIVERS: Final = "emails (and webhooks, while alerts are on)"
 
 
 class AlertSettings(Section):

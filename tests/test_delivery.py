@@ -33,7 +33,6 @@ MODEL_WORKFLOW = WORKFLOWS / "deploy-model.yml"
 AZURE_PIPELINE = ROOT / "azure-pipelines.yml"
 AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
 PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
-CHANGES_SCRIPT = ROOT / "delivery" / "changes.py"
 TOOLS = Path(sys.executable).parent
 
 FULL_SHA_PIN = re.compile(

@@ -55,7 +55,6 @@ ENDPOINT_ID = f"{WORKSPACE_ID}/onlineEndpoints/churn-score-abc123"
 LOGS_ID = f"{RG_ID}/providers/Microsoft.OperationalInsights/workspaces/log-test"
 METRIC_ALERT = "monitor:MetricAlert"
 LOG_ALERT = "monitor:ScheduledQueryRule"
-ALL_METRIC_NAMESPACES = (WORKSPACES, ONLINE_ENDPOINTS, ONLINE_DEPLOYMENTS)
 
 
 def load(stack: str = "dev", **keys: Any) -> Settings:
