@@ -60,8 +60,10 @@ from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, AccessScope
 from settings.validation import (
     Hint,
     Listed,
+    Only,
     Problem,
     Section,
+    Unique,
     did_you_mean,
     invalid,
     pattern,
@@ -187,20 +189,12 @@ class KeyVaultSettings(Section):
 class RegistrySettings(Section):
     mode: Literal["none", "create", "existing"] = "none"
     """No container registry, one created for the stack, or an existing shared one."""
-    sku: Literal["Basic", "Standard", "Premium"] = "Premium"
+    sku: Annotated[Literal["Basic", "Standard", "Premium"], Only("mode", ("create",))] = "Premium"
     """SKU of a created registry (mode: create)."""
-    existing: RegistryId | None = Field(None, alias="existingId")
+    existing: Annotated[
+        RegistryId | None, Only("mode", ("existing",), f"the resource ID of a {REGISTRY}")
+    ] = Field(None, alias="existingId")
     """The shared registry (mode: existing)."""
-
-    @classmethod
-    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        mode = fields.get("mode", "none")
-        if mode == "existing" and "existing" not in given:
-            yield ("existingId",), f"is required (the resource ID of a {REGISTRY})"
-        if mode != "existing" and "existing" in given:
-            yield ("existingId",), "is only valid with mode: existing"
-        if mode != "create" and "sku" in given:
-            yield ("sku",), "is only valid with mode: create"
 
 
 class ModelRegistrySettings(Section):
@@ -208,35 +202,26 @@ class ModelRegistrySettings(Section):
     """The Azure ML registry models are promoted through: create (the shared stack, where it is
     required); existing, the shared stack's (dev, qa and prod), whose ID is `pulumi stack output
     -s shared modelRegistryId`; or none."""
-    regions: Annotated[tuple[Region, ...], Listed] = ()
+    regions: Annotated[tuple[Region, ...], Listed, Unique(), Only("mode", ("create",))] = ()
     """mode create: regions the registry replicates to besides its primary region
     (azure-native:location); workspaces can use it only from one of its regions. Each region,
     the primary too, needs availability zones: the registry's storage is zone redundant."""
-    public: bool | None = Field(None, alias="publicNetworkAccess")
+    public: Annotated[bool | None, Only("mode", ("create",))] = Field(
+        None, alias="publicNetworkAccess"
+    )
     """mode create: accept traffic from the internet (Microsoft Entra ID still decides who
     gets in); defaults to the environment profile's (shared: false, so clients and workspaces
     reach it through private endpoints). true is tagged allowPublicNetworkAccess for
     reviewers and the policy pack."""
-    existing: ModelRegistryId | None = Field(None, alias="existingId")
+    existing: Annotated[
+        ModelRegistryId | None,
+        Only(
+            "mode",
+            ("existing",),
+            f"the resource ID of a {ML_REGISTRY}: `pulumi stack output -s shared modelRegistryId`",
+        ),
+    ] = Field(None, alias="existingId")
     """mode existing: the shared registry's resource ID."""
-
-    @classmethod
-    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        mode = fields.get("mode", "none")
-        if mode == "existing" and "existing" not in given:
-            yield (
-                ("existingId",),
-                (
-                    f"is required with mode: existing (the resource ID of a {ML_REGISTRY}: "
-                    "`pulumi stack output -s shared modelRegistryId`)"
-                ),
-            )
-        if mode != "existing" and "existing" in given:
-            yield ("existingId",), "is only valid with mode: existing"
-        for field, key in (("regions", "regions"), ("public", "publicNetworkAccess")):
-            if mode != "create" and field in given:
-                yield (key,), "is only valid with mode: create"
-        yield from _repeated("regions", fields.get("regions", ()))
 
 
 class StorageSettings(Section):
@@ -278,23 +263,12 @@ class PrivateDnsSettings(Section):
     """create: zones made for the stack and linked to the subnet's virtual network; existing:
     a hub's zones, by ID (zoneIds); policy: records left to Azure Policy (endpoints tagged
     dnsByPolicy)."""
-    zone_ids: PrivateDnsZoneIds | None = None
+    zone_ids: Annotated[
+        PrivateDnsZoneIds | None, Only("mode", ("existing",), "the ID of each zone, by key")
+    ] = None
     """mode existing: the zones the private endpoints' records go in."""
 
-    @classmethod
-    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        mode = fields.get("mode")
-        if mode == "existing" and "zone_ids" not in given:
-            yield ("zoneIds",), "is required with mode: existing (the ID of each zone, by key)"
-        if mode in ("create", "policy") and "zone_ids" in given:
-            yield ("zoneIds",), "is only valid with mode: existing"
 
-
-AZURE_ISOLATION: Final = {
-    "disabled": "Disabled",
-    "allowInternetOutbound": "AllowInternetOutbound",
-    "allowOnlyApprovedOutbound": "AllowOnlyApprovedOutbound",
-}
 APPROVED_ONLY: Final = "allowOnlyApprovedOutbound"
 
 
@@ -307,12 +281,32 @@ class NetworkSettings(Section):
     inbound: Literal["public", "private"] = "public"
     """public: the workspace accepts traffic from the internet; private: only through private
     endpoints in subnetId, as do its storage, Key Vault and registry."""
-    subnet: SubnetId | None = Field(None, alias="subnetId")
+    subnet: Annotated[
+        SubnetId | None,
+        Only(
+            "inbound",
+            ("private",),
+            f"the resource ID of the subnet for the private endpoints, {id_form(SUBNET)}",
+        ),
+    ] = Field(None, alias="subnetId")
     """inbound private: the existing subnet holding the private endpoints; it must be in the
     subscription and region the stack deploys to (any resource group)."""
-    private_dns: PrivateDnsSettings | None = None
+    private_dns: Annotated[
+        PrivateDnsSettings | None,
+        Only("inbound", ("private",), "{mode: create | existing | policy}"),
+    ] = None
     """inbound private: who keeps the private endpoints' DNS records."""
-    outbound_fqdns: Annotated[tuple[Fqdn, ...], Listed] = ()
+    outbound_fqdns: Annotated[
+        tuple[Fqdn, ...],
+        Listed,
+        Unique(),
+        Only(
+            "isolation_mode",
+            (APPROVED_ONLY,),
+            why=" (FQDN rules open hosts in an approved-outbound network; with "
+            "allowInternetOutbound every host is reachable)",
+        ),
+    ] = ()
     """isolation allowOnlyApprovedOutbound: hosts compute may reach besides Azure ML's own, such
     as package indexes (FQDN rules, enforced by an Azure Firewall that Azure bills)."""
 
@@ -325,52 +319,18 @@ class NetworkSettings(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        isolation = fields.get("isolation_mode")
-        if fields.get("inbound") == "private":
-            if "subnet" not in given:
-                yield (
-                    ("subnetId",),
-                    (
-                        "is required with inbound: private (the resource ID of the subnet for the "
-                        f"private endpoints, {id_form(SUBNET)})"
-                    ),
-                )
-            if "private_dns" not in given:
-                yield (
-                    ("privateDns",),
-                    "is required with inbound: private ({mode: create | existing | policy})",
-                )
-            if isolation == "disabled":
-                yield (
-                    ("inbound",),
-                    (
-                        "private needs a managed network (isolation allowInternetOutbound or "
-                        "allowOnlyApprovedOutbound): without one, compute would reach storage, Key "
-                        "Vault and registry over the public endpoints that inbound: private closes"
-                    ),
-                )
-        elif "inbound" in fields:
-            for field, key in (("subnet", "subnetId"), ("private_dns", "privateDns")):
-                if field in given:
-                    yield (key,), "is only valid with inbound: private"
-        fqdns: tuple[str, ...] = fields.get("outbound_fqdns") or ()
-        if fqdns and isolation is not None and isolation != APPROVED_ONLY:
+        if fields.get("inbound") == "private" and fields.get("isolation_mode") == "disabled":
             yield (
-                ("outboundFqdns",),
-                (
-                    f"is only valid with isolation: {APPROVED_ONLY} (FQDN rules open hosts in an "
-                    "approved-outbound network; with allowInternetOutbound every host is reachable)"
-                ),
+                ("inbound",),
+                "private needs a managed network (isolation allowInternetOutbound or "
+                "allowOnlyApprovedOutbound): without one, compute would reach storage, Key "
+                "Vault and registry over the public endpoints that inbound: private closes",
             )
-        seen: dict[str, int] = {}
-        for index, fqdn in enumerate(fqdns):
-            if (first := seen.setdefault(fqdn, index)) != index:
-                yield ("outboundFqdns", index), f"duplicates outboundFqdns[{first}]"
 
     @property
     def isolation(self) -> str:
         """Azure's isolation mode."""
-        return AZURE_ISOLATION[self.isolation_mode]
+        return self.isolation_mode[0].upper() + self.isolation_mode[1:]
 
     @property
     def managed(self) -> bool:
@@ -403,7 +363,7 @@ class AccessGrant(Section):
     """A built-in role; Owner and User Access Administrator are never granted here."""
     scope_choice: AccessScope | None = Field(None, alias="scope")
     """Where to grant it; defaults to the first scope the role allows."""
-    data_access: bool = True
+    data_access: Annotated[bool, Only("role", (DATA_SCIENTIST,))] = True
     """AzureML Data Scientist only: also grant the data roles the studio, notebooks and uploads
     need on Entra-ID-only storage, and read on every datastore (see docs/access.md); false opts
     out."""
@@ -414,8 +374,6 @@ class AccessGrant(Section):
         scope = fields.get("scope_choice")
         if scopes and scope is not None and scope not in scopes:
             yield ("scope",), f"must be one of {', '.join(scopes)}; got {scope!r}"
-        if "data_access" in given and fields.get("role", DATA_SCIENTIST) != DATA_SCIENTIST:
-            yield ("dataAccess",), f"is only valid with role: {DATA_SCIENTIST}"
 
     @property
     def scope(self) -> AccessScope:
@@ -537,15 +495,13 @@ class KubernetesClusterSettings(Section):
     """The existing namespace the endpoints' deployments run in: attaching neither creates nor
     checks it."""
     instance_types: Annotated[
-        tuple[Annotated[str, pattern(K8S_OBJECT_NAME), Hint(K8S_OBJECT_NAME.what)], ...], Listed
+        tuple[Annotated[str, pattern(K8S_OBJECT_NAME), Hint(K8S_OBJECT_NAME.what)], ...],
+        Listed,
+        Unique(),
     ] = ()
     """Instance types (InstanceType custom resources) the cluster's owner created on it, which
     the release pipeline may name as a deployment's instance_type; exported for the pipeline,
     never created here. defaultinstancetype always exists."""
-
-    @classmethod
-    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        yield from _repeated("instanceTypes", fields.get("instance_types", ()))
 
 
 AUTH_MODES: Final = {"aadToken": "AADToken", "amlToken": "AMLToken", "key": "Key"}
@@ -556,9 +512,6 @@ KUBERNETES_AUTH: Final = (
     "do not accept Entra ID tokens (aadToken), which Azure ML supports on managed online "
     "endpoints only; an Azure ML token is short-lived and issued only to an Entra ID identity "
     "allowed the endpoint's token action"
-)
-BATCH_CLUSTER: Final = (
-    "is required for kind: batch ({vmSize, maxNodes}): batch deployments run on it"
 )
 
 
@@ -576,14 +529,26 @@ class EndpointSettings(Section):
     reviewed opt-out (online only)."""
     description: str = ""
     """Shown in the studio."""
-    cluster: Annotated[ComputeClusterSettings | None, Schema(_batch_cluster_schema())] = None
+    cluster: Annotated[
+        ComputeClusterSettings | None,
+        Schema(_batch_cluster_schema()),
+        Only("kind", ("batch",), "{vmSize, maxNodes}: batch deployments run on it"),
+    ] = None
     """Batch only: the scale-to-zero cluster its deployments run on (name defaults to
     <endpoint>-batch)."""
-    deployments: Annotated[tuple[DeploymentName, ...], Listed] = ()
+    deployments: Annotated[
+        tuple[DeploymentName, ...],
+        Listed,
+        Unique(),
+        Only("kind", ("online",), why=" (batch deployments are not watched one by one)"),
+    ] = ()
     """Online only: the deployments the release pipeline keeps on this endpoint (e.g. blue,
     green), whose CPU, GPU and memory are watched. List one once it exists: Azure refuses an
     alert rule on a missing deployment."""
-    kubernetes_cluster: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)] | None = None
+    kubernetes_cluster: Annotated[
+        Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)] | None,
+        Only("kind", ("online",), why=" (batch deployments run on the endpoint's cluster)"),
+    ] = None
     """Online only: the name of an entry of mlops:kubernetesClusters to serve on, as a
     Kubernetes online endpoint; without it the endpoint is a managed online endpoint."""
 
@@ -601,24 +566,28 @@ class EndpointSettings(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        kind, cluster = fields.get("kind"), fields.get("cluster")
-        yield from _repeated("deployments", fields.get("deployments", ()))
-        if kind == "batch" and "deployments" in given:
+        kind, auth, cluster = fields.get("kind"), fields.get("auth"), fields.get("cluster")
+        on_kubernetes = "kubernetes_cluster" in given
+        if kind == "batch" and auth in ("key", "amlToken"):
+            yield ("authMode",), BATCH_AUTH
+        if kind == "batch" and isinstance(cluster, ComputeClusterSettings) and cluster.min_nodes:
+            yield ("cluster", "minNodes"), "must be 0: a batch endpoint's cluster scales to zero"
+        if kind == "online" and on_kubernetes and auth == "aadToken":
+            yield ("authMode",), KUBERNETES_AUTH
+        if kind == "online" and not on_kubernetes and auth == "amlToken":
+            yield (
+                ("authMode",),
+                "amlToken is only valid with kubernetesCluster: a managed online endpoint takes "
+                "aadToken (Entra ID tokens), or key as an explicit opt-out",
+            )
+        if kind == "online" and on_kubernetes and "deployments" in given:
+            # https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints
             yield (
                 ("deployments",),
-                "is only valid for kind: online (batch deployments are not watched one by one)",
+                "is not valid with kubernetesCluster: Kubernetes online endpoints publish no "
+                "Azure Monitor metrics, so their deployments cannot be watched here (the "
+                "cluster's owner monitors its pods)",
             )
-        if kind == "online" and "cluster" in given:
-            yield ("cluster",), "is only valid for kind: batch"
-        yield from _kubernetes_endpoint_rules(fields, given)
-        if kind != "batch":
-            return
-        if fields.get("auth") in ("key", "amlToken"):
-            yield ("authMode",), BATCH_AUTH
-        if "cluster" not in given:
-            yield ("cluster",), BATCH_CLUSTER
-        elif isinstance(cluster, ComputeClusterSettings) and cluster.min_nodes:
-            yield ("cluster", "minNodes"), "must be 0: a batch endpoint's cluster scales to zero"
 
     @property
     def auth_mode(self) -> str:
@@ -632,34 +601,6 @@ class EndpointSettings(Section):
         if self.kind == "batch":
             return "batch"
         return "managedOnline" if self.kubernetes_cluster is None else "kubernetesOnline"
-
-
-def _kubernetes_endpoint_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-    kind, auth = fields.get("kind"), fields.get("auth")
-    on_kubernetes = "kubernetes_cluster" in given
-    if kind == "batch" and on_kubernetes:
-        yield (
-            ("kubernetesCluster",),
-            "is only valid for kind: online (batch deployments run on the endpoint's cluster)",
-        )
-    if kind != "online":
-        return
-    if on_kubernetes and auth == "aadToken":
-        yield ("authMode",), KUBERNETES_AUTH
-    if not on_kubernetes and auth == "amlToken":
-        yield (
-            ("authMode",),
-            "amlToken is only valid with kubernetesCluster: a managed online endpoint takes "
-            "aadToken (Entra ID tokens), or key as an explicit opt-out",
-        )
-    if on_kubernetes and "deployments" in given:
-        # https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints
-        yield (
-            ("deployments",),
-            "is not valid with kubernetesCluster: Kubernetes online endpoints publish no Azure "
-            "Monitor metrics, so their deployments cannot be watched here (the cluster's owner "
-            "monitors its pods)",
-        )
 
 
 def _tags(tags: dict[str, str]) -> dict[str, str]:
@@ -712,14 +653,6 @@ def _empty(section: type[Section]) -> Any:
 Compute = BeforeValidator(_compute_allowed)
 
 
-def _repeated(key: str, values: tuple[str, ...]) -> Iterator[Problem]:
-    """Entries of a list that repeat an earlier one (compared case-insensitively)."""
-    seen: dict[str, int] = {}
-    for index, value in enumerate(values):
-        if (first := seen.setdefault(value.lower(), index)) != index:
-            yield (key, index), f"repeats {key}[{first}] ({value!r})"
-
-
 def _thresholds_model() -> Any:
     """One optional whole number per alert of the catalogue, within the range it allows."""
     fields: dict[str, Any] = {
@@ -745,9 +678,9 @@ AlertThresholdSettings = _thresholds_model()
 class AlertSettings(Section):
     enabled: bool = True
     """The action group and every alert rule; false switches them off (refused in prod)."""
-    emails: Annotated[tuple[Email, ...], Listed] = ()
+    emails: Annotated[tuple[Email, ...], Listed, Unique()] = ()
     """Who is told: e-mail addresses. The budget notifies them too."""
-    webhooks: Annotated[tuple[Webhook, ...], Listed] = ()
+    webhooks: Annotated[tuple[Webhook, ...], Listed, Unique()] = ()
     """Also told: https webhooks (chat, paging, ITSM). A URL that carries a token belongs in
     secret config."""
     thresholds: AlertThresholdSettings = _empty(AlertThresholdSettings)  # pyrefly: ignore[invalid-annotation]
@@ -755,8 +688,6 @@ class AlertSettings(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        yield from _repeated("emails", fields.get("emails", ()))
-        yield from _repeated("webhooks", fields.get("webhooks", ()))
         if {"emails", "webhooks"} & given - fields.keys():
             return  # a list that failed its own checks says what is wrong with it
         enabled = fields.get("enabled") is not False
@@ -842,15 +773,21 @@ class Settings(Section):
     """Roles for people, groups and pipelines."""
     release_pipeline: ReleasePipelineSettings | None = None
     """The identity of the ML release pipeline, which gets the roles deploying models needs."""
-    datastores: Annotated[tuple[DatastoreSettings, ...], Listed] = ()
+    datastores: Annotated[tuple[DatastoreSettings, ...], Listed, Unique("datastore name")] = ()
     """Identity-based links to prod-quality raw data."""
-    compute_instances: Annotated[tuple[ComputeInstanceSettings, ...], Listed, Compute] = ()
+    compute_instances: Annotated[
+        tuple[ComputeInstanceSettings, ...], Listed, Compute, Unique("compute instance")
+    ] = ()
     """Personal compute instances for experiments (dev only)."""
-    compute_clusters: Annotated[tuple[ComputeClusterSettings, ...], Listed, Compute] = ()
+    compute_clusters: Annotated[
+        tuple[ComputeClusterSettings, ...], Listed, Compute, Unique("compute cluster")
+    ] = ()
     """Compute clusters for training and large-scale work (dev only)."""
-    endpoints: Annotated[tuple[EndpointSettings, ...], Listed] = ()
+    endpoints: Annotated[tuple[EndpointSettings, ...], Listed, Unique("endpoint")] = ()
     """Preprocessing and scoring endpoints."""
-    kubernetes_clusters: Annotated[tuple[KubernetesClusterSettings, ...], Listed] = ()
+    kubernetes_clusters: Annotated[
+        tuple[KubernetesClusterSettings, ...], Listed, Unique("Kubernetes cluster")
+    ] = ()
     """Existing AKS clusters attached to the workspace as Kubernetes compute targets, for
     online endpoints that serve on them (kubernetesCluster)."""
     alerts: Annotated[
@@ -874,14 +811,6 @@ class Settings(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        for key, what in (
-            ("compute_instances", "compute instance"),
-            ("compute_clusters", "compute cluster"),
-            ("endpoints", "endpoint"),
-            ("datastores", "datastore name"),
-            ("kubernetes_clusters", "Kubernetes cluster"),
-        ):
-            yield from _duplicates(key, what, fields.get(key, ()))
         yield from _duplicate_grants(fields.get("access", ()))
         yield from _principal_types_agree(fields)
         yield from _containers_linked_twice(fields.get("datastores", ()))
@@ -965,17 +894,6 @@ class Settings(Section):
 # Rules across entries and sections; an entry that failed its own checks is None here.
 
 
-def _duplicates(key: str, what: str, entries: tuple[Any, ...]) -> Iterator[Problem]:
-    seen: dict[str, int] = {}
-    for index, entry in enumerate(entries):
-        if entry is not None and seen.setdefault(entry.name.lower(), index) != index:
-            first = seen[entry.name.lower()]
-            yield (
-                (_key(to_camel(key)), index, "name"),
-                (f"duplicate {what} {entry.name!r} (also at [{first}])"),
-            )
-
-
 def _duplicate_grants(grants: tuple[AccessGrant | None, ...]) -> Iterator[Problem]:
     seen: set[tuple[str, str, str]] = set()
     for index, grant in enumerate(grants):
@@ -1038,11 +956,9 @@ def _containers_linked_twice(stores: tuple[DatastoreSettings | None, ...]) -> It
         if (first := linked.setdefault(target, index)) != index:
             yield (
                 (_key("datastores"), index, "container"),
-                (
-                    f"{store.container!r} in {store.storage_account.name} is already linked by "
-                    f"{_key('datastores')}[{first}] with the same readOnly; link each container "
-                    "once"
-                ),
+                f"{store.container!r} in {store.storage_account.name} is already linked by "
+                f"{_key('datastores')}[{first}] with the same readOnly; link each container "
+                "once",
             )
 
 
@@ -1062,19 +978,15 @@ def _registry_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
     if registry.mode == "create" and registry.sku != "Premium" and reasons:
         yield (
             (_key("containerRegistry"), "sku"),
-            (
-                f"must be Premium with {' and '.join(reasons)}: the registry is then reached "
-                "through a private endpoint, which only Premium supports"
-            ),
+            f"must be Premium with {' and '.join(reasons)}: the registry is then reached "
+            "through a private endpoint, which only Premium supports",
         )
     for index, grant in enumerate(fields.get("access", ())):
         if registry.mode == "none" and grant is not None and grant.scope == "registry":
             yield (
                 (_key("access"), index, "scope"),
-                (
-                    "is registry, but mlops:containerRegistry.mode is none: there is no registry "
-                    "to grant on"
-                ),
+                "is registry, but mlops:containerRegistry.mode is none: there is no registry "
+                "to grant on",
             )
 
 
@@ -1110,10 +1022,8 @@ def _cluster_names_taken(fields: Mapping[str, Any]) -> Iterator[Problem]:
         if (owner := taken.setdefault(endpoint.cluster.name, here)) != here:
             yield (
                 (_key("endpoints"), index, "cluster", "name"),
-                (
-                    f"{endpoint.cluster.name!r} is already used by {owner}; set a distinct "
-                    "cluster.name"
-                ),
+                f"{endpoint.cluster.name!r} is already used by {owner}; set a distinct "
+                "cluster.name",
             )
 
 
@@ -1186,10 +1096,8 @@ def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterato
         if registry is not None and registry.mode == "create":
             yield (
                 (key, "mode"),
-                (
-                    f"create is only valid in the shared stack (mlops:environment: shared); in "
-                    f"{environment} use mode: existing with the shared registry's existingId"
-                ),
+                f"create is only valid in the shared stack (mlops:environment: shared); in "
+                f"{environment} use mode: existing with the shared registry's existingId",
             )
         return
     if registry is not None and registry.mode != "create":
@@ -1213,10 +1121,8 @@ def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterato
         if field in given:
             yield (
                 (_key(section),),
-                (
-                    "is not valid in shared: the shared stack has no workspace (it creates the "
-                    "model registry alone)"
-                ),
+                "is not valid in shared: the shared stack has no workspace (it creates the "
+                "model registry alone)",
             )
 
 
@@ -1229,10 +1135,8 @@ def _shared_dependency_rules(fields: Mapping[str, Any], has_workspace: bool) -> 
         if vault is not None and vault.mode == "create":
             yield (
                 (_key("keyVault"), "mode"),
-                (
-                    "create is only valid in the shared stack (mlops:environment: shared); this "
-                    "stack creates its own vault unless existingId adopts the shared one"
-                ),
+                "create is only valid in the shared stack (mlops:environment: shared); this "
+                "stack creates its own vault unless existingId adopts the shared one",
             )
         return
     if vault is not None and vault.existing is not None:
@@ -1267,11 +1171,9 @@ def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
         # virtual network."
         yield (
             (key,),
-            (
-                f"needs a workspace without a managed network, but mlops:network.isolation is "
-                f"{network.isolation_mode}: Azure ML does not support Kubernetes compute in a "
-                "managed virtual network; attach clusters in a stack with isolation: disabled"
-            ),
+            f"needs a workspace without a managed network, but mlops:network.isolation is "
+            f"{network.isolation_mode}: Azure ML does not support Kubernetes compute in a "
+            "managed virtual network; attach clusters in a stack with isolation: disabled",
         )
     seen: dict[tuple[str, str], int] = {}
     for index, entry in enumerate(attached):
@@ -1329,12 +1231,10 @@ def _availability_zone_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
     if replication in ZONE_REDUNDANT_REPLICATIONS and location not in zoned:
         yield (
             (_key("storage"), "replication"),
-            (
-                f"{replication} needs a region with availability zones, and {location} "
-                "(azure-native:location) has none: use LRS, GRS or RAGRS there (ZRS is the "
-                "default, so a stack in a region without zones must set "
-                "mlops:storage.replication)"
-            ),
+            f"{replication} needs a region with availability zones, and {location} "
+            "(azure-native:location) has none: use LRS, GRS or RAGRS there (ZRS is the "
+            "default, so a stack in a region without zones must set "
+            "mlops:storage.replication)",
         )
     if not profile.zone_redundant_registry:
         return
@@ -1359,19 +1259,15 @@ def _availability_zone_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
     if needing and location not in zoned:
         yield (
             ("azure-native:location",),
-            (
-                f"{location} has no availability zones, which {' and '.join(needing)} in "
-                f"{environment} need: deploy to a region with availability zones ({REGIONS_LIST})"
-            ),
+            f"{location} has no availability zones, which {' and '.join(needing)} in "
+            f"{environment} need: deploy to a region with availability zones ({REGIONS_LIST})",
         )
     for index, region in enumerate(models.regions if creates_models and models else ()):
         if region not in zoned:
             yield (
                 (_key("modelRegistry"), "regions", index),
-                (
-                    f"{region} has no availability zones, which the model registry's "
-                    f"zone-redundant storage (Standard_ZRS, in each of its regions in "
-                    f"{environment}) needs: replicate to a region with availability zones "
-                    f"({REGIONS_LIST})"
-                ),
+                f"{region} has no availability zones, which the model registry's "
+                f"zone-redundant storage (Standard_ZRS, in each of its regions in "
+                f"{environment}) needs: replicate to a region with availability zones "
+                f"({REGIONS_LIST})",
             )

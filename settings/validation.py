@@ -42,6 +42,24 @@ class Hint:
     why: str = ""
 
 
+@dataclass(frozen=True)
+class Only:
+    """Marks a key valid only where another key of its map (by field name) is one of ``values``;
+    with ``required``, also required there, and what to give."""
+
+    key: str
+    values: tuple[str, ...]
+    required: str = ""
+    why: str = ""
+
+
+@dataclass(frozen=True)
+class Unique:
+    """Marks a list's entries distinct, ignoring case: values, or maps by name (``what`` one is)."""
+
+    what: str = ""
+
+
 def pattern(rule: NameRule, min_length: int | None = None, max_length: int | None = None) -> Any:
     return Field(pattern=rule.pattern, min_length=min_length, max_length=max_length)
 
@@ -124,14 +142,50 @@ class Section(BaseModel):
             if not isinstance(data, Mapping):
                 raise
             failed = {e["loc"][0] for e in error.errors() if e["loc"]}
-            found = retired + list(cls.rules(*_valid_fields(cls, data, failed, info)))
+            found = retired + list(_judged(cls, *_valid_fields(cls, data, failed, info)))
             if not found:
                 raise
             raise problems(found, error.errors()) from None
-        found = retired + list(cls.rules(dict(section), section.model_fields_set))
+        found = retired + list(_judged(cls, dict(section), section.model_fields_set))
         if found:
             raise problems(found)
         return section
+
+
+def _judged(model: type[Section], fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+    """The declared rules (``Only``, ``Unique``), then the section's own."""
+    for name, key, marker in _markers(model):
+        if isinstance(marker, Only) and marker.key in fields:
+            when = f"{model.model_fields[marker.key].alias}: {' or '.join(marker.values)}"
+            holds = fields[marker.key] in marker.values
+            if holds and marker.required and name not in given:
+                yield (key,), f"is required with {when} ({marker.required})"
+            elif not holds and name in given:
+                yield (key,), f"is only valid with {when}{marker.why}"
+        elif isinstance(marker, Unique):
+            yield from _repeats(key, marker.what, fields.get(name) or ())
+    yield from model.rules(fields, given)
+
+
+@functools.cache
+def _markers(model: type[Section]) -> tuple[tuple[str, str, Only | Unique], ...]:
+    return tuple(
+        (name, field.alias or name, marker)
+        for name, field in model.model_fields.items()
+        for marker in metadata(field)
+        if isinstance(marker, Only | Unique)
+    )
+
+
+def _repeats(key: str, what: str, entries: Sequence[Any]) -> Iterator[Problem]:
+    seen: dict[str, int] = {}
+    for index, entry in enumerate(entries):
+        value = entry if not what else None if entry is None else entry.name
+        if value is not None and (first := seen.setdefault(value.lower(), index)) != index:
+            if what:
+                yield (key, index, "name"), f"duplicate {what} {value!r} (also at [{first}])"
+            else:
+                yield (key, index), f"repeats {key}[{first}] ({value!r})"
 
 
 def _valid_fields(

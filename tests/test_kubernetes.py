@@ -124,7 +124,7 @@ def test_a_batch_endpoint_on_a_cluster_is_refused() -> None:
     }
     found = problems(kubernetesClusters=[CLUSTER], endpoints=[batch])
     assert found == (
-        "mlops:endpoints[0].kubernetesCluster: is only valid for kind: online (batch "
+        "mlops:endpoints[0].kubernetesCluster: is only valid with kind: online (batch "
         "deployments run on the endpoint's cluster)",
     )
 

@@ -231,7 +231,7 @@ def test_deployments_are_refused_on_a_batch_endpoint() -> None:
         "deployments": ["blue"],
     }
     found = problems(endpoints=[batch])
-    assert "only valid for kind: online" in problem_at(found, "mlops:endpoints[0].deployments")
+    assert "only valid with kind: online" in problem_at(found, "mlops:endpoints[0].deployments")
 
 
 @pytest.mark.parametrize("environment", ["dev", "qa", "prod"])

@@ -347,7 +347,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
             }
         },
         "mlops:network.outboundFqdns[1]",
-        "duplicates outboundFqdns[0]",
+        "repeats outboundFqdns[0]",
     ),
     (
         "non-Premium registry with private inbound",
@@ -493,13 +493,13 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "online endpoint with cluster",
         {"endpoints": [{"name": "score", "kind": "online", "cluster": CLUSTER}]},
         "mlops:endpoints[0].cluster",
-        "only valid for kind: batch",
+        "only valid with kind: batch",
     ),
     (
         "batch endpoint without cluster",
         {"endpoints": [{"name": "prep", "kind": "batch"}]},
         "mlops:endpoints[0].cluster",
-        "is required for kind: batch",
+        "is required with kind: batch",
     ),
     (
         "batch endpoint key auth",
