@@ -21,7 +21,15 @@ from pydantic.fields import FieldInfo
 from settings.names import PREFIX, Names
 from settings.profiles import PROFILES
 from settings.schema import NAMESPACE, Settings
-from settings.validation import choices, constraint, did_you_mean, hint, type_name, unwrap
+from settings.validation import (
+    choices,
+    constraint,
+    did_you_mean,
+    hint,
+    key_path,
+    type_name,
+    unwrap,
+)
 
 # Values that look like credentials must live in secret config, never in a stack file.
 _SECRET_LOOKING: Final = re.compile(
@@ -82,16 +90,6 @@ def _locate(
         if last:
             return holder, field
     return None, field
-
-
-def key_path(loc: Sequence[str | int]) -> str:
-    head, *rest = loc
-    text = str(head)
-    for step in rest:
-        if step == "[key]":  # pydantic marks a problem with a map's key this way
-            continue
-        text += f"[{step}]" if isinstance(step, int) else f".{step}"
-    return text
 
 
 def _unknown_key(loc: Sequence[str | int], root: type[BaseModel] = Settings) -> str:

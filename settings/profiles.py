@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Final, Literal
+from typing import Any, Final, Literal, get_args
 
 from settings.alerts import default_thresholds
 
@@ -37,73 +37,50 @@ class EnvironmentProfile:
     monthly_budget: int | None
     # An Azure ML workspace with its dependencies, endpoints and access (every environment but
     # shared, which holds the model registry alone).
-    has_workspace: bool = True
+    has_workspace: bool
     # Models are shared from here to the registry (mlops:modelRegistry): people and the release
     # pipeline may write registry assets; elsewhere they only read them to deploy.
-    shares_models: bool = False
+    shares_models: bool
     # The workspace and its storage, Key Vault and registry take traffic through private
     # endpoints only (mlops:network.inbound: private), as the policy pack requires.
-    private_inbound: bool = False
+    private_inbound: bool
     # The managed network allows only approved outbound (mlops:network.isolation), as the
     # policy pack requires.
-    approved_outbound_only: bool = False
+    approved_outbound_only: bool
     # A created Azure ML registry accepts traffic from the internet unless
     # mlops:modelRegistry.publicNetworkAccess says otherwise.
-    model_registry_public: bool = False
+    model_registry_public: bool
 
 
-PROFILES: Final[Mapping[str, EnvironmentProfile]] = {
-    "dev": EnvironmentProfile(
-        allows_compute=True,
-        protect=False,
-        log_retention_days=30,
-        soft_delete_days=7,
-        blob_versioning=False,
-        zone_redundant_registry=False,
-        alerts_optional=True,
-        alert_thresholds=default_thresholds("dev"),
-        monthly_budget=1000,
-        shares_models=True,
-    ),
-    "qa": EnvironmentProfile(
-        allows_compute=False,
-        protect=False,
-        log_retention_days=30,
-        soft_delete_days=7,
-        blob_versioning=False,
-        zone_redundant_registry=False,
-        alerts_optional=True,
-        alert_thresholds=default_thresholds("qa"),
-        monthly_budget=2000,
-        private_inbound=True,
-    ),
-    "prod": EnvironmentProfile(
-        allows_compute=False,
-        protect=True,
-        log_retention_days=90,
-        soft_delete_days=30,
-        blob_versioning=True,
-        zone_redundant_registry=True,
-        alerts_optional=False,
-        alert_thresholds=default_thresholds("prod"),
-        monthly_budget=None,
-        private_inbound=True,
-        approved_outbound_only=True,
-    ),
-    # The registry every environment's promoted models live in: no workspace, no compute;
-    # always protected (it holds every model version that reached qa or prod); told when it
-    # breaks or overspends like prod. The alert catalogue watches workspaces and endpoints, none
-    # of which it has, so its action group serves the budget.
-    "shared": EnvironmentProfile(
-        allows_compute=False,
-        protect=True,
-        log_retention_days=90,
-        soft_delete_days=30,
-        blob_versioning=True,
-        zone_redundant_registry=True,
-        alerts_optional=False,
-        alert_thresholds=default_thresholds("shared"),
-        monthly_budget=500,
-        has_workspace=False,
-    ),
-}
+def _by_environment(**rows: tuple[Any, ...]) -> dict[str, EnvironmentProfile]:
+    """A profile per environment, from one row per difference (columns as in Environment)."""
+    environments = get_args(Environment)
+    return {
+        environment: EnvironmentProfile(**{name: row[column] for name, row in rows.items()})
+        for column, environment in enumerate(environments)
+    }
+
+
+# shared holds the registry every environment's promoted models live in: no workspace, no
+# compute; always protected (it holds every model version that reached qa or prod); told when it
+# breaks or overspends like prod. The alert catalogue watches workspaces and endpoints, none of
+# which it has, so its action group serves the budget.
+# fmt: off
+PROFILES: Final[Mapping[str, EnvironmentProfile]] = _by_environment(
+    #                        dev    qa     prod   shared
+    allows_compute=         (True,  False, False, False),
+    protect=                (False, False, True,  True),
+    log_retention_days=     (30,    30,    90,    90),
+    soft_delete_days=       (7,     7,     30,    30),
+    blob_versioning=        (False, False, True,  True),
+    zone_redundant_registry=(False, False, True,  True),
+    alerts_optional=        (True,  True,  False, False),
+    alert_thresholds=       tuple(map(default_thresholds, get_args(Environment))),
+    monthly_budget=         (1000,  2000,  None,  500),
+    has_workspace=          (True,  True,  True,  False),
+    shares_models=          (True,  False, False, False),
+    private_inbound=        (False, True,  True,  False),
+    approved_outbound_only= (False, False, True,  False),
+    model_registry_public=  (False, False, False, False),
+)
+# fmt: on

@@ -9,7 +9,8 @@ derived from these models. Rules across fields, entries and sections are each mo
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
+from dataclasses import replace
 from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import (
@@ -23,7 +24,7 @@ from pydantic import (
     model_validator,
 )
 from pydantic import WithJsonSchema as Schema
-from pydantic.alias_generators import to_camel
+from pydantic.alias_generators import to_camel, to_snake
 
 from settings.alerts import CATALOGUE
 from settings.catalogs import (
@@ -66,8 +67,10 @@ from settings.validation import (
     Unique,
     did_you_mean,
     invalid,
+    key_path,
     pattern,
     problems,
+    repeats,
     type_name,
 )
 
@@ -741,6 +744,14 @@ class BudgetSettings(Section):
                 )
 
 
+# The sections that configure a workspace: refused in a stack without one (shared).
+InWorkspace: Final = Only(
+    "environment",
+    tuple(environment for environment, profile in PROFILES.items() if profile.has_workspace),
+    why=" (the shared stack has no workspace: it creates the model registry alone)",
+)
+
+
 class Settings(Section):
     """One stack's config: every key of `Pulumi.<stack>.yaml` the program reads."""
 
@@ -765,15 +776,17 @@ class Settings(Section):
     """The workspace's Key Vault: created for the stack, or a shared one adopted."""
     container_registry: RegistrySettings = _empty(RegistrySettings)
     """Container registry for custom images."""
-    storage: StorageSettings = _empty(StorageSettings)
+    storage: Annotated[StorageSettings, InWorkspace] = _empty(StorageSettings)
     """The workspace's own storage account."""
-    network: NetworkSettings = _empty(NetworkSettings)
+    network: Annotated[NetworkSettings, InWorkspace] = _empty(NetworkSettings)
     """Network isolation of the workspace."""
-    access: Annotated[tuple[AccessGrant, ...], Listed] = ()
+    access: Annotated[tuple[AccessGrant, ...], Listed, InWorkspace] = ()
     """Roles for people, groups and pipelines."""
-    release_pipeline: ReleasePipelineSettings | None = None
+    release_pipeline: Annotated[ReleasePipelineSettings | None, InWorkspace] = None
     """The identity of the ML release pipeline, which gets the roles deploying models needs."""
-    datastores: Annotated[tuple[DatastoreSettings, ...], Listed, Unique("datastore name")] = ()
+    datastores: Annotated[
+        tuple[DatastoreSettings, ...], Listed, Unique("datastore name"), InWorkspace
+    ] = ()
     """Identity-based links to prod-quality raw data."""
     compute_instances: Annotated[
         tuple[ComputeInstanceSettings, ...], Listed, Compute, Unique("compute instance")
@@ -783,10 +796,10 @@ class Settings(Section):
         tuple[ComputeClusterSettings, ...], Listed, Compute, Unique("compute cluster")
     ] = ()
     """Compute clusters for training and large-scale work (dev only)."""
-    endpoints: Annotated[tuple[EndpointSettings, ...], Listed, Unique("endpoint")] = ()
+    endpoints: Annotated[tuple[EndpointSettings, ...], Listed, Unique("endpoint"), InWorkspace] = ()
     """Preprocessing and scoring endpoints."""
     kubernetes_clusters: Annotated[
-        tuple[KubernetesClusterSettings, ...], Listed, Unique("Kubernetes cluster")
+        tuple[KubernetesClusterSettings, ...], Listed, Unique("Kubernetes cluster"), InWorkspace
     ] = ()
     """Existing AKS clusters attached to the workspace as Kubernetes compute targets, for
     online endpoints that serve on them (kubernetesCluster)."""
@@ -811,17 +824,9 @@ class Settings(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        yield from _duplicate_grants(fields.get("access", ()))
-        yield from _principal_types_agree(fields)
-        yield from _containers_linked_twice(fields.get("datastores", ()))
-        yield from _registry_rules(fields)
-        yield from _private_dns_zones(fields)
-        yield from _cluster_names_taken(fields)
-        yield from _operations_rules(fields, given)
-        yield from _network_rules(fields)
-        yield from _model_registry_rules(fields, given)
-        yield from _kubernetes_rules(fields, given)
-        yield from _availability_zone_rules(fields)
+        profile = PROFILES.get(fields.get("environment", ""))
+        for rule in RULES:
+            yield from rule(fields, given, profile)
 
     @model_validator(mode="after")
     def _identify(self, info: ValidationInfo) -> Settings:
@@ -849,18 +854,12 @@ class Settings(Section):
     def profile(self) -> EnvironmentProfile:
         """The environment's profile, resolved against this stack's config."""
         base = PROFILES[self.environment]
-        return EnvironmentProfile(
-            allows_compute=base.allows_compute,
+        return replace(
+            base,
             protect=self.protect,
-            log_retention_days=base.log_retention_days,
-            soft_delete_days=base.soft_delete_days,
             blob_versioning=base.blob_versioning or self.protect,
-            zone_redundant_registry=base.zone_redundant_registry,
-            alerts_optional=base.alerts_optional,
             alert_thresholds={**base.alert_thresholds, **self.alerts.threshold_overrides},
             monthly_budget=self.cost_budget.monthly_amount,
-            has_workspace=base.has_workspace,
-            shares_models=base.shares_models,
             model_registry_public=(
                 base.model_registry_public
                 if self.model_registry.public is None
@@ -891,28 +890,14 @@ class Settings(Section):
         return f"{self.project}/{self.stack}"
 
 
-# Rules across entries and sections; an entry that failed its own checks is None here.
+# Rules across entries and sections, each given the fields (a section that failed its own
+# checks is absent, a list entry None), the keys the config sets and the environment's profile.
+Rule = Callable[[Mapping[str, Any], set[str], EnvironmentProfile | None], Iterator[Problem]]
 
 
-def _duplicate_grants(grants: tuple[AccessGrant | None, ...]) -> Iterator[Problem]:
-    seen: set[tuple[str, str, str]] = set()
-    for index, grant in enumerate(grants):
-        if grant is None:
-            continue
-        if (grant.principal_id, grant.role, grant.scope) in seen:
-            yield (_key("access"), index), "duplicates an earlier grant"
-        seen.add((grant.principal_id, grant.role, grant.scope))
-
-
-def _where(path: tuple[str | int, ...]) -> str:
-    return str(path[0]) + "".join(f"[{p}]" if isinstance(p, int) else f".{p}" for p in path[1:])
-
-
-def _principal_types_agree(fields: Mapping[str, Any]) -> Iterator[Problem]:
-    """One object ID is one kind of principal, wherever the config names it.
-
-    Azure checks a role assignment's principal type against the directory, and the program
-    grants a principal's roles once, whichever entries ask for them.
+def _principal_types_agree(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
+    """One object ID is one kind of principal, wherever the config names it: Azure checks a role
+    assignment's principal type against the directory, and a principal's roles are granted once.
     """
     named: list[tuple[tuple[str | int, ...], str, str]] = [
         ((_key("access"), index, "principalType"), grant.principal_id, grant.principal_type)
@@ -922,14 +907,13 @@ def _principal_types_agree(fields: Mapping[str, Any]) -> Iterator[Problem]:
     named += [
         (
             (_key("computeInstances"), index, "assignedUserObjectId"),
-            instance.assigned_user_object_id,
+            each.assigned_user_object_id,
             "User",
         )
-        for index, instance in enumerate(fields.get("compute_instances", ()))
-        if instance is not None
+        for index, each in enumerate(fields.get("compute_instances", ()))
+        if each is not None
     ]
-    pipeline: ReleasePipelineSettings | None = fields.get("release_pipeline")
-    if pipeline is not None:
+    if (pipeline := fields.get("release_pipeline")) is not None:
         where = (_key("releasePipeline"), "principalId")
         named.append((where, pipeline.principal_id, "ServicePrincipal"))
     first: dict[str, tuple[tuple[str | int, ...], str]] = {}
@@ -938,63 +922,99 @@ def _principal_types_agree(fields: Mapping[str, Any]) -> Iterator[Problem]:
         if seen_kind != kind:
             yield (
                 where,
-                (
-                    f"{principal} is named a {kind} here but a {seen_kind} at {_where(seen)}; "
-                    "one object ID is one kind of principal"
-                ),
+                f"{principal} is named a {kind} here but a {seen_kind} at {key_path(seen)}; one "
+                "object ID is one kind of principal",
             )
 
 
-def _containers_linked_twice(stores: tuple[DatastoreSettings | None, ...]) -> Iterator[Problem]:
-    # The workspace's role on a container is one assignment: a second datastore with the same
-    # access to the same container would create (and on removal delete) that assignment again.
-    linked: dict[tuple[str, str, bool], int] = {}
-    for index, store in enumerate(stores):
-        if store is None:
-            continue
-        target = (store.storage_account.id.lower(), store.container, store.read_only)
-        if (first := linked.setdefault(target, index)) != index:
+def _targets_once(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
+    """Grants, datastores and attached clusters whose target an earlier entry has: each would
+    create (and on removal delete) the same Azure resource again."""
+    grants = fields.get("access", ())
+    for index, first in repeats(grants, lambda g: (g.principal_id, g.role, g.scope)):
+        yield (_key("access"), index), f"duplicates an earlier grant ([{first}])"
+    stores = fields.get("datastores", ())
+    for index, first in repeats(
+        stores, lambda s: (s.storage_account.id.lower(), s.container, s.read_only)
+    ):
+        store = stores[index]
+        yield (
+            (_key("datastores"), index, "container"),
+            f"{store.container!r} in {store.storage_account.name} is already linked by "
+            f"{_key('datastores')}[{first}] with the same readOnly; link each container once",
+        )
+    attached = fields.get("kubernetes_clusters", ())
+    for index, first in repeats(attached, lambda k: (k.cluster.id.lower(), k.namespace)):
+        entry = attached[index]
+        yield (
+            (_key("kubernetesClusters"), index, "namespace"),
+            f"{entry.namespace!r} of {entry.cluster.name} is already attached by "
+            f"{_key('kubernetesClusters')}[{first}]; attach each namespace once",
+        )
+
+
+def _compute_names(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
+    """Dev clusters, batch endpoints' clusters and attached clusters share the workspace's
+    compute names (repeats within computeClusters or kubernetesClusters are Unique's)."""
+    named = [
+        (_key(key), (index, *path), getattr(entry, field).name if field else entry.name)
+        for key, path, field in (
+            ("computeClusters", (), ""),
+            ("endpoints", ("cluster",), "cluster"),
+            ("kubernetesClusters", (), ""),
+        )
+        for index, entry in enumerate(fields.get(to_snake(key), ()))
+        if entry is not None and (not field or getattr(entry, field) is not None)
+    ]
+    owners: dict[str, tuple[str, tuple[str | int, ...]]] = {}
+    for key, where, name in named:
+        owner, owned_at = owners.setdefault(name, (key, where))
+        if (owner, owned_at) != (key, where) and (owner != key or key == _key("endpoints")):
             yield (
-                (_key("datastores"), index, "container"),
-                f"{store.container!r} in {store.storage_account.name} is already linked by "
-                f"{_key('datastores')}[{first}] with the same readOnly; link each container "
-                "once",
+                (key, *where, "name"),
+                f"{name!r} is already a compute name, used by {key_path((owner, *owned_at))}; "
+                "choose another",
             )
 
 
-def _registry_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
-    registry: RegistrySettings | None = fields.get("container_registry")
-    network: NetworkSettings | None = fields.get("network")
+def _registry_rules(
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+) -> Iterator[Problem]:
+    registry, network = fields.get("container_registry"), fields.get("network")
+    shared = profile is not None and not profile.has_workspace
     if registry is None:
         return
     reasons = [
-        f"mlops:network.{why}"
+        why
         for why, applies in (
-            ("isolation allowOnlyApprovedOutbound", network and network.approved_outbound_only),
-            ("inbound private", network and network.private_inbound),
+            (
+                f"with mlops:network.isolation {APPROVED_ONLY}",
+                network and network.approved_outbound_only,
+            ),
+            ("with mlops:network.inbound private", network and network.private_inbound),
+            ("in shared (its registry refuses public traffic)", shared),
         )
         if applies
     ]
     if registry.mode == "create" and registry.sku != "Premium" and reasons:
         yield (
             (_key("containerRegistry"), "sku"),
-            f"must be Premium with {' and '.join(reasons)}: the registry is then reached "
-            "through a private endpoint, which only Premium supports",
+            f"must be Premium {' and '.join(reasons)}: the registry is then reached through a "
+            "private endpoint, which only Premium supports",
         )
     for index, grant in enumerate(fields.get("access", ())):
         if registry.mode == "none" and grant is not None and grant.scope == "registry":
             yield (
                 (_key("access"), index, "scope"),
-                "is registry, but mlops:containerRegistry.mode is none: there is no registry "
-                "to grant on",
+                "is registry, but mlops:containerRegistry.mode is none: there is no registry to "
+                "grant on",
             )
 
 
-def _private_dns_zones(fields: Mapping[str, Any]) -> Iterator[Problem]:
+def _private_dns_zones(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
     """With existing zones, every zone the stack's private endpoints need has an ID."""
-    network: NetworkSettings | None = fields.get("network")
-    vault: KeyVaultSettings | None = fields.get("key_vault")
-    registry: RegistrySettings | None = fields.get("container_registry")
+    network, vault = fields.get("network"), fields.get("key_vault")
+    registry = fields.get("container_registry")
     dns = network.private_dns if network is not None and network.private_inbound else None
     if dns is None or dns.zone_ids is None or vault is None or registry is None:
         return
@@ -1011,52 +1031,29 @@ def _private_dns_zones(fields: Mapping[str, Any]) -> Iterator[Problem]:
             )
 
 
-def _cluster_names_taken(fields: Mapping[str, Any]) -> Iterator[Problem]:
-    """Batch endpoint clusters share the workspace's compute namespace with dev clusters."""
-    clusters = fields.get("compute_clusters", ())
-    taken = {c.name: _key("computeClusters") for c in clusters if c is not None}
-    for index, endpoint in enumerate(fields.get("endpoints", ())):
-        if endpoint is None or endpoint.cluster is None:
-            continue
-        here = f"{_key('endpoints')}[{index}]"
-        if (owner := taken.setdefault(endpoint.cluster.name, here)) != here:
-            yield (
-                (_key("endpoints"), index, "cluster", "name"),
-                f"{endpoint.cluster.name!r} is already used by {owner}; set a distinct "
-                "cluster.name",
-            )
-
-
-def _network_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
-    """What the environment's profile requires of the network, refused here rather than by the
-    policy pack once the preview has run."""
-    environment = fields.get("environment")
-    profile = PROFILES.get(environment) if isinstance(environment, str) else None
-    network: NetworkSettings | None = fields.get("network")
-    if profile is None or network is None or not profile.has_workspace:
-        return
-    if profile.private_inbound and not network.private_inbound:
-        yield (
-            (_key("network"), "inbound"),
-            f"must be private in {environment}: people and pipelines reach the workspace, its "
-            "storage, Key Vault and registry through private endpoints (inbound: private, with "
-            "subnetId and privateDns)",
-        )
-    if profile.approved_outbound_only and not network.approved_outbound_only:
-        yield (
-            (_key("network"), "isolation"),
-            f"must be {APPROVED_ONLY} in {environment}: compute reaches only approved "
-            "destinations, so data cannot be exfiltrated",
-        )
-
-
-def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-    """Where the environment's profile requires alerts and a budget."""
-    environment = fields.get("environment")
-    profile = PROFILES.get(environment) if isinstance(environment, str) else None
+def _profile_rules(
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+) -> Iterator[Problem]:
+    """What the environment's profile requires, refused here rather than by the policy pack once
+    the preview has run."""
     if profile is None:
         return
-    alerts: AlertSettings | None = fields.get("alerts")
+    environment = fields["environment"]
+    network, alerts = fields.get("network"), fields.get("alerts")
+    if profile.has_workspace and network is not None:
+        if profile.private_inbound and not network.private_inbound:
+            yield (
+                (_key("network"), "inbound"),
+                f"must be private in {environment}: people and pipelines reach the workspace, "
+                "its storage, Key Vault and registry through private endpoints (inbound: "
+                "private, with subnetId and privateDns)",
+            )
+        if profile.approved_outbound_only and not network.approved_outbound_only:
+            yield (
+                (_key("network"), "isolation"),
+                f"must be {APPROVED_ONLY} in {environment}: compute reaches only approved "
+                "destinations, so data cannot be exfiltrated",
+            )
     if alerts is not None and not alerts.enabled and not profile.alerts_optional:
         yield (
             (_key("alerts"), "enabled"),
@@ -1070,101 +1067,66 @@ def _operations_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
         )
 
 
-# What a stack without a workspace (shared) leaves out: these sections configure one. (Its
-# keyVault and containerRegistry create the shared ones: _shared_dependency_rules.)
-WORKSPACE_SECTIONS: Final = (
-    ("storage", "storage"),
-    ("network", "network"),
-    ("access", "access"),
-    ("release_pipeline", "releasePipeline"),
-    ("datastores", "datastores"),
-    ("endpoints", "endpoints"),
-    ("kubernetes_clusters", "kubernetesClusters"),
-)
-
-
-def _model_registry_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-    """The registry is created by the shared stack alone, which has nothing else to configure."""
-    environment = fields.get("environment")
-    profile = PROFILES.get(environment) if isinstance(environment, str) else None
-    registry: ModelRegistrySettings | None = fields.get("model_registry")
+def _shared_rules(
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+) -> Iterator[Problem]:
+    """The shared stack alone creates the model registry, and the Key Vault and container
+    registry that dev, qa and prod may adopt (their existingId); it adopts none itself."""
     if profile is None:
         return
-    key = _key("modelRegistry")
-    yield from _shared_dependency_rules(fields, profile.has_workspace)
+    environment, vault = fields["environment"], fields.get("key_vault")
+    models, images = fields.get("model_registry"), fields.get("container_registry")
+    elsewhere = "is only valid in the shared stack (mlops:environment: shared)"
     if profile.has_workspace:
-        if registry is not None and registry.mode == "create":
+        if models is not None and models.mode == "create":
             yield (
-                (key, "mode"),
-                f"create is only valid in the shared stack (mlops:environment: shared); in "
-                f"{environment} use mode: existing with the shared registry's existingId",
+                (_key("modelRegistry"), "mode"),
+                f"create {elsewhere}; in {environment} use mode: existing with the shared "
+                "registry's existingId",
+            )
+        if vault is not None and vault.mode == "create":
+            yield (
+                (_key("keyVault"), "mode"),
+                f"create {elsewhere}; this stack creates its own vault unless existingId adopts "
+                "the shared one",
             )
         return
-    if registry is not None and registry.mode != "create":
+    if models is not None and models.mode != "create":
         yield (
-            (key, "mode"),
+            (_key("modelRegistry"), "mode"),
             "must be create in shared: the shared stack is where the registry is created",
         )
+    for index, region in enumerate(models.regions if models is not None else ()):
+        if region == fields.get("location"):
+            yield (
+                (_key("modelRegistry"), "regions", index),
+                "is the primary region (azure-native:location); list only the replicas",
+            )
     if fields.get("protect_choice") is False:
         yield (
             (_key("protect"),),
             "must not be false in shared: the registry holds every promoted model version",
         )
-    location = fields.get("location")
-    for index, region in enumerate(registry.regions if registry is not None else ()):
-        if region == location:
-            yield (
-                (key, "regions", index),
-                "is the primary region (azure-native:location); list only the replicas",
-            )
-    for field, section in WORKSPACE_SECTIONS:
-        if field in given:
-            yield (
-                (_key(section),),
-                "is not valid in shared: the shared stack has no workspace (it creates the "
-                "model registry alone)",
-            )
-
-
-def _shared_dependency_rules(fields: Mapping[str, Any], has_workspace: bool) -> Iterator[Problem]:
-    """The shared stack may create the Key Vault and container registry the others adopt (their
-    existingId); it adopts none itself, and what it creates refuses public traffic."""
-    vault: KeyVaultSettings | None = fields.get("key_vault")
-    registry: RegistrySettings | None = fields.get("container_registry")
-    if has_workspace:
-        if vault is not None and vault.mode == "create":
-            yield (
-                (_key("keyVault"), "mode"),
-                "create is only valid in the shared stack (mlops:environment: shared); this "
-                "stack creates its own vault unless existingId adopts the shared one",
-            )
-        return
     if vault is not None and vault.existing is not None:
         yield (
             (_key("keyVault"), "existingId"),
             "is not valid in shared: the shared stack creates the vault (mode: create) that "
             "dev, qa and prod adopt",
         )
-    if registry is not None and registry.mode == "existing":
+    if images is not None and images.mode == "existing":
         yield (
             (_key("containerRegistry"), "mode"),
             "must be create (or none) in shared: the shared stack creates the registry that "
             "dev, qa and prod adopt",
         )
-    if registry is not None and registry.mode == "create" and registry.sku != "Premium":
-        yield (
-            (_key("containerRegistry"), "sku"),
-            "must be Premium in shared: the shared registry refuses public traffic and is "
-            "reached through private endpoints, which only Premium supports",
-        )
 
 
-def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-    """Attached clusters: each namespace attached once, compute names free, endpoints naming a
-    listed cluster."""
+def _kubernetes_rules(
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+) -> Iterator[Problem]:
+    """Attached clusters need a workspace without a managed network, and endpoints name one."""
     key = _key("kubernetesClusters")
-    attached: tuple[KubernetesClusterSettings | None, ...] = fields.get("kubernetes_clusters", ())
-    network: NetworkSettings | None = fields.get("network")
+    attached, network = fields.get("kubernetes_clusters", ()), fields.get("network")
     if attached and network is not None and network.managed:
         # https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#limitations:
         # "Kubernetes and attached VMs aren't supported in an Azure Machine Learning managed
@@ -1175,31 +1137,9 @@ def _kubernetes_rules(fields: Mapping[str, Any], given: set[str]) -> Iterator[Pr
             f"{network.isolation_mode}: Azure ML does not support Kubernetes compute in a "
             "managed virtual network; attach clusters in a stack with isolation: disabled",
         )
-    seen: dict[tuple[str, str], int] = {}
-    for index, entry in enumerate(attached):
-        if entry is None:
-            continue
-        target = (entry.cluster.id.lower(), entry.namespace)
-        if (first := seen.setdefault(target, index)) != index:
-            yield (
-                (key, index, "namespace"),
-                f"{entry.namespace!r} of {entry.cluster.name} is already attached by "
-                f"{key}[{first}]; attach each namespace once",
-            )
-    # Attached clusters share the workspace's compute names with dev and batch clusters.
-    taken = {c.name: _key("computeClusters") for c in fields.get("compute_clusters", ()) if c}
-    for index, endpoint in enumerate(fields.get("endpoints", ())):
-        if endpoint is not None and endpoint.cluster is not None:
-            taken.setdefault(endpoint.cluster.name, f"{_key('endpoints')}[{index}].cluster")
-    for index, entry in enumerate(attached):
-        if entry is not None and entry.name in taken:
-            yield (
-                (key, index, "name"),
-                f"{entry.name!r} is already a compute name ({taken[entry.name]}); choose another",
-            )
     if "kubernetes_clusters" in given and ("kubernetes_clusters" not in fields or None in attached):
         return  # a broken entry says what is wrong with it; its name is unknown
-    names = [entry.name for entry in attached if entry is not None]
+    names = [entry.name for entry in attached]
     for index, endpoint in enumerate(fields.get("endpoints", ())):
         wanted = None if endpoint is None else endpoint.kubernetes_cluster
         if wanted is not None and wanted not in names:
@@ -1216,35 +1156,30 @@ ZONE_REDUNDANT_REPLICATIONS: Final = frozenset({"ZRS", "GZRS", "RAGZRS"})
 REGIONS_LIST = "https://learn.microsoft.com/azure/reliability/regions-list"
 
 
-def _availability_zone_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
+def _availability_zone_rules(
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+) -> Iterator[Problem]:
     """Zone-redundant storage and registries only in regions with availability zones: elsewhere
     Azure refuses them when `pulumi up` creates them, after the stack's other resources.
     https://learn.microsoft.com/azure/storage/common/storage-redundancy#zone-redundant-storage"""
-    environment, location = fields.get("environment"), fields.get("location")
-    profile = PROFILES.get(environment) if isinstance(environment, str) else None
-    if profile is None or not isinstance(location, str):
+    if profile is None:
         return
-    zoned = set(AVAILABILITY_ZONE_REGIONS)
-    storage: StorageSettings | None = fields.get("storage")
+    environment, location = fields["environment"], fields.get("location")
+    if location is None or location in AVAILABILITY_ZONE_REGIONS:
+        return
+    storage = fields.get("storage")
     # The shared stack has no workspace storage (mlops:storage is refused there).
-    replication = storage.replication if profile.has_workspace and storage is not None else None
-    if replication in ZONE_REDUNDANT_REPLICATIONS and location not in zoned:
+    if profile.has_workspace and storage and storage.replication in ZONE_REDUNDANT_REPLICATIONS:
         yield (
             (_key("storage"), "replication"),
-            f"{replication} needs a region with availability zones, and {location} "
-            "(azure-native:location) has none: use LRS, GRS or RAGRS there (ZRS is the "
-            "default, so a stack in a region without zones must set "
-            "mlops:storage.replication)",
+            f"{storage.replication} needs a region with availability zones, and {location} "
+            "(azure-native:location) has none: use LRS, GRS or RAGRS there (ZRS is the default, "
+            "so a stack in a region without zones must set mlops:storage.replication)",
         )
-    if not profile.zone_redundant_registry:
-        return
-    # The environment profile makes its registries zone redundant (chosen at creation only):
-    # a Premium container registry's zoneRedundancy, the model registry's Standard_ZRS storage
-    # in each of its regions. Refused rather than silently downgraded, as the policy pack
-    # requires prod's registry to be zone redundant.
-    images: RegistrySettings | None = fields.get("container_registry")
-    models: ModelRegistrySettings | None = fields.get("model_registry")
-    creates_models = not profile.has_workspace and models is not None and models.mode == "create"
+    # The profile makes registries zone redundant (chosen at creation only): a Premium container
+    # registry's zoneRedundancy, the model registry's Standard_ZRS storage. Refused rather than
+    # silently downgraded, as the policy pack requires prod's registry to be zone redundant.
+    images, models = fields.get("container_registry"), fields.get("model_registry")
     needing = [
         what
         for what, applies in (
@@ -1252,22 +1187,48 @@ def _availability_zone_rules(fields: Mapping[str, Any]) -> Iterator[Problem]:
                 "the Premium container registry's zone redundancy (mlops:containerRegistry)",
                 images is not None and images.mode == "create" and images.sku == "Premium",
             ),
-            ("the model registry's zone-redundant storage (Standard_ZRS)", creates_models),
+            (
+                "the model registry's zone-redundant storage (Standard_ZRS)",
+                not profile.has_workspace and models is not None and models.mode == "create",
+            ),
         )
         if applies
     ]
-    if needing and location not in zoned:
+    if needing and profile.zone_redundant_registry:
         yield (
             ("azure-native:location",),
             f"{location} has no availability zones, which {' and '.join(needing)} in "
             f"{environment} need: deploy to a region with availability zones ({REGIONS_LIST})",
         )
-    for index, region in enumerate(models.regions if creates_models and models else ()):
-        if region not in zoned:
+
+
+def _replica_zone_rules(
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+) -> Iterator[Problem]:
+    models = fields.get("model_registry")
+    if profile is None or profile.has_workspace or not profile.zone_redundant_registry:
+        return
+    if models is None:
+        return
+    for index, region in enumerate(models.regions if models.mode == "create" else ()):
+        if region not in AVAILABILITY_ZONE_REGIONS:
             yield (
                 (_key("modelRegistry"), "regions", index),
-                f"{region} has no availability zones, which the model registry's "
-                f"zone-redundant storage (Standard_ZRS, in each of its regions in "
-                f"{environment}) needs: replicate to a region with availability zones "
-                f"({REGIONS_LIST})",
+                f"{region} has no availability zones, which the model registry's zone-redundant "
+                f"storage (Standard_ZRS, in each of its regions in {fields['environment']}) "
+                f"needs: replicate to a region with availability zones ({REGIONS_LIST})",
             )
+
+
+RULES: Final[tuple[Rule, ...]] = (
+    _principal_types_agree,
+    _targets_once,
+    _compute_names,
+    _registry_rules,
+    _private_dns_zones,
+    _profile_rules,
+    _shared_rules,
+    _kubernetes_rules,
+    _availability_zone_rules,
+    _replica_zone_rules,
+)

@@ -178,14 +178,32 @@ def _markers(model: type[Section]) -> tuple[tuple[str, str, Only | Unique], ...]
 
 
 def _repeats(key: str, what: str, entries: Sequence[Any]) -> Iterator[Problem]:
-    seen: dict[str, int] = {}
+    if not what:
+        for index, first in repeats(entries, str.lower):
+            yield (key, index), f"repeats {key}[{first}] ({entries[index]!r})"
+        return
+    for index, first in repeats(entries, lambda entry: entry.name.lower()):
+        yield (key, index, "name"), f"duplicate {what} {entries[index].name!r} (also at [{first}])"
+
+
+def repeats(entries: Sequence[Any], identity: Callable[[Any], Any]) -> Iterator[tuple[int, int]]:
+    """(index, index of the first) of each valid entry (not None) with an earlier one's
+    identity."""
+    seen: dict[Any, int] = {}
     for index, entry in enumerate(entries):
-        value = entry if not what else None if entry is None else entry.name
-        if value is not None and (first := seen.setdefault(value.lower(), index)) != index:
-            if what:
-                yield (key, index, "name"), f"duplicate {what} {value!r} (also at [{first}])"
-            else:
-                yield (key, index), f"repeats {key}[{first}] ({value!r})"
+        if entry is not None and (first := seen.setdefault(identity(entry), index)) != index:
+            yield index, first
+
+
+def key_path(loc: Sequence[str | int]) -> str:
+    """A key as a user writes it: ``mlops:computeClusters[1].maxNodes``."""
+    head, *rest = loc
+    text = str(head)
+    for step in rest:
+        if step == "[key]":  # pydantic marks a problem with a map's key this way
+            continue
+        text += f"[{step}]" if isinstance(step, int) else f".{step}"
+    return text
 
 
 def _valid_fields(

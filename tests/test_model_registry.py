@@ -333,8 +333,9 @@ def test_the_primary_region_is_not_a_replica() -> None:
 def test_the_shared_stack_refuses_what_configures_a_workspace(key: str) -> None:
     value = {"replication": "LRS"} if key == "mlops:storage" else []
     values = {**SHARED, key: value}
-    assert f"{key}: is not valid in shared: the shared stack has no workspace" in problems_of(
-        values, "shared"
+    assert (
+        f"{key}: is only valid with mlops:environment: dev or qa or prod (the shared stack has no "
+        "workspace" in problems_of(values, "shared")
     )
 
 
