@@ -24,9 +24,9 @@ from pydantic import (
 from pydantic.alias_generators import to_camel
 
 from settings.loader import SettingsError, config_value, describe
-from settings.names import GUID, PREFIX, NameRule
-from settings.schema import Guid, Region, Tags
-from settings.validation import Hint, Listed, Problem, Section, pattern
+from settings.names import GUID, NameRule
+from settings.validation import Listed, Problem, Section, named
+from settings.values import Guid, Prefix, Region, Tags
 
 NAMESPACE: Final = "mlops-bootstrap"
 
@@ -56,12 +56,12 @@ ML_REGISTRY_ID: Final = NameRule(
 )
 # The stack that creates the registry (mlops:environment: shared) grants nothing on it.
 SHARED_STACK: Final = "shared"
-StackName = Annotated[str, pattern(STACK_NAME), Hint(STACK_NAME.what)]
-Scope = Annotated[str, pattern(SCOPE), Hint(SCOPE.what)]
+StackName = Annotated[str, *named(STACK_NAME)]
+Scope = Annotated[str, *named(SCOPE)]
 
 
 class GitHubSettings(Section):
-    repository: Annotated[str, pattern(REPOSITORY), Hint(REPOSITORY.what)]
+    repository: Annotated[str, *named(REPOSITORY)]
     """The repository whose workflows deploy and preview, spelt as on GitHub: federated
     credentials match it exactly."""
 
@@ -69,7 +69,7 @@ class GitHubSettings(Section):
 class AzureDevOpsSettings(Section):
     organization_id: Guid
     """The organization's ID, as in each service connection's Subject identifier after /sc/."""
-    subject_prefix: Annotated[str, pattern(ENTRA_PREFIX), Hint(ENTRA_PREFIX.what)]
+    subject_prefix: Annotated[str, *named(ENTRA_PREFIX)]
     """What every service connection's Subject identifier starts with, up to /sc/."""
     preview_connection_id: Guid | None = None
     """The service connection the pull-request previews run with (mlops-preview): one
@@ -113,7 +113,7 @@ class BootstrapSettings(Section):
     subscription_id: Guid = Field(alias="azure-native:subscriptionId")
     """The subscription holding the state, its Key Vault and the identities: no stack may deploy
     into it, or that stack's identity could rewrite every stack's state."""
-    prefix: Annotated[str, pattern(PREFIX), Hint(PREFIX.what)]
+    prefix: Prefix
     """Starts every physical name, so global names stay unique."""
     tags: Tags = Field(default_factory=dict)
     """Tags on every resource, besides environment and managedBy."""
@@ -124,9 +124,7 @@ class BootstrapSettings(Section):
     shared_scopes: Annotated[tuple[Scope, ...], Listed] = ()
     """Resources outside the stacks' subscriptions that every stack's program grants roles on:
     the storage accounts its datastores read, an adopted registry or Key Vault."""
-    model_registry_id: Annotated[str, pattern(ML_REGISTRY_ID), Hint(ML_REGISTRY_ID.what)] | None = (
-        None
-    )
+    model_registry_id: Annotated[str, *named(ML_REGISTRY_ID)] | None = None
     """The shared stack's Azure ML registry, once it exists (`pulumi stack output -s shared
     modelRegistryId`): every other stack grants its identities read (or, in dev, asset write)
     there, and may assign those roles alone."""

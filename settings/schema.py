@@ -2,19 +2,19 @@
 
 Constraints and descriptions (the attribute docstrings) live here and nowhere else: the
 loader's messages, the editors' JSON Schema and the README's configuration reference are all
-derived from these models. Rules across fields, entries and sections are each model's
-``rules``; see ``settings.validation`` for how they report.
+derived from these models. A key valid only with another's value, or a list without repeats,
+is declared on its field (``Only``, ``Unique``); other rules across fields are each model's
+``rules``, and those across sections the ``RULES`` at the end. ``settings.validation`` says how
+they report; ``settings.values`` declares the kinds of value (IDs, names, regions, tags).
 """
 
 from __future__ import annotations
 
-import re
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import (
-    AfterValidator,
     BeforeValidator,
     ConfigDict,
     Field,
@@ -27,34 +27,8 @@ from pydantic import WithJsonSchema as Schema
 from pydantic.alias_generators import to_camel, to_snake
 
 from settings.alerts import CATALOGUE
-from settings.catalogs import (
-    AVAILABILITY_ZONE_REGIONS,
-    AZURE_REGIONS,
-    RETIRED_VM_SIZES,
-    WINDOWS_TIME_ZONES,
-)
-from settings.names import (
-    CLUSTER_NAME,
-    CONTAINER_NAME,
-    CRON,
-    DATASTORE_NAME,
-    DEPLOYMENT_NAME,
-    EMAIL,
-    FQDN,
-    GUID,
-    K8S_NAMESPACE,
-    K8S_OBJECT_NAME,
-    PREFIX,
-    REGIONAL_NAME,
-    SUFFIX_LENGTH,
-    TAG_NAME,
-    VM_SIZE,
-    WEBHOOK,
-    ArmId,
-    Names,
-    id_form,
-    parse_arm_id,
-)
+from settings.catalogs import AVAILABILITY_ZONE_REGIONS
+from settings.names import ArmId, Names, id_form
 from settings.private_link import PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
 from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, AccessScope
@@ -68,110 +42,45 @@ from settings.validation import (
     did_you_mean,
     invalid,
     key_path,
-    pattern,
-    problems,
     repeats,
-    type_name,
+)
+from settings.values import (
+    ML_REGISTRY,
+    REGISTRY,
+    SUBNET,
+    ClusterName,
+    ContainerName,
+    Cron,
+    DatastoreName,
+    DeploymentName,
+    Email,
+    EndpointName,
+    Fqdn,
+    Guid,
+    InstanceName,
+    KubernetesNamespace,
+    KubernetesObjectName,
+    ManagedClusterId,
+    ModelRegistryId,
+    Prefix,
+    Region,
+    RegistryId,
+    StorageId,
+    SubnetId,
+    Tags,
+    TimeZone,
+    VaultId,
+    VmSize,
+    Webhook,
+    ZoneId,
 )
 
 NAMESPACE: Final = "mlops"
 MAX_NODES: Final = 1000
-# Tags the program sets itself: config may not set them, and they count against Azure's limit.
-# Every resource gets environment and managedBy; endpoints also purpose, and allowKeyAuth when
-# key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed; a
-# model registry allowPublicNetworkAccess when config opens it to the internet.
-PROGRAM_TAGS: Final = (
-    "environment",
-    "managedBy",
-    "purpose",
-    "allowKeyAuth",
-    "allowSharedKeyAccess",
-    "allowPublicNetworkAccess",
-)
-# https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
-AZURE_MAX_TAGS: Final = 50
 # Marks a key the loader fills in when the stack file leaves it out.
 DEFAULTED_BY_LOADER: Final = "x-default"
 
 
-def _resource_id(resource_type: str) -> tuple[Any, ...]:
-    """A resource ID in config, parsed into an ArmId."""
-    expected = id_form(resource_type)
-
-    def parse(value: object) -> ArmId:
-        if isinstance(value, ArmId):  # built in code, already parsed
-            return value
-        if not isinstance(value, str):
-            raise invalid(f"must be a resource ID string ({expected}), got {type_name(value)}")
-        try:
-            return parse_arm_id(value, resource_type)
-        except ValueError as error:
-            raise invalid(str(error)) from None
-
-    namespace, *kinds = resource_type.split("/")
-    path = "".join(f"/{kind}/[^/]+" for kind in kinds)
-    shape = f"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{namespace}{path}$"
-    return (
-        BeforeValidator(parse),
-        Schema({"type": "string", "pattern": shape}),
-        Hint(f"the resource ID of a {resource_type}"),
-    )
-
-
-def _regional(azure_max: int) -> tuple[Any, ...]:
-    """A compute instance or endpoint name, which gets the stack's suffix."""
-    why = (
-        f"a {SUFFIX_LENGTH}-character suffix is added to keep it unique in the region and "
-        f"Azure allows {azure_max}"
-    )
-    longest = azure_max - SUFFIX_LENGTH - 1
-    return pattern(REGIONAL_NAME, 3, longest), Hint(REGIONAL_NAME.what, why)
-
-
-def _one_of(names: tuple[str, ...], what: str) -> tuple[Any, ...]:
-    """A name Azure defines (a region, a time zone): from its list, with a did-you-mean."""
-
-    def check(value: str) -> str:
-        if value not in names:
-            raise invalid(f"must be {what}, got {value!r}{did_you_mean(value, names)}")
-        return value
-
-    return AfterValidator(check), Schema({"type": "string", "enum": list(names)}), Hint(what)
-
-
-def _not_retired(size: str) -> str:
-    retired = RETIRED_VM_SIZES.get(size)
-    if retired is not None:
-        raise invalid(
-            f"{size} was retired by Azure on {retired.retired_on} and can no longer be "
-            f"provisioned; choose a current size such as {retired.replacement} "
-            f"({retired.source})"
-        )
-    return size
-
-
-Guid = Annotated[str, pattern(GUID), Hint(GUID.what), AfterValidator(str.lower)]
-VmSize = Annotated[str, pattern(VM_SIZE), Hint(VM_SIZE.what), AfterValidator(_not_retired)]
-Region = Annotated[str, *_one_of(AZURE_REGIONS, "an Azure region name such as westeurope")]
-TimeZone = Annotated[
-    str,
-    *_one_of(WINDOWS_TIME_ZONES, "a Windows time-zone ID such as UTC or W. Europe Standard Time"),
-]
-Email = Annotated[str, pattern(EMAIL), Hint(EMAIL.what)]
-Webhook = Annotated[str, pattern(WEBHOOK), Hint(WEBHOOK.what, "alerts leave Azure only over TLS")]
-DeploymentName = Annotated[str, pattern(DEPLOYMENT_NAME), Hint(DEPLOYMENT_NAME.what)]
-VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
-REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
-RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
-StorageId = Annotated[ArmId, *_resource_id("Microsoft.Storage/storageAccounts")]
-ML_REGISTRY: Final = "Microsoft.MachineLearningServices/registries"
-ModelRegistryId = Annotated[ArmId, *_resource_id(ML_REGISTRY)]
-SUBNET: Final = "Microsoft.Network/virtualNetworks/subnets"
-SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
-ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
-MANAGED_CLUSTER: Final = "Microsoft.ContainerService/managedClusters"
-ManagedClusterId = Annotated[ArmId, *_resource_id(MANAGED_CLUSTER)]
-Fqdn = Annotated[str, pattern(FQDN), Hint(FQDN.what)]
 Role = Literal[tuple(ACCESS_SCOPES)]  # pyrefly: ignore[invalid-literal]
 
 
@@ -399,13 +308,13 @@ class ReleasePipelineSettings(Section):
 
 
 class DatastoreSettings(Section):
-    name: Annotated[str, pattern(DATASTORE_NAME), Hint(DATASTORE_NAME.what)]
+    name: DatastoreName
     """Datastore name in the workspace, as jobs refer to it."""
     storage_account: StorageId = Field(alias="storageAccountId")
     """The storage account holding the data, often in another subscription."""
     kind: Literal["blob", "adlsGen2"] = "blob"
     """A blob container, or an ADLS Gen2 file system."""
-    container: Annotated[str, pattern(CONTAINER_NAME), Hint(CONTAINER_NAME.what)]
+    container: ContainerName
     """The container (ADLS Gen2: file system) to link."""
     read_only: bool = True
     """Storage Blob Data Reader for the workspace identity, else Contributor."""
@@ -431,7 +340,7 @@ class DatastoreSettings(Section):
 class ScheduleSettings(Section):
     when: Literal["start", "stop"] = Field(alias="action")
     """Start or stop the instance."""
-    cron: Annotated[str, pattern(CRON), Hint(CRON.what)]
+    cron: Cron
     """When, as a five-field cron expression."""
     time_zone: TimeZone = "UTC"
     """Windows time-zone ID the cron expression is read in."""
@@ -443,7 +352,7 @@ class ScheduleSettings(Section):
 
 
 class ComputeInstanceSettings(Section):
-    name: Annotated[str, *_regional(24)]
+    name: InstanceName
     """Instance name; the stack suffix is appended."""
     vm_size: VmSize
     """Azure VM size of the instance."""
@@ -458,7 +367,7 @@ class ComputeInstanceSettings(Section):
 
 
 class ComputeClusterSettings(Section):
-    name: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)]
+    name: ClusterName
     """Cluster name as jobs refer to it (no suffix)."""
     vm_size: VmSize
     """Azure VM size of each node."""
@@ -488,17 +397,17 @@ def _batch_cluster_schema() -> dict[str, Any]:
 class KubernetesClusterSettings(Section):
     """An existing AKS cluster, attached to the workspace as a Kubernetes compute target."""
 
-    name: Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)]
+    name: ClusterName
     """Compute name in the workspace, as endpoints (kubernetesCluster) and the release pipeline
     refer to it (no suffix)."""
     cluster: ManagedClusterId = Field(alias="clusterId")
     """The AKS cluster, often another team's in another resource group or subscription; its
     owner installs the Azure ML extension (see the README). The program does not modify it."""
-    namespace: Annotated[str, pattern(K8S_NAMESPACE), Hint(K8S_NAMESPACE.what)]
+    namespace: KubernetesNamespace
     """The existing namespace the endpoints' deployments run in: attaching neither creates nor
     checks it."""
     instance_types: Annotated[
-        tuple[Annotated[str, pattern(K8S_OBJECT_NAME), Hint(K8S_OBJECT_NAME.what)], ...],
+        tuple[KubernetesObjectName, ...],
         Listed,
         Unique(),
     ] = ()
@@ -519,7 +428,7 @@ KUBERNETES_AUTH: Final = (
 
 
 class EndpointSettings(Section):
-    name: Annotated[str, *_regional(32)]
+    name: EndpointName
     """Endpoint name; the stack suffix is appended."""
     kind: Literal["online", "batch"]
     """An online endpoint (managed, or on kubernetesCluster), or a batch endpoint with its own
@@ -549,7 +458,7 @@ class EndpointSettings(Section):
     green), whose CPU, GPU and memory are watched. List one once it exists: Azure refuses an
     alert rule on a missing deployment."""
     kubernetes_cluster: Annotated[
-        Annotated[str, pattern(CLUSTER_NAME), Hint(CLUSTER_NAME.what)] | None,
+        ClusterName | None,
         Only("kind", ("online",), why=" (batch deployments run on the endpoint's cluster)"),
     ] = None
     """Online only: the name of an entry of mlops:kubernetesClusters to serve on, as a
@@ -604,33 +513,6 @@ class EndpointSettings(Section):
         if self.kind == "batch":
             return "batch"
         return "managedOnline" if self.kubernetes_cluster is None else "kubernetesOnline"
-
-
-def _tags(tags: dict[str, str]) -> dict[str, str]:
-    found: list[Problem] = []
-    # Azure compares tag names case-insensitively: "Owner" and "owner" are one tag.
-    reserved = {name.casefold() for name in PROGRAM_TAGS}
-    seen: dict[str, str] = {}
-    for key, value in tags.items():
-        if key.casefold() in reserved:
-            found.append(((key,), "is set by the program; remove it from config"))
-        elif not key.strip() or not re.fullmatch(TAG_NAME.pattern, key):
-            found.append(((key,), f"tag names are {TAG_NAME.what}"))
-        elif len(value) > 256:  # Azure's limit on tag values
-            found.append(((key,), "must be a string of at most 256 characters"))
-        elif (first := seen.setdefault(key.casefold(), key)) != key:
-            found.append(((key,), f"is the same tag as {first!r}: Azure ignores case in tag names"))
-    room = AZURE_MAX_TAGS - len(PROGRAM_TAGS)
-    if len(tags) > room:
-        found.append(((), f"at most {room} tags (Azure allows {AZURE_MAX_TAGS} per resource; the "
-                      f"program keeps {len(PROGRAM_TAGS)} for its own)"))  # fmt: skip
-    if found:
-        raise problems(found)
-    return tags
-
-
-# Tags a config adds to every resource; the bootstrap program's config takes them too.
-Tags = Annotated[dict[str, str], AfterValidator(_tags)]
 
 
 def _compute_allowed(entries: object, info: ValidationInfo) -> object:
@@ -765,7 +647,7 @@ class Settings(Section):
     """Which environment the stack is: dev, qa or prod, or shared (the model registry they
     promote models through). Defaults to the stack name; a stack named otherwise (staging,
     prod-eu) sets it, and its physical names still carry the stack name."""
-    prefix: Annotated[str, pattern(PREFIX), Hint(PREFIX.what)]
+    prefix: Prefix
     """Starts every physical name, so global names stay unique."""
     protect_choice: bool | None = Field(None, alias=_key("protect"))
     """Protect data-bearing resources and lock them against deletion; defaults to the

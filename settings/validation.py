@@ -64,6 +64,11 @@ def pattern(rule: NameRule, min_length: int | None = None, max_length: int | Non
     return Field(pattern=rule.pattern, min_length=min_length, max_length=max_length)
 
 
+def named(rule: NameRule) -> tuple[Any, ...]:
+    """A string that follows ``rule``, and says so when it does not."""
+    return pattern(rule), Hint(rule.what)
+
+
 def problems(found: Sequence[Problem], errors: Sequence[Any] = ()) -> PydanticCustomError:
     """One validation error carrying several problems (and pydantic's own errors)."""
     return PydanticCustomError(

@@ -9,7 +9,7 @@ import pytest
 
 import settings
 from offline.engine import ProgramRun, run_program
-from settings.schema import AZURE_MAX_TAGS, PROGRAM_TAGS
+from settings.values import AZURE_MAX_TAGS, PROGRAM_TAGS
 
 # Every option that makes the program add a tag of its own: key auth on an endpoint, shared
 # keys on the workspace storage, endpoints (purpose); and, in the shared stack, a public model

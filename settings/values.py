@@ -1,0 +1,176 @@
+"""Azure's kinds of value in config: resource IDs, names, regions, VM sizes, GUIDs, e-mails,
+webhooks and tags, each parsed and explained alike wherever a config names one (the stack
+config in ``settings.schema``, the bootstrap program's config in ``bootstrap.config``).
+"""
+
+from __future__ import annotations
+
+import re
+from typing import Annotated, Any, Final
+
+from pydantic import AfterValidator, BeforeValidator
+from pydantic import WithJsonSchema as Schema
+
+from settings.catalogs import AZURE_REGIONS, RETIRED_VM_SIZES, WINDOWS_TIME_ZONES
+from settings.names import (
+    CLUSTER_NAME,
+    CONTAINER_NAME,
+    CRON,
+    DATASTORE_NAME,
+    DEPLOYMENT_NAME,
+    EMAIL,
+    FQDN,
+    GUID,
+    K8S_NAMESPACE,
+    K8S_OBJECT_NAME,
+    PREFIX,
+    REGIONAL_NAME,
+    SUFFIX_LENGTH,
+    TAG_NAME,
+    VM_SIZE,
+    WEBHOOK,
+    ArmId,
+    id_form,
+    parse_arm_id,
+)
+from settings.validation import (
+    Hint,
+    Problem,
+    did_you_mean,
+    invalid,
+    named,
+    pattern,
+    problems,
+    type_name,
+)
+
+# Tags the program sets itself: config may not set them, and they count against Azure's limit.
+# Every resource gets environment and managedBy; endpoints also purpose, and allowKeyAuth when
+# key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed; a
+# model registry allowPublicNetworkAccess when config opens it to the internet.
+PROGRAM_TAGS: Final = (
+    "environment",
+    "managedBy",
+    "purpose",
+    "allowKeyAuth",
+    "allowSharedKeyAccess",
+    "allowPublicNetworkAccess",
+)
+# https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
+AZURE_MAX_TAGS: Final = 50
+
+
+def _resource_id(resource_type: str) -> tuple[Any, ...]:
+    """A resource ID in config, parsed into an ArmId."""
+    expected = id_form(resource_type)
+
+    def parse(value: object) -> ArmId:
+        if isinstance(value, ArmId):  # built in code, already parsed
+            return value
+        if not isinstance(value, str):
+            raise invalid(f"must be a resource ID string ({expected}), got {type_name(value)}")
+        try:
+            return parse_arm_id(value, resource_type)
+        except ValueError as error:
+            raise invalid(str(error)) from None
+
+    namespace, *kinds = resource_type.split("/")
+    path = "".join(f"/{kind}/[^/]+" for kind in kinds)
+    shape = f"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{namespace}{path}$"
+    return (
+        BeforeValidator(parse),
+        Schema({"type": "string", "pattern": shape}),
+        Hint(f"the resource ID of a {resource_type}"),
+    )
+
+
+def _regional(azure_max: int) -> tuple[Any, ...]:
+    """A compute instance or endpoint name, which gets the stack's suffix."""
+    why = (
+        f"a {SUFFIX_LENGTH}-character suffix is added to keep it unique in the region and "
+        f"Azure allows {azure_max}"
+    )
+    longest = azure_max - SUFFIX_LENGTH - 1
+    return pattern(REGIONAL_NAME, 3, longest), Hint(REGIONAL_NAME.what, why)
+
+
+def _one_of(names: tuple[str, ...], what: str) -> tuple[Any, ...]:
+    """A name Azure defines (a region, a time zone): from its list, with a did-you-mean."""
+
+    def check(value: str) -> str:
+        if value not in names:
+            raise invalid(f"must be {what}, got {value!r}{did_you_mean(value, names)}")
+        return value
+
+    return AfterValidator(check), Schema({"type": "string", "enum": list(names)}), Hint(what)
+
+
+def _not_retired(size: str) -> str:
+    retired = RETIRED_VM_SIZES.get(size)
+    if retired is not None:
+        raise invalid(
+            f"{size} was retired by Azure on {retired.retired_on} and can no longer be "
+            f"provisioned; choose a current size such as {retired.replacement} "
+            f"({retired.source})"
+        )
+    return size
+
+
+Guid = Annotated[str, *named(GUID), AfterValidator(str.lower)]
+VmSize = Annotated[str, *named(VM_SIZE), AfterValidator(_not_retired)]
+Region = Annotated[str, *_one_of(AZURE_REGIONS, "an Azure region name such as westeurope")]
+TimeZone = Annotated[
+    str,
+    *_one_of(WINDOWS_TIME_ZONES, "a Windows time-zone ID such as UTC or W. Europe Standard Time"),
+]
+Email = Annotated[str, *named(EMAIL)]
+Webhook = Annotated[str, pattern(WEBHOOK), Hint(WEBHOOK.what, "alerts leave Azure only over TLS")]
+DeploymentName = Annotated[str, *named(DEPLOYMENT_NAME)]
+VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
+REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
+RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
+StorageId = Annotated[ArmId, *_resource_id("Microsoft.Storage/storageAccounts")]
+ML_REGISTRY: Final = "Microsoft.MachineLearningServices/registries"
+ModelRegistryId = Annotated[ArmId, *_resource_id(ML_REGISTRY)]
+SUBNET: Final = "Microsoft.Network/virtualNetworks/subnets"
+SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
+ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
+MANAGED_CLUSTER: Final = "Microsoft.ContainerService/managedClusters"
+ManagedClusterId = Annotated[ArmId, *_resource_id(MANAGED_CLUSTER)]
+Fqdn = Annotated[str, *named(FQDN)]
+ClusterName = Annotated[str, *named(CLUSTER_NAME)]
+DatastoreName = Annotated[str, *named(DATASTORE_NAME)]
+ContainerName = Annotated[str, *named(CONTAINER_NAME)]
+Cron = Annotated[str, *named(CRON)]
+Prefix = Annotated[str, *named(PREFIX)]
+KubernetesNamespace = Annotated[str, *named(K8S_NAMESPACE)]
+KubernetesObjectName = Annotated[str, *named(K8S_OBJECT_NAME)]
+InstanceName = Annotated[str, *_regional(24)]
+EndpointName = Annotated[str, *_regional(32)]
+
+
+def _tags(tags: dict[str, str]) -> dict[str, str]:
+    found: list[Problem] = []
+    # Azure compares tag names case-insensitively: "Owner" and "owner" are one tag.
+    reserved = {name.casefold() for name in PROGRAM_TAGS}
+    seen: dict[str, str] = {}
+    for key, value in tags.items():
+        if key.casefold() in reserved:
+            found.append(((key,), "is set by the program; remove it from config"))
+        elif not key.strip() or not re.fullmatch(TAG_NAME.pattern, key):
+            found.append(((key,), f"tag names are {TAG_NAME.what}"))
+        elif len(value) > 256:  # Azure's limit on tag values
+            found.append(((key,), "must be a string of at most 256 characters"))
+        elif (first := seen.setdefault(key.casefold(), key)) != key:
+            found.append(((key,), f"is the same tag as {first!r}: Azure ignores case in tag names"))
+    room = AZURE_MAX_TAGS - len(PROGRAM_TAGS)
+    if len(tags) > room:
+        found.append(((), f"at most {room} tags (Azure allows {AZURE_MAX_TAGS} per resource; the "
+                      f"program keeps {len(PROGRAM_TAGS)} for its own)"))  # fmt: skip
+    if found:
+        raise problems(found)
+    return tags
+
+
+# Tags a config adds to every resource; the bootstrap program's config takes them too.
+Tags = Annotated[dict[str, str], AfterValidator(_tags)]
