@@ -95,6 +95,29 @@ def type_name(value: object) -> str:
     return next((name for kind, name in kinds if isinstance(value, kind)), "null")
 
 
+def _editor_rules(schema: dict[str, Any], model: type) -> None:
+    """The ``Only`` markers in the JSON Schema too, so editors flag what the loader refuses: a
+    key given where its condition does not hold, or left out where it is required."""
+    rules: list[dict[str, Any]] = []
+    for _, key, marker in _markers(model) if issubclass(model, Section) else ():
+        if not isinstance(marker, Only):
+            continue
+        field = model.model_fields[marker.key]
+        when, values = field.alias or marker.key, list(marker.values)
+        # A condition key left out has its default, or (mlops:environment) the loader's.
+        defaulted = not field.is_required() and field.get_default() in marker.values
+        present = {"required": [when], "properties": {when: {"enum": values}}}
+        holds = {"anyOf": [present, {"not": {"required": [when]}}]} if defaulted else present
+        refused = {"required": [when], "properties": {when: {"not": {"enum": values}}}}
+        if not defaulted and not field.is_required():
+            refused = {"anyOf": [refused, {"not": {"required": [when]}}]}
+        rules.append({"if": refused, "then": {"not": {"required": [key]}}})
+        if marker.required:
+            rules.append({"if": holds, "then": {"required": [key]}})
+    if rules:
+        schema["allOf"] = rules
+
+
 # YAML lists arrive as lists; settings keep them immutable, as tuples.
 Listed: Final = BeforeValidator(lambda v: tuple(v) if isinstance(v, list) else v)
 _CONFIG: Final = ConfigDict(
@@ -108,11 +131,12 @@ _CONFIG: Final = ConfigDict(
     use_attribute_docstrings=True,
     # Azure's name rules use look-aheads, which pydantic's default regex engine lacks.
     regex_engine="python-re",
+    json_schema_extra=_editor_rules,
 )
 
 # A one-field model copies its field's description: looking for docstrings in a class made at run
 # time would only walk the caller's stack in vain (seconds across a test run).
-_ALONE_CONFIG: Final = ConfigDict(_CONFIG, use_attribute_docstrings=False)
+_ALONE_CONFIG: Final = ConfigDict(_CONFIG, use_attribute_docstrings=False, json_schema_extra=None)
 
 
 class Section(BaseModel):

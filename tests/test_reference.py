@@ -79,6 +79,31 @@ def test_schema_rejects_an_invalid_choice() -> None:
     assert schema_errors(with_config(**{"mlops:network": {"isolation": "open"}}))
 
 
+REGISTRY_ID = (
+    "/subscriptions/00000000-0000-0000-0000-000000000000/resourceGroups/rg-shared/providers/"
+    "Microsoft.ContainerRegistry/registries/crshared"
+)
+
+
+def test_schema_rejects_a_key_given_without_the_value_it_needs() -> None:
+    assert schema_errors(with_config(**{"mlops:containerRegistry": {"existingId": REGISTRY_ID}}))
+
+
+def test_schema_rejects_a_key_left_out_where_another_key_needs_it() -> None:
+    assert schema_errors(with_config(**{"mlops:containerRegistry": {"mode": "existing"}}))
+
+
+def test_schema_accepts_a_key_with_the_value_it_needs() -> None:
+    registry = {"mode": "existing", "existingId": REGISTRY_ID}
+    assert schema_errors(with_config(**{"mlops:containerRegistry": registry})) == []
+
+
+def test_schema_rejects_a_workspace_section_in_the_shared_stack() -> None:
+    shared = {k: v for k, v in FIXTURE["config"].items() if k != "mlops:computeClusters"}
+    assert schema_errors({"config": shared}) == []
+    assert schema_errors({"config": {**shared, "mlops:environment": "shared"}})
+
+
 def test_schema_requires_location_prefix_and_alerts_but_not_environment() -> None:
     schema = json.loads(reference.SCHEMA_FILE.read_text(encoding="utf-8"))
     assert set(schema["properties"]["config"]["required"]) == {
