@@ -838,24 +838,22 @@ def _targets_once(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
 def _compute_names(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
     """Dev clusters, batch endpoints' clusters and attached clusters share the workspace's
     compute names (repeats within computeClusters or kubernetesClusters are Unique's)."""
-    named = [
-        (_key(key), (index, *path), getattr(entry, field).name if field else entry.name)
-        for key, path, field in (
-            ("computeClusters", (), ""),
-            ("endpoints", ("cluster",), "cluster"),
-            ("kubernetesClusters", (), ""),
-        )
-        for index, entry in enumerate(fields.get(to_snake(key), ()))
-        if entry is not None and (not field or getattr(entry, field) is not None)
-    ]
-    owners: dict[str, tuple[str, tuple[str | int, ...]]] = {}
-    for key, where, name in named:
-        owner, owned_at = owners.setdefault(name, (key, where))
-        if (owner, owned_at) != (key, where) and (owner != key or key == _key("endpoints")):
+    named: list[tuple[tuple[str | int, ...], str]] = []
+    for key in ("computeClusters", "endpoints", "kubernetesClusters"):
+        for index, entry in enumerate(fields.get(to_snake(key), ())):
+            compute = entry.cluster if key == "endpoints" and entry is not None else entry
+            if compute is not None:
+                where = (
+                    (_key(key), index, "cluster") if compute is not entry else (_key(key), index)
+                )
+                named.append((where, compute.name))
+    owners: dict[str, tuple[str | int, ...]] = {}
+    for where, name in named:
+        owner = owners.setdefault(name, where)
+        if owner != where and (owner[0] != where[0] or where[0] == _key("endpoints")):
             yield (
-                (key, *where, "name"),
-                f"{name!r} is already a compute name, used by {key_path((owner, *owned_at))}; "
-                "choose another",
+                (*where, "name"),
+                f"{name!r} is already a compute name, used by {key_path(owner)}; choose another",
             )
 
 
