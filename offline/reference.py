@@ -20,7 +20,7 @@ from pydantic.fields import FieldInfo
 
 from settings.alerts import CATALOGUE, Alert, Metric
 from settings.schema import DEFAULTED_BY_LOADER, NAMESPACE, Settings
-from settings.validation import choices, constraint, hint, unwrap
+from settings.validation import choices, condition, constraint, hint, unwrap
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 SCHEMA_FILE: Final = ROOT / "schema" / "stack-config.schema.json"
@@ -115,7 +115,7 @@ def _anchor(model: type[BaseModel]) -> str:
 def _table(model: type[BaseModel]) -> list[str]:
     rows = ["| key | default | value | meaning |", "| --- | --- | --- | --- |"]
     for name, field in model.model_fields.items():
-        meaning = " ".join((field.description or "").split())
+        meaning = " ".join(f"{field.description or ''} {condition(model, name)}".split())
         value = _what(field).replace("|", "\\|")
         rows.append(f"| `{field.alias or name}` | {_default(field)} | {value} | {meaning} |")
     return rows

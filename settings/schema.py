@@ -102,11 +102,11 @@ class RegistrySettings(Section):
     mode: Literal["none", "create", "existing"] = "none"
     """No container registry, one created for the stack, or an existing shared one."""
     sku: Annotated[Literal["Basic", "Standard", "Premium"], Only("mode", ("create",))] = "Premium"
-    """SKU of a created registry (mode: create)."""
+    """SKU of a created registry."""
     existing: Annotated[
         RegistryId | None, Only("mode", ("existing",), f"the resource ID of a {REGISTRY}")
     ] = Field(None, alias="existingId")
-    """The shared registry (mode: existing)."""
+    """The shared registry."""
 
 
 class ModelRegistrySettings(Section):
@@ -115,13 +115,13 @@ class ModelRegistrySettings(Section):
     required); existing, the shared stack's (dev, qa and prod), whose ID is `pulumi stack output
     -s shared modelRegistryId`; or none."""
     regions: Annotated[tuple[Region, ...], Listed, Unique(), Only("mode", ("create",))] = ()
-    """mode create: regions the registry replicates to besides its primary region
+    """Regions the registry replicates to besides its primary region
     (azure-native:location); workspaces can use it only from one of its regions. Each region,
     the primary too, needs availability zones: the registry's storage is zone redundant."""
     public: Annotated[bool | None, Only("mode", ("create",))] = Field(
         None, alias="publicNetworkAccess"
     )
-    """mode create: accept traffic from the internet (Microsoft Entra ID still decides who
+    """Accept traffic from the internet (Microsoft Entra ID still decides who
     gets in); defaults to the environment profile's (shared: false, so clients and workspaces
     reach it through private endpoints). true is tagged allowPublicNetworkAccess for
     reviewers and the policy pack."""
@@ -133,7 +133,7 @@ class ModelRegistrySettings(Section):
             f"the resource ID of a {ML_REGISTRY}: `pulumi stack output -s shared modelRegistryId`",
         ),
     ] = Field(None, alias="existingId")
-    """mode existing: the shared registry's resource ID."""
+    """The shared registry's resource ID."""
 
 
 class StorageSettings(Section):
@@ -178,7 +178,7 @@ class PrivateDnsSettings(Section):
     zone_ids: Annotated[
         PrivateDnsZoneIds | None, Only("mode", ("existing",), "the ID of each zone, by key")
     ] = None
-    """mode existing: the zones the private endpoints' records go in."""
+    """The zones the private endpoints' records go in."""
 
 
 APPROVED_ONLY: Final = "allowOnlyApprovedOutbound"
@@ -201,13 +201,13 @@ class NetworkSettings(Section):
             f"the resource ID of the subnet for the private endpoints, {id_form(SUBNET)}",
         ),
     ] = Field(None, alias="subnetId")
-    """inbound private: the existing subnet holding the private endpoints; it must be in the
+    """The existing subnet holding the private endpoints; it must be in the
     subscription and region the stack deploys to (any resource group)."""
     private_dns: Annotated[
         PrivateDnsSettings | None,
         Only("inbound", ("private",), "{mode: create | existing | policy}"),
     ] = None
-    """inbound private: who keeps the private endpoints' DNS records."""
+    """Who keeps the private endpoints' DNS records."""
     outbound_fqdns: Annotated[
         tuple[Fqdn, ...],
         Listed,
@@ -219,7 +219,7 @@ class NetworkSettings(Section):
             "allowInternetOutbound every host is reachable)",
         ),
     ] = ()
-    """isolation allowOnlyApprovedOutbound: hosts compute may reach besides Azure ML's own, such
+    """Hosts compute may reach besides Azure ML's own, such
     as package indexes (FQDN rules, enforced by an Azure Firewall that Azure bills)."""
 
     RETIRED: ClassVar[Mapping[str, str]] = {
@@ -276,7 +276,7 @@ class AccessGrant(Section):
     scope_choice: AccessScope | None = Field(None, alias="scope")
     """Where to grant it; defaults to the first scope the role allows."""
     data_access: Annotated[bool, Only("role", (DATA_SCIENTIST,))] = True
-    """AzureML Data Scientist only: also grant the data roles the studio, notebooks and uploads
+    """Also grant the data roles the studio, notebooks and uploads
     need on Entra-ID-only storage, and read on every datastore (see docs/access.md); false opts
     out."""
 
@@ -446,7 +446,7 @@ class EndpointSettings(Section):
         Schema(_batch_cluster_schema()),
         Only("kind", ("batch",), "{vmSize, maxNodes}: batch deployments run on it"),
     ] = None
-    """Batch only: the scale-to-zero cluster its deployments run on (name defaults to
+    """The scale-to-zero cluster its deployments run on (name defaults to
     <endpoint>-batch)."""
     deployments: Annotated[
         tuple[DeploymentName, ...],
@@ -454,14 +454,14 @@ class EndpointSettings(Section):
         Unique(),
         Only("kind", ("online",), why=" (batch deployments are not watched one by one)"),
     ] = ()
-    """Online only: the deployments the release pipeline keeps on this endpoint (e.g. blue,
+    """The deployments the release pipeline keeps on this endpoint (e.g. blue,
     green), whose CPU, GPU and memory are watched. List one once it exists: Azure refuses an
     alert rule on a missing deployment."""
     kubernetes_cluster: Annotated[
         ClusterName | None,
         Only("kind", ("online",), why=" (batch deployments run on the endpoint's cluster)"),
     ] = None
-    """Online only: the name of an entry of mlops:kubernetesClusters to serve on, as a
+    """The name of an entry of mlops:kubernetesClusters to serve on, as a
     Kubernetes online endpoint; without it the endpoint is a managed online endpoint."""
 
     @classmethod

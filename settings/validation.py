@@ -95,11 +95,24 @@ def type_name(value: object) -> str:
     return next((name for kind, name in kinds if isinstance(value, kind)), "null")
 
 
+def _either(values: Sequence[str]) -> str:
+    return " or ".join(filter(None, (", ".join(values[:-1]), values[-1])))
+
+
+def condition(model: type[BaseModel], name: str) -> str:
+    """What a field's ``Only`` marker says, in a reader's words (docs and editors alike)."""
+    for marker in (m for m in metadata(model.model_fields[name]) if isinstance(m, Only)):
+        when = model.model_fields[marker.key].alias or marker.key
+        required = ", and required there" if marker.required else ""
+        return f"Only with {when}: {_either(marker.values)}{required}."
+    return ""
+
+
 def _editor_rules(schema: dict[str, Any], model: type) -> None:
     """The ``Only`` markers in the JSON Schema too, so editors flag what the loader refuses: a
     key given where its condition does not hold, or left out where it is required."""
     rules: list[dict[str, Any]] = []
-    for _, key, marker in _markers(model) if issubclass(model, Section) else ():
+    for name, key, marker in _markers(model) if issubclass(model, Section) else ():
         if not isinstance(marker, Only):
             continue
         field = model.model_fields[marker.key]
@@ -112,6 +125,8 @@ def _editor_rules(schema: dict[str, Any], model: type) -> None:
         if not defaulted and not field.is_required():
             refused = {"anyOf": [refused, {"not": {"required": [when]}}]}
         rules.append({"if": refused, "then": {"not": {"required": [key]}}})
+        described = schema["properties"][key]
+        described["description"] = f"{described.get('description', '')} {condition(model, name)}"
         if marker.required:
             rules.append({"if": holds, "then": {"required": [key]}})
     if rules:
@@ -185,7 +200,7 @@ def _judged(model: type[Section], fields: Mapping[str, Any], given: set[str]) ->
     """The declared rules (``Only``, ``Unique``), then the section's own."""
     for name, key, marker in _markers(model):
         if isinstance(marker, Only) and marker.key in fields:
-            when = f"{model.model_fields[marker.key].alias}: {' or '.join(marker.values)}"
+            when = f"{model.model_fields[marker.key].alias}: {_either(marker.values)}"
             holds = fields[marker.key] in marker.values
             if holds and marker.required and name not in given:
                 yield (key,), f"is required with {when} ({marker.required})"

@@ -334,7 +334,7 @@ def test_the_shared_stack_refuses_what_configures_a_workspace(key: str) -> None:
     value = {"replication": "LRS"} if key == "mlops:storage" else []
     values = {**SHARED, key: value}
     assert (
-        f"{key}: is only valid with mlops:environment: dev or qa or prod (the shared stack has no "
+        f"{key}: is only valid with mlops:environment: dev, qa or prod (the shared stack has no "
         "workspace" in problems_of(values, "shared")
     )
 

@@ -128,3 +128,9 @@ def test_readme_reference_has_a_table_per_section() -> None:
     assert [m.__name__ for m in _models(Settings)[1:]] and all(
         f"#### {reference._title(m)}" in block for m in _models(Settings)[1:]
     )
+
+
+def test_reference_says_which_value_a_key_goes_with() -> None:
+    assert "The shared registry. Only with mode: existing, and required there." in (
+        reference.reference()
+    )
