@@ -95,6 +95,10 @@ def type_name(value: object) -> str:
     return next((name for kind, name in kinds if isinstance(value, kind)), "null")
 
 
+# A key set to these says nothing: YAML null, or an empty list.
+EMPTY: Final = (None, ())
+
+
 def _either(values: Sequence[str]) -> str:
     return " or ".join(filter(None, (", ".join(values[:-1]), values[-1])))
 
@@ -112,11 +116,15 @@ def _editor_rules(schema: dict[str, Any], model: type) -> None:
     """The ``Only`` markers in the JSON Schema too, so editors flag what the loader refuses: a
     key given where its condition does not hold, or left out where it is required."""
     rules: list[dict[str, Any]] = []
-    for name, key, marker in _markers(model) if issubclass(model, Section) else ():
+    properties = schema.get("properties", {})
+    for name, alias, marker in _markers(model) if issubclass(model, Section) else ():
         if not isinstance(marker, Only):
             continue
         field = model.model_fields[marker.key]
-        when, values = field.alias or marker.key, list(marker.values)
+        # The schema names fields by their aliases unless asked for their Python names.
+        by_alias = alias in properties
+        key, when = (alias, field.alias or marker.key) if by_alias else (name, marker.key)
+        values = list(marker.values)
         # A condition key left out has its default, or (mlops:environment) the loader's.
         defaulted = not field.is_required() and field.get_default() in marker.values
         present = {"required": [when], "properties": {when: {"enum": values}}}
@@ -124,11 +132,12 @@ def _editor_rules(schema: dict[str, Any], model: type) -> None:
         refused = {"required": [when], "properties": {when: {"not": {"enum": values}}}}
         if not defaulted and not field.is_required():
             refused = {"anyOf": [refused, {"not": {"required": [when]}}]}
-        rules.append({"if": refused, "then": {"not": {"required": [key]}}})
-        described = schema["properties"][key]
-        described["description"] = f"{described.get('description', '')} {condition(model, name)}"
+        unset = {"properties": {key: {"enum": [None, []]}}}
+        rules.append({"if": refused, "then": unset})
         if marker.required:
-            rules.append({"if": holds, "then": {"required": [key]}})
+            rules.append({"if": holds, "then": {"required": [key], "not": unset}})
+        described = properties[key]
+        described["description"] = f"{described.get('description', '')} {condition(model, name)}"
     if rules:
         schema["allOf"] = rules
 
@@ -202,9 +211,11 @@ def _judged(model: type[Section], fields: Mapping[str, Any], given: set[str]) ->
         if isinstance(marker, Only) and marker.key in fields:
             when = f"{model.model_fields[marker.key].alias}: {_either(marker.values)}"
             holds = fields[marker.key] in marker.values
-            if holds and marker.required and name not in given:
+            # null or an empty list says nothing; a value that failed its checks was given.
+            stated = name in given and (name not in fields or fields[name] not in EMPTY)
+            if holds and marker.required and not stated:
                 yield (key,), f"is required with {when} ({marker.required})"
-            elif not holds and name in given:
+            elif not holds and stated:
                 yield (key,), f"is only valid with {when}{marker.why}"
         elif isinstance(marker, Unique):
             yield from _repeats(key, marker.what, fields.get(name) or ())

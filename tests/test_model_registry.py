@@ -329,10 +329,16 @@ def test_the_primary_region_is_not_a_replica() -> None:
     assert "mlops:modelRegistry.regions[0]: is the primary region" in problems_of(values, "shared")
 
 
-@pytest.mark.parametrize("key", ["mlops:storage", "mlops:endpoints", "mlops:access"])
+WORKSPACE_SECTIONS: Final[Mapping[str, Any]] = {
+    "mlops:storage": {"replication": "LRS"},
+    "mlops:endpoints": [{"name": "churn", "kind": "online"}],
+    "mlops:access": [{"principalId": SCIENTISTS, "role": "AzureML Data Scientist"}],
+}
+
+
+@pytest.mark.parametrize("key", list(WORKSPACE_SECTIONS))
 def test_the_shared_stack_refuses_what_configures_a_workspace(key: str) -> None:
-    value = {"replication": "LRS"} if key == "mlops:storage" else []
-    values = {**SHARED, key: value}
+    values = {**SHARED, key: WORKSPACE_SECTIONS[key]}
     assert (
         f"{key}: is only valid with mlops:environment: dev, qa or prod (the shared stack has no "
         "workspace" in problems_of(values, "shared")

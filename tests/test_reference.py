@@ -98,6 +98,17 @@ def test_schema_accepts_a_key_with_the_value_it_needs() -> None:
     assert schema_errors(with_config(**{"mlops:containerRegistry": registry})) == []
 
 
+def test_schema_takes_null_or_an_empty_list_as_a_key_left_out() -> None:
+    assert schema_errors(with_config(**{"mlops:network": {"outboundFqdns": []}})) == []
+    batch = {"name": "prep", "kind": "batch", "cluster": None}
+    assert schema_errors(with_config(**{"mlops:endpoints": [batch]}))
+
+
+def test_schema_by_python_names_states_the_same_conditions() -> None:
+    rules = json.dumps(Settings.model_json_schema(by_alias=False))
+    assert '"required": ["existing"]' in rules
+
+
 def test_schema_rejects_a_workspace_section_in_the_shared_stack() -> None:
     shared = {k: v for k, v in FIXTURE["config"].items() if k != "mlops:computeClusters"}
     assert schema_errors({"config": shared}) == []

@@ -675,6 +675,15 @@ def test_fqdn_rules_load_with_approved_outbound_only() -> None:
     assert network.approved_outbound_only
 
 
+def test_an_empty_fqdn_list_needs_no_approved_outbound() -> None:
+    assert load(network={"outboundFqdns": []}).network.outbound_fqdns == ()
+
+
+def test_a_batch_endpoint_with_a_null_cluster_is_refused() -> None:
+    found = problems(endpoints=[{"name": "prep", "kind": "batch", "cluster": None}])
+    assert "mlops:endpoints[0].cluster: is required with kind: batch" in "\n".join(found)
+
+
 def test_adls_datastores_are_reached_on_blob_and_dfs() -> None:
     stores = load(
         datastores=[
