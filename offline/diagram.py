@@ -22,7 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Final
 
-from offline.engine import MOCK_SUFFIX, ROOT, ProgramRun, Resource, file_config, run_program, stacks
+from offline.engine import MOCK_SUFFIX, ROOT, ProgramRun, Resource, stacks
 from offline.imports import run_one_shot
 from offline.plan import KNOWN_AFTER_APPLY, Plan, parse_arm_id
 from offline.preview import run_stack
@@ -376,8 +376,7 @@ def example_sections() -> list[str]:
     """A diagram of each example stack file, after the stacks'."""
     sections: list[str] = []
     for stack in stacks(EXAMPLES):
-        config, secret_keys = file_config(EXAMPLES / f"Pulumi.{stack}.yaml")
-        plan = Plan(run_program(stack, config=config, secret_keys=secret_keys))
+        plan = Plan(run_stack(stack, config_file=EXAMPLES / f"Pulumi.{stack}.yaml"))
         source = f"examples/Pulumi.{stack}.yaml"
         sections += ["", f"## Example: {stack}", "", f"Drawn from [{source}]({source}).", ""]
         sections += ["```mermaid", mermaid(plan).rstrip("\n"), "```"]

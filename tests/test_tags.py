@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from typing import Any, Final
 
 import pytest
@@ -10,6 +9,7 @@ import pytest
 import settings
 from offline.engine import ProgramRun, run_program
 from settings.values import AZURE_MAX_TAGS, PROGRAM_TAGS
+from tests.conftest import pulumi_config
 
 # Every option that makes the program add a tag of its own: key auth on an endpoint, shared
 # keys on the workspace storage, endpoints (purpose); and, in the shared stack, a public model
@@ -32,8 +32,7 @@ MOST_TAGS: Final = {f"tag{n:02}": "x" for n in range(AZURE_MAX_TAGS - len(PROGRA
 
 def run_with(tags: dict[str, str]) -> ProgramRun:
     values = {**CONFIG, "mlops:tags": tags}
-    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-    return run_program("dev", config=config)
+    return run_program("dev", config=pulumi_config(values))
 
 
 @pytest.fixture(scope="module")
@@ -52,8 +51,7 @@ def shared_run() -> ProgramRun:
         "mlops:modelRegistry": {"mode": "create", "publicNetworkAccess": True},
         "mlops:tags": MOST_TAGS,
     }
-    config = {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-    return run_program("shared", config=config)
+    return run_program("shared", config=pulumi_config(values))
 
 
 def tagged(run: ProgramRun) -> list[tuple[str, dict[str, str]]]:

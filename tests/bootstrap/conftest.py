@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Final
@@ -11,6 +10,7 @@ import pytest
 
 from bootstrap.program import main
 from offline.engine import ProgramRun, Resource, evaluate
+from tests.conftest import pulumi_config
 
 STATE_SUBSCRIPTION: Final = "00000000-0000-0000-0000-0000000000f0"
 SUBSCRIPTIONS: Final = {
@@ -73,11 +73,6 @@ FULL: Final[Mapping[str, Any]] = {
 }
 
 
-def as_pulumi_config(values: Mapping[str, Any]) -> dict[str, str]:
-    """Config as the Pulumi CLI passes it: structures as JSON text."""
-    return {k: v if isinstance(v, str) else json.dumps(v) for k, v in values.items()}
-
-
 def run_bootstrap(values: Mapping[str, Any] = FULL, **changes: Any) -> ProgramRun:
     """The bootstrap program on ``values``, with ``changes`` to its mlops-bootstrap keys (a
     None removes the key)."""
@@ -88,7 +83,7 @@ def run_bootstrap(values: Mapping[str, Any] = FULL, **changes: Any) -> ProgramRu
             config.pop(full, None)
         else:
             config[full] = value
-    return evaluate(main, "admin", as_pulumi_config(config))
+    return evaluate(main, "admin", pulumi_config(config))
 
 
 @pytest.fixture(scope="session")

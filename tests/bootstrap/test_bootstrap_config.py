@@ -15,9 +15,9 @@ from tests.bootstrap.conftest import (
     FULL,
     STACKS,
     STATE_SUBSCRIPTION,
-    as_pulumi_config,
     run_bootstrap,
 )
+from tests.conftest import pulumi_config
 from tests.test_hostile_config import recording_registrations
 
 IN_STATE_SUBSCRIPTION = f"/subscriptions/{STATE_SUBSCRIPTION}/resourceGroups/x"
@@ -32,7 +32,7 @@ def problems(**changes: Any) -> tuple[str, ...]:
         else:
             values[full] = value
     with pytest.raises(SettingsError) as caught:
-        config.load(as_pulumi_config(values), project="mlops-bootstrap", stack="admin")
+        config.load(pulumi_config(values), project="mlops-bootstrap", stack="admin")
     return caught.value.problems
 
 
@@ -72,7 +72,7 @@ def test_the_minimal_config_is_a_repository_and_the_stacks() -> None:
     minimal["mlops-bootstrap:stacks"] = [
         {"name": "dev", "subscriptionId": STACKS[0]["subscriptionId"]}
     ]
-    loaded = config.load(as_pulumi_config(minimal), project="p", stack="admin")
+    loaded = config.load(pulumi_config(minimal), project="p", stack="admin")
     assert loaded.azure_devops is None
     assert loaded.shared_scopes == loaded.stacks[0].shared_scopes == ()
 

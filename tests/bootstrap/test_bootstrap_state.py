@@ -17,9 +17,9 @@ from tests.bootstrap.conftest import (
     REPOSITORY,
     SUBJECT_PREFIX,
     SUBSCRIPTIONS,
-    as_pulumi_config,
     identity,
 )
+from tests.conftest import pulumi_config
 
 STACK_NAMES = list(SUBSCRIPTIONS)
 GITHUB = "https://token.actions.githubusercontent.com"
@@ -228,6 +228,6 @@ def test_the_pulumi_project_runs_its_main_module(tmp_path: Any) -> None:
     project = yaml.safe_load((ROOT / "bootstrap" / "Pulumi.yaml").read_text(encoding="utf-8"))
     assert project["runtime"]["options"] == {"toolchain": "uv", "virtualenv": ".venv"}
     run = run_program(
-        "admin", config=as_pulumi_config(FULL), program=ROOT / "bootstrap" / "__main__.py"
+        "admin", config=pulumi_config(FULL), program=ROOT / "bootstrap" / "__main__.py"
     )
     assert sorted(run.outputs["stacks"]) == sorted(STACK_NAMES)
