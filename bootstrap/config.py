@@ -301,7 +301,7 @@ def load(config: Mapping[str, str], *, project: str, stack: str) -> BootstrapSet
             context={"project": project, "stack": stack},
         )
     except ValidationError as error:
-        problems += describe(error.errors(), root=BootstrapSettings)
+        problems += describe(error.errors())
     if problems or found is None:
         raise SettingsError(problems)
     return found

@@ -11,7 +11,7 @@ import difflib
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
-from typing import Any, Final, get_args, get_origin
+from typing import Any, Final, get_origin
 
 import pulumi
 from pulumi.runtime import config as runtime_config
@@ -21,15 +21,7 @@ from pydantic.fields import FieldInfo
 from settings.names import PREFIX, Names
 from settings.profiles import PROFILES
 from settings.schema import NAMESPACE, Settings
-from settings.validation import (
-    choices,
-    constraint,
-    did_you_mean,
-    hint,
-    key_path,
-    type_name,
-    unwrap,
-)
+from settings.validation import key_path, unwrap
 
 # Values that look like credentials must live in secret config, never in a stack file.
 _SECRET_LOOKING: Final = re.compile(
@@ -56,116 +48,12 @@ CONFIG_KEYS: Final[Mapping[str, FieldInfo]] = {
 }
 
 
-def _model_at(annotation: Any) -> Any:
-    """The model or annotation that a map key or list index steps into."""
-    annotation = unwrap(annotation)
-    if get_origin(annotation) is tuple:
-        return unwrap(get_args(annotation)[0])
-    if get_origin(annotation) is dict:
-        return unwrap(get_args(annotation)[1])
-    return annotation
-
-
-def _locate(
-    loc: Sequence[str | int], root: type[BaseModel] = Settings
-) -> tuple[type[BaseModel] | None, FieldInfo | None]:
-    """The model holding the last step of ``loc``, and that step's field."""
-    model: Any = root
-    field: FieldInfo | None = None
-    for position, step in enumerate(loc):
-        holder = model
-        last = position == len(loc) - 1
-        if isinstance(step, int):
-            # A list entry: the list's field declares its entries' constraints and hints.
-            model = _model_at(model)
-            if last:
-                return holder, field
-            continue
-        if not (isinstance(model, type) and issubclass(model, BaseModel)):
-            model, field = _model_at(model), None
-            continue
-        fields = {f.alias or n: f for n, f in model.model_fields.items()}
-        field = fields.get(step)
-        model = _model_at(field.annotation) if field else None
-        if last:
-            return holder, field
-    return None, field
-
-
-def _unknown_key(loc: Sequence[str | int], root: type[BaseModel] = Settings) -> str:
-    holder, _ = _locate(loc, root)
-    valid = sorted(f.alias or n for n, f in (holder or root).model_fields.items())
-    name = str(loc[-1])
-    if len(loc) == 1:  # a stack config key: suggest within its namespace
-        namespace, _, name = name.partition(":")
-        valid = [key for key in valid if key.startswith(f"{namespace}:")]
-        short = [key.partition(":")[2] for key in valid]
-        return f"unknown key{did_you_mean(name, short)}; valid keys: {', '.join(valid)}"
-    return f"unknown key{did_you_mean(name, valid)}; valid keys: {', '.join(valid)}"
-
-
-_TYPES: Final = {
-    "string_type": "a string",
-    "bool_type": "true or false",
-    "dict_type": "a map",
-    "model_type": "a map",
-    "tuple_type": "a list",
-    "list_type": "a list",
-}
-
-
-def _message(  # noqa: PLR0911
-    error: Mapping[str, Any], loc: Sequence[str | int], root: type[BaseModel] = Settings
-) -> str:
-    """What is wrong and what would be valid, in the words of the field's declaration."""
-    kind, value = error["type"], error.get("input")
-    _, field = _locate(loc, root)
-    told = hint(field) if field else None
-    low, high = (constraint(field, "ge"), constraint(field, "le")) if field else (None, None)
-    listed = ", ".join(map(str, choices(field))) if field else ""
-    what = told.what if told else f"one of {listed}" if listed else ""
-    what = what or (f"a whole number {low}-{high}" if high is not None else "")
-    why = told.why if told else ""
-    if isinstance(value, str) and not value.strip() and kind.startswith(("string_", "literal")):
-        return f"must not be empty; it must be {what}"
-    if kind == "missing":
-        return f"is required ({what})" if what else "is required"
-    if kind == "extra_forbidden":
-        return _unknown_key(loc, root)
-    if kind == "literal_error":
-        return f"must be one of {listed}{f' ({why})' if why else ''}; got {value!r}"
-    if kind in ("int_type", "int_parsing", "int_from_float"):
-        return f"must be a whole number {low}-{high}, got {type_name(value)}"
-    if kind in ("greater_than_equal", "less_than_equal"):
-        return f"must be between {low} and {high}, got {value}"
-    if kind in ("string_too_short", "string_too_long") and field:
-        length = f"{constraint(field, 'min_length')}-{constraint(field, 'max_length')}"
-        return f"{value!r} must be {length} characters{f': {why}' if why else ''}"
-    if kind in ("string_pattern_mismatch", "string_type") and told:
-        got = repr(value) if kind.endswith("mismatch") else type_name(value)
-        return f"must be {what}, got {got}"
-    if kind == "bool_type" and isinstance(value, str):
-        return f"must be true or false, got {value!r}"
-    if kind in _TYPES:
-        return f"must be {_TYPES[kind]}, got {type_name(value)}"
-    return str((error.get("ctx") or {}).get("message") or error["msg"])
-
-
-def describe(
-    errors: Sequence[Any], base: tuple[str | int, ...] = (), root: type[BaseModel] = Settings
-) -> Iterator[str]:
-    """Each pydantic error as ``<key path>: <what is wrong and what would be valid>``.
-
-    ``root`` is the model the config keys belong to (the bootstrap program has its own).
-    """
+def describe(errors: Sequence[Any]) -> Iterator[str]:
+    """Each problem the schema found as ``<key path>: <what is wrong and what would be valid>``."""
     for error in errors:
-        loc = (*base, *error["loc"])
-        if error["type"] == "problems":
-            yield from describe(error["ctx"]["errors"], loc, root)
-            for where, message in error["ctx"]["found"]:
-                yield f"{key_path((*loc, *where))}: {message}"
-        else:
-            yield f"{key_path(loc)}: {_message(error, loc, root)}"
+        found = error["ctx"]["found"] if error["type"] == "problems" else [((), error["msg"])]
+        for where, message in found:
+            yield f"{key_path((*error['loc'], *where))}: {message}"
 
 
 def _decode(key: str, raw: str, problems: list[str]) -> Any:

@@ -69,10 +69,10 @@ def named(rule: NameRule) -> tuple[Any, ...]:
     return pattern(rule), Hint(rule.what)
 
 
-def problems(found: Sequence[Problem], errors: Sequence[Any] = ()) -> PydanticCustomError:
-    """One validation error carrying several problems (and pydantic's own errors)."""
+def problems(found: Sequence[Problem]) -> PydanticCustomError:
+    """One validation error carrying several problems, each explained already."""
     return PydanticCustomError(
-        "problems", "{count} problems", {"count": len(found), "found": found, "errors": errors}
+        "problems", "{count} problems", {"count": len(found), "found": found}
     )
 
 
@@ -195,14 +195,79 @@ class Section(BaseModel):
             if not isinstance(data, Mapping):
                 raise
             failed = {e["loc"][0] for e in error.errors() if e["loc"]}
-            found = retired + list(_judged(cls, *_valid_fields(cls, data, failed, info)))
-            if not found:
-                raise
-            raise problems(found, error.errors()) from None
+            found = retired + list(_explained(cls, error.errors()))
+            found += _judged(cls, *_valid_fields(cls, data, failed, info))
+            raise problems(found) from None
         found = retired + list(_judged(cls, dict(section), section.model_fields_set))
         if found:
             raise problems(found)
         return section
+
+
+def _explained(model: type[Section], errors: Sequence[Any]) -> Iterator[Problem]:
+    """Pydantic's errors in the words of the fields' declarations (a nested section has
+    explained its own)."""
+    fields = {field.alias or name: field for name, field in model.model_fields.items()}
+    for error in errors:
+        loc = tuple(error["loc"])
+        if error["type"] == "problems":
+            yield from (((*loc, *where), message) for where, message in error["ctx"]["found"])
+        elif error["type"] == "extra_forbidden":
+            yield loc, _unknown_key(str(loc[-1]), list(fields))
+        else:
+            yield loc, _message(error, fields.get(loc[0]) if loc else None)
+
+
+def _unknown_key(name: str, valid: list[str]) -> str:
+    if ":" in name:  # a stack config key (namespace:key): suggest within its namespace
+        namespace, _, name = name.partition(":")
+        valid = [key for key in valid if key.startswith(f"{namespace}:")]
+        suggestion = did_you_mean(name, [key.partition(":")[2] for key in valid])
+    else:
+        suggestion = did_you_mean(name, valid)
+    return f"unknown key{suggestion}; valid keys: {', '.join(sorted(valid))}"
+
+
+_TYPES: Final = {
+    "string_type": "a string",
+    "bool_type": "true or false",
+    "dict_type": "a map",
+    "model_type": "a map",
+    "tuple_type": "a list",
+    "list_type": "a list",
+}
+
+
+def _message(error: Mapping[str, Any], field: FieldInfo | None) -> str:  # noqa: PLR0911
+    """What is wrong and what would be valid, in the words of the field's declaration."""
+    kind, value = error["type"], error.get("input")
+    told = hint(field) if field else None
+    low, high = (constraint(field, "ge"), constraint(field, "le")) if field else (None, None)
+    listed = ", ".join(map(str, choices(field))) if field else ""
+    what = told.what if told else f"one of {listed}" if listed else ""
+    what = what or (f"a whole number {low}-{high}" if high is not None else "")
+    why = told.why if told else ""
+    if isinstance(value, str) and not value.strip() and kind.startswith(("string_", "literal")):
+        return f"must not be empty; it must be {what}"
+    if kind == "missing":
+        return f"is required ({what})" if what else "is required"
+    if kind == "literal_error":
+        return f"must be one of {listed}{f' ({why})' if why else ''}; got {value!r}"
+    if kind in ("int_type", "int_parsing", "int_from_float"):
+        return f"must be a whole number {low}-{high}, got {type_name(value)}"
+    if kind in ("greater_than_equal", "less_than_equal"):
+        return f"must be between {low} and {high}, got {value}"
+    if kind in ("string_too_short", "string_too_long") and field:
+        length = f"{constraint(field, 'min_length')}-{constraint(field, 'max_length')}"
+        return f"{value!r} must be {length} characters{f': {why}' if why else ''}"
+    if kind in ("string_pattern_mismatch", "string_type") and told:
+        got = repr(value) if kind.endswith("mismatch") else type_name(value)
+        return f"must be {what}, got {got}"
+    if kind == "bool_type" and isinstance(value, str):
+        return f"must be true or false, got {value!r}"
+    if kind in _TYPES:
+        return f"must be {_TYPES[kind]}, got {type_name(value)}"
+    return str((error.get("ctx") or {}).get("message") or error["msg"])
 
 
 def _judged(model: type[Section], fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
