@@ -21,7 +21,6 @@ from pydantic import (
     PrivateAttr,
     ValidationInfo,
     create_model,
-    model_validator,
 )
 from pydantic import WithJsonSchema as Schema
 from pydantic.alias_generators import to_camel, to_snake
@@ -589,10 +588,6 @@ class AlertSettings(Section):
                 "go to the e-mails alone",
             )
 
-    @property
-    def threshold_overrides(self) -> dict[str, int]:
-        return self.thresholds.model_dump(exclude_none=True)
-
 
 MAX_BUDGET_NOTIFICATIONS: Final = 5  # Azure's limit per budget; one is the forecast's
 
@@ -710,37 +705,26 @@ class Settings(Section):
         for rule in RULES:
             yield from rule(fields, given, profile)
 
-    @model_validator(mode="after")
-    def _identify(self, info: ValidationInfo) -> Settings:
-        context = info.context or {}
+    def model_post_init(self, context: Any) -> None:
+        """The project and stack, from the loader's validation context."""
+        context = context or {}
         self._project, self._stack = context.get("project", ""), context.get("stack", "")
-        return self
-
-    @property
-    def project(self) -> str:
-        return self._project
 
     @property
     def stack(self) -> str:
         return self._stack
 
     @property
-    def protect(self) -> bool:
-        return (
-            PROFILES[self.environment].protect
-            if self.protect_choice is None
-            else self.protect_choice
-        )
-
-    @property
     def profile(self) -> EnvironmentProfile:
         """The environment's profile, resolved against this stack's config."""
         base = PROFILES[self.environment]
+        protect = base.protect if self.protect_choice is None else self.protect_choice
+        overrides = self.alerts.thresholds.model_dump(exclude_none=True)
         return replace(
             base,
-            protect=self.protect,
-            blob_versioning=base.blob_versioning or self.protect,
-            alert_thresholds={**base.alert_thresholds, **self.alerts.threshold_overrides},
+            protect=protect,
+            blob_versioning=base.blob_versioning or protect,
+            alert_thresholds={**base.alert_thresholds, **overrides},
             monthly_budget=self.cost_budget.monthly_amount,
             model_registry_public=(
                 base.model_registry_public
@@ -769,7 +753,7 @@ class Settings(Section):
     @property
     def assignment_seed(self) -> str:
         """What makes this stack's role assignment names its own (see components.roles)."""
-        return f"{self.project}/{self.stack}"
+        return f"{self._project}/{self._stack}"
 
 
 # Rules across entries and sections, each given the fields (a section that failed its own

@@ -72,12 +72,12 @@ def test_minimal_config_gets_secure_defaults() -> None:
     assert loaded.network.isolation == "AllowInternetOutbound"
     assert loaded.container_registry.mode == "none"
     assert loaded.key_vault.existing is None
-    assert loaded.protect is False
+    assert loaded.profile.protect is False
 
 
 def test_prod_is_protected_unless_config_says_otherwise() -> None:
-    assert load("prod", budget=BUDGET).protect is True
-    assert load("prod", budget=BUDGET, protect="false").protect is False
+    assert load("prod", budget=BUDGET).profile.protect is True
+    assert load("prod", budget=BUDGET, protect="false").profile.protect is False
 
 
 def test_qa_and_prod_refuse_public_inbound_before_the_policy_pack_would() -> None:

@@ -528,7 +528,7 @@ def prod_settings(stack: str, prefix: str) -> settings.Settings:
 def test_a_prefix_that_fits_with_the_stack_name_is_accepted() -> None:
     loaded = prod_settings("prod-eu", "contosop")
     assert loaded.environment == "prod"
-    assert loaded.protect
+    assert loaded.profile.protect
     assert len(loaded.names.key_vault(MOCK_SUFFIX)) == 24
 
 
