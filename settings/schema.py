@@ -10,7 +10,7 @@ they report; ``settings.values`` declares the kinds of value (IDs, names, region
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Iterator, Mapping
 from dataclasses import replace
 from typing import Annotated, Any, ClassVar, Final, Literal
 
@@ -704,6 +704,9 @@ class Settings(Section):
         profile = PROFILES.get(fields.get("environment", ""))
         for rule in RULES:
             yield from rule(fields, given, profile)
+        if profile is not None:  # an invalid mlops:environment has no profile to judge by
+            for profile_rule in PROFILE_RULES:
+                yield from profile_rule(fields, given, profile)
 
     def model_post_init(self, context: Any) -> None:
         """The project and stack, from the loader's validation context."""
@@ -757,8 +760,8 @@ class Settings(Section):
 
 
 # Rules across entries and sections, each given the fields (a section that failed its own
-# checks is absent, a list entry None), the keys the config sets and the environment's profile.
-Rule = Callable[[Mapping[str, Any], set[str], EnvironmentProfile | None], Iterator[Problem]]
+# checks is absent, a list entry None), the keys the config sets and the environment's profile
+# (the PROFILE_RULES only where mlops:environment is valid).
 
 
 def _principal_types_agree(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
@@ -896,12 +899,10 @@ def _private_dns_zones(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
 
 
 def _profile_rules(
-    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile
 ) -> Iterator[Problem]:
     """What the environment's profile requires, refused here rather than by the policy pack once
     the preview has run."""
-    if profile is None:
-        return
     environment = fields["environment"]
     network, alerts = fields.get("network"), fields.get("alerts")
     if profile.has_workspace and network is not None:
@@ -932,12 +933,10 @@ def _profile_rules(
 
 
 def _shared_rules(
-    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile
 ) -> Iterator[Problem]:
     """The shared stack alone creates the model registry, and the Key Vault and container
     registry that dev, qa and prod may adopt (their existingId); it adopts none itself."""
-    if profile is None:
-        return
     environment, vault = fields["environment"], fields.get("key_vault")
     models, images = fields.get("model_registry"), fields.get("container_registry")
     elsewhere = "is only valid in the shared stack (mlops:environment: shared)"
@@ -1021,17 +1020,29 @@ REGIONS_LIST = "https://learn.microsoft.com/azure/reliability/regions-list"
 
 
 def _availability_zone_rules(
-    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile
 ) -> Iterator[Problem]:
     """Zone-redundant storage and registries only in regions with availability zones: elsewhere
     Azure refuses them when `pulumi up` creates them, after the stack's other resources.
     https://learn.microsoft.com/azure/storage/common/storage-redundancy#zone-redundant-storage"""
-    if profile is None:
-        return
     environment, location = fields["environment"], fields.get("location")
+    storage, images = fields.get("storage"), fields.get("container_registry")
+    models = fields.get("model_registry")
+    # The profile makes registries zone redundant (chosen at creation only): a Premium container
+    # registry's zoneRedundancy, the model registry's Standard_ZRS storage. Refused rather than
+    # silently downgraded, as the policy pack requires prod's registry to be zone redundant.
+    creates_models = not profile.has_workspace and models is not None and models.mode == "create"
+    zoned = creates_models and profile.zone_redundant_registry
+    for index, region in enumerate(fields["model_registry"].regions if zoned else ()):
+        if region not in AVAILABILITY_ZONE_REGIONS:
+            yield (
+                (_key("modelRegistry"), "regions", index),
+                f"{region} has no availability zones, which the model registry's zone-redundant "
+                f"storage (Standard_ZRS, in each of its regions in {environment}) needs: "
+                f"replicate to a region with availability zones ({REGIONS_LIST})",
+            )
     if location is None or location in AVAILABILITY_ZONE_REGIONS:
         return
-    storage = fields.get("storage")
     # The shared stack has no workspace storage (mlops:storage is refused there).
     if profile.has_workspace and storage and storage.replication in ZONE_REDUNDANT_REPLICATIONS:
         yield (
@@ -1040,10 +1051,6 @@ def _availability_zone_rules(
             "(azure-native:location) has none: use LRS, GRS or RAGRS there (ZRS is the default, "
             "so a stack in a region without zones must set mlops:storage.replication)",
         )
-    # The profile makes registries zone redundant (chosen at creation only): a Premium container
-    # registry's zoneRedundancy, the model registry's Standard_ZRS storage. Refused rather than
-    # silently downgraded, as the policy pack requires prod's registry to be zone redundant.
-    images, models = fields.get("container_registry"), fields.get("model_registry")
     needing = [
         what
         for what, applies in (
@@ -1051,10 +1058,7 @@ def _availability_zone_rules(
                 "the Premium container registry's zone redundancy (mlops:containerRegistry)",
                 images is not None and images.mode == "create" and images.sku == "Premium",
             ),
-            (
-                "the model registry's zone-redundant storage (Standard_ZRS)",
-                not profile.has_workspace and models is not None and models.mode == "create",
-            ),
+            ("the model registry's zone-redundant storage (Standard_ZRS)", creates_models),
         )
         if applies
     ]
@@ -1066,33 +1070,12 @@ def _availability_zone_rules(
         )
 
 
-def _replica_zone_rules(
-    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
-) -> Iterator[Problem]:
-    models = fields.get("model_registry")
-    if profile is None or profile.has_workspace or not profile.zone_redundant_registry:
-        return
-    if models is None:
-        return
-    for index, region in enumerate(models.regions if models.mode == "create" else ()):
-        if region not in AVAILABILITY_ZONE_REGIONS:
-            yield (
-                (_key("modelRegistry"), "regions", index),
-                f"{region} has no availability zones, which the model registry's zone-redundant "
-                f"storage (Standard_ZRS, in each of its regions in {fields['environment']}) "
-                f"needs: replicate to a region with availability zones ({REGIONS_LIST})",
-            )
-
-
-RULES: Final[tuple[Rule, ...]] = (
+RULES: Final = (
     _principal_types_agree,
     _targets_once,
     _compute_names,
     _registry_rules,
     _private_dns_zones,
-    _profile_rules,
-    _shared_rules,
     _kubernetes_rules,
-    _availability_zone_rules,
-    _replica_zone_rules,
 )
+PROFILE_RULES: Final = (_profile_rules, _shared_rules, _availability_zone_rules)
