@@ -825,23 +825,21 @@ def _targets_once(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
 def _compute_names(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
     """Dev clusters, batch endpoints' clusters and attached clusters share the workspace's
     compute names (repeats within computeClusters or kubernetesClusters are Unique's)."""
-    named: list[tuple[tuple[str | int, ...], str]] = []
+    owners: dict[str, tuple[str | int, ...]] = {}
     for key in ("computeClusters", "endpoints", "kubernetesClusters"):
         for index, entry in enumerate(fields.get(to_snake(key), ())):
-            compute = entry.cluster if key == "endpoints" and entry is not None else entry
-            if compute is not None:
-                where = (
-                    (_key(key), index, "cluster") if compute is not entry else (_key(key), index)
+            batch = key == "endpoints"  # a batch endpoint's cluster (an online one has none)
+            compute = entry.cluster if batch and entry is not None else entry
+            if compute is None:
+                continue
+            where = (_key(key), index, "cluster") if batch else (_key(key), index)
+            owner = owners.setdefault(compute.name, where)
+            if owner != where and (owner[0] != where[0] or batch):
+                yield (
+                    (*where, "name"),
+                    f"{compute.name!r} is already a compute name, used by {key_path(owner)}; "
+                    "choose another",
                 )
-                named.append((where, compute.name))
-    owners: dict[str, tuple[str | int, ...]] = {}
-    for where, name in named:
-        owner = owners.setdefault(name, where)
-        if owner != where and (owner[0] != where[0] or where[0] == _key("endpoints")):
-            yield (
-                (*where, "name"),
-                f"{name!r} is already a compute name, used by {key_path(owner)}; choose another",
-            )
 
 
 def _registry_rules(
