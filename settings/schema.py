@@ -30,7 +30,7 @@ from settings.catalogs import AVAILABILITY_ZONE_REGIONS
 from settings.names import ArmId, Names, id_form
 from settings.private_link import PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
-from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, AccessScope
+from settings.roles import ACCESS_SCOPES, AccessScope
 from settings.validation import (
     Hint,
     Listed,
@@ -291,10 +291,6 @@ class AccessGrant(Section):
         return self.scope_choice or ACCESS_SCOPES[self.role][0]
 
     @property
-    def role_guid(self) -> str:
-        return BUILT_IN_ROLES[self.role]
-
-    @property
     def brings_data_access(self) -> bool:
         """Whether the entry also brings the data roles of a data scientist."""
         return self.role == DATA_SCIENTIST and self.data_access
@@ -416,14 +412,6 @@ class KubernetesClusterSettings(Section):
 
 
 AUTH_MODES: Final = {"aadToken": "AADToken", "amlToken": "AMLToken", "key": "Key"}
-BATCH_AUTH: Final = "must be aadToken for kind: batch (batch endpoints only accept Entra ID tokens)"
-# https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth#limitation
-KUBERNETES_AUTH: Final = (
-    "must be amlToken (the default with kubernetesCluster) or key: Kubernetes online endpoints "
-    "do not accept Entra ID tokens (aadToken), which Azure ML supports on managed online "
-    "endpoints only; an Azure ML token is short-lived and issued only to an Entra ID identity "
-    "allowed the endpoint's token action"
-)
 
 
 class EndpointSettings(Section):
@@ -480,11 +468,21 @@ class EndpointSettings(Section):
         kind, auth, cluster = fields.get("kind"), fields.get("auth"), fields.get("cluster")
         on_kubernetes = "kubernetes_cluster" in given
         if kind == "batch" and auth in ("key", "amlToken"):
-            yield ("authMode",), BATCH_AUTH
+            yield (
+                ("authMode",),
+                "must be aadToken for kind: batch (batch endpoints only accept Entra ID tokens)",
+            )
         if kind == "batch" and isinstance(cluster, ComputeClusterSettings) and cluster.min_nodes:
             yield ("cluster", "minNodes"), "must be 0: a batch endpoint's cluster scales to zero"
         if kind == "online" and on_kubernetes and auth == "aadToken":
-            yield ("authMode",), KUBERNETES_AUTH
+            # https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth#limitation
+            yield (
+                ("authMode",),
+                "must be amlToken (the default with kubernetesCluster) or key: Kubernetes online "
+                "endpoints do not accept Entra ID tokens (aadToken), which Azure ML supports on "
+                "managed online endpoints only; an Azure ML token is short-lived and issued only "
+                "to an Entra ID identity allowed the endpoint's token action",
+            )
         if kind == "online" and not on_kubernetes and auth == "amlToken":
             yield (
                 ("authMode",),
