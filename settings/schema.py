@@ -847,18 +847,13 @@ def _registry_rules(
     shared = profile is not None and not profile.has_workspace
     if registry is None:
         return
-    reasons = [
-        why
-        for why, applies in (
-            (
-                f"with mlops:network.isolation {APPROVED_ONLY}",
-                network and network.approved_outbound_only,
-            ),
-            ("with mlops:network.inbound private", network and network.private_inbound),
-            ("in shared (its registry refuses public traffic)", shared),
-        )
-        if applies
-    ]
+    reasons: list[str] = []
+    if network and network.approved_outbound_only:
+        reasons.append(f"with mlops:network.isolation {APPROVED_ONLY}")
+    if network and network.private_inbound:
+        reasons.append("with mlops:network.inbound private")
+    if shared:
+        reasons.append("in shared (its registry refuses public traffic)")
     if registry.mode == "create" and registry.sku != "Premium" and reasons:
         yield (
             (_key("containerRegistry"), "sku"),
@@ -1047,17 +1042,11 @@ def _availability_zone_rules(
             "(azure-native:location) has none: use LRS, GRS or RAGRS there (ZRS is the default, "
             "so a stack in a region without zones must set mlops:storage.replication)",
         )
-    needing = [
-        what
-        for what, applies in (
-            (
-                "the Premium container registry's zone redundancy (mlops:containerRegistry)",
-                images is not None and images.mode == "create" and images.sku == "Premium",
-            ),
-            ("the model registry's zone-redundant storage (Standard_ZRS)", creates_models),
-        )
-        if applies
-    ]
+    needing: list[str] = []
+    if images is not None and images.mode == "create" and images.sku == "Premium":
+        needing.append("the Premium container registry's zone redundancy (mlops:containerRegistry)")
+    if creates_models:
+        needing.append("the model registry's zone-redundant storage (Standard_ZRS)")
     if needing and profile.zone_redundant_registry:
         yield (
             ("azure-native:location",),
