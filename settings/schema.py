@@ -21,6 +21,7 @@ from pydantic import (
     PrivateAttr,
     ValidationInfo,
     create_model,
+    model_validator,
 )
 from pydantic import WithJsonSchema as Schema
 from pydantic.alias_generators import to_camel, to_snake
@@ -451,8 +452,12 @@ class EndpointSettings(Section):
     """The name of an entry of mlops:kubernetesClusters to serve on, as a
     Kubernetes online endpoint; without it the endpoint is a managed online endpoint."""
 
+    @model_validator(mode="before")
     @classmethod
-    def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
+    def _defaults(cls, data: Any) -> Any:
+        """Defaults that depend on other keys (before Section's checks, which see them)."""
+        if not isinstance(data, Mapping):
+            return data
         on_kubernetes = "kubernetesCluster" in data and data.get("kind") == "online"
         if on_kubernetes and "authMode" not in data:
             # Kubernetes online endpoints do not accept Entra ID tokens; Azure ML tokens are

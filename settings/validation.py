@@ -171,11 +171,6 @@ class Section(BaseModel):
     RETIRED: ClassVar[Mapping[str, str]] = {}
 
     @classmethod
-    def prepare(cls, data: Mapping[str, Any]) -> Mapping[str, Any]:
-        """Fills defaults that depend on other keys, before validation."""
-        return data
-
-    @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
         """Rules across fields, over the valid ones by name (a failed field is absent, a failed
         list entry None); ``given`` names the fields the config sets."""
@@ -186,7 +181,6 @@ class Section(BaseModel):
     def _all_problems(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
         retired: list[Problem] = []
         if isinstance(data, Mapping):
-            data = cls.prepare(data)
             retired = [((key,), why) for key, why in cls.RETIRED.items() if key in data]
             data = {k: v for k, v in data.items() if k not in cls.RETIRED}
         try:
