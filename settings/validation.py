@@ -95,10 +95,6 @@ def type_name(value: object) -> str:
     return next((name for kind, name in kinds if isinstance(value, kind)), "null")
 
 
-# A key set to these says nothing: YAML null, or an empty list.
-EMPTY: Final = (None, ())
-
-
 def _either(values: Sequence[str]) -> str:
     return " or ".join(filter(None, (", ".join(values[:-1]), values[-1])))
 
@@ -271,7 +267,7 @@ def _judged(model: type[Section], fields: Mapping[str, Any], given: set[str]) ->
             when = f"{model.model_fields[marker.key].alias}: {_either(marker.values)}"
             holds = fields[marker.key] in marker.values
             # null or an empty list says nothing; a value that failed its checks was given.
-            stated = name in given and (name not in fields or fields[name] not in EMPTY)
+            stated = name in given and (name not in fields or fields[name] not in (None, ()))
             if holds and marker.required and not stated:
                 yield (key,), f"is required with {when} ({marker.required})"
             elif not holds and stated:
