@@ -19,7 +19,6 @@ from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
 from settings.names import PREFIX, Names
-from settings.profiles import PROFILES
 from settings.schema import NAMESPACE, Settings
 from settings.validation import key_path, unwrap
 
@@ -139,12 +138,7 @@ def load(
         too_long = Names(prefix=prefix, environment=str(environment), stack=stack).too_long()
         if too_long is not None:
             problems.append(f"{NAMESPACE}:prefix: {too_long}")
-    context = {
-        "project": project,
-        "stack": stack,
-        "environment": environment,
-        "profile": PROFILES.get(environment, PROFILES["dev"]),
-    }
+    context = {"project": project, "stack": stack, "environment": environment}
     settings: Settings | None = None
     try:
         settings = Settings.model_validate(

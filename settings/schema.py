@@ -520,7 +520,7 @@ class EndpointSettings(Section):
 def _compute_allowed(entries: object, info: ValidationInfo) -> object:
     """Judged before the entries: where compute is not allowed, their details are moot."""
     context = info.context or {}
-    if entries and not context.get("profile", PROFILES["dev"]).allows_compute:
+    if entries and not PROFILES.get(context.get("environment", ""), PROFILES["dev"]).allows_compute:
         raise invalid(
             f"is not allowed in {context.get('environment')}: qa and prod only serve "
             "preprocessing and scoring endpoints; experiments and training belong in dev"
