@@ -299,6 +299,7 @@ def load(config: Mapping[str, str], *, project: str, stack: str) -> BootstrapSet
         found = BootstrapSettings.model_validate(
             {k: v for k, v in values.items() if v is not None},
             context={"project": project, "stack": stack},
+            by_name=False,  # config keys as the stack file spells them, as in settings.loader
         )
     except ValidationError as error:
         problems += describe(error.errors())

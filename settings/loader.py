@@ -141,8 +141,10 @@ def load(
     context = {"project": project, "stack": stack, "environment": environment}
     settings: Settings | None = None
     try:
+        # Config keys are spelled as the stack file spells them (vmSize), never as the
+        # program names them (vm_size), which code that builds sections may use.
         settings = Settings.model_validate(
-            {k: v for k, v in values.items() if v is not None}, context=context
+            {k: v for k, v in values.items() if v is not None}, context=context, by_name=False
         )
     except ValidationError as error:
         problems += describe(error.errors())

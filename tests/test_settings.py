@@ -199,6 +199,12 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "did you mean 'existingId'",
     ),
     (
+        "a key in the program's spelling, not the stack file's",
+        {"computeClusters": [{"name": "cpu", "vm_size": "Standard_DS3_v2", "maxNodes": 2}]},
+        "mlops:computeClusters[0].vm_size",
+        "unknown key (did you mean 'vmSize'?)",
+    ),
+    (
         "registry mode",
         {"containerRegistry": {"mode": "shared"}},
         "mlops:containerRegistry.mode",
