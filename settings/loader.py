@@ -138,7 +138,7 @@ def load(
         too_long = Names(prefix=prefix, environment=str(environment), stack=stack).too_long()
         if too_long is not None:
             problems.append(f"{NAMESPACE}:prefix: {too_long}")
-    context = {"project": project, "stack": stack, "environment": environment}
+    context = {"project": project, "stack": stack}
     settings: Settings | None = None
     try:
         # Config keys are spelled as the stack file spells them (vmSize), never as the

@@ -15,11 +15,9 @@ from dataclasses import replace
 from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import (
-    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
-    ValidationInfo,
     create_model,
     model_validator,
 )
@@ -40,7 +38,6 @@ from settings.validation import (
     Section,
     Unique,
     did_you_mean,
-    invalid,
     key_path,
     repeats,
 )
@@ -517,17 +514,6 @@ class EndpointSettings(Section):
         return "managedOnline" if self.kubernetes_cluster is None else "kubernetesOnline"
 
 
-def _compute_allowed(entries: object, info: ValidationInfo) -> object:
-    """Judged before the entries: where compute is not allowed, their details are moot."""
-    context = info.context or {}
-    if entries and not PROFILES.get(context.get("environment", ""), PROFILES["dev"]).allows_compute:
-        raise invalid(
-            f"is not allowed in {context.get('environment')}: qa and prod only serve "
-            "preprocessing and scoring endpoints; experiments and training belong in dev"
-        )
-    return entries
-
-
 def _key(name: str) -> str:
     return f"{NAMESPACE}:{name}"
 
@@ -535,9 +521,6 @@ def _key(name: str) -> str:
 def _empty(section: type[Section]) -> Any:
     """A section as it is when the stack config leaves it out."""
     return Field(default_factory=lambda: section.model_validate({}))
-
-
-Compute = BeforeValidator(_compute_allowed)
 
 
 def _thresholds_model() -> Any:
@@ -630,6 +613,13 @@ InWorkspace: Final = Only(
     tuple(environment for environment, profile in PROFILES.items() if profile.has_workspace),
     why=" (the shared stack has no workspace: it creates the model registry alone)",
 )
+# Compute instances and clusters: refused where the profile allows no compute.
+Compute: Final = Only(
+    "environment",
+    tuple(environment for environment, profile in PROFILES.items() if profile.allows_compute),
+    why=" (qa and prod only serve preprocessing and scoring endpoints; experiments and training "
+    "belong in dev)",
+)
 
 
 class Settings(Section):
@@ -671,11 +661,11 @@ class Settings(Section):
     compute_instances: Annotated[
         tuple[ComputeInstanceSettings, ...], Listed, Compute, Unique("compute instance")
     ] = ()
-    """Personal compute instances for experiments (dev only)."""
+    """Personal compute instances for experiments."""
     compute_clusters: Annotated[
         tuple[ComputeClusterSettings, ...], Listed, Compute, Unique("compute cluster")
     ] = ()
-    """Compute clusters for training and large-scale work (dev only)."""
+    """Compute clusters for training and large-scale work."""
     endpoints: Annotated[tuple[EndpointSettings, ...], Listed, Unique("endpoint"), InWorkspace] = ()
     """Preprocessing and scoring endpoints."""
     kubernetes_clusters: Annotated[

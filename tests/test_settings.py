@@ -560,7 +560,8 @@ def test_compute_is_refused_outside_dev_with_the_reason(stack: str, key: str) ->
     value = [INSTANCE] if key == "computeInstances" else [CLUSTER]
     found = problems(stack, **{key: value})
     assert any(
-        p.startswith(f"mlops:{key}: is not allowed in {stack}") and "belong in dev" in p
+        p.startswith(f"mlops:{key}: is only valid with mlops:environment: dev (")
+        and "belong in dev" in p
         for p in found
     )
 
