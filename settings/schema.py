@@ -212,8 +212,8 @@ class NetworkSettings(Section):
         Only(
             "isolation_mode",
             (APPROVED_ONLY,),
-            why=" (FQDN rules open hosts in an approved-outbound network; with "
-            "allowInternetOutbound every host is reachable)",
+            why="FQDN rules open hosts in an approved-outbound network; with "
+            "allowInternetOutbound every host is reachable",
         ),
     ] = ()
     """Hosts compute may reach besides Azure ML's own, such
@@ -437,14 +437,14 @@ class EndpointSettings(Section):
         tuple[DeploymentName, ...],
         Listed,
         Unique(),
-        Only("kind", ("online",), why=" (batch deployments are not watched one by one)"),
+        Only("kind", ("online",), why="batch deployments are not watched one by one"),
     ] = ()
     """The deployments the release pipeline keeps on this endpoint (e.g. blue,
     green), whose CPU, GPU and memory are watched. List one once it exists: Azure refuses an
     alert rule on a missing deployment."""
     kubernetes_cluster: Annotated[
         ClusterName | None,
-        Only("kind", ("online",), why=" (batch deployments run on the endpoint's cluster)"),
+        Only("kind", ("online",), why="batch deployments run on the endpoint's cluster"),
     ] = None
     """The name of an entry of mlops:kubernetesClusters to serve on, as a
     Kubernetes online endpoint; without it the endpoint is a managed online endpoint."""
@@ -611,14 +611,14 @@ class BudgetSettings(Section):
 InWorkspace: Final = Only(
     "environment",
     tuple(environment for environment, profile in PROFILES.items() if profile.has_workspace),
-    why=" (the shared stack has no workspace: it creates the model registry alone)",
+    why="the shared stack has no workspace: it creates the model registry alone",
 )
 # Compute instances and clusters: refused where the profile allows no compute.
 Compute: Final = Only(
     "environment",
     tuple(environment for environment, profile in PROFILES.items() if profile.allows_compute),
-    why=" (qa and prod only serve preprocessing and scoring endpoints; experiments and training "
-    "belong in dev)",
+    why="qa and prod only serve preprocessing and scoring endpoints; experiments and training "
+    "belong in dev",
 )
 
 
@@ -836,7 +836,7 @@ def _compute_names(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
 
 
 def _registry_rules(
-    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
+    fields: Mapping[str, Any], _: set[str], profile: EnvironmentProfile | None
 ) -> Iterator[Problem]:
     registry, network = fields.get("container_registry"), fields.get("network")
     shared = profile is not None and not profile.has_workspace
@@ -970,9 +970,7 @@ def _shared_rules(
         )
 
 
-def _kubernetes_rules(
-    fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile | None
-) -> Iterator[Problem]:
+def _kubernetes_rules(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
     """Attached clusters need a workspace without a managed network, and endpoints name one."""
     key = _key("kubernetesClusters")
     attached, network = fields.get("kubernetes_clusters", ()), fields.get("network")

@@ -45,7 +45,7 @@ class Hint:
 @dataclass(frozen=True)
 class Only:
     """Marks a key valid only where another key of its map (by field name) is one of ``values``;
-    with ``required``, also required there, and what to give."""
+    with ``required``, also required there, and what to give; ``why`` it is valid only there."""
 
     key: str
     values: tuple[str, ...]
@@ -99,21 +99,26 @@ def _either(values: Sequence[str]) -> str:
     return " or ".join(filter(None, (", ".join(values[:-1]), values[-1])))
 
 
+def _when(model: type[BaseModel], marker: Only) -> str:
+    """``<key>: <value> or <value>``: where an ``Only`` key is valid, as the config spells it."""
+    return f"{model.model_fields[marker.key].alias or marker.key}: {_either(marker.values)}"
+
+
 def condition(model: type[BaseModel], name: str) -> str:
     """What a field's ``Only`` marker says, in a reader's words (docs and editors alike)."""
-    for marker in (m for m in metadata(model.model_fields[name]) if isinstance(m, Only)):
-        when = model.model_fields[marker.key].alias or marker.key
-        required = ", and required there" if marker.required else ""
-        return f"Only with {when}: {_either(marker.values)}{required}."
+    for field, _, marker in _markers(model):
+        if field == name and isinstance(marker, Only):
+            required = ", and required there" if marker.required else ""
+            return f"Only with {_when(model, marker)}{required}."
     return ""
 
 
-def _editor_rules(schema: dict[str, Any], model: type) -> None:
+def _editor_rules(schema: dict[str, Any], model: type[Section]) -> None:
     """The ``Only`` markers in the JSON Schema too, so editors flag what the loader refuses: a
     key given where its condition does not hold, or left out where it is required."""
     rules: list[dict[str, Any]] = []
     properties = schema.get("properties", {})
-    for name, alias, marker in _markers(model) if issubclass(model, Section) else ():
+    for name, alias, marker in _markers(model):
         if not isinstance(marker, Only):
             continue
         field = model.model_fields[marker.key]
@@ -209,13 +214,12 @@ def _explained(model: type[Section], errors: Sequence[Any]) -> Iterator[Problem]
 
 
 def _unknown_key(name: str, valid: list[str]) -> str:
-    if ":" in name:  # a stack config key (namespace:key): suggest within its namespace
-        namespace, _, name = name.partition(":")
-        valid = [key for key in valid if key.startswith(f"{namespace}:")]
-        suggestion = did_you_mean(name, [key.partition(":")[2] for key in valid])
-    else:
-        suggestion = did_you_mean(name, valid)
-    return f"unknown key{suggestion}; valid keys: {', '.join(sorted(valid))}"
+    namespace, _, short = name.partition(":")
+    namespaced = [key for key in valid if short and key.startswith(f"{namespace}:")]
+    if namespaced:  # a stack config key (namespace:key): suggest within its namespace
+        suggestion = did_you_mean(short, [key.partition(":")[2] for key in namespaced])
+        return f"unknown key{suggestion}; valid keys: {', '.join(sorted(namespaced))}"
+    return f"unknown key{did_you_mean(name, valid)}; valid keys: {', '.join(sorted(valid))}"
 
 
 _TYPES: Final = {
@@ -264,21 +268,21 @@ def _judged(model: type[Section], fields: Mapping[str, Any], given: set[str]) ->
     """The declared rules (``Only``, ``Unique``), then the section's own."""
     for name, key, marker in _markers(model):
         if isinstance(marker, Only) and marker.key in fields:
-            when = f"{model.model_fields[marker.key].alias}: {_either(marker.values)}"
+            when = _when(model, marker)
             holds = fields[marker.key] in marker.values
             # null or an empty list says nothing; a value that failed its checks was given.
             stated = name in given and (name not in fields or fields[name] not in (None, ()))
             if holds and marker.required and not stated:
                 yield (key,), f"is required with {when} ({marker.required})"
             elif not holds and stated:
-                yield (key,), f"is only valid with {when}{marker.why}"
+                yield (key,), f"is only valid with {when}{f' ({marker.why})' if marker.why else ''}"
         elif isinstance(marker, Unique):
             yield from _repeats(key, marker.what, fields.get(name) or ())
     yield from model.rules(fields, given)
 
 
 @functools.cache
-def _markers(model: type[Section]) -> tuple[tuple[str, str, Only | Unique], ...]:
+def _markers(model: type[BaseModel]) -> tuple[tuple[str, str, Only | Unique], ...]:
     return tuple(
         (name, field.alias or name, marker)
         for name, field in model.model_fields.items()
@@ -339,7 +343,8 @@ def _valid_fields(
 def _validated(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
     """The validated value, or None where it is invalid."""
     try:
-        validated = model.model_validate(value, context=info.context)
+        # Config spells keys as the stack file does (vmSize), never by Python name (vm_size).
+        validated = model.model_validate(value, context=info.context, by_name=False)
     except ValidationError:
         return None
     return getattr(validated, "value", validated)

@@ -554,6 +554,21 @@ def test_invalid_input_names_its_key(keys: dict[str, Any], path: str, fragment: 
     assert any(fragment in p for p in matching), matching
 
 
+def test_an_entry_refused_for_a_python_spelled_key_is_not_judged_by_other_rules() -> None:
+    instance = {"name": "ds-a", "vmSize": "Standard_DS3_v2", "assigned_user_object_id": GUID}
+    grant = {"principalId": GUID, "principalType": "Group", "role": "Reader"}
+    found = problems(computeInstances=[instance], access=[grant])
+    assert not [p for p in found if "one object ID is one kind of principal" in p], found
+
+
+def test_an_unknown_nested_key_with_a_colon_lists_the_section_s_keys() -> None:
+    found = problems(network={"isolation:mode": "disabled"})
+    assert found == (
+        "mlops:network.isolation:mode: unknown key (did you mean 'isolation'?); valid keys: "
+        "inbound, isolation, outboundFqdns, privateDns, subnetId",
+    )
+
+
 @pytest.mark.parametrize("stack", ["qa", "prod"])
 @pytest.mark.parametrize("key", ["computeInstances", "computeClusters"])
 def test_compute_is_refused_outside_dev_with_the_reason(stack: str, key: str) -> None:
