@@ -128,7 +128,6 @@ else:
         "ml",
         context,
         WorkspaceStackArgs(
-            environment=stack_settings.environment,
             key_vault_id=vault.id,
             key_vault_subscription_id=vault.subscription_id,
             storage=stack_settings.storage,

@@ -52,9 +52,6 @@ SHARED_KEY_TAG = "allowSharedKeyAccess"
 
 @dataclass(frozen=True)
 class WorkspaceStackArgs:
-    # The workspace's friendly name and description say which environment it is; the access
-    # matrix's rows for one environment (sharing models from dev) read it.
-    environment: str
     key_vault_id: pulumi.Input[str]
     # The subscription that holds the vault (another one when a shared vault is adopted).
     key_vault_subscription_id: pulumi.Input[str]
@@ -294,7 +291,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                 None if self.registry_id is None else (self.registry_id, registry_subscription)
             ),
             datastores=args.datastores,
-            environment=args.environment,
+            environment=context.names.environment,
             model_registry=args.model_registry,
         )
         self.access_grants = AccessGrants(

@@ -20,7 +20,6 @@ git ref); the new plan for what the next one would do. As ``pulumi preview --dif
 
 from __future__ import annotations
 
-import functools
 from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass
 from enum import Enum
@@ -181,21 +180,26 @@ def diff_plans(before: Plan | None, after: Plan) -> Diff:
 
 
 def compare_properties(
-    left: Plan, a: Resource, right: Plan, b: Resource
-) -> tuple[PropertyChange, ...]:
+    left: Plan, right: Plan
+) -> Callable[[Resource, Resource], tuple[PropertyChange, ...]]:
     """Every input that differs between a resource of one stack and its twin in another.
 
     Values that differ only because they belong to another stack (IDs, the names in them) are
-    left out when they are shown alike (``ml-storage.id`` on both sides).
+    left out when they are shown alike (``ml-storage.id`` on both sides). Each stack's values
+    are labelled once, for every pair of twins compared.
     """
     shown = _Shown(left, right, compare=True)
-    found: list[PropertyChange] = []
-    for path, before, after in _differences(a.inputs, b.inputs, lambda _: False):
-        old = None if before is _ABSENT else shown.before(before)
-        new = None if after is _ABSENT else shown.after(after)
-        if old != new:
-            found.append(PropertyChange(path, old, new, replaces=False))
-    return tuple(found)
+
+    def differences(a: Resource, b: Resource) -> tuple[PropertyChange, ...]:
+        found: list[PropertyChange] = []
+        for path, before, after in _differences(a.inputs, b.inputs, lambda _: False):
+            old = None if before is _ABSENT else shown.before(before)
+            new = None if after is _ABSENT else shown.after(after)
+            if old != new:
+                found.append(PropertyChange(path, old, new, replaces=False))
+        return tuple(found)
+
+    return differences
 
 
 def _protected(resource: Resource, what: str) -> tuple[Refusal, ...]:
@@ -357,12 +361,8 @@ def _computed(resource: Resource) -> Iterator[str]:
             yield value
 
 
-@functools.lru_cache(maxsize=16)
 def _labels(plan: Plan) -> dict[str, str]:
-    """Values Azure computes for this plan's resources, as ``name.path`` (``ml-storage.id``).
-
-    Found once per plan (a comparison of two stacks asks once per resource); read only.
-    """
+    """Values Azure computes for this plan's resources, as ``name.path`` (``ml-storage.id``)."""
     found: dict[str, str] = {}
     for resource in plan.run.resources:
         if not resource.custom:

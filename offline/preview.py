@@ -663,6 +663,7 @@ def compare_data(left: Plan, right: Plan, names: tuple[str, str] | None = None) 
     def listing(keys: set[tuple[str, str]]) -> list[dict[str, str]]:
         return [{"type": t, "name": n} for t, n in sorted(keys)]
 
+    properties = compare_properties(left, right)
     differences: list[dict[str, Any]] = []
     for key in sorted(a.keys() & b.keys()):
         before, after = _comparable(left, a[key]), _comparable(right, b[key])
@@ -673,7 +674,7 @@ def compare_data(left: Plan, right: Plan, names: tuple[str, str] | None = None) 
         }
         inputs = {
             prop.path: {one: prop.before or "-", other: prop.after or "-"}
-            for prop in compare_properties(left, a[key], right, b[key])
+            for prop in properties(a[key], b[key])
         }
         if changed or inputs:
             differences.append(

@@ -309,7 +309,6 @@ def workspace(
             "ml",
             stack_context(protect=protect),
             WorkspaceStackArgs(
-                environment="dev",
                 key_vault_id=VAULT_ID,
                 key_vault_subscription_id=SUB,
                 storage=storage,

@@ -28,6 +28,7 @@ from offline.engine import ROOT, ProgramRun, Resource, evaluate, file_config, ru
 from offline.plan import KNOWN_AFTER_APPLY, SECRET, Plan
 from offline.preview import render_diff, run_stack
 from offline.revision import RevisionError, run_at
+from tests.conftest import pulumi_config
 
 FIXTURE: Final = ROOT / "tests" / "fixtures" / "preview" / "Pulumi.dev.yaml"
 GROUP: Final = "azure-native:resources:ResourceGroup"
@@ -43,9 +44,7 @@ SHARED_VAULT: Final = (
 def fixture_config(**changes: Any) -> tuple[dict[str, str], tuple[str, ...]]:
     """The fixture's config with keys set as the CLI passes them (``prefix``: ``mlops:prefix``)."""
     config, secret_keys = file_config(FIXTURE)
-    for key, value in changes.items():
-        full = key if ":" in key else f"mlops:{key}"
-        config[full] = value if isinstance(value, str) else json.dumps(value)
+    config.update(pulumi_config({k if ":" in k else f"mlops:{k}": v for k, v in changes.items()}))
     return config, secret_keys
 
 

@@ -262,7 +262,6 @@ def workspace(
         "ml",
         stack_context(),
         WorkspaceStackArgs(
-            environment="dev",
             key_vault_id=VAULT_ID,
             key_vault_subscription_id=MOCK_SUBSCRIPTION_ID,
             storage=StorageSettings(replication="ZRS"),
