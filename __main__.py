@@ -16,13 +16,16 @@ from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
+from components.image_build import ImageBuildArgs, ImageBuildCompute
 from components.inbound_network import InboundPrivateEndpoints, InboundPrivateEndpointsArgs
 from components.kubernetes_compute import KubernetesComputes, KubernetesComputesArgs
+from components.managed_network import pending_approvals
 from components.model_registry import ModelRegistry, ModelRegistryArgs
 from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, first_of_month
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from settings.names import SUFFIX_LENGTH
+from settings.schema import IMAGE_BUILDER
 
 stack_settings = settings.from_pulumi()
 # What this environment differs in (compute, protection, retention), as plain values.
@@ -103,8 +106,28 @@ if not profile.has_workspace:
             zone_redundant=profile.zone_redundant_registry,
         ),
     )
+    # Clients in the team's network (the promotion runner, people sharing models) reach the
+    # private registry, its storage and its container registry through private endpoints.
+    network = stack_settings.network
+    if network.subnet is not None and network.private_dns is not None:
+        InboundPrivateEndpoints(
+            "registry-clients",
+            context,
+            InboundPrivateEndpointsArgs(
+                subnet=network.subnet,
+                dns=network.private_dns,
+                targets={
+                    "modelRegistry": [("", registry.id)],
+                    "modelRegistryStorage": list(registry.storage_account_ids.items()),
+                    "modelRegistryAcr": [("", registry.container_registry_id)],
+                },
+            ),
+        )
     monitoring = Monitoring("monitoring", context, alerting)
     pulumi.export("modelRegistryId", registry.id)
+    # What dev, qa and prod name in mlops:modelRegistry (storageAccountId: their region's).
+    pulumi.export("modelRegistryStorageAccountIds", registry.storage_account_ids)
+    pulumi.export("modelRegistryContainerRegistryId", registry.container_registry_id)
     pulumi.export("modelRegistryName", registry.name)
     pulumi.export("modelRegistryDiscoveryUrl", registry.discovery_url)
     # What dev, qa and prod adopt: mlops:keyVault.existingId, mlops:containerRegistry.existingId.
@@ -144,9 +167,21 @@ else:
             blob_versioning=profile.blob_versioning,
             zone_redundant_registry=profile.zone_redundant_registry,
             batch_endpoints=any(e.kind == "batch" for e in stack_settings.endpoints),
-            model_registry=stack_settings.model_registry.existing,
+            model_registry=stack_settings.model_registry,
             shares_models=profile.shares_models,
+            image_build_compute=IMAGE_BUILDER if stack_settings.builds_images else None,
         ),
+    )
+    builder = (
+        ImageBuildCompute(
+            "image-build",
+            context,
+            ImageBuildArgs(
+                placement=ml.placement, image_build=stack_settings.image_build, targets=ml.targets
+            ),
+        )
+        if stack_settings.builds_images
+        else None
     )
     datastores = DatastoreLinks(
         "datastores",
@@ -167,10 +202,12 @@ else:
             InboundPrivateEndpointsArgs(
                 subnet=network.subnet,
                 dns=network.private_dns,
-                workspace_id=ml.workspace_id,
-                storage_account_id=ml.storage_account.id,
-                key_vault_id=vault.vault.id if vault.vault is not None else None,
-                registry_id=ml.registry.id if ml.registry is not None else None,
+                targets={
+                    "workspace": [("", ml.workspace_id)],
+                    "storage": [("", ml.storage_account.id)],
+                    "keyVault": [("", vault.vault.id)] if vault.vault is not None else [],
+                    "registry": [("", ml.registry.id)] if ml.registry is not None else [],
+                },
                 workspace_principal_id=ml.principal_id,
             ),
         )
@@ -243,6 +280,11 @@ else:
     pulumi.export("datastoreNames", datastores.datastore_names)
     pulumi.export("computeInstanceNames", compute.instance_names if compute else {})
     pulumi.export("computeClusterNames", compute.cluster_names if compute else [])
+    pulumi.export("imageBuildCompute", builder.name if builder else None)
+    # Outbound private endpoints that stay Pending until someone else approves them (README).
+    pulumi.export(
+        "pendingApprovals", pending_approvals(stack_settings.network, stack_settings.model_registry)
+    )
     pulumi.export("endpointNames", {key: info.name for key, info in endpoints.info.items()})
     pulumi.export("scoringUris", {key: info.scoring_uri for key, info in endpoints.info.items()})
     # What the release pipeline deploys into each endpoint, and where: it creates managed or

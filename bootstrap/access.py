@@ -1,9 +1,11 @@
 """Who may do what: the custom roles, and per stack a deploy identity and a preview identity.
 
 - The deploy identity of a stack may deploy the main program into the stack's subscription
-  (the deploy role, whose role assignment writes are limited by an ABAC condition to the roles
-  the program grants), assign those roles on the stack's shared scopes, read and write its own
-  stack's state container, and encrypt and decrypt with its own stack's key.
+  (the deploy role, whose role assignment writes and deletes are limited by an ABAC condition to
+  the roles the program grants and those Azure ML assigns on its behalf, each to the kinds of
+  principal it may go to), assign the roles the program grants outside its subscription on the
+  stack's shared scopes and the shared model registry (with the same limit), read and write its
+  own stack's state container, and encrypt and decrypt with its own stack's key.
 - A preview identity may read: Reader where the stack deploys, Storage Blob Data Reader on the
   stack's state container, decrypt with the stack's key. It can change neither Azure nor state.
 - State administrators (Entra groups) may read and write every stack's state and encrypt with
@@ -29,13 +31,14 @@ from bootstrap.identities import (
 from bootstrap.roles import (
     BLOB_DATA_CONTRIBUTOR,
     BLOB_DATA_READER,
+    DEPLOY_ROLES,
     KEY_VAULT_CRYPTO_USER,
     MODEL_REGISTRY_GRANTS,
-    PROGRAM_ROLES,
     RBAC_ADMINISTRATOR,
     READER,
     SHARED_SCOPE_ROLES,
     STATE_KEY_DECRYPT_DATA_ACTIONS,
+    assignable,
     assignment_condition,
     deploy_actions,
     stable_guid,
@@ -105,7 +108,7 @@ class PipelineRoles(pulumi.ComponentResource):
             role_definition_id=self.deploy[stack.name].id,
             scope=stack.subscription_scope,
             scope_label=f"subscription-{stack.name}",
-            condition=assignment_condition(PROGRAM_ROLES),
+            condition=assignment_condition(assignable(DEPLOY_ROLES)),
         )
 
     def state_key_reader_grant(self, stack: str, key_id: pulumi.Input[str]) -> Grant:
@@ -164,22 +167,24 @@ class BootstrapContext:
 
 
 def _assigning(scope: str, label: str, roles: tuple[str, ...]) -> Grant:
-    """Role assignment management on a scope outside the stack's own, for ``roles`` alone."""
+    """Role assignment management on a scope outside the stack's own, for ``roles`` alone, each
+    to the kinds of principal it may go to."""
     return built_in(
         "Role Based Access Control Administrator",
         RBAC_ADMINISTRATOR,
         subscription_id=_subscription(scope),
         scope=scope,
         scope_label=scope_label(label, scope),
-        condition=assignment_condition(roles),
+        condition=assignment_condition(assignable(roles)),
     )
 
 
 def deploy_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant, ...]:
     return (
         context.roles.deploy_grant(stack),
-        # Outside its subscription the program only grants data roles (datastores, an adopted
-        # registry or vault): role assignment management for those roles alone, and reads.
+        # Outside its subscription the program grants only what the matrix and mlops:access
+        # give there (datastores, an adopted registry or vault): role assignment management for
+        # those roles alone.
         *(
             _assigning(scope, "shared", SHARED_SCOPE_ROLES)
             for scope in context.settings.shared_scopes_of(stack)

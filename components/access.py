@@ -44,6 +44,7 @@ Principal = Literal[
     "dataScientist",
     "accessEntry",
     "releasePipeline",
+    "imageBuilder",
 ]
 ScopeKind = Literal[
     "workspace",
@@ -54,6 +55,7 @@ ScopeKind = Literal[
     "logAnalytics",
     "readOnlyDatastores",
     "writableDatastores",
+    "datastoreAccounts",
     "dependencies",
     "modelRegistry",
     "entry",
@@ -71,6 +73,7 @@ PRINCIPALS: Final[Mapping[Principal, str]] = {
     ),
     "accessEntry": "Each `mlops:access` entry",
     "releasePipeline": "The release pipeline (`mlops:releasePipeline`)",
+    "imageBuilder": "The image build cluster's identity",
 }
 SCOPES: Final[Mapping[ScopeKind, str]] = {
     "workspace": "the Azure ML workspace",
@@ -81,6 +84,7 @@ SCOPES: Final[Mapping[ScopeKind, str]] = {
     "logAnalytics": "the Log Analytics workspace",
     "readOnlyDatastores": "each datastore's container (`readOnly: true`)",
     "writableDatastores": "each datastore's container (`readOnly: false`)",
+    "datastoreAccounts": "each datastore's storage account",
     "dependencies": "its storage account, Key Vault, registry and Application Insights",
     "modelRegistry": "the shared Azure ML registry (`mlops:modelRegistry`)",
     "entry": "the scope the entry names",
@@ -105,6 +109,7 @@ COMPUTE_ACR: Final = (
     f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
     "#create-compute-with-managed-identity-to-access-docker-images-for-training"
 )
+IMAGE_BUILDS: Final = f"{_LEARN}/machine-learning/how-to-managed-network#configure-image-builds"
 ENDPOINT_ROLES: Final = (
     f"{_LEARN}/machine-learning/concept-endpoints-online-auth"
     "#automatic-role-assignment-for-endpoint-identity"
@@ -131,6 +136,11 @@ REGISTRY_USER: Final = (
 # "The identity used to create assets in the registry must be assigned the AzureML Registry
 # User, owner, or contributor role."
 REGISTRY_NETWORK: Final = f"{_LEARN}/machine-learning/how-to-registry-network-isolation"
+# "the workspace managed identity ... must have permissions to approve the Private Endpoint
+# connections on the target resources"; Azure ML stopped assigning it itself on 30 April 2025.
+APPROVE_ENDPOINTS: Final = (
+    f"{_LEARN}/machine-learning/how-to-managed-network#approval-of-private-endpoints"
+)
 SHARE_MODELS: Final = (
     f"{_LEARN}/machine-learning/how-to-share-models-pipelines-across-workspaces-with-registries"
 )
@@ -158,6 +168,8 @@ class Entitlement:
     by_azure: bool = False
     # Only in these environments (all, when empty).
     environments: tuple[str, ...] = ()
+    # Only where the workspace has a managed network (its outbound private endpoints).
+    managed_network_only: bool = False
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -189,6 +201,13 @@ MATRIX: Final[tuple[Entitlement, ...]] = (
                 "pulls the job's environment image; Azure ML grants it when the cluster is created "
                 "after the workspace registry, which the program guarantees", COMPUTE_ACR,
                 by_azure=True),
+    # The image build compute builds environment images where the registry is behind a network.
+    Entitlement(("imageBuilder",), "Storage Blob Data Contributor", "storage",
+                "reads the image's build context and writes the build's logs", (IMAGE_BUILDS,
+                NO_SHARED_KEY)),
+    Entitlement(("imageBuilder",), "AcrPush", "registry",
+                "pushes the image it built and pulls base images (AcrPush includes pull)",
+                (IMAGE_BUILDS, COMPUTE_ACR)),
     # Online endpoints: Azure ML grants their system-assigned identity what a deployment needs.
     Entitlement(("onlineEndpoint",), "AcrPull", "registry",
                 "pulls the deployment's image", ENDPOINT_ROLES, by_azure=True),
@@ -220,7 +239,18 @@ MATRIX: Final[tuple[Entitlement, ...]] = (
     # dev and deployed from it, unchanged, in qa and prod.
     Entitlement(("workspace",), "AzureML Registry User", "modelRegistry",
                 "uses the registry's models, environments and components in jobs and deployments",
-                (SHARE_MODELS, REGISTRY_USER)),
+                (SHARE_MODELS, REGISTRY_USER), environments=SHARING),
+    Entitlement(("workspace",), "Reader", "modelRegistry",
+                "uses the registry's models and environments in deployments, never changing them",
+                (REGISTRY_READ, SHARE_MODELS), environments=DEPLOYING),
+    # The managed network's private endpoints to targets outside the stack stay Pending until
+    # someone allowed to approves them: the workspace identity, with this role on the target.
+    Entitlement(("workspace",), "Azure AI Enterprise Network Connection Approver",
+                "datastoreAccounts", "approves its managed network's private endpoints to the "
+                "datastore's storage account", APPROVE_ENDPOINTS, managed_network_only=True),
+    Entitlement(("workspace",), "Azure AI Enterprise Network Connection Approver",
+                "modelRegistry", "approves its managed network's private endpoint to the registry",
+                APPROVE_ENDPOINTS, managed_network_only=True),
     Entitlement(("dataScientist", "releasePipeline"), "AzureML Registry User", "modelRegistry",
                 "shares models from the dev workspace to the registry (az ml model share)",
                 (REGISTRY_WRITE, REGISTRY_NETWORK, REGISTRY_USER), environments=SHARING),
@@ -270,6 +300,8 @@ class Targets:
     by_kind: Mapping[ScopeKind, tuple[Target, ...]] = field(default_factory=dict)
     # The stack's environment: rows limited to other environments give nothing here.
     environment: str = ""
+    # The workspace has a managed network: rows for its outbound private endpoints apply.
+    managed_network: bool = False
 
     def __getitem__(self, kind: ScopeKind) -> tuple[Target, ...]:
         return self.by_kind.get(kind, ())
@@ -287,6 +319,21 @@ def datastore_target(store: DatastoreSettings) -> Target:
     )
 
 
+def datastore_account_targets(datastores: Sequence[DatastoreSettings]) -> tuple[Target, ...]:
+    """Each storage account the datastores are in, once, addressed in its own subscription."""
+    accounts = {s.storage_account.id.lower(): s.storage_account for s in datastores}
+    return tuple(
+        Target(
+            account.id,
+            account.subscription_id,
+            key=f"account-{account.name}",
+            label=lowered,
+            name=f"storage account {account.name}",
+        )
+        for lowered, account in accounts.items()
+    )
+
+
 def stack_targets(
     context: StackContext,
     own: Mapping[ScopeKind, pulumi.Input[str]],
@@ -296,6 +343,7 @@ def stack_targets(
     datastores: Sequence[DatastoreSettings],
     environment: str = "",
     model_registry: ArmId | None = None,
+    managed_network: bool = False,
 ) -> Targets:
     """The scopes of a stack: its own resources (``own``, in the stack's subscription), the Key
     Vault and registry (as ``(id, subscription)``: they may be adopted from another one), the
@@ -315,11 +363,12 @@ def stack_targets(
         found["registry"] = (target("registry", *registry),)
     found["readOnlyDatastores"] = tuple(datastore_target(s) for s in datastores if s.read_only)
     found["writableDatastores"] = tuple(datastore_target(s) for s in datastores if not s.read_only)
+    found["datastoreAccounts"] = datastore_account_targets(datastores)
     if model_registry is not None:
         found["modelRegistry"] = (
             target("modelRegistry", model_registry.id, model_registry.subscription_id),
         )
-    return Targets(found, environment)
+    return Targets(found, environment, managed_network)
 
 
 @dataclass(frozen=True)
@@ -345,11 +394,13 @@ class Grant:
         return self.holder.label, self.role, self.target.label
 
 
-def _rows_for(holder: Holder, environment: str) -> Iterator[tuple[str, ScopeKind, str]]:
+def _rows_for(holder: Holder, targets: Targets) -> Iterator[tuple[str, ScopeKind, str]]:
     for row in MATRIX:
         if holder.kind not in row.principals or row.by_azure:
             continue
-        if row.environments and environment not in row.environments:
+        if row.environments and targets.environment not in row.environments:
+            continue
+        if row.managed_network_only and not targets.managed_network:
             continue
         if row.role == AS_CONFIGURED:
             assert holder.configured is not None, "an access entry names its role and scope"
@@ -364,7 +415,7 @@ def resolve(holders: Sequence[Holder], targets: Targets) -> list[Grant]:
     one grant with both reasons, since Azure refuses a second identical assignment."""
     grants: dict[tuple[str, str, str], Grant] = {}
     for holder in holders:
-        for role, scope, why in _rows_for(holder, targets.environment):
+        for role, scope, why in _rows_for(holder, targets):
             if not targets[scope] and holder.configured is not None:
                 raise ValueError(f"no {scope} to grant {role} on (settings refuse such entries)")
             for target in targets[scope]:

@@ -18,7 +18,7 @@ in its virtual network's subscription and region, so the subnet must be there to
 from __future__ import annotations
 
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from typing import Final
 
@@ -45,14 +45,12 @@ GLOBAL: Final = "global"
 class InboundPrivateEndpointsArgs:
     subnet: ArmId
     dns: PrivateDnsSettings
-    workspace_id: pulumi.Input[str]
-    storage_account_id: pulumi.Input[str]
-    # Only what the stack creates: an adopted vault or registry is reached through its owner's
-    # endpoints. None: no endpoint.
-    key_vault_id: pulumi.Input[str] | None
-    registry_id: pulumi.Input[str] | None
-    # The workspace identity reads the storage endpoints the studio uses.
-    workspace_principal_id: pulumi.Input[str]
+    # What the endpoints connect to, by target: (label, resource ID) pairs, the label telling
+    # apart endpoints of one target ("" for the only one). Only what the stack creates: an
+    # adopted vault or registry is reached through its owner's endpoints.
+    targets: Mapping[Target, Sequence[tuple[str, pulumi.Input[str]]]]
+    # The workspace identity reads the storage endpoints the studio uses (None: no workspace).
+    workspace_principal_id: pulumi.Input[str] | None = None
 
 
 def grant_studio_reader(
@@ -94,26 +92,25 @@ class InboundPrivateEndpoints(pulumi.ComponentResource):
     ) -> None:
         super().__init__("mlops:network:InboundPrivateEndpoints", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
-        targets: dict[Target, pulumi.Input[str] | None] = {
-            "workspace": args.workspace_id,
-            "storage": args.storage_account_id,
-            "keyVault": args.key_vault_id,
-            "registry": args.registry_id,
-        }
-        endpoints = [e for e in INBOUND_ENDPOINTS if targets[e.target] is not None]
-        zone_ids = self._zones(name, context, args, zones_for({e.target for e in endpoints}))
+        endpoints = [
+            (endpoint, label, target_id)
+            for endpoint in INBOUND_ENDPOINTS
+            for label, target_id in args.targets.get(endpoint.target, ())
+        ]
+        zone_ids = self._zones(name, context, args, zones_for({e.target for e, *_ in endpoints}))
         by_policy = args.dns.mode == "policy"
         tags = {**context.tags, DNS_BY_POLICY_TAG: "true"} if by_policy else dict(context.tags)
 
         self.endpoints: dict[str, network.PrivateEndpoint] = {}
         self.zone_groups: dict[str, network.PrivateDnsZoneGroup] = {}
         self.role_assignments: list[authorization.RoleAssignment] = []
-        for endpoint in endpoints:
+        for endpoint, label, target_id in endpoints:
             group = endpoint.group
+            key = f"{group}-{label}" if label else group
             created = network.PrivateEndpoint(
-                f"{name}-{group}",
+                f"{name}-{key}",
                 private_endpoint_name=context.unique_name(
-                    functools.partial(context.names.private_endpoint, group=group)
+                    functools.partial(context.names.private_endpoint, group=key)
                 ),
                 resource_group_name=context.resource_group_name,
                 location=context.location,
@@ -123,17 +120,17 @@ class InboundPrivateEndpoints(pulumi.ComponentResource):
                 private_link_service_connections=[
                     network.PrivateLinkServiceConnectionArgs(
                         name=group,
-                        private_link_service_id=targets[endpoint.target],
+                        private_link_service_id=target_id,
                         group_ids=[group],
                     )
                 ],
                 tags=tags,
                 opts=child,
             )
-            self.endpoints[group] = created
+            self.endpoints[key] = created
             if not by_policy:
-                self.zone_groups[group] = network.PrivateDnsZoneGroup(
-                    f"{name}-{group}-dns",
+                self.zone_groups[key] = network.PrivateDnsZoneGroup(
+                    f"{name}-{key}-dns",
                     private_dns_zone_group_name="default",
                     private_endpoint_name=created.name,
                     resource_group_name=context.resource_group_name,
@@ -146,7 +143,8 @@ class InboundPrivateEndpoints(pulumi.ComponentResource):
                     ],
                     opts=child,
                 )
-            if endpoint.target == "storage" and group in STUDIO_STORAGE_GROUPS:
+            studio = endpoint.target == "storage" and group in STUDIO_STORAGE_GROUPS
+            if studio and args.workspace_principal_id is not None:
                 self.role_assignments.append(
                     grant_studio_reader(
                         context,

@@ -14,12 +14,19 @@ and they are computed here from the settings:
   its public endpoint for the model registry's resource instance rule (dev, which shares models):
   Azure ML's required private endpoints cover only resources "with public network access
   disabled" in that mode (how-to-managed-network, "List of required rules");
-- an FQDN rule per ``mlops:network.outboundFqdns`` host (approved outbound only);
+- an FQDN rule per ``mlops:network.outboundFqdns`` host (approved outbound only; Microsoft's pip
+  and conda hosts when the key is left out);
 - a private endpoint to the shared Azure ML registry (``amlregistry``), through which jobs and
   deployments use its models, environments and components wherever it refuses public traffic
   (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "Private
   endpoints" lists "Azure Machine Learning registries"; their sub-resource is ``amlregistry``:
-  https://learn.microsoft.com/azure/private-link/private-endpoint-dns, "AI + Machine Learning").
+  https://learn.microsoft.com/azure/private-link/private-endpoint-dns, "AI + Machine Learning"),
+  and to the storage account (``blob``) and container registry (``registry``) Azure created for
+  the registry, from which deployments download models and pull images: registry network
+  isolation asks for private endpoints to "the registry, storage, and ACR"
+  (https://learn.microsoft.com/azure/machine-learning/how-to-registry-network-isolation#use-assets-from-registry-in-workspace-1);
+  it documents them for a customer network, and no page says a managed network adds the last
+  two itself.
 
 Azure ML adds its own required rules (service tags, and private endpoints to the workspace's
 storage, Key Vault and registry where their public network access is disabled, or always with
@@ -35,7 +42,7 @@ from typing import Final
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from settings.schema import DatastoreSettings, NetworkSettings
+from settings.schema import DatastoreSettings, ModelRegistrySettings, NetworkSettings
 
 # Azure allows 3-33 letters, digits, '_' and '-' in a rule name, starting with a letter or digit.
 RULE_NAME_LENGTH: Final = 33
@@ -47,6 +54,8 @@ BATCH_STORAGE_SUBRESOURCES: Final = ("queue", "table")
 WORKSPACE_STORAGE_SUBRESOURCES: Final = ("blob", "file")
 MODEL_REGISTRY_RULE: Final = "model-registry"
 MODEL_REGISTRY_SUBRESOURCE: Final = "amlregistry"
+MODEL_REGISTRY_STORAGE_RULE: Final = "model-registry-storage-blob"
+MODEL_REGISTRY_ACR_RULE: Final = "model-registry-acr"
 
 OutboundRule = ml.PrivateEndpointOutboundRuleArgs | ml.FqdnOutboundRuleArgs
 
@@ -88,7 +97,7 @@ def outbound_rules(
     workspace_storage_id: pulumi.Input[str],
     batch_endpoints: bool,
     *,
-    model_registry_id: str | None = None,
+    model_registry: ModelRegistrySettings | None = None,
     workspace_storage_public: bool = False,
 ) -> dict[str, OutboundRule]:
     """The user-defined outbound rules of the workspace's managed network, by rule name.
@@ -112,15 +121,50 @@ def outbound_rules(
         for subresource in BATCH_STORAGE_SUBRESOURCES:
             name = WORKSPACE_STORAGE_RULE.format(subresource=subresource)
             rules[name] = _private_endpoint(workspace_storage_id, subresource)
-    if model_registry_id is not None:
+    if model_registry is not None and model_registry.existing is not None:
         rules[MODEL_REGISTRY_RULE] = _private_endpoint(
-            model_registry_id, MODEL_REGISTRY_SUBRESOURCE
+            model_registry.existing.id, MODEL_REGISTRY_SUBRESOURCE
         )
-    for fqdn in network.outbound_fqdns:
+        if model_registry.storage_account is not None:
+            rules[MODEL_REGISTRY_STORAGE_RULE] = _private_endpoint(
+                model_registry.storage_account.id, "blob"
+            )
+        if model_registry.container_registry is not None:
+            rules[MODEL_REGISTRY_ACR_RULE] = _private_endpoint(
+                model_registry.container_registry.id, "registry"
+            )
+    for fqdn in network.fqdns:
         rules[fqdn_rule_name(fqdn)] = ml.FqdnOutboundRuleArgs(
             type="FQDN", category=ml.RuleCategory.USER_DEFINED, destination=fqdn
         )
     return rules
+
+
+# Who approves the connections the workspace identity cannot: the registry's storage and
+# container registry sit in the managed resource group Azure created for the registry, where no
+# stack grants roles.
+REGISTRY_OWNER_APPROVES: Final = (
+    "the shared stack's owner, in the resource's Networking > Private endpoint connections "
+    "(the registry's managed resource group azureml-rg-<registry>_<GUID>)"
+)
+
+
+def pending_approvals(
+    network: NetworkSettings, model_registry: ModelRegistrySettings
+) -> list[dict[str, str]]:
+    """The outbound private endpoints whose connection someone else approves, and whom: every
+    other target's is approved by the workspace identity (access matrix, approver rows)."""
+    if not network.managed:
+        return []
+    targets = (
+        (MODEL_REGISTRY_STORAGE_RULE, model_registry.storage_account),
+        (MODEL_REGISTRY_ACR_RULE, model_registry.container_registry),
+    )
+    return [
+        {"rule": rule, "target": target.id, "approver": REGISTRY_OWNER_APPROVES}
+        for rule, target in targets
+        if target is not None
+    ]
 
 
 def managed_network(

@@ -14,6 +14,7 @@ protected and locked: deleting it deletes every model version that reached qa or
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -102,6 +103,34 @@ class ModelRegistry(pulumi.ComponentResource):
         self.discovery_url: pulumi.Output[str] = self.registry.discovery_url.apply(
             lambda url: url or ""
         )
-        self.register_outputs(
-            {"id": self.id, "name": self.name, "discoveryUrl": self.discovery_url}
+        # What Azure created for it, per region (regionDetails, in the order given): the
+        # storage accounts and the container registry clients and managed networks reach.
+        self.regions: tuple[str, ...] = (context.location, *args.regions)
+        self.storage_account_ids: dict[str, pulumi.Output[str]] = {
+            region: self.registry.region_details.apply(
+                lambda details, index=index: _created_id(
+                    details[index].storage_account_details, "system_created_storage_account"
+                )
+            )
+            for index, region in enumerate(self.regions)
+        }
+        # One container registry, geo-replicated to every region: the primary region's names it.
+        self.container_registry_id: pulumi.Output[str] = self.registry.region_details.apply(
+            lambda details: _created_id(details[0].acr_details, "system_created_acr_account")
         )
+        self.register_outputs(
+            {
+                "id": self.id,
+                "name": self.name,
+                "discoveryUrl": self.discovery_url,
+                "storageAccountIds": self.storage_account_ids,
+                "containerRegistryId": self.container_registry_id,
+            }
+        )
+
+
+def _created_id(details: Any, field: str) -> str:
+    """The resource ID of what Azure created for the registry (``...armResourceId.resourceId``)."""
+    created = getattr((details or [None])[0], field, None)
+    arm_id = getattr(created, "arm_resource_id", None)
+    return getattr(arm_id, "resource_id", None) or ""

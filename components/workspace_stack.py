@@ -37,9 +37,9 @@ from components.container_registry import ContainerRegistryArgs, create_containe
 from components.context import StackContext, WorkspacePlacement
 from components.managed_network import managed_network, outbound_rules
 from components.roles import system_principal_id
-from settings.names import ArmId
 from settings.schema import (
     DatastoreSettings,
+    ModelRegistrySettings,
     NetworkSettings,
     RegistrySettings,
     StorageSettings,
@@ -73,8 +73,11 @@ class WorkspaceStackArgs:
     # Batch endpoints need the workspace storage's queues and tables in the managed network.
     batch_endpoints: bool = False
     # The shared Azure ML registry models are promoted through (mode existing): a scope of the
-    # access matrix, reached through a private-endpoint rule of the managed network.
-    model_registry: ArmId | None = None
+    # access matrix, reached (with its storage and container registry) through private-endpoint
+    # rules of the managed network.
+    model_registry: ModelRegistrySettings | None = None
+    # The compute Azure ML builds environment images on (components.image_build), if any.
+    image_build_compute: str | None = None
     # Models are shared from this workspace to the model registry (the profile's shares_models).
     shares_models: bool = False
 
@@ -97,7 +100,13 @@ class WorkspaceStack(pulumi.ComponentResource):
         # endpoint, which then stays on, denying everything else:
         # https://learn.microsoft.com/azure/machine-learning/how-to-registry-network-isolation
         # ("Share assets from workspace to registry")
-        sharing_to = args.model_registry if args.shares_models and private else None
+        registry_id = args.model_registry.existing if args.model_registry else None
+        sharing_to = registry_id if args.shares_models and private else None
+        # Laptops and hosted runners upload local code, data and models into this storage (the
+        # CLI and SDK): their public addresses pass its firewall, denying everything else.
+        # https://learn.microsoft.com/azure/storage/common/storage-network-security#grant-access-from-an-internet-ip-range
+        clients = args.network.client_ip_ranges if private else ()
+        storage_public = sharing_to is not None or bool(clients)
 
         self.storage_account = storage.StorageAccount(
             f"{name}-storage",
@@ -123,10 +132,15 @@ class WorkspaceStack(pulumi.ComponentResource):
                     file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
                 ),
             ),
-            public_network_access="Disabled" if private and sharing_to is None else "Enabled",
+            public_network_access="Disabled" if private and not storage_public else "Enabled",
             network_rule_set=storage.NetworkRuleSetArgs(
                 default_action=network_default,
                 bypass="AzureServices",
+                ip_rules=[
+                    storage.IPRuleArgs(i_p_address_or_range=ip_range, action=storage.Action.ALLOW)
+                    for ip_range in clients
+                ]
+                or None,
                 resource_access_rules=(
                     [
                         storage.ResourceAccessRuleArgs(
@@ -243,10 +257,12 @@ class WorkspaceStack(pulumi.ComponentResource):
                     args.datastores,
                     workspace_storage_id=self.storage_account.id,
                     batch_endpoints=args.batch_endpoints,
-                    model_registry_id=args.model_registry.id if args.model_registry else None,
-                    workspace_storage_public=sharing_to is not None,
+                    model_registry=args.model_registry,
+                    workspace_storage_public=storage_public,
                 ),
             ),
+            # Where the registry is behind the network, it cannot build images itself.
+            image_build_compute=args.image_build_compute,
             # Builds the managed network with the workspace, so the first compute does not
             # wait (about 30 minutes) for it.
             provision_network_now=args.network.managed or None,
@@ -292,7 +308,8 @@ class WorkspaceStack(pulumi.ComponentResource):
             ),
             datastores=args.datastores,
             environment=context.names.environment,
-            model_registry=args.model_registry,
+            model_registry=registry_id,
+            managed_network=args.network.managed,
         )
         self.access_grants = AccessGrants(
             f"{name}-access",

@@ -145,19 +145,40 @@ def _principal_id(urn: str) -> str:
 def _with_templates(
     values: Mapping[str, Any], templates: Mapping[str, str], **fields: Any
 ) -> dict[str, Any]:
-    """``values`` with each template filled in at its path (``a.b.c``), mappings copied."""
+    """``values`` with each template filled in at its path (``a.b.c``), mappings copied; a
+    segment ``key[*]`` fills every entry of that list, whose own ``location`` (a registry's
+    region) is then ``{location}``."""
     result = dict(values)
     for path, template in templates.items():
-        result = _with_value(result, path.split("."), template.format(**fields))
+        result = _with_value(result, path.split("."), template, fields)
     return result
 
 
-def _with_value(values: Mapping[str, Any], path: list[str], value: Any) -> dict[str, Any]:
+def _with_value(
+    values: Mapping[str, Any], path: list[str], template: str, fields: Mapping[str, Any]
+) -> dict[str, Any]:
     head, *rest = path
+    if head.endswith("[*]"):
+        key = head.removesuffix("[*]")
+        entries = values.get(key)
+        return {
+            **values,
+            key: [
+                _with_value(entry, rest, template, {**fields, **_located(entry)})
+                for entry in (entries if isinstance(entries, list) else [])
+                if isinstance(entry, Mapping)
+            ],
+        }
     if not rest:
-        return {**values, head: value}
+        return {**values, head: template.format(**fields)}
     inner = values.get(head)
-    return {**values, head: _with_value(inner if isinstance(inner, Mapping) else {}, rest, value)}
+    inner = inner if isinstance(inner, Mapping) else {}
+    return {**values, head: _with_value(inner, rest, template, fields)}
+
+
+def _located(entry: Mapping[str, Any]) -> dict[str, Any]:
+    location = entry.get("location")
+    return {"location": location} if isinstance(location, str) else {}
 
 
 class AzureMocks(pulumi_mocks.Mocks):

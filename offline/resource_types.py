@@ -174,6 +174,10 @@ class InResourceGroup:
 
 
 _ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
+# The managed resource group Azure creates a model registry's storage and registry in.
+_REGISTRY_GROUP: Final = (
+    "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/azureml-rg-{name}_mock"
+)
 
 
 @dataclass(frozen=True)
@@ -824,7 +828,14 @@ _ROWS: Final = (
             InResourceGroup("Microsoft.MachineLearningServices/registries"),
             "registryName",
             {
-                "discoveryUrl": "https://{location}.api.azureml.ms/registrymanagement/v1.0/registries/{name}/discovery"
+                "discoveryUrl": "https://{location}.api.azureml.ms/registrymanagement/v1.0/registries/{name}/discovery",
+                # What Azure creates for each region, in a managed resource group of its own.
+                "regionDetails[*].storageAccountDetails[*].systemCreatedStorageAccount"
+                ".armResourceId.resourceId": _REGISTRY_GROUP
+                + "/providers/Microsoft.Storage/storageAccounts/st{location}registry",
+                "regionDetails[*].acrDetails[*].systemCreatedAcrAccount.armResourceId.resourceId": (
+                    _REGISTRY_GROUP + "/providers/Microsoft.ContainerRegistry/registries/crregistry"
+                ),
             },
         ),
         # Path: resourceGroupName, registryName. The primary region is fixed at creation

@@ -405,7 +405,7 @@ def _go_float(value: float) -> str:
     return format(Decimal(repr(value)).normalize(), "f")
 
 
-def _go_json(value: Any, placeholder: str = "") -> str:  # noqa: PLR0911
+def _go_json(value: Any, placeholder: str = "") -> str:
     """JSON text as Go's encoding/json writes the decoded value: compact, keys sorted."""
     if isinstance(value, _Secure):
         return json.dumps(placeholder)

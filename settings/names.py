@@ -50,7 +50,11 @@ CONTAINER_NAME: Final = NameRule(
     r"^(?!.*--)[a-z0-9][a-z0-9-]{1,61}[a-z0-9]$",
     "3-63 lowercase letters, digits and single hyphens, starting and ending with a letter or digit",
 )
-VM_SIZE: Final = NameRule(r"^Standard_[A-Za-z0-9_]+$", "an Azure VM size such as Standard_DS3_v2")
+# The shape of a VM size, for editors (the JSON Schema); the loader checks the size itself
+# against settings.catalogs. Constrained-vCPU sizes have a hyphen (Standard_DS11-1_v2).
+VM_SIZE: Final = NameRule(
+    r"^Standard_[A-Za-z0-9_-]+$", "a VM size Azure ML supports, such as Standard_DS3_v2"
+)
 CRON: Final = NameRule(r"^\S+( \S+){4}$", "a five-field cron expression such as '0 19 * * 1-5'")
 # Azure allows tag names of 512 characters, but 128 on storage accounts, which get every tag.
 # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
@@ -87,18 +91,35 @@ FQDN: Final = NameRule(
 )
 
 # Azure's rules for the names inside the IDs of resources the stack uses but does not create.
-RESOURCE_NAMES: Final[dict[str, re.Pattern[str]]] = {
-    "Microsoft.KeyVault/vaults": re.compile(r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$"),
-    "Microsoft.Storage/storageAccounts": re.compile(r"^[a-z0-9]{3,24}$"),
-    "Microsoft.ContainerRegistry/registries": re.compile(r"^[a-zA-Z0-9]{5,50}$"),
-    # machinelearningservices REST spec, registryName: ^[a-zA-Z0-9][a-zA-Z0-9\-_]{2,32}$
-    "Microsoft.MachineLearningServices/registries": re.compile(r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,32}$"),
-    "Microsoft.Network/virtualNetworks/subnets": re.compile(
-        r"^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,78}[a-zA-Z0-9_])?$"
+RESOURCE_NAMES: Final[dict[str, NameRule]] = {
+    "Microsoft.KeyVault/vaults": NameRule(
+        r"^(?!.*--)[a-zA-Z][a-zA-Z0-9-]{1,22}[a-zA-Z0-9]$",
+        "3-24 letters, digits and single hyphens, starting with a letter and ending with a "
+        "letter or digit",
+    ),
+    "Microsoft.Storage/storageAccounts": NameRule(
+        r"^[a-z0-9]{3,24}$", "3-24 lowercase letters and digits"
+    ),
+    "Microsoft.ContainerRegistry/registries": NameRule(
+        r"^[a-zA-Z0-9]{5,50}$", "5-50 letters and digits"
+    ),
+    # Microsoft Learn: 2-32 characters, starting with a letter or digit, then letters, digits,
+    # '_' and '-'. The REST spec's registryName pattern ^[a-zA-Z0-9][a-zA-Z0-9\-_]{2,32}$ asks
+    # for at least 3 but allows 33. Each refuses what the other allows, so both hold: 3-32.
+    # https://learn.microsoft.com/azure/machine-learning/how-to-manage-registries
+    "Microsoft.MachineLearningServices/registries": NameRule(
+        r"^[a-zA-Z0-9][a-zA-Z0-9_-]{2,31}$",
+        "3-32 letters, digits, '_' and '-', starting with a letter or digit",
+    ),
+    "Microsoft.Network/virtualNetworks/subnets": NameRule(
+        r"^[a-zA-Z0-9]([a-zA-Z0-9._-]{0,78}[a-zA-Z0-9_])?$",
+        "1-80 letters, digits, '.', '_' and '-', starting with a letter or digit and ending "
+        "with a letter, digit or '_'",
     ),
     # https://learn.microsoft.com/azure/azure-resource-manager/management/resource-name-rules#microsoftcontainerservice
-    "Microsoft.ContainerService/managedClusters": re.compile(
-        r"^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$"
+    "Microsoft.ContainerService/managedClusters": NameRule(
+        r"^[a-zA-Z0-9]([a-zA-Z0-9_-]{0,61}[a-zA-Z0-9])?$",
+        "1-63 letters, digits, '_' and '-', starting and ending with a letter or digit",
     ),
 }
 # A resource ID: its subscription and group, then the provider namespace and one or more
@@ -139,9 +160,11 @@ def parse_arm_id(value: str, resource_type: str) -> ArmId:
     found = "/".join((match["namespace"], *kinds))
     if found.lower() != resource_type.lower():
         raise ValueError(f"must be the ID of a {resource_type}, but it names a {found}")
-    name_rule = RESOURCE_NAMES.get(resource_type)
-    if name_rule is not None and not name_rule.fullmatch(names[-1]):
-        raise ValueError(f"{names[-1]!r} is not a valid {resource_type} name")
+    rule = RESOURCE_NAMES.get(resource_type)
+    if rule is not None and not re.fullmatch(rule.pattern, names[-1]):
+        raise ValueError(
+            f"{names[-1]!r} is not a valid {resource_type} name: Azure allows {rule.what}"
+        )
     parent = None
     if len(names) > 1:
         parent_id = value[: value.rindex(f"/{kinds[-1]}/")]
@@ -163,7 +186,8 @@ _LIMITS: Final = (
     ("storage account name", "storage_account", 24),
     ("Azure ML workspace name", "workspace", 33),
     ("container registry name", "container_registry", 50),
-    ("Azure ML registry name", "model_registry", 33),
+    # 32, not the REST spec's 33: see RESOURCE_NAMES.
+    ("Azure ML registry name", "model_registry", 32),
     ("Log Analytics workspace name", "log_analytics", 63),
 )
 # The action group's short name keeps at least one character of the prefix before "-<label>".
@@ -221,8 +245,8 @@ class Names:
         return f"mlw-{self.prefix}-{self.label}-{suffix}"
 
     def model_registry(self, suffix: str) -> str:
-        """Azure ML registries: 3-33 letters, digits, '-' and '_', unique in the tenant (at most
-        the name is part of every asset ID in it."""
+        """Azure ML registries: 3-32 letters, digits, '-' and '_' (see RESOURCE_NAMES), unique
+        in the tenant; the name is part of every asset ID in the registry."""
         return f"mlr-{self.prefix}-{self.label}-{suffix}"
 
     def private_endpoint(self, suffix: str, group: str) -> str:

@@ -31,8 +31,22 @@ PRIVATE_DNS_ZONES: Final[Mapping[str, str]] = {
     "registry": "privatelink.azurecr.io",
 }
 
-# What an inbound private endpoint connects to: one of the stack's resources.
-Target = Literal["workspace", "storage", "keyVault", "registry"]
+# What an inbound private endpoint connects to: one of the stack's resources (in shared, the
+# model registry and the storage account and container registry Azure creates for it).
+Target = Literal[
+    "workspace",
+    "storage",
+    "keyVault",
+    "registry",
+    "modelRegistry",
+    "modelRegistryStorage",
+    "modelRegistryAcr",
+]
+MODEL_REGISTRY_TARGETS: Final[tuple[Target, ...]] = (
+    "modelRegistry",
+    "modelRegistryStorage",
+    "modelRegistryAcr",
+)
 
 
 @dataclass(frozen=True)
@@ -50,6 +64,11 @@ INBOUND_ENDPOINTS: Final[tuple[InboundEndpoint, ...]] = (
     InboundEndpoint("storage", "file", ("file",)),
     InboundEndpoint("keyVault", "vault", ("vault",)),
     InboundEndpoint("registry", "registry", ("registry",)),
+    # Clients of a private Azure ML registry: the registry, its storage and its ACR.
+    # https://learn.microsoft.com/azure/machine-learning/how-to-registry-network-isolation#use-assets-from-registry-in-workspace-1
+    InboundEndpoint("modelRegistry", "amlregistry", ("api",)),
+    InboundEndpoint("modelRegistryStorage", "blob", ("blob",)),
+    InboundEndpoint("modelRegistryAcr", "registry", ("registry",)),
 )
 # The storage endpoints the studio reaches from the client network; the workspace identity
 # needs Reader on them when the storage refuses public access (see components.inbound_network).

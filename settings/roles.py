@@ -14,7 +14,6 @@ BUILT_IN_ROLES: Final[Mapping[str, str]] = {
     "AzureML Data Scientist": "f6c7c914-8db3-469d-8ca1-694a8f32e121",
     "AzureML Compute Operator": "e503ece1-11d0-4e8e-8e2c-7a6c3bf38815",
     "Reader": "acdd72a7-3385-48ef-bd42-f606fba81ae7",
-    "Contributor": "b24988ac-6180-42a0-ab88-20f7382dd24c",
     "Storage Blob Data Reader": "2a2b9908-6ea1-4ae2-8e65-a410df84e7d1",
     "Storage Blob Data Contributor": "ba92f5b4-2d11-453d-a403-e96b0029c9fe",
     "Storage File Data Privileged Reader": "b8eda974-7b85-4f76-af95-65846b26df6d",
@@ -31,6 +30,10 @@ BUILT_IN_ROLES: Final[Mapping[str, str]] = {
     # Registry read plus every action on its assets (models, environments, components).
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/ai-machine-learning#azureml-registry-user
     "AzureML Registry User": "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
+    # Approves private endpoint connections on a target (storage, ML registries, ...): the
+    # workspace identity's, so its managed network's outbound rules are approved.
+    # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/ai-machine-learning#azure-ai-enterprise-network-connection-approver
+    "Azure AI Enterprise Network Connection Approver": "b556d68e-0be0-4f35-a333-ad7ee1ce17ea",
 }
 
 # What an `mlops:access` entry may name as its scope.
@@ -38,16 +41,16 @@ AccessScope = Literal[
     "workspace", "resourceGroup", "storage", "keyVault", "registry", "logAnalytics"
 ]
 
-# Where each role may be granted through `mlops:access`; the first scope is the default. Owner
-# and User Access Administrator are deliberately absent: granting those is a decision for the
-# subscription owner, not this program. The storage data roles are those Microsoft lists for
+# Where each role may be granted through `mlops:access`; the first scope is the default. Owner,
+# User Access Administrator and Contributor are deliberately absent: granting those is a decision
+# for the subscription owner, not this program (a pipeline allowed to grant Contributor could
+# grant it to anyone, itself included). The storage data roles are those Microsoft lists for
 # working with Entra-only workspace storage (studio, notebooks, uploads, parallel jobs):
 # https://learn.microsoft.com/azure/machine-learning/how-to-disable-local-auth-storage#scenarios-for-role-assignments
 ACCESS_SCOPES: Final[Mapping[str, tuple[AccessScope, ...]]] = {
     "AzureML Data Scientist": ("workspace",),
     "AzureML Compute Operator": ("workspace",),
     "Reader": ("workspace", "resourceGroup"),
-    "Contributor": ("workspace",),
     "Storage Blob Data Reader": ("storage",),
     "Storage Blob Data Contributor": ("storage",),
     "Storage File Data Privileged Reader": ("storage",),
@@ -68,4 +71,8 @@ ACCESS_SCOPES: Final[Mapping[str, tuple[AccessScope, ...]]] = {
 # What the access matrix grants on the shared Azure ML registry (components/access.py rows on
 # modelRegistry; a test checks they agree): the bootstrap lets each stack's deploy identity
 # assign these there, and nothing else.
-MODEL_REGISTRY_ROLES: Final = ("AzureML Registry User", "Reader")
+MODEL_REGISTRY_ROLES: Final = (
+    "AzureML Registry User",
+    "Reader",
+    "Azure AI Enterprise Network Connection Approver",
+)

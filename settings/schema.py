@@ -26,8 +26,9 @@ from pydantic.alias_generators import to_camel, to_snake
 
 from settings.alerts import CATALOGUE
 from settings.catalogs import AVAILABILITY_ZONE_REGIONS
+from settings.journeys import JOURNEYS
 from settings.names import ArmId, Names, id_form
-from settings.private_link import PRIVATE_DNS_ZONES, zones_for
+from settings.private_link import MODEL_REGISTRY_TARGETS, PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
 from settings.roles import ACCESS_SCOPES, AccessScope
 from settings.validation import (
@@ -60,6 +61,7 @@ from settings.values import (
     ManagedClusterId,
     ModelRegistryId,
     Prefix,
+    PublicIpRange,
     Region,
     RegistryId,
     StorageId,
@@ -131,6 +133,17 @@ class ModelRegistrySettings(Section):
         ),
     ] = Field(None, alias="existingId")
     """The shared registry's resource ID."""
+    storage_account: Annotated[StorageId | None, Only("mode", ("existing",))] = Field(
+        None, alias="storageAccountId"
+    )
+    """The storage account Azure created for the registry in this stack's region (`pulumi
+    stack output -s shared modelRegistryStorageAccountIds`): a managed network reaches it
+    through an outbound private endpoint, as it reaches the registry."""
+    container_registry: Annotated[RegistryId | None, Only("mode", ("existing",))] = Field(
+        None, alias="containerRegistryId"
+    )
+    """The container registry Azure created for the registry (`pulumi stack output -s shared
+    modelRegistryContainerRegistryId`), reached like its storage."""
 
 
 class StorageSettings(Section):
@@ -179,6 +192,18 @@ class PrivateDnsSettings(Section):
 
 
 APPROVED_ONLY: Final = "allowOnlyApprovedOutbound"
+# What image builds and package installs reach under approved outbound: Microsoft's list
+# (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#scenario-access-public-machine-learning-packages),
+# with files.pythonhosted.org, where pip downloads the files pypi.org lists. Base images from
+# mcr.microsoft.com need none: Azure ML's required MicrosoftContainerRegistry and
+# AzureFrontDoor.FirstParty service tag rules reach it.
+PACKAGE_FEEDS: Final = (
+    "pypi.org",
+    "files.pythonhosted.org",
+    "anaconda.com",
+    "*.anaconda.com",
+    "*.anaconda.org",
+)
 
 
 class NetworkSettings(Section):
@@ -206,7 +231,7 @@ class NetworkSettings(Section):
     ] = None
     """Who keeps the private endpoints' DNS records."""
     outbound_fqdns: Annotated[
-        tuple[Fqdn, ...],
+        tuple[Fqdn, ...] | None,
         Listed,
         Unique(),
         Only(
@@ -215,9 +240,23 @@ class NetworkSettings(Section):
             why="FQDN rules open hosts in an approved-outbound network; with "
             "allowInternetOutbound every host is reachable",
         ),
+    ] = None
+    """Hosts compute may reach besides Azure ML's own (FQDN rules, enforced by an Azure
+    Firewall that Azure bills). Left out: Microsoft's pip and conda hosts, which image builds
+    and package installs need (`[]` for none)."""
+    client_ip_ranges: Annotated[
+        tuple[PublicIpRange, ...],
+        Listed,
+        Unique(),
+        Only(
+            "inbound",
+            ("public",),
+            why="with inbound private, clients reach the storage through its private endpoints",
+        ),
     ] = ()
-    """Hosts compute may reach besides Azure ML's own, such
-    as package indexes (FQDN rules, enforced by an Azure Firewall that Azure bills)."""
+    """Public IPv4 addresses or ranges (CIDR) of the team's laptops and runners, which the
+    workspace storage then admits besides its private endpoints: the CLI and SDK upload local
+    code, data and models there (`az ml job create`, `az ml model create --path`)."""
 
     RETIRED: ClassVar[Mapping[str, str]] = {
         "publicNetworkAccess": (
@@ -249,6 +288,13 @@ class NetworkSettings(Section):
     @property
     def approved_outbound_only(self) -> bool:
         return self.isolation_mode == APPROVED_ONLY
+
+    @property
+    def fqdns(self) -> tuple[str, ...]:
+        """The hosts FQDN rules open: as configured, else (approved outbound only) the feeds."""
+        if not self.approved_outbound_only:
+            return ()
+        return PACKAGE_FEEDS if self.outbound_fqdns is None else self.outbound_fqdns
 
     @property
     def private_inbound(self) -> bool:
@@ -607,6 +653,58 @@ class BudgetSettings(Section):
                 )
 
 
+# The image build cluster's compute name: no other compute of the workspace may take it.
+IMAGE_BUILDER: Final = "image-builder"
+
+
+class ImageBuildSettings(Section):
+    """The compute cluster Azure ML builds environment images on wherever the workspace has a
+    managed network: its container registry, behind the network, cannot build them itself
+    (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network#configure-image-builds).
+    It scales to zero."""
+
+    vm_size: VmSize = "Standard_DS3_v2"
+    """VM size of its nodes: a CPU size (Azure ML builds images on CPU only)."""
+    max_nodes: int = Field(1, ge=1, le=10)
+    """Most images built at once."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        size = fields.get("vm_size")
+        # https://learn.microsoft.com/azure/machine-learning/how-to-secure-workspace-vnet#enable-azure-container-registry-acr:
+        # "Only a CPU SKU is supported."
+        if isinstance(size, str) and size.lower().startswith("standard_n"):
+            yield ("vmSize",), f"{size} is a GPU size: Azure ML builds images on CPU sizes only"
+
+
+class JourneySwitch(Section):
+    enabled: bool = True
+    """false: the journey is not checked, and a broken one no longer fails the preview."""
+    reason: str = ""
+    """Why the stack does without the journey, for reviewers: required with enabled: false."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        if fields.get("enabled") is False and not str(fields.get("reason", "")).strip():
+            yield (
+                ("reason",),
+                "is required with enabled: false: say why this stack does without the journey "
+                "(reviewers read it in the preview)",
+            )
+
+
+def _journeys_model() -> Any:
+    """One optional switch per journey of the table."""
+    fields: dict[str, Any] = {
+        journey.key: (JourneySwitch | None, Field(None, description=f"{journey.title}."))
+        for journey in JOURNEYS
+    }
+    return create_model("JourneySettings", __base__=Section, **fields)
+
+
+JourneySettings = _journeys_model()
+
+
 # The sections that configure a workspace: refused in a stack without one (shared).
 InWorkspace: Final = Only(
     "environment",
@@ -648,8 +746,9 @@ class Settings(Section):
     """Container registry for custom images."""
     storage: Annotated[StorageSettings, InWorkspace] = _empty(StorageSettings)
     """The workspace's own storage account."""
-    network: Annotated[NetworkSettings, InWorkspace] = _empty(NetworkSettings)
-    """Network isolation of the workspace."""
+    network: NetworkSettings = _empty(NetworkSettings)
+    """Network isolation of the workspace; in shared, the private endpoints clients reach the
+    model registry through (inbound, subnetId and privateDns only)."""
     access: Annotated[tuple[AccessGrant, ...], Listed, InWorkspace] = ()
     """Roles for people, groups and pipelines."""
     release_pipeline: Annotated[ReleasePipelineSettings | None, InWorkspace] = None
@@ -688,6 +787,12 @@ class Settings(Section):
     model_registry: ModelRegistrySettings = _empty(ModelRegistrySettings)
     """The Azure ML registry models are promoted through: created by the shared stack, used by
     dev, qa and prod."""
+    image_build: Annotated[ImageBuildSettings, InWorkspace] = _empty(ImageBuildSettings)
+    """The image build cluster, created wherever the workspace has a managed network and a
+    container registry."""
+    journeys: JourneySettings = _empty(JourneySettings)  # pyrefly: ignore[invalid-annotation]
+    """Journeys the offline preview does not check here, each with the reason (see the
+    README's Journeys): the preview fails on any other broken journey."""
 
     _project: str = PrivateAttr("")
     _stack: str = PrivateAttr("")
@@ -727,6 +832,16 @@ class Settings(Section):
                 if self.model_registry.public is None
                 else self.model_registry.public
             ),
+        )
+
+    @property
+    def builds_images(self) -> bool:
+        """The workspace builds images on its own cluster: its registry, behind the managed
+        network, cannot build them (components.image_build)."""
+        return (
+            self.profile.has_workspace
+            and self.network.managed
+            and (self.container_registry.mode != "none")
         )
 
     @property
@@ -818,7 +933,7 @@ def _targets_once(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
 def _compute_names(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
     """Dev clusters, batch endpoints' clusters and attached clusters share the workspace's
     compute names (repeats within computeClusters or kubernetesClusters are Unique's)."""
-    owners: dict[str, tuple[str | int, ...]] = {}
+    owners: dict[str, tuple[str | int, ...]] = {IMAGE_BUILDER: (_key("imageBuild"),)}
     for key in ("computeClusters", "endpoints", "kubernetesClusters"):
         for index, entry in enumerate(fields.get(to_snake(key), ())):
             batch = key == "endpoints"  # a batch endpoint's cluster (an online one has none)
@@ -828,10 +943,11 @@ def _compute_names(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
             where = (_key(key), index, "cluster") if batch else (_key(key), index)
             owner = owners.setdefault(compute.name, where)
             if owner != where and (owner[0] != where[0] or batch):
+                used = "the image build cluster" if compute.name == IMAGE_BUILDER else None
                 yield (
                     (*where, "name"),
-                    f"{compute.name!r} is already a compute name, used by {key_path(owner)}; "
-                    "choose another",
+                    f"{compute.name!r} is already a compute name, used by "
+                    f"{used or key_path(owner)}; choose another",
                 )
 
 
@@ -872,9 +988,12 @@ def _private_dns_zones(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
     if dns is None or dns.zone_ids is None or vault is None or registry is None:
         return
     # Adopted vaults and registries are reached through their owners' endpoints.
-    targets = {"workspace", "storage"}
-    targets |= {"keyVault"} if vault.existing is None else set()
-    targets |= {"registry"} if registry.mode == "create" else set()
+    if fields.get("environment") == "shared":
+        targets = set(MODEL_REGISTRY_TARGETS)
+    else:
+        targets = {"workspace", "storage"}
+        targets |= {"keyVault"} if vault.existing is None else set()
+        targets |= {"registry"} if registry.mode == "create" else set()
     for key in zones_for(targets):
         if getattr(dns.zone_ids, key) is None:
             yield (
@@ -918,6 +1037,10 @@ def _profile_rules(
         )
 
 
+# What only a workspace's network has: refused in shared.
+WORKSPACE_NETWORK_KEYS: Final = frozenset({"isolation_mode", "outbound_fqdns", "client_ip_ranges"})
+
+
 def _shared_rules(
     fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile
 ) -> Iterator[Problem]:
@@ -955,6 +1078,14 @@ def _shared_rules(
         yield (
             (_key("protect"),),
             "must not be false in shared: the registry holds every promoted model version",
+        )
+    network = fields.get("network")
+    for name in sorted(WORKSPACE_NETWORK_KEYS & (network.model_fields_set if network else set())):
+        alias = NetworkSettings.model_fields[name].alias or name
+        yield (
+            (_key("network"), alias),
+            "is not valid in shared: the shared stack has no workspace; its network keys are "
+            "inbound, subnetId and privateDns, for the model registry's private endpoints",
         )
     if vault is not None and vault.existing is not None:
         yield (

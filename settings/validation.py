@@ -232,7 +232,7 @@ _TYPES: Final = {
 }
 
 
-def _message(error: Mapping[str, Any], field: FieldInfo | None) -> str:  # noqa: PLR0911
+def _message(error: Mapping[str, Any], field: FieldInfo | None) -> str:
     """What is wrong and what would be valid, in the words of the field's declaration."""
     kind, value = error["type"], error.get("input")
     told = hint(field) if field else None

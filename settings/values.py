@@ -5,13 +5,20 @@ config in ``settings.schema``, the bootstrap program's config in ``bootstrap.con
 
 from __future__ import annotations
 
+import ipaddress
 import re
 from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BeforeValidator
 from pydantic import WithJsonSchema as Schema
 
-from settings.catalogs import AZURE_REGIONS, RETIRED_VM_SIZES, WINDOWS_TIME_ZONES
+from settings.catalogs import (
+    AML_VM_SIZES_SOURCE,
+    AZURE_REGIONS,
+    RETIRED_VM_SIZES,
+    SUPPORTED_VM_SIZES,
+    WINDOWS_TIME_ZONES,
+)
 from settings.names import (
     CLUSTER_NAME,
     CONTAINER_NAME,
@@ -105,19 +112,43 @@ def _one_of(names: tuple[str, ...], what: str) -> tuple[Any, ...]:
     return AfterValidator(check), Schema({"type": "string", "enum": list(names)}), Hint(what)
 
 
-def _not_retired(size: str) -> str:
-    retired = RETIRED_VM_SIZES.get(size)
-    if retired is not None:
+# Sizes by their case-folded names: Azure ignores case in them, so a retired size is named as
+# such however it is written.
+_RETIRED_BY_KEY: Final = {size.casefold(): size for size in RETIRED_VM_SIZES}
+
+
+def _vm_size(size: str) -> str:
+    """A size Azure ML supports, spelled as Azure lists it: a retired one is refused with its
+    replacement, any other with the closest supported spelling."""
+    if not size.strip():
+        raise invalid(f"must not be empty; it must be {VM_SIZE.what}")
+    retired_name = _RETIRED_BY_KEY.get(size.casefold())
+    if retired_name is not None:
+        retired = RETIRED_VM_SIZES[retired_name]
         raise invalid(
-            f"{size} was retired by Azure on {retired.retired_on} and can no longer be "
+            f"{retired_name} was retired by Azure on {retired.retired_on} and can no longer be "
             f"provisioned; choose a current size such as {retired.replacement} "
             f"({retired.source})"
+        )
+    if size not in SUPPORTED_VM_SIZES:
+        # A size written without its tier (DS3_v2) is compared as Standard_DS3_v2.
+        tiered = size if size.casefold().startswith("standard_") else f"Standard_{size}"
+        raise invalid(
+            f"must be a VM size Azure ML supports ({AML_VM_SIZES_SOURCE}), got {size!r}"
+            f"{did_you_mean(tiered, SUPPORTED_VM_SIZES)}"
         )
     return size
 
 
 Guid = Annotated[str, *named(GUID), AfterValidator(str.lower)]
-VmSize = Annotated[str, *named(VM_SIZE), AfterValidator(_not_retired)]
+# Editors check a size's shape, not the list: an enum of SUPPORTED_VM_SIZES, written out for
+# each key that takes a size, would make the schema file half as large again.
+VmSize = Annotated[
+    str,
+    AfterValidator(_vm_size),
+    Schema({"type": "string", "pattern": VM_SIZE.pattern}),
+    Hint(VM_SIZE.what),
+]
 Region = Annotated[str, *_one_of(AZURE_REGIONS, "an Azure region name such as westeurope")]
 TimeZone = Annotated[
     str,
@@ -173,3 +204,43 @@ def _tags(tags: dict[str, str]) -> dict[str, str]:
 
 # Tags a config adds to every resource; the bootstrap program's config takes them too.
 Tags = Annotated[dict[str, str], AfterValidator(_tags)]
+
+
+# Private (RFC 1918), shared, loopback and link-local ranges: no internet client has them.
+_NOT_INTERNET: Final = tuple(
+    ipaddress.IPv4Network(n)
+    for n in ("10.0.0.0/8", "172.16.0.0/12", "192.168.0.0/16", "100.64.0.0/10", "127.0.0.0/8",
+              "169.254.0.0/16", "0.0.0.0/8")
+)  # fmt: skip
+
+
+def _public_ip_range(value: str) -> str:
+    """What a storage firewall's IP rule takes: a public IPv4 address, or a range of one
+    (https://learn.microsoft.com/azure/storage/common/storage-network-security#restrictions-for-ip-network-rules)."""
+    try:
+        network = ipaddress.ip_network(value, strict=False)
+    except ValueError:
+        raise invalid(
+            f"must be a public IPv4 address or CIDR range such as 203.0.113.0/24, got {value!r}"
+        ) from None
+    if "/" in value and str(network) != value:
+        raise invalid(f"{value} has bits set past its prefix: the range is {network}")
+    if network.version != 4:
+        raise invalid(f"{value} is IPv6: storage IP rules take IPv4 addresses and ranges only")
+    if any(network.subnet_of(private) for private in _NOT_INTERNET):
+        raise invalid(
+            f"{value} is not a public range: storage IP rules admit internet clients only "
+            "(private addresses reach the storage through private endpoints)"
+        )
+    if "/" in value and network.prefixlen > 30:
+        raise invalid(
+            f"{value}: Azure refuses /31 and /32 ranges in storage IP rules; give the address alone"
+        )
+    return value
+
+
+PublicIpRange = Annotated[
+    str,
+    AfterValidator(_public_ip_range),
+    Hint("a public IPv4 address or CIDR range such as 203.0.113.0/24"),
+]

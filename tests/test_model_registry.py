@@ -304,6 +304,23 @@ def test_an_id_with_an_invalid_registry_name_is_refused() -> None:
     )
 
 
+def test_an_id_naming_a_33_character_registry_is_refused_with_azure_s_limit() -> None:
+    name = "mlr-" + "a" * 29
+    registry_id = REGISTRY_ID.rsplit("/", 1)[0] + f"/{name}"
+    values = {
+        **environment("qa", "allowInternetOutbound"),
+        "mlops:modelRegistry": {"mode": "existing", "existingId": registry_id},
+    }
+    assert (
+        f"mlops:modelRegistry.existingId: {name!r} is not a valid "
+        "Microsoft.MachineLearningServices/registries name: Azure allows 3-32 letters, digits, "
+        "'_' and '-', starting with a letter or digit"
+    ) in problems_of(values, "qa")
+    # 32 characters are within Azure's limit.
+    values["mlops:modelRegistry"]["existingId"] = registry_id[:-1]
+    assert settings_of(values, "qa").model_registry.existing.name == name[:-1]
+
+
 @pytest.mark.parametrize("mode", ["none", "existing"])
 def test_the_shared_stack_must_create_the_registry(mode: str) -> None:
     registry = EXISTING if mode == "existing" else {"mode": "none"}

@@ -11,11 +11,13 @@ from pydantic import ValidationError
 
 import settings
 from offline.engine import evaluate, stack_config
+from settings.catalogs import AML_VM_SIZES_SOURCE
 from settings.schema import Settings
 from tests.conftest import (
     FIXTURE_STACKS,
     STACKS,
     load_settings,
+    problem_at,
     required_network,
     settings_problems,
 )
@@ -445,7 +447,7 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "instance vm size",
         {"computeInstances": [{**INSTANCE, "vmSize": "big"}]},
         "mlops:computeInstances[0].vmSize",
-        "Standard_DS3_v2",
+        "must be a VM size Azure ML supports",
     ),
     (
         "schedule cron",
@@ -614,6 +616,60 @@ def test_batch_cluster_may_not_reuse_a_training_cluster_name() -> None:
         ],
     )
     assert any(p.startswith("mlops:endpoints[0].cluster.name:") for p in found)
+
+
+CLUSTER_SIZE = "mlops:computeClusters[0].vmSize"
+
+
+def cluster_vm_size_problem(size: str) -> str:
+    """The one problem a training cluster of ``size`` is refused with (one, not two)."""
+    return problem_at(problems(computeClusters=[{**CLUSTER, "vmSize": size}]), CLUSTER_SIZE)
+
+
+@pytest.mark.parametrize(
+    ("size", "retired_on", "replacement"),
+    [
+        ("Standard_NC6", "6 September 2023", "Standard_NC4as_T4_v3"),
+        ("Standard_NC12", "6 September 2023", "Standard_NC16as_T4_v3"),
+        ("Standard_NC6s_v2", "6 September 2023", "Standard_NC24ads_A100_v4"),
+        ("Standard_ND6s", "6 September 2023", "Standard_NC4as_T4_v3"),
+        ("Standard_NV6", "6 September 2023", "Standard_NV12ads_A10_v5"),
+        ("Standard_NC6s_v3", "30 September 2025", "Standard_NC40ads_H100_v5"),
+    ],
+)
+def test_a_retired_vm_size_is_refused_with_its_replacement(
+    size: str, retired_on: str, replacement: str
+) -> None:
+    assert cluster_vm_size_problem(size).startswith(
+        f"{CLUSTER_SIZE}: {size} was retired by Azure on {retired_on} and can no longer be "
+        f"provisioned; choose a current size such as {replacement} (https://learn.microsoft.com/"
+    )
+
+
+def test_a_retired_vm_size_in_other_case_is_refused_as_retired() -> None:
+    assert "Standard_NC6 was retired by Azure" in cluster_vm_size_problem("standard_nc6")
+
+
+@pytest.mark.parametrize(
+    ("size", "suggestion"),
+    [
+        ("Standard_DS3_v9", "Standard_DS3_v2"),  # no such size
+        ("standard_ds3_v2", "Standard_DS3_v2"),  # Azure's spelling, in another case
+        ("DS3_v2", "Standard_DS3_v2"),  # without its tier
+    ],
+)
+def test_a_vm_size_azure_ml_does_not_support_is_refused_with_the_closest_one(
+    size: str, suggestion: str
+) -> None:
+    assert cluster_vm_size_problem(size) == (
+        f"{CLUSTER_SIZE}: must be a VM size Azure ML supports ({AML_VM_SIZES_SOURCE}), "
+        f"got {size!r} (did you mean {suggestion!r}?)"
+    )
+
+
+@pytest.mark.parametrize("size", ["Standard_DS11-1_v2", "Standard_NC24ads_A100_v4"])
+def test_a_supported_vm_size_loads_constrained_vcpus_and_successors_included(size: str) -> None:
+    assert load(computeClusters=[{**CLUSTER, "vmSize": size}]).compute_clusters[0].vm_size == size
 
 
 def test_settings_errors_reach_the_pulumi_cli_without_a_traceback() -> None:

@@ -21,7 +21,7 @@ from offline.engine import (
 )
 from offline.policies import check
 from offline.resource_types import get_path
-from settings.names import Names
+from settings.names import SUFFIX_LENGTH, Names
 from settings.roles import BUILT_IN_ROLES
 from tests.conftest import FIXTURE_STACKS, STACKS, WORKSPACE_STACKS, of_type, only
 
@@ -539,6 +539,16 @@ def test_a_prefix_too_long_for_the_stack_name_is_refused_with_the_length_that_fi
     assert problem.startswith("mlops:prefix: 'contosopl' with stack 'prod-eu'")
     assert "Key Vault name kv-contosoplprodeu-xxxxxx has 25 characters, Azure allows 24" in problem
     assert problem.endswith("use a prefix of at most 8 characters")
+
+
+def test_a_prefix_giving_a_33_character_azure_ml_registry_name_is_refused_naming_it() -> None:
+    # Microsoft Learn allows 32 characters; the REST spec's pattern would allow 33.
+    with pytest.raises(settings.SettingsError) as refused:
+        prod_settings("prod-euwest1", "contosomlx")
+    (problem,) = refused.value.problems
+    registry = "mlr-contosomlx-prodeuwest1-" + "x" * SUFFIX_LENGTH
+    assert len(registry) == 33
+    assert f"the Azure ML registry name {registry} has 33 characters, Azure allows 32" in problem
 
 
 def test_a_stack_name_too_long_for_any_prefix_is_refused_with_the_length_that_fits() -> None:

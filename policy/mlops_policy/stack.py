@@ -152,7 +152,7 @@ def _label(resource: PolicyResource) -> str:
 @area.stack_rule(
     "qa-prod-no-experimentation-compute",
     "qa and prod have no compute instances and no general-purpose clusters: only the clusters "
-    "of batch endpoints.",
+    "of batch endpoints and the one the workspace builds images on.",
 )
 def qa_prod_no_experimentation_compute(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
     environment = stack_environment(args.resources)
@@ -160,8 +160,16 @@ def qa_prod_no_experimentation_compute(args: StackValidationArgs) -> Iterator[tu
         return
     # A batch endpoint's cluster is created beside it, under the same parent component.
     batch_parents = {_parent_urn(r) for r in of_type(args.resources, BATCH_ENDPOINT)}
+    # The image build compute is the one the workspace names to build environment images on.
+    builders = {
+        str(name).lower()
+        for workspace in of_type(args.resources, ML_WORKSPACE)
+        if (name := peek(workspace.props, "imageBuildCompute"))
+    }
     for compute in of_type(args.resources, COMPUTE):
         kind = get(compute.props, "properties", "computeType")
+        if str(peek(compute.props, "name") or "").lower() in builders:
+            continue
         if same(kind, "ComputeInstance"):
             yield (
                 f"{_label(compute)} is a compute instance in {environment}; experiments "
@@ -171,7 +179,8 @@ def qa_prod_no_experimentation_compute(args: StackValidationArgs) -> Iterator[tu
         elif same(kind, "AmlCompute") and _parent_urn(compute) not in batch_parents:
             yield (
                 f"{_label(compute)} is a general-purpose cluster in {environment}; only batch "
-                "endpoints' clusters (created beside the endpoint) are allowed; train in dev",
+                "endpoints' clusters (created beside the endpoint) and the workspace's image "
+                "build compute are allowed; train in dev",
                 compute.urn,
             )
 

@@ -8,17 +8,18 @@ import pytest
 from bootstrap.roles import (
     BLOB_DATA_CONTRIBUTOR,
     BLOB_DATA_READER,
+    DEPLOY_ROLES,
     KEY_VAULT_CRYPTO_USER,
     MODEL_REGISTRY_GRANTS,
-    PROGRAM_ROLES,
     RBAC_ADMINISTRATOR,
     READER,
     SHARED_SCOPE_ROLES,
+    assignable,
     assignment_condition,
 )
 from offline.engine import ProgramRun
 from settings.loader import SettingsError
-from settings.roles import BUILT_IN_ROLES
+from settings.roles import BUILT_IN_ROLES, MODEL_REGISTRY_ROLES
 from tests.bootstrap.conftest import (
     ADMIN_GROUP,
     DATA_ACCOUNT,
@@ -57,7 +58,8 @@ def test_deploy_identity_holds_exactly_its_roles_on_exactly_its_scopes(
     full_run: ProgramRun, stack: str
 ) -> None:
     deploy_role = _custom_guid(full_run, f"contoso mlops deploy ({stack})")
-    program, shared = assignment_condition(PROGRAM_ROLES), assignment_condition(SHARED_SCOPE_ROLES)
+    program = assignment_condition(assignable(DEPLOY_ROLES))
+    shared = assignment_condition(assignable(SHARED_SCOPE_ROLES))
     assert roles_of(full_run, f"deploy-{stack}") == {
         Held(deploy_role, f"/subscriptions/{SUBSCRIPTIONS[stack]}", program),
         *(Held(RBAC_ADMINISTRATOR, scope, shared) for scope in _shared_scopes(stack)),
@@ -228,10 +230,11 @@ def test_a_stack_may_assign_only_the_registry_roles_on_the_shared_model_registry
     registry_run: ProgramRun,
 ) -> None:
     on_registry = {h for h in roles_of(registry_run, "deploy-dev") if h.scope == MODEL_REGISTRY}
-    assert on_registry == {
-        Held(RBAC_ADMINISTRATOR, MODEL_REGISTRY, assignment_condition(MODEL_REGISTRY_GRANTS))
-    }
-    assert {BUILT_IN_ROLES["AzureML Registry User"], READER} == set(MODEL_REGISTRY_GRANTS)
+    condition = assignment_condition(assignable(MODEL_REGISTRY_GRANTS))
+    assert on_registry == {Held(RBAC_ADMINISTRATOR, MODEL_REGISTRY, condition)}
+    # The matrix's registry roles (AzureML Registry User, Reader, the workspace's private
+    # endpoint approval), each to the principal types it may go to.
+    assert {BUILT_IN_ROLES[role] for role in MODEL_REGISTRY_ROLES} == set(MODEL_REGISTRY_GRANTS)
 
 
 def test_a_stack_preview_reads_the_shared_model_registry(registry_run: ProgramRun) -> None:

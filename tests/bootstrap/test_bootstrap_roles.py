@@ -1,8 +1,10 @@
 """The deploy role and its condition: what deploying the program takes, and role assignments only
-of the roles the program grants.
+of the roles the program grants (and those Azure ML assigns on its behalf), each only to the kinds
+of principal it may go to.
 
 The condition is evaluated, not pattern-matched: a small evaluator of the condition language's
-operators it uses (ActionMatches, !, AND, OR, ForAnyOfAnyValues:GuidEquals on @Request and
+operators it uses (ActionMatches, !, AND, OR, ForAnyOfAnyValues:GuidEquals on the role definition
+ID and ForAnyOfAnyValues:StringEqualsIgnoreCase on the principal type, from @Request and
 @Resource) decides, as Azure would, which role assignment operations it lets through.
 """
 
@@ -17,17 +19,25 @@ from typing import Final
 import pytest
 
 from bootstrap.roles import (
+    ASSIGNABLE_TO,
+    AZURE_ML_ONLY_ROLES,
+    AZURE_ML_ROLES,
     DEPLOY_ACTIONS,
+    DEPLOY_ROLES,
     KEY_VAULT_CRYPTO_USER,
+    MODEL_REGISTRY_GRANTS,
     PROGRAM_ROLES,
     READ_ANYTHING,
     SHARED_SCOPE_ROLES,
+    USER_ROLES,
+    assignable,
     assignment_condition,
     covers,
     deploy_actions,
 )
-from offline.engine import ProgramRun
-from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
+from components.access import AS_CONFIGURED, MATRIX, PEOPLE
+from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun
+from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, MODEL_REGISTRY_ROLES
 from settings.schema import DatastoreSettings
 from tests.bootstrap.conftest import SUBSCRIPTIONS
 
@@ -35,6 +45,10 @@ OWNER: Final = "8e3af657-a8ff-443c-a75c-2fe8c4bcb635"
 USER_ACCESS_ADMINISTRATOR: Final = "18d7d88d-d35e-4fb5-a5c3-7773c20a72d9"
 RBAC_ADMINISTRATOR: Final = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
 KEY_VAULT_ADMINISTRATOR: Final = "00482a5a-887f-4fb3-b363-3b7fe8e74483"
+CONTRIBUTOR: Final = "b24988ac-6180-42a0-ab88-20f7382dd24c"
+METRICS_WRITER: Final = "635dd51f-9968-44d3-b7fb-6d9a6bd613ae"
+APPROVER: Final = BUILT_IN_ROLES["Azure AI Enterprise Network Connection Approver"]
+TYPES: Final = ("User", "Group", "ServicePrincipal")
 ACCESS_MANAGERS: Final = (OWNER, USER_ACCESS_ADMINISTRATOR, RBAC_ADMINISTRATOR)
 WRITE: Final = "Microsoft.Authorization/roleAssignments/write"
 DELETE: Final = "Microsoft.Authorization/roleAssignments/delete"
@@ -45,8 +59,9 @@ STORAGE: Final = "Microsoft.Storage/storageAccounts/*"
 _TOKEN: Final = re.compile(
     r"\s*(?:(?P<open>\()|(?P<close>\))|(?P<not>!)|(?P<op>AND|OR)"
     r"|ActionMatches\{'(?P<action>[^']+)'\}"
-    r"|@(?P<source>Request|Resource)\[Microsoft\.Authorization/roleAssignments:RoleDefinitionId\]"
-    r" ForAnyOfAnyValues:GuidEquals \{(?P<guids>[^}]*)\})"
+    r"|@(?P<source>Request|Resource)\[Microsoft\.Authorization/roleAssignments:"
+    r"(?:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{(?P<guids>[^}]*)\}"
+    r"|PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{(?P<types>[^}]*)\}))"
 )
 
 
@@ -55,8 +70,12 @@ class Operation:
     """A request Azure checks the condition against."""
 
     action: str
-    request_role: str | None = None  # the role a write would assign
-    resource_role: str | None = None  # the role of the assignment a delete removes
+    # A write's request: the role it would assign, to what kind of principal.
+    request_role: str | None = None
+    request_type: str | None = None
+    # A delete's resource: the role of the assignment it removes, and its principal's kind.
+    resource_role: str | None = None
+    resource_type: str | None = None
 
 
 def _tokens(condition: str) -> Iterator[re.Match[str]]:
@@ -66,6 +85,12 @@ def _tokens(condition: str) -> Iterator[re.Match[str]]:
         assert match, f"unexpected text at {condition[position : position + 40]!r}"
         position = match.end()
         yield match
+
+
+def _strings(listed: str) -> set[str]:
+    values = [v.strip() for v in listed.split(",")]
+    assert all(re.fullmatch(r"'[^']+'", v) for v in values), f"unquoted string in {listed!r}"
+    return {v[1:-1].casefold() for v in values}
 
 
 Check = Callable[[], bool]
@@ -101,24 +126,44 @@ def allows(condition: str, operation: Operation) -> bool:
             return check, at + 1
         if token["action"]:
             return functools.partial(lambda a: a == operation.action, token["action"]), at + 1
-        return functools.partial(attribute, token["source"], token["guids"]), at + 1
+        if token["guids"] is not None:
+            return functools.partial(role_in, token["source"], token["guids"]), at + 1
+        return functools.partial(type_in, token["source"], token["types"]), at + 1
 
-    def attribute(source: str, guids: str) -> bool:
+    def role_in(source: str, guids: str) -> bool:
         role = operation.request_role if source == "Request" else operation.resource_role
-        assert role is not None, f"@{source} attribute read for {operation.action}"
-        return role in {g.strip() for g in guids.split(",")}
+        assert role is not None, f"@{source} role read for {operation.action}"
+        return role.lower() in {g.strip().lower() for g in guids.split(",")}
+
+    def type_in(source: str, types: str) -> bool:
+        kind = operation.request_type if source == "Request" else operation.resource_type
+        assert kind is not None, f"@{source} principal type read for {operation.action}"
+        return kind.casefold() in _strings(types)
 
     check, end = expression(0)
     assert end == len(tokens), "trailing tokens"
     return check()
 
 
-def may_assign(condition: str, role: str) -> bool:
-    return allows(condition, Operation(WRITE, request_role=role))
+def may_assign(condition: str, role: str, principal_type: str = "ServicePrincipal") -> bool:
+    return allows(condition, Operation(WRITE, request_role=role, request_type=principal_type))
 
 
-def may_unassign(condition: str, role: str) -> bool:
-    return allows(condition, Operation(DELETE, resource_role=role))
+def may_unassign(condition: str, role: str, principal_type: str = "ServicePrincipal") -> bool:
+    return allows(condition, Operation(DELETE, resource_role=role, resource_type=principal_type))
+
+
+def may_manage(condition: str, role: str, principal_type: str) -> bool:
+    """Both assign and remove: a condition that allows one but not the other is a bug."""
+    assigns = may_assign(condition, role, principal_type)
+    assert assigns == may_unassign(condition, role, principal_type), (role, principal_type)
+    return assigns
+
+
+DEPLOY: Final = assignment_condition(assignable(DEPLOY_ROLES))
+SHARED: Final = assignment_condition(assignable(SHARED_SCOPE_ROLES))
+MODEL_REGISTRY: Final = assignment_condition(assignable(MODEL_REGISTRY_GRANTS))
+ROLE_NAMES: Final = {guid: name for name, guid in {**BUILT_IN_ROLES, **AZURE_ML_ONLY_ROLES}.items()}
 
 
 # -- the condition ---------------------------------------------------------------------------
@@ -126,40 +171,237 @@ def may_unassign(condition: str, role: str) -> bool:
 
 def test_the_program_roles_are_the_built_in_roles_it_grants() -> None:
     assert set(PROGRAM_ROLES) == set(BUILT_IN_ROLES.values())
+    assert set(DEPLOY_ROLES) == {*PROGRAM_ROLES, *AZURE_ML_ROLES}
 
 
 @pytest.mark.parametrize("role", sorted(BUILT_IN_ROLES))
+@pytest.mark.parametrize("principal_type", ["ServicePrincipal", "Group"])
 def test_the_condition_lets_the_deploy_identity_assign_and_remove_each_program_role(
-    role: str,
+    role: str, principal_type: str
 ) -> None:
-    condition = assignment_condition(PROGRAM_ROLES)
-    assert may_assign(condition, BUILT_IN_ROLES[role])
-    assert may_unassign(condition, BUILT_IN_ROLES[role])
+    assert may_manage(DEPLOY, BUILT_IN_ROLES[role], principal_type)
 
 
-@pytest.mark.parametrize("role", [*ACCESS_MANAGERS, KEY_VAULT_ADMINISTRATOR])
-def test_the_condition_refuses_owner_user_access_administrator_and_other_roles(role: str) -> None:
-    condition = assignment_condition(PROGRAM_ROLES)
-    assert not may_assign(condition, role)
-    assert not may_unassign(condition, role)
+@pytest.mark.parametrize("role", [*ACCESS_MANAGERS, KEY_VAULT_ADMINISTRATOR, CONTRIBUTOR])
+@pytest.mark.parametrize("principal_type", TYPES)
+def test_the_condition_refuses_owner_user_access_administrator_and_other_roles(
+    role: str, principal_type: str
+) -> None:
+    for condition in (DEPLOY, SHARED, MODEL_REGISTRY):
+        assert not may_manage(condition, role, principal_type)
 
 
 def test_the_condition_leaves_every_other_action_alone() -> None:
-    condition = assignment_condition(PROGRAM_ROLES)
     for action in (
         "Microsoft.Storage/storageAccounts/write",
         "Microsoft.Authorization/locks/write",
     ):
-        assert allows(condition, Operation(action))
+        assert allows(DEPLOY, Operation(action))
 
 
-def test_shared_scopes_allow_only_data_roles_never_contributor() -> None:
-    condition = assignment_condition(SHARED_SCOPE_ROLES)
+# -- issue #22: whom the deploy identity may grant to, and never Contributor ------------------
+
+# Microsoft's example, verbatim (the PowerShell one-liner): Backup Contributor and Backup Reader,
+# to users and groups alone. learn.microsoft.com/azure/role-based-access-control/
+# delegate-role-assignments-examples#example-constrain-roles-and-principal-types
+BACKUP_CONTRIBUTOR: Final = "5e467623-bb1f-42f4-a55d-6e525e11384b"
+BACKUP_READER: Final = "a795c7a0-d4a2-40c1-ae25-d81f01202912"
+DOCUMENTED: Final = (
+    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR "
+    "(@Request[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:"
+    "GuidEquals {5e467623-bb1f-42f4-a55d-6e525e11384b, a795c7a0-d4a2-40c1-ae25-d81f01202912} "
+    "AND @Request[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:"
+    "StringEqualsIgnoreCase {'User', 'Group'})) AND "
+    "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'})) OR "
+    "(@Resource[Microsoft.Authorization/roleAssignments:RoleDefinitionId] ForAnyOfAnyValues:"
+    "GuidEquals {5e467623-bb1f-42f4-a55d-6e525e11384b, a795c7a0-d4a2-40c1-ae25-d81f01202912} "
+    "AND @Resource[Microsoft.Authorization/roleAssignments:PrincipalType] ForAnyOfAnyValues:"
+    "StringEqualsIgnoreCase {'User', 'Group'}))"
+)
+
+
+def test_one_set_of_principal_types_gives_the_documented_condition_verbatim() -> None:
+    allowed = {BACKUP_READER: ("Group", "User"), BACKUP_CONTRIBUTOR: ("User", "Group")}
+    assert assignment_condition(allowed) == DOCUMENTED
+
+
+_PAIR: Final = re.compile(
+    r"@(?P<source>Request|Resource)\[Microsoft\.Authorization/roleAssignments:RoleDefinitionId\]"
+    r" ForAnyOfAnyValues:GuidEquals \{(?P<guids>[^}]*)\} AND "
+    r"@(?P=source)\[Microsoft\.Authorization/roleAssignments:PrincipalType\]"
+    r" ForAnyOfAnyValues:StringEqualsIgnoreCase \{(?P<types>[^}]*)\}"
+)
+
+
+def pairs(branch: str, source: str) -> list[tuple[tuple[str, ...], tuple[str, ...]]]:
+    """The (role GUIDs, principal types) pairs of one branch, as written."""
+    found = [
+        (
+            tuple(g.strip() for g in m["guids"].split(",")),
+            tuple(t.strip().strip("'") for t in m["types"].split(",")),
+        )
+        for m in _PAIR.finditer(branch)
+    ]
+    assert all(m["source"] == source for m in _PAIR.finditer(branch)), branch
+    return found
+
+
+@pytest.mark.parametrize(
+    "condition", [DEPLOY, SHARED, MODEL_REGISTRY], ids=["deploy", "shared", "registry"]
+)
+def test_each_condition_has_the_documented_shape_for_write_and_delete(condition: str) -> None:
+    # "(write branch) AND (delete branch)": the write reads @Request, the delete @Resource, and
+    # both allow the same roles to the same principal types.
+    write, separator, delete = condition.partition(
+        ") AND ((!(ActionMatches{'Microsoft.Authorization/roleAssignments/delete'}))"
+    )
+    assert separator
+    assert write.startswith(
+        "((!(ActionMatches{'Microsoft.Authorization/roleAssignments/write'})) OR ("
+    )
+    assert "@Resource" not in write and "@Request" not in delete
+    assert pairs(write, "Request") == pairs(delete, "Resource")
+    written = pairs(write, "Request")
+    assert written
+    # Each GUID once, sorted within its set; each set of types in the documented order.
+    guids = [g for group, _ in written for g in group]
+    assert len(guids) == len(set(guids))
+    for group, types in written:
+        assert list(group) == sorted(group)
+        assert list(types) == [t for t in TYPES if t in types]
+
+
+def test_conditions_are_deterministic() -> None:
+    shuffled = dict(reversed(list(assignable(DEPLOY_ROLES).items())))
+    assert assignment_condition(shuffled) == DEPLOY
+    assert assignment_condition(assignable(reversed(DEPLOY_ROLES))) == DEPLOY
+
+
+def test_the_deploy_condition_allows_each_role_exactly_its_principal_types() -> None:
+    for guid, allowed in ASSIGNABLE_TO.items():
+        for principal_type in TYPES:
+            assert may_manage(DEPLOY, guid, principal_type) == (principal_type in allowed), (
+                ROLE_NAMES[guid],
+                principal_type,
+            )
+
+
+def test_contributor_is_in_no_condition(full_run: ProgramRun) -> None:
+    assert "Contributor" not in BUILT_IN_ROLES
+    assert "Contributor" not in ACCESS_SCOPES
+    conditions = {
+        r.inputs["condition"]
+        for r in full_run.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs.get("condition")
+    }
+    assert conditions >= {DEPLOY, SHARED}
+    for condition in (*conditions, MODEL_REGISTRY):
+        assert CONTRIBUTOR not in condition.lower()
+        assert not any(may_manage(condition, CONTRIBUTOR, t) for t in TYPES)
+
+
+def test_every_role_is_assignable_to_service_principals_and_groups() -> None:
+    for role in BUILT_IN_ROLES.values():
+        assert may_manage(DEPLOY, role, "ServicePrincipal")
+        assert may_manage(DEPLOY, role, "Group")
+
+
+def test_a_user_may_be_assigned_only_the_roles_the_matrix_gives_people() -> None:
+    for guid in DEPLOY_ROLES:
+        assert may_manage(DEPLOY, guid, "User") == (ROLE_NAMES[guid] in USER_ROLES), guid
+    # A workload identity's role: never a person's.
+    assert not may_manage(DEPLOY, APPROVER, "User")
+    assert not may_manage(SHARED, APPROVER, "User")
+    assert not may_manage(MODEL_REGISTRY, APPROVER, "User")
+    # What people do get: through mlops:access, as data scientists or compute instance users.
+    for role in ("AzureML Data Scientist", "Storage File Data Privileged Contributor", "Reader"):
+        assert may_manage(DEPLOY, BUILT_IN_ROLES[role], "User")
+    assert may_manage(MODEL_REGISTRY, BUILT_IN_ROLES["AzureML Registry User"], "User")
+
+
+def test_user_roles_are_what_access_entries_name_and_the_matrix_gives_people() -> None:
+    people = {*PEOPLE, "accessEntry"}
+    given = {
+        row.role
+        for row in MATRIX
+        if people & set(row.principals) and not row.by_azure and row.role != AS_CONFIGURED
+    }
+    assert set(USER_ROLES) == {*ACCESS_SCOPES, *given}
+    assert "Azure AI Enterprise Network Connection Approver" not in USER_ROLES
+
+
+def test_the_roles_azure_ml_assigns_for_the_program_are_covered_for_managed_identities() -> None:
+    # AcrPull (clusters and endpoints), Storage Blob Data Reader and AzureML Metrics Writer
+    # (endpoints): learn.microsoft.com, concept-endpoints-online-auth, automatic role assignment.
+    assert set(AZURE_ML_ROLES) == {
+        BUILT_IN_ROLES["AcrPull"],
+        BUILT_IN_ROLES["Storage Blob Data Reader"],
+        METRICS_WRITER,
+    }
+    for row in MATRIX:
+        if row.by_azure and row.role in ROLE_NAMES.values():
+            guid = {n: g for g, n in ROLE_NAMES.items()}[row.role]
+            assert may_manage(DEPLOY, guid, "ServicePrincipal"), row
+    # The program never grants Metrics Writer itself: to managed identities alone.
+    assert not may_manage(DEPLOY, METRICS_WRITER, "User")
+    assert not may_manage(DEPLOY, METRICS_WRITER, "Group")
+    assert METRICS_WRITER not in BUILT_IN_ROLES.values()
+
+
+def _condition_for(scope: str) -> str:
+    """The condition the deploy identity's assignment on ``scope`` carries: the deploy role's in
+    the stack's subscription, else RBAC Administrator's on the model registry or a shared scope."""
+    if scope.split("/")[2] == MOCK_SUBSCRIPTION_ID:
+        return DEPLOY
+    if "/providers/Microsoft.MachineLearningServices/registries/" in scope:
+        return MODEL_REGISTRY
+    return SHARED
+
+
+def test_every_role_and_principal_type_the_program_registers_is_allowed(
+    stack_runs: dict[str, ProgramRun], real_stack_runs: dict[str, ProgramRun]
+) -> None:
+    refused: list[tuple[str, str, str, str]] = []
+    checked = 0
+    for name, run in [*stack_runs.items(), *(("real " + k, v) for k, v in real_stack_runs.items())]:
+        for assignment in run.of_type("azure-native:authorization:RoleAssignment"):
+            role = assignment.inputs["roleDefinitionId"].rsplit("/", 1)[-1]
+            # The condition reads the principal type from the request: it must be stated.
+            principal_type = assignment.inputs["principalType"]
+            condition = _condition_for(assignment.inputs["scope"])
+            checked += 1
+            if not may_manage(condition, role, principal_type):
+                refused.append((name, ROLE_NAMES.get(role, role), principal_type, assignment.name))
+    assert checked
+    assert refused == []
+
+
+# -- shared scopes and the model registry ------------------------------------------------------
+
+
+def test_shared_scopes_allow_what_the_matrix_grants_there_never_contributor() -> None:
     for role in ("AcrPull", "AcrPush", "Key Vault Secrets User", "Storage Blob Data Reader"):
-        assert may_assign(condition, BUILT_IN_ROLES[role])
-    for role in ("Contributor", "Reader", "AzureML Data Scientist"):
-        assert not may_assign(condition, BUILT_IN_ROLES[role])
-    assert not any(may_assign(condition, role) for role in ACCESS_MANAGERS)
+        assert may_assign(SHARED, BUILT_IN_ROLES[role])
+    for role in (CONTRIBUTOR, BUILT_IN_ROLES["Reader"], BUILT_IN_ROLES["AzureML Data Scientist"]):
+        assert not may_assign(SHARED, role)
+    assert not any(may_assign(SHARED, role) for role in ACCESS_MANAGERS)
+    # The workspace identity approves its private endpoints to the datastores' accounts.
+    assert may_manage(SHARED, APPROVER, "ServicePrincipal")
+
+
+def test_shared_scopes_allow_every_role_the_matrix_grants_on_a_datastore() -> None:
+    datastores = {"readOnlyDatastores", "writableDatastores", "datastoreAccounts"}
+    rows = [row for row in MATRIX if row.scope in datastores]
+    assert rows
+    for row in rows:
+        assert BUILT_IN_ROLES[row.role] in SHARED_SCOPE_ROLES, row
+
+
+def test_the_model_registry_allows_its_roles_and_the_workspace_approval() -> None:
+    assert set(MODEL_REGISTRY_GRANTS) == {BUILT_IN_ROLES[r] for r in MODEL_REGISTRY_ROLES}
+    assert {row.role for row in MATRIX if row.scope == "modelRegistry"} <= set(MODEL_REGISTRY_ROLES)
+    assert may_manage(MODEL_REGISTRY, APPROVER, "ServicePrincipal")
+    assert not may_manage(MODEL_REGISTRY, BUILT_IN_ROLES["AzureML Data Scientist"], "Group")
 
 
 @pytest.mark.parametrize("read_only", [True, False])

@@ -1,0 +1,534 @@
+"""The journey table (``settings.journeys``) evaluated over a stack's plan.
+
+Each hop is judged on what the program registered: the network path (an inbound private
+endpoint, a managed-network outbound rule, Azure ML's required rules, a storage firewall rule)
+and the permission (a role assignment the access matrix gives, or one Azure ML grants itself).
+Removing any enabling piece from the plan fails the hop that needs it. A journey that the
+stack's config switches off (``mlops:journeys``) is reported with its reason and never fails.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any, Final
+
+from components.access import MATRIX
+from components.managed_network import pending_approvals
+from offline.engine import ProgramRun, Resource
+from settings.journeys import JOURNEYS, Hop, Journey
+from settings.loader import load
+from settings.roles import BUILT_IN_ROLES
+from settings.schema import PACKAGE_FEEDS, Settings
+
+_ML: Final = "azure-native:machinelearningservices:"
+WORKSPACE: Final = f"{_ML}Workspace"
+COMPUTE: Final = f"{_ML}Compute"
+ML_REGISTRY: Final = f"{_ML}Registry"
+ONLINE_ENDPOINT: Final = f"{_ML}OnlineEndpoint"
+STORAGE: Final = "azure-native:storage:StorageAccount"
+REGISTRY: Final = "azure-native:containerregistry:Registry"
+APP_INSIGHTS: Final = "azure-native:applicationinsights:Component"
+PRIVATE_ENDPOINT: Final = "azure-native:network:PrivateEndpoint"
+ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
+# The compute whose identity is each kind of workload principal, by its parent component.
+WORKLOAD_PARENTS: Final[Mapping[str, str]] = {
+    "computeCluster": "mlops:compute:DevCompute",
+    "batchCluster": "mlops:endpoints:Endpoints",
+    "imageBuilder": "mlops:compute:ImageBuildCompute",
+}
+# What Azure ML's required rules reach on the workspace's own resources ("List of required
+# rules": private endpoints to the workspace, its storage, Key Vault and registry).
+REQUIRED_SUBRESOURCES: Final[Mapping[str, frozenset[str]]] = {
+    "workspace": frozenset({"amlworkspace"}),
+    "storage": frozenset({"blob", "file"}),
+    "registry": frozenset({"registry"}),
+}
+# Where the config key is that enables each destination, for the message of a broken hop.
+FIX_KEYS: Final[Mapping[str, str]] = {
+    "storage": "mlops:network.clientIpRanges (laptops) or mlops:network.inbound",
+    "modelRegistryStorage": "mlops:modelRegistry.storageAccountId",
+    "modelRegistryAcr": "mlops:modelRegistry.containerRegistryId",
+    "modelRegistry": "mlops:modelRegistry.existingId",
+    "packageFeeds": "mlops:network.outboundFqdns",
+    "imageBuildCompute": "mlops:imageBuild",
+}
+OK: Final = "✓"
+BROKEN: Final = "✗"
+
+
+@dataclass(frozen=True)
+class HopResult:
+    hop: Hop
+    ok: bool
+    # Why it holds (the path and permission found) or why not, with the key that fixes it.
+    detail: str
+
+
+@dataclass(frozen=True)
+class JourneyResult:
+    journey: Journey
+    # None: it does not apply here (why in ``note``), or config switched it off.
+    hops: tuple[HopResult, ...] | None
+    note: str = ""
+    switched_off: bool = False
+
+    @property
+    def broken(self) -> bool:
+        return not self.switched_off and any(not h.ok for h in self.hops or ())
+
+
+@dataclass(frozen=True)
+class JourneyReport:
+    stack: str
+    results: tuple[JourneyResult, ...]
+
+    @property
+    def broken(self) -> tuple[JourneyResult, ...]:
+        return tuple(r for r in self.results if r.broken)
+
+
+def matrix_row(hop: Hop) -> bool:
+    """Whether the hop's role is the access matrix's for its principal and scope."""
+    if hop.role is None or hop.scope in (None, "datastores"):
+        return True
+    if hop.who == "dataScientist" and hop.role == "AzureML Data Scientist":
+        return True  # what makes an access entry a data scientist's
+    return any(
+        hop.who in row.principals and row.role == hop.role and row.scope == hop.scope
+        for row in MATRIX
+    )
+
+
+def _by_azure(who: str, role: str, scope: str) -> bool:
+    return any(
+        row.by_azure and who in row.principals and row.role == role and row.scope == scope
+        for row in MATRIX
+    )
+
+
+class _Plan:
+    """The facts of one run that hops are judged on."""
+
+    def __init__(self, run: ProgramRun, settings: Settings) -> None:
+        self.run, self.settings = run, settings
+        self.by_urn = {r.urn: r for r in run.resources}
+        self.workspace = self._one(WORKSPACE)
+        self.storage = self._one(STORAGE)
+        self.registry = self._one(REGISTRY)
+        self.model_registry = self._one(ML_REGISTRY)
+        self.insights = self._one(APP_INSIGHTS)
+        self.assignments = [
+            (
+                str(r.inputs.get("principalId", "")),
+                str(r.inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower(),
+                str(r.inputs.get("scope", "")).lower(),
+            )
+            for r in run.of_type(ROLE_ASSIGNMENT)
+        ]
+        self.endpoints = [
+            (
+                str(connection.get("privateLinkServiceId", "")).lower(),
+                {str(g) for g in connection.get("groupIds", ())},
+            )
+            for r in run.of_type(PRIVATE_ENDPOINT)
+            for connection in r.outputs.get("privateLinkServiceConnections", ())
+        ]
+
+    def _one(self, type_token: str) -> Resource | None:
+        found = self.run.of_type(type_token)
+        return found[0] if found else None
+
+    # -- who -------------------------------------------------------------------------------
+
+    def principals(self, kind: str) -> list[str]:
+        """The principal IDs of a kind of the access matrix in this stack."""
+        settings = self.settings
+        if kind == "workspace":
+            return [_principal(self.workspace)] if self.workspace else []
+        if kind in WORKLOAD_PARENTS:
+            parent_type = WORKLOAD_PARENTS[kind]
+            return [
+                _principal(r)
+                for r in self.run.of_type(COMPUTE)
+                if r.parent in self.by_urn and self.by_urn[r.parent].type == parent_type
+                and r.inputs.get("properties", {}).get("computeType") == "AmlCompute"
+            ]  # fmt: skip
+        if kind == "onlineEndpoint":
+            managed = {e.name for e in settings.endpoints if e.serving == "managedOnline"}
+            return [
+                _principal(r)
+                for r in self.run.of_type(ONLINE_ENDPOINT)
+                if any(r.name.endswith(f"-{name}") for name in managed)
+            ]
+        if kind == "dataScientist":
+            return [g.principal_id for g in settings.access if g.brings_data_access]
+        if kind == "accessEntry":
+            return [g.principal_id for g in settings.access]
+        if kind == "releasePipeline":
+            pipeline = settings.release_pipeline
+            return [pipeline.principal_id] if pipeline else []
+        return []
+
+    # -- what ------------------------------------------------------------------------------
+
+    def targets(self, destination: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """(label, resource ID, sub-resources) of each resource a destination names."""
+        settings, models = self.settings, self.settings.model_registry
+        own: dict[str, Resource | None] = {
+            "workspace": self.workspace,
+            "storage": self.storage,
+            "applicationInsights": self.insights,
+        }
+        if destination in own:
+            found = own[destination]
+            return [(found.name, _id(found), ())] if found else []
+        if destination == "registry":
+            if self.registry is not None:
+                return [(self.registry.name, _id(self.registry), ())]
+            existing = settings.container_registry.existing
+            return [(existing.name, existing.id, ())] if existing else []
+        if destination == "datastores":
+            return [(s.name, s.storage_account.id, s.subresources) for s in settings.datastores]
+        if self.model_registry is not None:  # the shared stack's own registry
+            registry = self.model_registry
+            created = {
+                "modelRegistry": [_id(registry)],
+                "modelRegistryStorage": _created(registry, "storageAccountDetails"),
+                "modelRegistryAcr": _created(registry, "acrDetails")[:1],
+            }
+            return [(registry.name, i, ()) for i in created.get(destination, [])]
+        chosen = {
+            "modelRegistry": models.existing,
+            "modelRegistryStorage": models.storage_account,
+            "modelRegistryAcr": models.container_registry,
+        }.get(destination)
+        return [(chosen.name, chosen.id, ())] if chosen else []
+
+    # -- how -------------------------------------------------------------------------------
+
+    def has_endpoint(self, target_id: str, group: str) -> bool:
+        return any(t == target_id.lower() and group in g for t, g in self.endpoints)
+
+    def outbound_rule(self, target_id: str, group: str) -> str | None:
+        rules = (self.workspace.inputs.get("managedNetwork") or {}).get("outboundRules") or {}
+        for name, rule in rules.items():
+            destination = rule.get("destination") or {}
+            if not isinstance(destination, Mapping):
+                continue
+            same = str(destination.get("serviceResourceId", "")).lower() == target_id.lower()
+            if same and destination.get("subresourceTarget") == group:
+                return name
+        return None
+
+    def fqdn_rules(self) -> set[str]:
+        rules = (self.workspace.inputs.get("managedNetwork") or {}).get("outboundRules") or {}
+        return {r["destination"] for r in rules.values() if r.get("type") == "FQDN"}
+
+    def isolation(self) -> str:
+        network = (self.workspace.inputs.get("managedNetwork") or {}) if self.workspace else {}
+        return str(network.get("isolationMode", "Disabled"))
+
+    def public(self, resource: Resource | None) -> bool:
+        return resource is not None and resource.inputs.get("publicNetworkAccess") != "Disabled"
+
+    def granted(self, principal: str, role: str, scope: str) -> bool:
+        guid = BUILT_IN_ROLES[role]
+        return (principal, guid, scope.lower()) in self.assignments
+
+
+def _principal(resource: Resource) -> str:
+    identity = resource.outputs.get("identity") or {}
+    return str(identity.get("principalId", ""))
+
+
+def _id(resource: Resource) -> str:
+    return str(resource.outputs.get("id", resource.id))
+
+
+def _created(registry: Resource, details: str) -> list[str]:
+    """The IDs Azure gives what it created for a registry, region by region."""
+    found = []
+    for region in registry.outputs.get("regionDetails", ()):
+        for detail in region.get(details, ()):
+            for created in detail.values():
+                resource_id = (created.get("armResourceId") or {}).get("resourceId")
+                if resource_id:
+                    found.append(resource_id)
+    return found
+
+
+# -- judging a hop ----------------------------------------------------------------------------
+
+
+def _conditions(plan: _Plan) -> dict[str, bool]:
+    settings = plan.settings
+    profile = settings.profile
+    models = settings.model_registry
+    return {
+        "workspace": profile.has_workspace,
+        "privateInbound": settings.network.private_inbound,
+        "managedNetwork": settings.network.managed,
+        "containerRegistry": settings.container_registry.mode != "none",
+        "datastores": bool(settings.datastores),
+        "sharesModels": profile.shares_models,
+        "usesModelRegistry": profile.has_workspace and models.existing is not None,
+        "privateModelRegistry": not profile.has_workspace and not profile.model_registry_public,
+    }
+
+
+def _client_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> str | None:
+    """Why a client reaches the target, or None. Through a private endpoint where the workspace
+    refuses public traffic (or from the team's network), else over the internet."""
+    team = hop.origin == "teamNetwork" or not plan.public(plan.workspace)
+    if hop.to.startswith("modelRegistry") and plan.model_registry is None:
+        # The registry and its endpoints are the shared stack's: its registryClients checks them.
+        return f"through the shared stack's private endpoints to {label} (its registryClients)"
+    if team:
+        if plan.has_endpoint(target, group):
+            return f"from the team's network through the private endpoint ({group}) to {label}"
+        return None
+    if hop.to == "storage":
+        rules = (plan.storage.inputs.get("networkRuleSet") or {}) if plan.storage else {}
+        if not plan.public(plan.storage):
+            return None
+        if rules.get("defaultAction") == "Allow":
+            return f"over the internet to {label}"
+        if rules.get("ipRules"):
+            ranges = ", ".join(r["iPAddressOrRange"] for r in rules["ipRules"])
+            return f"over the internet from the admitted client ranges ({ranges}) to {label}"
+        return None
+    if hop.to == "workspace":
+        return f"over the internet to {label}" if plan.public(plan.workspace) else None
+    return f"over the internet to {label}"
+
+
+def _compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> str | None:
+    """Why compute in the managed network reaches the target, or None."""
+    isolation = plan.isolation()
+    if isolation == "Disabled":
+        return f"over the internet to {label} (no managed network)"
+    if hop.to == "applicationInsights":
+        attached = plan.workspace.inputs.get("applicationInsights") if plan.workspace else None
+        if str(attached).lower() != target.lower():
+            return None
+        return f"the workspace's {label}, through the required AzureMonitor service tag rule"
+    rule = plan.outbound_rule(target, group)
+    if rule is not None:
+        return f"outbound rule {rule} (private endpoint, {group}) to {label}"
+    own = REQUIRED_SUBRESOURCES.get(hop.to, frozenset())
+    resource = {"storage": plan.storage, "registry": plan.registry}.get(hop.to)
+    approved_only = isolation == "AllowOnlyApprovedOutbound"
+    if group in own and (approved_only or not plan.public(resource) or hop.to == "workspace"):
+        return f"Azure ML's required private endpoint ({group}) to {label}"
+    if group in own and resource is None and hop.to == "registry":
+        return f"Azure ML's required private endpoint ({group}) to the adopted {label}"
+    return None
+
+
+def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
+    targets = plan.targets(hop.to) if hop.to not in ("resourceManager", "packageFeeds") else []
+    fix = FIX_KEYS.get(hop.to, "")
+    if hop.to == "imageBuildCompute":
+        name = plan.workspace.inputs.get("imageBuildCompute") if plan.workspace else None
+        built = {
+            r.inputs.get("computeName")
+            for r in plan.run.of_type(COMPUTE)
+            if r.inputs.get("properties", {}).get("computeType") == "AmlCompute"
+        }
+        if name and name in built:
+            return HopResult(hop, True, f"the workspace's imageBuildCompute is cluster {name}")
+        return HopResult(hop, False, f"the workspace names no image build cluster ({fix})")
+    if hop.to == "packageFeeds":
+        if plan.isolation() != "AllowOnlyApprovedOutbound":
+            return HopResult(hop, True, "internet outbound reaches the package feeds")
+        missing = [host for host in PACKAGE_FEEDS if host not in plan.fqdn_rules()]
+        if missing:
+            return HopResult(hop, False, f"no FQDN rule to {', '.join(missing)} ({fix})")
+        return HopResult(hop, True, f"FQDN rules to {', '.join(PACKAGE_FEEDS)}")
+    if hop.to == "storageEndpoints":
+        readers = [
+            e
+            for e in plan.run.of_type(PRIVATE_ENDPOINT)
+            if plan.storage is not None
+            and any(
+                str(c.get("privateLinkServiceId", "")).lower() == _id(plan.storage).lower()
+                and set(c.get("groupIds", ())) & {"blob", "file"}
+                for c in e.outputs.get("privateLinkServiceConnections", ())
+            )
+        ]
+        principal = principals[0] if principals else ""
+        unread = [e.name for e in readers if not plan.granted(principal, "Reader", _id(e))]
+        if len(readers) < 2 or unread:
+            return HopResult(
+                hop,
+                False,
+                "no Reader for the workspace identity on "
+                + (", ".join(unread) or "the storage's blob and file endpoints"),
+            )
+        return HopResult(hop, True, "Reader on the storage's blob and file private endpoints")
+    if hop.to != "resourceManager" and not targets:
+        return HopResult(hop, False, f"nothing to reach: {hop.to} is not set ({fix})")
+
+    found: list[str] = []
+    # The network path, to each target (resource manager: Azure's control plane, anywhere).
+    if hop.origin in ("client", "teamNetwork", "managedNetwork"):
+        for label, target, subresources in targets:
+            groups = (hop.subresource,) if hop.subresource else subresources or ("",)
+            for group in groups:
+                judge = _compute_path if hop.origin == "managedNetwork" else _client_path
+                why = judge(plan, hop, label, target, group)
+                if why is None:
+                    return HopResult(
+                        hop,
+                        False,
+                        f"no path from {_where(plan, hop)} to {label} ({group})"
+                        + (f": set {fix}" if fix else ""),
+                    )
+                found.append(why)
+    elif hop.origin == "azureML" and hop.to == "storage" and hop.role is None:
+        # The registry copies a shared model out of the storage: its firewall must admit it.
+        rules = (plan.storage.inputs.get("networkRuleSet") or {}) if plan.storage else {}
+        registry = plan.settings.model_registry.existing
+        admitted = [
+            str(r.get("resourceId", "")).lower() for r in rules.get("resourceAccessRules") or ()
+        ]
+        if registry is None or registry.id.lower() not in admitted:
+            return HopResult(
+                hop,
+                False,
+                "the workspace storage's firewall does not admit the registry as a resource "
+                "instance",
+            )
+        found.append("the storage firewall admits the registry as a resource instance")
+    # The permission.
+    if hop.role is not None or hop.scope == "datastores":
+        for principal in principals:
+            for label, scope, role in _scopes(plan, hop, targets):
+                if _by_azure(hop.who, role, hop.scope or ""):
+                    found.append(f"{role} from Azure ML")
+                    continue
+                if not plan.granted(principal, role, scope):
+                    return HopResult(
+                        hop, False, f"{hop.who} {principal[:8]}… has no {role} on {label}"
+                    )
+                found.append(f"{role} on {label}")
+    pending = [
+        a
+        for a in pending_approvals(plan.settings.network, plan.settings.model_registry)
+        if any(a["target"].lower() == t.lower() for _, t, _ in targets)
+    ]
+    if pending and hop.origin == "managedNetwork":
+        found.append(f"connection approved by {pending[0]['approver']} (output pendingApprovals)")
+    return HopResult(hop, True, "; ".join(dict.fromkeys(found)) or "nothing to check")
+
+
+def _scopes(
+    plan: _Plan, hop: Hop, targets: Sequence[tuple[str, str, tuple[str, ...]]]
+) -> Iterator[tuple[str, str, str]]:
+    """(label, scope ID, role) the hop's permission is checked on."""
+    settings = plan.settings
+    if hop.scope == "datastores":
+        for store in settings.datastores:
+            yield f"datastore {store.name}", store.scope, store.role
+        return
+    assert hop.role is not None
+    if hop.scope == "datastoreAccounts":
+        for store in settings.datastores:
+            yield (
+                f"storage account {store.storage_account.name}",
+                store.storage_account.id,
+                hop.role,
+            )
+        return
+    scope_targets = (
+        plan.targets(hop.scope) if hop.scope not in (None, "resourceManager") else targets
+    )
+    for label, scope, _ in scope_targets or targets:
+        yield label, scope, hop.role
+
+
+def _where(plan: _Plan, hop: Hop) -> str:
+    if hop.origin == "client":
+        return "a laptop on the internet" if plan.public(plan.workspace) else "the team's network"
+    return {"teamNetwork": "the team's network", "managedNetwork": "the managed network"}.get(
+        hop.origin, "Azure ML"
+    )
+
+
+def evaluate(run: ProgramRun) -> JourneyReport:
+    """Every journey of the table on one stack's run."""
+    settings = load(run.config, project="mlops", stack=run.stack)
+    plan = _Plan(run, settings)
+    conditions = _conditions(plan)
+    results = []
+    for journey in JOURNEYS:
+        switch = getattr(settings.journeys, journey.key)
+        unmet = [c for c in journey.when if not conditions[c]]
+        nobody = [kind for kind in journey.needs if not plan.principals(kind)]
+        if unmet or nobody:
+            why = f"does not apply: {', '.join(unmet)}" if unmet else f"no {', '.join(nobody)} here"
+            results.append(JourneyResult(journey, None, why))
+            continue
+        if switch is not None and not switch.enabled:
+            results.append(JourneyResult(journey, None, f"switched off: {switch.reason}", True))
+            continue
+        hops = tuple(
+            _judge(plan, hop, plan.principals(hop.who))
+            for hop in journey.hops
+            if all(conditions[c] for c in hop.when)
+        )
+        results.append(JourneyResult(journey, hops))
+    return JourneyReport(run.stack, tuple(results))
+
+
+def lines(report: JourneyReport) -> list[str]:
+    """The journeys as text: each hop ✓ or ✗ with its reason."""
+    out = [f"Journeys ({len(report.broken)} broken):"]
+    for result in report.results:
+        mark = BROKEN if result.broken else OK if result.hops else "-"
+        out.append(f"  {mark} {result.journey.key}: {result.journey.title}")
+        if result.hops is None:
+            out.append(f"      {result.note}")
+            continue
+        for number, hop in enumerate(result.hops, 1):
+            sign = OK if hop.ok else BROKEN
+            who = f"{hop.hop.who} from {hop.hop.origin}"
+            out.append(f"      {sign} {number}. {who}: {hop.hop.what}")
+            out.append(f"           {hop.detail}")
+            if hop.hop.question:
+                out.append(f"           open question: {hop.hop.question}")
+    return out
+
+
+def markdown(report: JourneyReport) -> list[str]:
+    out = [f"**Journeys**: {len(report.broken)} broken.", ""]
+    for result in report.results:
+        mark = BROKEN if result.broken else OK if result.hops else "-"
+        out.append(f"- {mark} **{result.journey.key}**: {result.journey.title}")
+        if result.hops is None:
+            out.append(f"  - {result.note}")
+            continue
+        for hop in result.hops:
+            sign = OK if hop.ok else BROKEN
+            out.append(
+                f"  - {sign} {hop.hop.who} ({hop.hop.origin}): {hop.hop.what} — {hop.detail}"
+            )
+    return [*out, ""]
+
+
+def data(report: JourneyReport) -> list[dict[str, Any]]:
+    return [
+        {
+            "journey": r.journey.key,
+            "broken": r.broken,
+            "note": r.note,
+            "switchedOff": r.switched_off,
+            "hops": [
+                {"who": h.hop.who, "origin": h.hop.origin, "to": h.hop.to, "what": h.hop.what,
+                 "ok": h.ok, "detail": h.detail}
+                for h in r.hops or ()
+            ],
+        }
+        for r in report.results
+    ]  # fmt: skip

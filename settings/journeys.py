@@ -1,0 +1,397 @@
+"""The workflows an MLOps team runs, declared once: the journey table.
+
+A stack is right when these work on real Azure, not when each resource looks right alone. Each
+journey is a sequence of hops; each hop says who (a principal kind of the access matrix,
+``components.access``), from where (``Origin``), to what (``Destination`` and its Private Link
+sub-resource), with which permission (a role on a scope, which must be a row of the access
+matrix) and the Microsoft Learn page that says the hop is needed. Where the docs are ambiguous,
+the hop names the question.
+
+``offline.journeys`` evaluates the table over a stack's plan (``python -m offline.preview
+--journeys``); ``mlops:journeys`` switches a journey off, with a reason, and the settings schema
+takes its keys from here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Final, Literal
+
+# Where a hop starts:
+# - client: a person's laptop or a pipeline's runner: on the internet where the workspace accepts
+#   public traffic, in the team's network (through its private endpoints) where it does not;
+# - teamNetwork: a runner or client inside the team's network, always through private endpoints;
+# - managedNetwork: compute in the workspace's managed network (clusters, managed online
+#   deployments), through Azure ML's required rules and the stack's outbound rules;
+# - azureML: Azure ML's own service, server-side: the hop needs a permission or a setting, no
+#   network path of the caller's.
+Origin = Literal["client", "teamNetwork", "managedNetwork", "azureML"]
+# What a hop reaches. resourceManager is Azure's control plane, which answers from anywhere;
+# datastores are each datastore's storage account; the model registry's storage and container
+# registry are those Azure creates for it; packageFeeds the pip and conda hosts.
+Destination = Literal[
+    "resourceManager",
+    "workspace",
+    "storage",
+    "storageEndpoints",
+    "registry",
+    "applicationInsights",
+    "imageBuildCompute",
+    "datastores",
+    "modelRegistry",
+    "modelRegistryStorage",
+    "modelRegistryAcr",
+    "packageFeeds",
+]
+# When a journey or hop applies, from the stack's settings (offline.journeys says how each is
+# read): a workspace, dev's compute, private inbound, a container registry, datastores, models
+# shared from here, a model registry used (dev, qa, prod) or created (shared), private.
+Condition = Literal[
+    "workspace",
+    "privateInbound",
+    "managedNetwork",
+    "containerRegistry",
+    "datastores",
+    "sharesModels",
+    "usesModelRegistry",
+    "privateModelRegistry",
+]
+
+_LEARN: Final = "https://learn.microsoft.com/azure"
+_ML: Final = f"{_LEARN}/machine-learning"
+ASSIGN_ROLES: Final = f"{_ML}/how-to-assign-roles"
+NO_SHARED_KEY: Final = f"{_ML}/how-to-disable-local-auth-storage#scenarios-for-role-assignments"
+STORAGE_IP_RULES: Final = (
+    f"{_LEARN}/storage/common/storage-network-security#grant-access-from-an-internet-ip-range"
+)
+JOB_DATA: Final = (
+    f"{_ML}/how-to-identity-based-service-authentication"
+    "#access-data-for-training-jobs-on-compute-using-managed-identity"
+)
+COMPUTE_ACR: Final = (
+    f"{_ML}/how-to-identity-based-service-authentication"
+    "#create-compute-with-managed-identity-to-access-docker-images-for-training"
+)
+REQUIRED_RULES: Final = f"{_ML}/how-to-managed-network#list-of-required-rules"
+IMAGE_BUILDS: Final = f"{_ML}/how-to-managed-network#configure-image-builds"
+CPU_BUILD_COMPUTE: Final = f"{_ML}/how-to-secure-workspace-vnet#enable-azure-container-registry-acr"
+PACKAGES: Final = f"{_ML}/how-to-managed-network#scenario-access-public-machine-learning-packages"
+APPROVAL: Final = f"{_ML}/how-to-managed-network#approval-of-private-endpoints"
+BATCH_STORAGE: Final = (
+    f"{_ML}/how-to-managed-network#scenario-use-batch-endpoints-or-parallelrunstep"
+)
+BATCH_DATA: Final = (
+    f"{_ML}/how-to-authenticate-batch-endpoint#configure-compute-clusters-for-data-access"
+)
+BATCH_INVOKE: Final = (
+    f"{_ML}/how-to-authenticate-batch-endpoint#configure-rbac-for-batch-endpoints-invoke"
+)
+ENDPOINT_ROLES: Final = (
+    f"{_ML}/concept-endpoints-online-auth#automatic-role-assignment-for-endpoint-identity"
+)
+ENDPOINT_LOGS: Final = f"{_ML}/how-to-monitor-online-endpoints#using-application-insights"
+STUDIO: Final = f"{_ML}/how-to-managed-network#azure-machine-learning-studio"
+PRIVATE_LINK: Final = f"{_ML}/how-to-configure-private-link"
+V2_CONTROL_PLANE: Final = f"{_ML}/how-to-configure-network-isolation-with-v2"
+REGISTRY: Final = f"{_ML}/how-to-registry-network-isolation"
+SHARE_TO_REGISTRY: Final = f"{REGISTRY}#share-assets-from-workspace-to-registry-1"
+REGISTRY_ASSETS: Final = f"{REGISTRY}#use-assets-from-registry-in-workspace-1"
+REGISTRY_CLIENTS: Final = f"{REGISTRY}#create-assets-in-registry-from-local-files-1"
+REGISTRY_DEPLOY: Final = f"{REGISTRY}#deploy-a-model-from-registry-to-workspace-1"
+REGISTRY_READ: Final = f"{_ML}/how-to-manage-registries#allow-users-to-use-assets-from-the-registry"
+REGISTRY_WRITE: Final = (
+    f"{_ML}/how-to-manage-registries#allow-users-to-create-and-use-assets-from-the-registry"
+)
+
+# The questions Microsoft's docs leave open, named where a hop depends on them.
+UNLISTED_REGISTRY_APPROVAL: Final = (
+    "The page lists Azure Machine Learning registries among the targets the approver role "
+    "covers, but the role's published actions (December 2024) name no registries action: if "
+    "Azure refuses the approval, approve the connection in the registry's Networking."
+)
+MANAGED_REGISTRY_RULES: Final = (
+    "Registry network isolation asks for private endpoints to the registry, its storage and its "
+    "ACR from a customer network; for a managed network it says only that Azure ML creates the "
+    "endpoints to the registry a deployment needs. The program adds all three as outbound rules."
+)
+BUILDER_ROLES: Final = (
+    "No page says which identity pushes an image built on the image build compute (a job on "
+    "it sets up the registry with the cluster's identity): the program grants the cluster "
+    "AcrPush, which pulls too, beside the roles Azure ML gives the workspace identity."
+)
+
+
+@dataclass(frozen=True)
+class Hop:
+    """One step of a journey: ``who`` reaches ``to`` from ``origin``, with ``role`` on
+    ``scope`` (a row of the access matrix) where the step needs one."""
+
+    what: str
+    who: str
+    origin: Origin
+    to: Destination
+    source: str | tuple[str, ...]
+    # The Private Link sub-resource the path reaches (blob, amlworkspace...); None: the
+    # destination's own (datastores: each datastore's, by its kind).
+    subresource: str | None = None
+    role: str | None = None
+    # The access matrix's kind of scope; "datastores": each datastore's container, with the data
+    # role its readOnly gives.
+    scope: str | None = None
+    when: tuple[Condition, ...] = ()
+    # What Microsoft's docs leave open about this hop.
+    question: str = ""
+
+    @property
+    def sources(self) -> tuple[str, ...]:
+        return (self.source,) if isinstance(self.source, str) else self.source
+
+
+@dataclass(frozen=True)
+class Journey:
+    key: str  # under mlops:journeys
+    title: str
+    hops: tuple[Hop, ...]
+    # It applies only where these hold, and only where each of ``needs`` (principal kinds) has
+    # someone in the stack: a journey nobody can take is not broken.
+    when: tuple[Condition, ...] = ()
+    needs: tuple[str, ...] = ()
+
+
+def _datastore_reads(who: str, why: str, source: str | tuple[str, ...]) -> tuple[Hop, ...]:
+    """A job's compute reads each datastore through the managed network's private endpoints,
+    which the workspace identity approves."""
+    return (
+        Hop(
+            f"reads each datastore's container ({why})",
+            who,
+            "managedNetwork",
+            "datastores",
+            source,
+            scope="datastores",
+            when=("datastores",),
+        ),
+        Hop(
+            "approves the managed network's private endpoints to each datastore's account",
+            "workspace",
+            "azureML",
+            "datastores",
+            APPROVAL,
+            role="Azure AI Enterprise Network Connection Approver",
+            scope="datastoreAccounts",
+            when=("datastores", "managedNetwork"),
+            question="The page says the role goes 'on the target resources', not whether on the "
+            "resource or its group: the program grants it on each storage account.",
+        ),
+    )
+
+
+def _registry_pulls(who: str, what: str) -> tuple[Hop, ...]:
+    """Compute uses a registry model: the registry, its storage and its ACR, approved."""
+    return (
+        Hop(
+            what,
+            who,
+            "managedNetwork",
+            "modelRegistry",
+            (REGISTRY_DEPLOY, REGISTRY_READ),
+            subresource="amlregistry",
+            role="Reader",
+            scope="modelRegistry",
+            when=("usesModelRegistry",),
+        ),
+        Hop(
+            "downloads the model's files from the registry's storage",
+            who,
+            "managedNetwork",
+            "modelRegistryStorage",
+            REGISTRY_ASSETS,
+            subresource="blob",
+            when=("usesModelRegistry", "managedNetwork"),
+            question=MANAGED_REGISTRY_RULES,
+        ),
+        Hop(
+            "pulls a registry environment's image from the registry's container registry",
+            who,
+            "managedNetwork",
+            "modelRegistryAcr",
+            REGISTRY_ASSETS,
+            subresource="registry",
+            when=("usesModelRegistry", "managedNetwork"),
+            question=MANAGED_REGISTRY_RULES,
+        ),
+        Hop(
+            "approves the managed network's private endpoint to the registry",
+            "workspace",
+            "azureML",
+            "modelRegistry",
+            APPROVAL,
+            role="Azure AI Enterprise Network Connection Approver",
+            scope="modelRegistry",
+            when=("usesModelRegistry", "managedNetwork"),
+            question=UNLISTED_REGISTRY_APPROVAL,
+        ),
+    )
+
+
+JOURNEYS: Final[tuple[Journey, ...]] = (
+    Journey(
+        "laptopJobs",
+        "Submit a job with local code from a laptop",
+        when=("workspace",),
+        needs=("dataScientist", "computeCluster"),
+        hops=(
+            Hop("submits the job (az ml job create)", "dataScientist", "client", "workspace",
+                ASSIGN_ROLES, subresource="amlworkspace", role="AzureML Data Scientist",
+                scope="workspace"),
+            Hop("uploads the local code snapshot to the workspace storage", "dataScientist",
+                "client", "storage", (NO_SHARED_KEY, STORAGE_IP_RULES), subresource="blob",
+                role="Storage Blob Data Contributor", scope="storage"),
+            Hop("reads the code snapshot and writes outputs and logs", "computeCluster",
+                "managedNetwork", "storage", (JOB_DATA, NO_SHARED_KEY), subresource="blob",
+                role="Storage Blob Data Contributor", scope="storage"),
+            Hop("pulls the job's environment image", "computeCluster", "managedNetwork",
+                "registry", COMPUTE_ACR, subresource="registry", role="AcrPull",
+                scope="registry", when=("containerRegistry",)),
+        ),
+    ),
+    Journey(
+        "imageBuild",
+        "Build a custom environment image",
+        when=("workspace", "containerRegistry"),
+        hops=(
+            Hop("Azure ML builds the image on the workspace's image build compute (a container "
+                "registry behind a network cannot build it)", "workspace", "azureML",
+                "imageBuildCompute", (IMAGE_BUILDS, CPU_BUILD_COMPUTE)),
+            Hop("reads the image's build context from the workspace storage", "imageBuilder",
+                "managedNetwork", "storage", (IMAGE_BUILDS, NO_SHARED_KEY), subresource="blob",
+                role="Storage Blob Data Contributor", scope="storage"),
+            Hop("installs pip and conda packages", "imageBuilder", "managedNetwork",
+                "packageFeeds", PACKAGES),
+            Hop("pulls base images from and pushes the built image to the workspace registry",
+                "imageBuilder", "managedNetwork", "registry", (IMAGE_BUILDS, COMPUTE_ACR),
+                subresource="registry", role="AcrPush", scope="registry",
+                question=BUILDER_ROLES),
+        ),
+    ),
+    Journey(
+        "trainingData",
+        "A training job reads a datastore and writes its outputs",
+        when=("workspace", "datastores"),
+        needs=("computeCluster",),
+        hops=(
+            *_datastore_reads("computeCluster", "its inputs", JOB_DATA),
+            Hop("writes outputs, models and MLflow artifacts to the workspace storage",
+                "computeCluster", "managedNetwork", "storage", (JOB_DATA, NO_SHARED_KEY),
+                subresource="blob", role="Storage Blob Data Contributor", scope="storage"),
+        ),
+    ),
+    Journey(
+        "shareModel",
+        "Register a model and share it to the registry",
+        when=("workspace", "sharesModels", "usesModelRegistry"),
+        needs=("dataScientist",),
+        hops=(
+            Hop("registers the training job's model (az ml model create)", "dataScientist",
+                "client", "workspace", ASSIGN_ROLES, subresource="amlworkspace",
+                role="AzureML Data Scientist", scope="workspace"),
+            Hop("shares it to the registry (az ml model share), from the team's network",
+                "dataScientist", "teamNetwork", "modelRegistry",
+                (REGISTRY_CLIENTS, REGISTRY_WRITE), subresource="amlregistry",
+                role="AzureML Registry User", scope="modelRegistry"),
+            Hop("the registry copies the model out of the workspace storage", "workspace",
+                "azureML", "storage", SHARE_TO_REGISTRY, when=("managedNetwork",)),
+        ),
+    ),
+    Journey(
+        "releaseDeploy",
+        "The release pipeline deploys a registry model version to a managed online endpoint",
+        when=("workspace", "usesModelRegistry"),
+        needs=("releasePipeline", "onlineEndpoint"),
+        hops=(
+            Hop("creates the online deployment (az ml online-deployment create, Azure Resource "
+                "Manager)", "releasePipeline", "client", "resourceManager",
+                (V2_CONTROL_PLANE, ASSIGN_ROLES), role="AzureML Data Scientist",
+                scope="workspace"),
+            Hop("reads the registry's model version, which Azure ML resolves server-side",
+                "releasePipeline", "azureML", "modelRegistry", REGISTRY_READ, role="Reader",
+                scope="modelRegistry"),
+            *_registry_pulls("onlineEndpoint", "the deployment pulls the registry's model"),
+        ),
+    ),
+    Journey(
+        "endpointServing",
+        "The endpoint pulls its image and model, and logs to Application Insights",
+        when=("workspace",),
+        needs=("onlineEndpoint",),
+        hops=(
+            Hop("pulls the deployment's image", "onlineEndpoint", "managedNetwork", "registry",
+                ENDPOINT_ROLES, subresource="registry", role="AcrPull", scope="registry",
+                when=("containerRegistry",)),
+            Hop("reads the model from the workspace storage", "onlineEndpoint",
+                "managedNetwork", "storage", ENDPOINT_ROLES, subresource="blob",
+                role="Storage Blob Data Reader", scope="storage"),
+            Hop("writes metrics to the workspace", "onlineEndpoint", "azureML", "workspace",
+                ENDPOINT_ROLES, role="AzureML Metrics Writer (preview)", scope="workspace"),
+            Hop("sends requests, responses and traces to the workspace's Application Insights "
+                "(app_insights_enabled)", "onlineEndpoint", "managedNetwork",
+                "applicationInsights", (ENDPOINT_LOGS, REQUIRED_RULES)),
+        ),
+    ),
+    Journey(
+        "batchScoring",
+        "A batch endpoint job reads its input datastore and writes results",
+        when=("workspace",),
+        needs=("batchCluster",),
+        hops=(
+            Hop("invokes the batch endpoint", "releasePipeline", "client", "workspace",
+                BATCH_INVOKE, subresource="amlworkspace", role="AzureML Data Scientist",
+                scope="workspace"),
+            *_datastore_reads("batchCluster", "the job's input", BATCH_DATA),
+            Hop("writes results to the workspace storage", "batchCluster", "managedNetwork",
+                "storage", (BATCH_DATA, NO_SHARED_KEY), subresource="blob",
+                role="Storage Blob Data Contributor", scope="storage"),
+            Hop("coordinates the mini-batches through the workspace storage's queues",
+                "batchCluster", "managedNetwork", "storage", (BATCH_STORAGE, NO_SHARED_KEY),
+                subresource="queue", role="Storage Queue Data Contributor", scope="storage"),
+            Hop("tracks the mini-batches in the workspace storage's tables", "batchCluster",
+                "managedNetwork", "storage", (BATCH_STORAGE, NO_SHARED_KEY),
+                subresource="table", role="Storage Table Data Contributor", scope="storage"),
+            Hop("pulls the deployment's image", "batchCluster", "managedNetwork", "registry",
+                COMPUTE_ACR, subresource="registry", role="AcrPull", scope="registry",
+                when=("containerRegistry",)),
+            *_registry_pulls("batchCluster", "the deployment uses the registry's model"),
+        ),
+    ),
+    Journey(
+        "studio",
+        "The studio from a client on the team's network",
+        when=("workspace", "privateInbound"),
+        needs=("accessEntry",),
+        hops=(
+            Hop("opens the workspace in the studio", "accessEntry", "teamNetwork", "workspace",
+                (STUDIO, PRIVATE_LINK), subresource="amlworkspace"),
+            Hop("browses data and uploads files (blob)", "accessEntry", "teamNetwork",
+                "storage", STUDIO, subresource="blob"),
+            Hop("opens notebooks and their files (file share)", "accessEntry", "teamNetwork",
+                "storage", STUDIO, subresource="file"),
+            Hop("the studio reads the storage through the client network's endpoints",
+                "workspace", "azureML", "storageEndpoints", STUDIO, role="Reader"),
+        ),
+    ),
+    Journey(
+        "registryClients",
+        "Share models to and read the registry from the team's network",
+        when=("privateModelRegistry",),
+        hops=(
+            Hop("az ml against the registry (model share, show)", "releasePipeline",
+                "teamNetwork", "modelRegistry", (REGISTRY_CLIENTS, REGISTRY),
+                subresource="amlregistry"),
+            Hop("uploads and downloads assets in the registry's storage", "releasePipeline",
+                "teamNetwork", "modelRegistryStorage", REGISTRY_CLIENTS, subresource="blob"),
+            Hop("pushes and pulls images in the registry's container registry",
+                "releasePipeline", "teamNetwork", "modelRegistryAcr", REGISTRY_CLIENTS,
+                subresource="registry"),
+        ),
+    ),
+)  # fmt: skip
