@@ -79,7 +79,8 @@ def _by_azure_ml(row: Entitlement) -> bool:
 # https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth#automatic-role-assignment-for-endpoint-identity
 AZURE_ML_ROLES: Final = tuple(sorted({_guid(row.role) for row in MATRIX if _by_azure_ml(row)}))
 
-# The roles the program may assign, and so the only ones the condition lets through.
+# The roles the program grants itself; with AZURE_ML_ROLES, the only ones the deploy condition
+# lets through (DEPLOY_ROLES).
 PROGRAM_ROLES: Final = tuple(sorted(set(BUILT_IN_ROLES.values())))
 
 
