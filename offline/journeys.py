@@ -16,21 +16,12 @@ from typing import Any, Final
 from components.access import MATRIX
 from components.managed_network import pending_approvals
 from offline.engine import ProgramRun, Resource
+from offline.resource_types import JourneyPart, resource_type
 from settings.journeys import JOURNEYS, Hop, Journey
 from settings.loader import load
 from settings.roles import BUILT_IN_ROLES
 from settings.schema import PACKAGE_FEEDS, Settings
 
-_ML: Final = "azure-native:machinelearningservices:"
-WORKSPACE: Final = f"{_ML}Workspace"
-COMPUTE: Final = f"{_ML}Compute"
-ML_REGISTRY: Final = f"{_ML}Registry"
-ONLINE_ENDPOINT: Final = f"{_ML}OnlineEndpoint"
-STORAGE: Final = "azure-native:storage:StorageAccount"
-REGISTRY: Final = "azure-native:containerregistry:Registry"
-APP_INSIGHTS: Final = "azure-native:applicationinsights:Component"
-PRIVATE_ENDPOINT: Final = "azure-native:network:PrivateEndpoint"
-ROLE_ASSIGNMENT: Final = "azure-native:authorization:RoleAssignment"
 # The compute whose identity is each kind of workload principal, by its parent component.
 WORKLOAD_PARENTS: Final[Mapping[str, str]] = {
     "computeCluster": "mlops:compute:DevCompute",
@@ -113,30 +104,33 @@ class _Plan:
     def __init__(self, run: ProgramRun, settings: Settings) -> None:
         self.run, self.settings = run, settings
         self.by_urn = {r.urn: r for r in run.resources}
-        self.workspace = self._one(WORKSPACE)
-        self.storage = self._one(STORAGE)
-        self.registry = self._one(REGISTRY)
-        self.model_registry = self._one(ML_REGISTRY)
-        self.insights = self._one(APP_INSIGHTS)
+        self.workspace = self._one(JourneyPart.WORKSPACE)
+        self.storage = self._one(JourneyPart.STORAGE)
+        self.registry = self._one(JourneyPart.REGISTRY)
+        self.model_registry = self._one(JourneyPart.MODEL_REGISTRY)
+        self.insights = self._one(JourneyPart.APPLICATION_INSIGHTS)
         self.assignments = [
             (
                 str(r.inputs.get("principalId", "")),
                 str(r.inputs.get("roleDefinitionId", "")).rsplit("/", 1)[-1].lower(),
                 str(r.inputs.get("scope", "")).lower(),
             )
-            for r in run.of_type(ROLE_ASSIGNMENT)
+            for r in self.of(JourneyPart.ROLE_ASSIGNMENT)
         ]
         self.endpoints = [
             (
                 str(connection.get("privateLinkServiceId", "")).lower(),
                 {str(g) for g in connection.get("groupIds", ())},
             )
-            for r in run.of_type(PRIVATE_ENDPOINT)
+            for r in self.of(JourneyPart.PRIVATE_ENDPOINT)
             for connection in r.outputs.get("privateLinkServiceConnections", ())
         ]
 
-    def _one(self, type_token: str) -> Resource | None:
-        found = self.run.of_type(type_token)
+    def of(self, part: JourneyPart) -> list[Resource]:
+        return [r for r in self.run.resources if r.custom and resource_type(r.type).journey is part]
+
+    def _one(self, part: JourneyPart) -> Resource | None:
+        found = self.of(part)
         return found[0] if found else None
 
     # -- who -------------------------------------------------------------------------------
@@ -150,7 +144,7 @@ class _Plan:
             parent_type = WORKLOAD_PARENTS[kind]
             return [
                 _principal(r)
-                for r in self.run.of_type(COMPUTE)
+                for r in self.of(JourneyPart.COMPUTE)
                 if r.parent in self.by_urn and self.by_urn[r.parent].type == parent_type
                 and r.inputs.get("properties", {}).get("computeType") == "AmlCompute"
             ]  # fmt: skip
@@ -158,7 +152,7 @@ class _Plan:
             managed = {e.name for e in settings.endpoints if e.serving == "managedOnline"}
             return [
                 _principal(r)
-                for r in self.run.of_type(ONLINE_ENDPOINT)
+                for r in self.of(JourneyPart.ONLINE_ENDPOINT)
                 if any(r.name.endswith(f"-{name}") for name in managed)
             ]
         if kind == "dataScientist":
@@ -197,7 +191,9 @@ class _Plan:
                 "modelRegistryStorage": _created(registry, "storageAccountDetails"),
                 "modelRegistryAcr": _created(registry, "acrDetails")[:1],
             }
-            return [(registry.name, i, ()) for i in created.get(destination, [])]
+            what = {"modelRegistryStorage": "'s storage", "modelRegistryAcr": "'s ACR"}
+            label = f"{registry.name}{what.get(destination, '')}"
+            return [(label, i, ()) for i in created.get(destination, [])]
         chosen = {
             "modelRegistry": models.existing,
             "modelRegistryStorage": models.storage_account,
@@ -211,6 +207,8 @@ class _Plan:
         return any(t == target_id.lower() and group in g for t, g in self.endpoints)
 
     def outbound_rule(self, target_id: str, group: str) -> str | None:
+        if self.workspace is None:
+            return None
         rules = (self.workspace.inputs.get("managedNetwork") or {}).get("outboundRules") or {}
         for name, rule in rules.items():
             destination = rule.get("destination") or {}
@@ -222,6 +220,8 @@ class _Plan:
         return None
 
     def fqdn_rules(self) -> set[str]:
+        if self.workspace is None:
+            return set()
         rules = (self.workspace.inputs.get("managedNetwork") or {}).get("outboundRules") or {}
         return {r["destination"] for r in rules.values() if r.get("type") == "FQDN"}
 
@@ -333,7 +333,7 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
         name = plan.workspace.inputs.get("imageBuildCompute") if plan.workspace else None
         built = {
             r.inputs.get("computeName")
-            for r in plan.run.of_type(COMPUTE)
+            for r in plan.of(JourneyPart.COMPUTE)
             if r.inputs.get("properties", {}).get("computeType") == "AmlCompute"
         }
         if name and name in built:
@@ -349,7 +349,7 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
     if hop.to == "storageEndpoints":
         readers = [
             e
-            for e in plan.run.of_type(PRIVATE_ENDPOINT)
+            for e in plan.of(JourneyPart.PRIVATE_ENDPOINT)
             if plan.storage is not None
             and any(
                 str(c.get("privateLinkServiceId", "")).lower() == _id(plan.storage).lower()
@@ -502,7 +502,11 @@ def lines(report: JourneyReport) -> list[str]:
 
 
 def markdown(report: JourneyReport) -> list[str]:
-    out = [f"**Journeys**: {len(report.broken)} broken.", ""]
+    out = [
+        f"<details{' open' if report.broken else ''}><summary><b>Journeys</b>: "
+        f"{len(report.broken)} broken</summary>",
+        "",
+    ]
     for result in report.results:
         mark = BROKEN if result.broken else OK if result.hops else "-"
         out.append(f"- {mark} **{result.journey.key}**: {result.journey.title}")

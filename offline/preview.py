@@ -9,10 +9,12 @@ prints a plan in the spirit of ``pulumi preview``::
     python -m offline.preview --compare qa prod        # what differs between two stacks
     python -m offline.preview --config-file my.yaml    # any stack file, e.g. in tests
     python -m offline.preview --base origin/main       # what a change does: the reviewer's diff
+    python -m offline.preview --stack qa --journeys    # each workflow, hop by hop
 
 Every run also runs the policy pack (``policy/``) as ``pulumi preview --policy-pack policy``
-would. Exit status 1: invalid config or stack file (the errors alone on stderr, nothing else),
-an unusable ``--base``, or a mandatory policy violation (the preview is printed, with it).
+would, and evaluates the journeys (``offline.journeys``). Exit status 1: invalid config or stack
+file (the errors alone on stderr, nothing else), an unusable ``--base``, a mandatory policy
+violation or a broken journey the stack does not switch off (the preview is printed, with it).
 """
 
 from __future__ import annotations
@@ -38,6 +40,10 @@ from offline.engine import (
     stacks,
 )
 from offline.imports import run_one_shot
+from offline.journeys import JourneyReport, evaluate
+from offline.journeys import data as journey_data
+from offline.journeys import lines as journey_lines
+from offline.journeys import markdown as journey_markdown
 from offline.plan import (
     KNOWN_AFTER_APPLY,
     SECRET,
@@ -276,7 +282,18 @@ def policy_lines(report: PolicyReport) -> list[str]:
     return lines
 
 
-def render_text(plan: Plan, policies: PolicyReport | None = None) -> str:
+def journey_summary(journeys: JourneyReport) -> list[str]:
+    """One line: how many journeys hold, and where to see each hop."""
+    checked = [r for r in journeys.results if r.hops is not None]
+    return [
+        f"Journeys: {len(checked)} checked, {len(journeys.broken)} broken "
+        "(--journeys shows each hop)"
+    ]
+
+
+def render_text(
+    plan: Plan, policies: PolicyReport | None = None, journeys: JourneyReport | None = None
+) -> str:
     lines = [
         f"Previewing stack {plan.stack} offline: Pulumi's mock engine, no Pulumi CLI, "
         "no Azure login, no network",
@@ -290,6 +307,7 @@ def render_text(plan: Plan, policies: PolicyReport | None = None) -> str:
         *output_lines(plan),
         "",
         *([*policy_lines(policies), ""] if policies is not None else []),
+        *([*journey_summary(journeys), ""] if journeys is not None else []),
         LEGEND,
     ]
     return "\n".join(lines) + "\n"
@@ -376,10 +394,14 @@ def _violation_data(violation: Violation) -> dict[str, Any]:
     }
 
 
-def render_json(plan: Plan, policies: PolicyReport | None = None) -> str:
+def render_json(
+    plan: Plan, policies: PolicyReport | None = None, journeys: JourneyReport | None = None
+) -> str:
     data = plan_data(plan)
     if policies is not None:
         data["policies"] = policy_data(policies)
+    if journeys is not None:
+        data["journeys"] = journey_data(journeys)
     return _dumps(data)
 
 
@@ -418,7 +440,9 @@ def policy_markdown(report: PolicyReport) -> list[str]:
     return [*lines, ""]
 
 
-def render_markdown(plan: Plan, policies: PolicyReport | None = None) -> str:
+def render_markdown(
+    plan: Plan, policies: PolicyReport | None = None, journeys: JourneyReport | None = None
+) -> str:
     chain = plan.critical_chain()
     total = plan.custom_count + plan.component_count + 1
     lines = [
@@ -431,6 +455,7 @@ def render_markdown(plan: Plan, policies: PolicyReport | None = None) -> str:
         + ".",
         "",
         *(policy_markdown(policies) if policies is not None else []),
+        *(journey_markdown(journeys) if journeys is not None else []),
         "<details open><summary>Resources</summary>",
         "",
         "```text",
@@ -466,12 +491,17 @@ _MARKDOWN_LEGEND: Final = (
 )
 
 
-def render(plan: Plan, fmt: str, policies: PolicyReport | None = None) -> str:
+def render(
+    plan: Plan,
+    fmt: str,
+    policies: PolicyReport | None = None,
+    journeys: JourneyReport | None = None,
+) -> str:
     if fmt == "json":
-        return render_json(plan, policies)
+        return render_json(plan, policies, journeys)
     if fmt == "markdown":
-        return render_markdown(plan, policies)
-    return render_text(plan, policies)
+        return render_markdown(plan, policies, journeys)
+    return render_text(plan, policies, journeys)
 
 
 # -- the reviewer's diff --------------------------------------------------------------------------
@@ -777,6 +807,11 @@ def _parser() -> argparse.ArgumentParser:
         help="show what differs between two stacks instead (--config-file stands in for the "
         "stack it is named for, or for --stack; for the second when both are that stack)",
     )
+    parser.add_argument(
+        "--journeys",
+        action="store_true",
+        help="show every journey hop by hop: who reaches what, over which path, with which role",
+    )
     what.add_argument(
         "--base",
         metavar="GIT_REF",
@@ -815,28 +850,32 @@ def _compared(args: argparse.Namespace) -> str:
     return render_compare(left, right, args.format, names)
 
 
-def _preview(args: argparse.Namespace) -> tuple[str, PolicyReport]:
+def _preview(args: argparse.Namespace) -> tuple[str, PolicyReport, JourneyReport]:
     stack = _stack_name(args.stack, args.config_file)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The base is evaluated in another process while this one evaluates the working tree.
         base = pool.submit(run_at, args.base, stack) if args.base else None
         run = run_stack(stack, config_file=args.config_file)
-        plan, report = Plan(run), check(run)
+        plan, report, journeys = Plan(run), check(run), evaluate(run)
+        if args.journeys and args.format == "text":
+            output = "\n".join(journey_lines(journeys)) + "\n"
+            return output, report, journeys
         if base is None:
-            return render(plan, args.format, report), report
+            return render(plan, args.format, report, journeys), report, journeys
         base_run = base.result()
     diff = diff_plans(Plan(base_run) if base_run is not None else None, plan)
-    return render_diff(diff, args.base, args.format, report), report
+    return render_diff(diff, args.base, args.format, report), report, journeys
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     report: PolicyReport | None = None
+    journeys: JourneyReport | None = None
     try:
         if args.compare:
             output = _compared(args)
         else:
-            output, report = _preview(args)
+            output, report, journeys = _preview(args)
     except FAILURES as error:
         print(error, file=sys.stderr)
         return 1
@@ -848,8 +887,14 @@ def main(argv: Sequence[str] | None = None) -> int:
             fix = found[0].fix
             advice = f": {fix.advice}" if fix else f": {found[0].message}"
             print(f"  {policy}{advice} ({len(found)} found)", file=sys.stderr)
-        return 1
-    return 0
+    if journeys is not None and journeys.broken:
+        print("Broken journeys (mlops:journeys.<key> switches one off, with a reason):",
+              file=sys.stderr)  # fmt: skip
+        for result in journeys.broken:
+            first = next(h for h in result.hops or () if not h.ok)
+            print(f"  {result.journey.key}: {first.hop.what}: {first.detail}", file=sys.stderr)
+    broken = journeys is not None and bool(journeys.broken)
+    return 1 if broken or (report is not None and report.mandatory) else 0
 
 
 if __name__ == "__main__":

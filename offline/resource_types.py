@@ -160,6 +160,23 @@ class NetworkPart(Enum):
     WORKSPACE = "workspace"  # its managed network, with an arrow per outbound rule
 
 
+# -- what the journeys read of it (offline/journeys.py) -------------------------------------------
+
+
+class JourneyPart(Enum):
+    """What a resource is to the journeys' hops."""
+
+    WORKSPACE = "workspace"  # its managed network, image build compute, public access
+    STORAGE = "storage"  # its firewall: public access, IP and resource-instance rules
+    REGISTRY = "registry"  # a container registry
+    MODEL_REGISTRY = "model registry"  # the shared stack's Azure ML registry
+    APPLICATION_INSIGHTS = "application insights"
+    PRIVATE_ENDPOINT = "private endpoint"  # a client's path to what it connects to
+    ROLE_ASSIGNMENT = "role assignment"  # a permission
+    COMPUTE = "compute"  # clusters: whose identity is which principal
+    ONLINE_ENDPOINT = "online endpoint"
+
+
 # -- how the mock engine answers ------------------------------------------------------------------
 
 
@@ -343,6 +360,7 @@ class ResourceType:
     replace_on_changes: tuple[str, ...] = ()
     # Changes Azure refuses in place.
     refused: tuple[Refusal, ...] = ()
+    journey: JourneyPart | None = None
     # Later columns come with a default, so a row only names what sets its type apart.
 
     @property
@@ -762,6 +780,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:storage:StorageAccount",
+        journey=JourneyPart.STORAGE,
         label="Storage account",
         drawn=Node(Shape.CYLINDER, detail="sku.name"),
         summary=_storage_account,
@@ -789,6 +808,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:applicationinsights:Component",
+        journey=JourneyPart.APPLICATION_INSIGHTS,
         label="Application Insights",
         summary=(
             Field("type", "applicationType"),
@@ -802,6 +822,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:containerregistry:Registry",
+        journey=JourneyPart.REGISTRY,
         label="Container registry",
         drawn=Node(detail="sku.name"),
         summary=(
@@ -821,6 +842,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:Registry",
+        journey=JourneyPart.MODEL_REGISTRY,
         label="Azure ML registry",
         summary=_ml_registry,
         public_access="publicNetworkAccess",
@@ -843,6 +865,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:Workspace",
+        journey=JourneyPart.WORKSPACE,
         label="Azure ML workspace",
         drawn=Node(detail="managedNetwork.isolationMode", arrow=Arrow.PRIVATE_ENDPOINT),
         summary=_workspace,
@@ -865,6 +888,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:Compute",
+        journey=JourneyPart.COMPUTE,
         label="Compute",
         drawn=Node(
             detail="properties.properties.vmSize",
@@ -886,6 +910,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:machinelearningservices:OnlineEndpoint",
+        journey=JourneyPart.ONLINE_ENDPOINT,
         label="Online endpoint",
         drawn=Node(Shape.STADIUM),
         summary=(
@@ -916,6 +941,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:network:PrivateEndpoint",
+        journey=JourneyPart.PRIVATE_ENDPOINT,
         label="Private endpoint",
         drawn=Drawn.HIDDEN,  # in the network diagram (docs/network.md)
         summary=_private_endpoint,
@@ -965,6 +991,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:authorization:RoleAssignment",
+        journey=JourneyPart.ROLE_ASSIGNMENT,
         label="Role assignment",
         drawn=Edge(Arrow.ROLE),
         summary=_role_assignment,

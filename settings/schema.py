@@ -231,7 +231,7 @@ class NetworkSettings(Section):
     ] = None
     """Who keeps the private endpoints' DNS records."""
     outbound_fqdns: Annotated[
-        tuple[Fqdn, ...] | None,
+        tuple[Fqdn, ...],
         Listed,
         Unique(),
         Only(
@@ -240,7 +240,7 @@ class NetworkSettings(Section):
             why="FQDN rules open hosts in an approved-outbound network; with "
             "allowInternetOutbound every host is reachable",
         ),
-    ] = None
+    ] = ()
     """Hosts compute may reach besides Azure ML's own (FQDN rules, enforced by an Azure
     Firewall that Azure bills). Left out: Microsoft's pip and conda hosts, which image builds
     and package installs need (`[]` for none)."""
@@ -294,7 +294,8 @@ class NetworkSettings(Section):
         """The hosts FQDN rules open: as configured, else (approved outbound only) the feeds."""
         if not self.approved_outbound_only:
             return ()
-        return PACKAGE_FEEDS if self.outbound_fqdns is None else self.outbound_fqdns
+        given = "outbound_fqdns" in self.model_fields_set
+        return self.outbound_fqdns if given else PACKAGE_FEEDS
 
     @property
     def private_inbound(self) -> bool:
@@ -989,7 +990,7 @@ def _private_dns_zones(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
         return
     # Adopted vaults and registries are reached through their owners' endpoints.
     if fields.get("environment") == "shared":
-        targets = set(MODEL_REGISTRY_TARGETS)
+        targets: set[str] = set(MODEL_REGISTRY_TARGETS)
     else:
         targets = {"workspace", "storage"}
         targets |= {"keyVault"} if vault.existing is None else set()

@@ -135,10 +135,21 @@ def job_roles(storage: str) -> set[tuple[str, str]]:
 
 def test_workspace_identity_reads_each_datastore_for_previews(run: ProgramRun) -> None:
     workspace = only(run, "machinelearningservices:Workspace")
-    assert roles_of(run, identity(workspace)) == {
+    assert {
         ("Storage Blob Data Reader", RAW),
         ("Storage Blob Data Contributor", CURATED),
-    }
+    } <= roles_of(run, identity(workspace))
+
+
+def test_workspace_identity_approves_its_private_endpoints_to_each_datastore_account(
+    run: ProgramRun,
+) -> None:
+    # Since 30 April 2025 Azure ML no longer grants it itself (how-to-managed-network).
+    workspace = only(run, "machinelearningservices:Workspace")
+    approver = "Azure AI Enterprise Network Connection Approver"
+    assert {(approver, RAW_ACCOUNT), (approver, CURATED_ACCOUNT)} <= roles_of(
+        run, identity(workspace)
+    )
 
 
 def test_compute_cluster_reads_datastores_and_writes_the_workspace_storage(
@@ -206,6 +217,7 @@ def test_no_role_assignment_goes_to_anyone_else(run: ProgramRun) -> None:
         identity(only(run, "machinelearningservices:Workspace")),
         identity(compute(run, "train")),
         identity(compute(run, "prep-batch")),
+        identity(compute(run, "image-builder")),
         SCIENTISTS,
         ANALYSTS,
         ALICE,
@@ -305,7 +317,12 @@ def test_grants_on_adopted_resources_name_the_role_in_their_own_subscription() -
         for r in of_type(run, "authorization:RoleAssignment")
         if r.inputs["scope"].startswith(f"/subscriptions/{SHARED_SUB}/")
     ]
-    assert sorted(role_name(r) for r in elsewhere) == ["AcrPush", "Key Vault Secrets User"]
+    # mlops:access's AcrPush and Key Vault Secrets User, and the image build cluster's AcrPush.
+    assert sorted(role_name(r) for r in elsewhere) == [
+        "AcrPush",
+        "AcrPush",
+        "Key Vault Secrets User",
+    ]
     for role in elsewhere:
         assert role.inputs["roleDefinitionId"].startswith(f"/subscriptions/{SHARED_SUB}/")
     assert MOCK_SUBSCRIPTION_ID != SHARED_SUB

@@ -575,7 +575,8 @@ def test_the_summary_adds_up_the_compute_and_names_its_prices(
 ) -> None:
     plan = Plan(stack_runs["dev"])
     bound = plan_data(plan)["summary"]["computeUpperBound"]
-    assert bound["nodeHours"] == 730 * (2 + 4 + 2)  # two instances, clusters of 4 and 2 nodes
+    # Two instances, clusters of 4 and 2 nodes, the image build cluster's one.
+    assert bound["nodeHours"] == 730 * (2 + 4 + 2 + 1)
     assert bound["prices"] == {"source": SOURCE, "dated": DATED}
     text = render_text(plan)
     assert (

@@ -111,8 +111,9 @@ def test_schema_by_python_names_states_the_same_conditions() -> None:
 
 def test_schema_rejects_a_workspace_section_in_the_shared_stack() -> None:
     shared = {k: v for k, v in FIXTURE["config"].items() if k != "mlops:computeClusters"}
-    assert schema_errors({"config": shared}) == []
-    assert schema_errors({"config": {**shared, "mlops:environment": "shared"}})
+    storage = {**shared, "mlops:storage": {"replication": "LRS"}}
+    assert schema_errors({"config": storage}) == []
+    assert schema_errors({"config": {**storage, "mlops:environment": "shared"}})
 
 
 def test_schema_requires_location_prefix_and_alerts_but_not_environment() -> None:

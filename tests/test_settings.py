@@ -567,7 +567,7 @@ def test_an_unknown_nested_key_with_a_colon_lists_the_section_s_keys() -> None:
     found = problems(network={"isolation:mode": "disabled"})
     assert found == (
         "mlops:network.isolation:mode: unknown key (did you mean 'isolation'?); valid keys: "
-        "inbound, isolation, outboundFqdns, privateDns, subnetId",
+        "clientIpRanges, inbound, isolation, outboundFqdns, privateDns, subnetId",
     )
 
 

@@ -48,6 +48,7 @@ def test_dev_has_compute_instances_and_training_clusters(stack_runs: dict[str, P
     assert computes_of_kind(run, "AmlCompute") == [
         "dev-compute-cluster-cpu-cluster",
         "dev-compute-cluster-gpu-cluster",
+        "image-build-cluster",
     ]
 
 
@@ -66,14 +67,14 @@ def test_qa_and_prod_have_no_compute_instances(
 
 
 @pytest.mark.parametrize("stack", ["qa", "prod"])
-def test_qa_and_prod_clusters_only_serve_batch_endpoints(
+def test_qa_and_prod_clusters_only_serve_batch_endpoints_and_build_images(
     stack_runs: dict[str, ProgramRun], stack: str
 ) -> None:
     run = stack_runs[stack]
-    endpoints = only(run, "mlops:endpoints:Endpoints")
+    serving = {only(run, t).urn for t in ("mlops:endpoints:Endpoints", "ImageBuildCompute")}
     clusters = of_type(run, COMPUTE)
     assert clusters
-    assert all(c.parent == endpoints.urn for c in clusters)
+    assert all(c.parent in serving for c in clusters)
 
 
 @pytest.mark.parametrize("stack", ["qa", "prod"])
@@ -144,8 +145,9 @@ def test_managed_network_reaches_each_datastore_account_through_inline_rules(
             rule["destination"]["serviceResourceId"].rsplit("/", 1)[1],
             rule["destination"]["subresourceTarget"],
         )
-        for rule in rules.values()
+        for name, rule in rules.items()
         if rule["type"] == "PrivateEndpoint"
+        and not name.startswith("model-registry")
         and "/providers/Microsoft.Storage/storageAccounts/st"
         in rule["destination"]["serviceResourceId"]
         and not rule["destination"]["serviceResourceId"].startswith(
@@ -198,6 +200,8 @@ EXPORTS = {
     "datastoreNames",
     "computeInstanceNames",
     "computeClusterNames",
+    "imageBuildCompute",
+    "pendingApprovals",
     "endpointNames",
     "scoringUris",
     "alertRuleNames",

@@ -176,8 +176,8 @@ def test_general_purpose_cluster_is_refused_in_prod() -> None:
     found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [cluster])
     assert found.messages == [
         "azure-native:machinelearningservices:Compute 'cpu' is a general-purpose cluster in "
-        "prod; only batch endpoints' clusters (created beside the endpoint) are allowed; "
-        "train in dev"
+        "prod; only batch endpoints' clusters (created beside the endpoint) and the "
+        "workspace's image build compute are allowed; train in dev"
     ]
 
 
