@@ -686,6 +686,8 @@ class JourneySwitch(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        if "reason" in given and "reason" not in fields:
+            return  # a reason that failed its own check says what is wrong with it
         if fields.get("enabled") is False and not str(fields.get("reason", "")).strip():
             yield (
                 ("reason",),
@@ -1180,8 +1182,25 @@ def _availability_zone_rules(
         )
 
 
+def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
+    """mlops:imageBuild configures a cluster only a workspace behind a managed network with a
+    container registry gets: elsewhere it would be silently ignored."""
+    network, registry = fields.get("network"), fields.get("container_registry")
+    in_workspace = fields.get("environment") in InWorkspace.values  # shared: refused as such
+    if "image_build" not in given or network is None or registry is None or not in_workspace:
+        return
+    if not network.managed or registry.mode == "none":
+        yield (
+            (_key("imageBuild"),),
+            "is only used with a managed network (mlops:network.isolation other than disabled) "
+            "and a container registry (mlops:containerRegistry.mode create or existing): only "
+            "then does the registry, behind the network, need a cluster to build images on",
+        )
+
+
 RULES: Final = (
     _principal_types_agree,
+    _image_build_used,
     _targets_once,
     _compute_names,
     _registry_rules,

@@ -354,7 +354,12 @@ def _validated(model: type[BaseModel], value: Any, info: ValidationInfo) -> Any:
 def _alone(model: type[Section], name: str) -> type[BaseModel]:
     """A model of one field, to validate that field on its own."""
     field = model.model_fields[name]
-    alone: Any = (field.annotation, FieldInfo.merge_field_infos(field, alias=None))
+    # Without any alias: the one field is given as ``value`` (with validate_by_name off, a kept
+    # validation alias would make every value of an aliased field look missing).
+    unaliased = FieldInfo.merge_field_infos(
+        field, alias=None, validation_alias=None, serialization_alias=None
+    )
+    alone: Any = (field.annotation, unaliased)
     return create_model(f"{model.__name__}_{name}", __config__=_ALONE_CONFIG, value=alone)
 
 

@@ -227,10 +227,15 @@ def _public_ip_range(value: str) -> str:
         raise invalid(f"{value} has bits set past its prefix: the range is {network}")
     if network.version != 4:
         raise invalid(f"{value} is IPv6: storage IP rules take IPv4 addresses and ranges only")
-    if any(network.subnet_of(private) for private in _NOT_INTERNET):
+    if (
+        network.is_multicast
+        or network.is_reserved
+        or any(network.overlaps(private) for private in _NOT_INTERNET)
+    ):
         raise invalid(
-            f"{value} is not a public range: storage IP rules admit internet clients only "
-            "(private addresses reach the storage through private endpoints)"
+            f"{value} is not (wholly) a public range: storage IP rules admit internet clients "
+            "only (private addresses reach the storage through private endpoints); list the "
+            "team's own public addresses, never 0.0.0.0/0"
         )
     if "/" in value and network.prefixlen > 30:
         raise invalid(
