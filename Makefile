@@ -89,12 +89,14 @@ preview: runtime
 	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)$(if $(BASE), --base $(BASE))
 
 # Regenerates docs/architecture.md and docs/network.md (Mermaid diagrams of every stack) and
-# docs/access.md (the access matrix and every stack's role assignments) from the program, and
+# docs/access.md (the access matrix and every stack's role assignments) and docs/journeys.md (each
+# stack's journeys, hop by hop) from the program, and
 # the stack-file JSON Schema and README configuration reference from settings/schema.py.
 docs: runtime
 	$(BIN)/python -m offline.diagram --write docs/architecture.md
 	$(BIN)/python -m offline.network_diagram --write docs/network.md
 	$(BIN)/python -m offline.access_doc --write docs/access.md
+	$(BIN)/python -m offline.journeys --write docs/journeys.md
 	$(BIN)/python -m offline.reference
 
 # The stack-file JSON Schema (and the README reference, generated from the same models).

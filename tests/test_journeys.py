@@ -15,7 +15,9 @@ from typing import Any
 import pytest
 
 from components.access import PRINCIPALS
-from offline.engine import ProgramRun, Resource
+from offline import journeys
+from offline.diagram import STALE
+from offline.engine import ROOT, ProgramRun, Resource
 from offline.journeys import JourneyReport, evaluate, matrix_row
 from offline.preview import main
 from settings.journeys import JOURNEYS
@@ -247,3 +249,58 @@ def test_a_broken_journey_fails_the_preview_naming_the_hop_and_the_key(
     assert "laptopJobs" in captured.out
     assert "laptopJobs: uploads the local code snapshot" in captured.err
     assert "mlops:network.clientIpRanges" in captured.err
+
+
+def test_committed_journeys_document_is_up_to_date(
+    real_stack_runs: dict[str, ProgramRun],
+) -> None:
+    committed = (ROOT / journeys.DOCUMENT).read_text(encoding="utf-8")
+    assert committed == journeys.document(real_stack_runs), f"{journeys.DOCUMENT} {STALE}"
+
+
+# ---------------------------------------------------------------- what the journeys found broken
+
+
+@pytest.mark.parametrize("stack", ["qa", "prod"])
+def test_qa_and_prod_workspaces_read_the_registry_and_cannot_change_promoted_models(
+    stack: str,
+) -> None:
+    run = fixture(stack)
+    principal = only(run, "machinelearningservices:Workspace").outputs["identity"]["principalId"]
+    registry_roles = {
+        role
+        for role in ("Reader", "AzureML Registry User")
+        for r in of_type(run, ROLE)
+        if role_named(role)(r)
+        and r.inputs["principalId"] == principal
+        and r.inputs["scope"].endswith("/registries/mlr-contoso-shared-example")
+    }
+    assert registry_roles == {"Reader"}
+
+
+def test_pending_approvals_name_the_registrys_storage_and_acr_and_who_approves() -> None:
+    pending = fixture("prod").outputs["pendingApprovals"]
+    assert [(p["rule"], p["target"].rsplit("/", 1)[1]) for p in pending] == [
+        ("model-registry-storage-blob", "stregistryexample"),
+        ("model-registry-acr", "crregistryexample"),
+    ]
+    assert all("shared stack's owner" in p["approver"] for p in pending)
+
+
+def test_the_shared_stack_exports_what_workspaces_reach_the_registry_through() -> None:
+    outputs = fixture("shared").outputs
+    assert set(outputs["modelRegistryStorageAccountIds"]) == {"westeurope", "northeurope"}
+    assert "/Microsoft.ContainerRegistry/registries/" in outputs["modelRegistryContainerRegistryId"]
+
+
+def test_prod_locks_neither_the_workspace_nor_a_resource_group() -> None:
+    # how-to-managed-network, Limitations: "Make sure there are no scope locks on the Azure
+    # Machine Learning resources and resource group."
+    run = fixture("prod")
+    workspace = only(run, "machinelearningservices:Workspace").outputs["id"]
+    group = only(run, "resources:ResourceGroup").outputs["id"]
+    scopes = {r.inputs["scope"] for r in of_type(run, "authorization:ManagementLockByScope")}
+    assert scopes
+    assert workspace not in scopes
+    assert group not in scopes
+    assert not of_type(run, "ManagementLockAtResourceGroupLevel")
