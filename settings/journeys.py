@@ -114,6 +114,12 @@ MANAGED_REGISTRY_RULES: Final = (
     "ACR from a customer network; for a managed network it says only that Azure ML creates the "
     "endpoints to the registry a deployment needs. The program adds all three as outbound rules."
 )
+REGISTRY_GROUP_ENDPOINTS: Final = (
+    "The registry's storage and ACR sit in the managed resource group Azure created for it; "
+    "no page says whether a deny assignment there stops their connections being approved "
+    "automatically (the endpoints themselves are in the stack's own group). If one stays "
+    "Pending, approve it in the resource's Networking."
+)
 BUILDER_ROLES: Final = (
     "No page says which identity pushes an image built on the image build compute (a job on "
     "it sets up the registry with the cluster's identity): the program grants the cluster "
@@ -388,10 +394,11 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
                 "teamNetwork", "modelRegistry", (REGISTRY_CLIENTS, REGISTRY),
                 subresource="amlregistry"),
             Hop("uploads and downloads assets in the registry's storage", "releasePipeline",
-                "teamNetwork", "modelRegistryStorage", REGISTRY_CLIENTS, subresource="blob"),
+                "teamNetwork", "modelRegistryStorage", REGISTRY_CLIENTS, subresource="blob",
+                question=REGISTRY_GROUP_ENDPOINTS),
             Hop("pushes and pulls images in the registry's container registry",
                 "releasePipeline", "teamNetwork", "modelRegistryAcr", REGISTRY_CLIENTS,
-                subresource="registry"),
+                subresource="registry", question=REGISTRY_GROUP_ENDPOINTS),
         ),
     ),
 )  # fmt: skip
