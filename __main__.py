@@ -17,7 +17,7 @@ from components.dev_compute import DevCompute, DevComputeArgs
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.image_build import ImageBuildArgs, ImageBuildCompute
-from components.inbound_network import InboundPrivateEndpoints, InboundPrivateEndpointsArgs
+from components.inbound_network import private_endpoints
 from components.kubernetes_compute import KubernetesComputes, KubernetesComputesArgs
 from components.managed_network import pending_approvals
 from components.model_registry import ModelRegistry, ModelRegistryArgs
@@ -108,21 +108,16 @@ if not profile.has_workspace:
     )
     # Clients in the team's network (the promotion runner, people sharing models) reach the
     # private registry, its storage and its container registry through private endpoints.
-    network = stack_settings.network
-    if network.subnet is not None and network.private_dns is not None:
-        InboundPrivateEndpoints(
-            "registry-clients",
-            context,
-            InboundPrivateEndpointsArgs(
-                subnet=network.subnet,
-                dns=network.private_dns,
-                targets={
-                    "modelRegistry": [("", registry.id)],
-                    "modelRegistryStorage": list(registry.storage_account_ids.items()),
-                    "modelRegistryAcr": [("", registry.container_registry_id)],
-                },
-            ),
-        )
+    private_endpoints(
+        "registry-clients",
+        context,
+        stack_settings.network,
+        {
+            "modelRegistry": [("", registry.id)],
+            "modelRegistryStorage": list(registry.storage_account_ids.items()),
+            "modelRegistryAcr": [("", registry.container_registry_id)],
+        },
+    )
     monitoring = Monitoring("monitoring", context, alerting)
     pulumi.export("modelRegistryId", registry.id)
     # What dev, qa and prod name in mlops:modelRegistry (storageAccountId: their region's).
@@ -193,24 +188,20 @@ else:
             targets=ml.targets,
         ),
     )
-    network = stack_settings.network
-    # Settings give a subnet and a DNS mode exactly when inbound is private.
-    if network.subnet is not None and network.private_dns is not None:
-        InboundPrivateEndpoints(
-            "inbound",
-            context,
-            InboundPrivateEndpointsArgs(
-                subnet=network.subnet,
-                dns=network.private_dns,
-                targets={
-                    "workspace": [("", ml.workspace_id)],
-                    "storage": [("", ml.storage_account.id)],
-                    "keyVault": [("", vault.vault.id)] if vault.vault is not None else [],
-                    "registry": [("", ml.registry.id)] if ml.registry is not None else [],
-                },
-                workspace_principal_id=ml.principal_id,
-            ),
-        )
+    # With private inbound, the private endpoints clients reach the workspace and its
+    # dependencies through (settings give a subnet and DNS mode exactly then).
+    private_endpoints(
+        "inbound",
+        context,
+        stack_settings.network,
+        {
+            "workspace": [("", ml.workspace_id)],
+            "storage": [("", ml.storage_account.id)],
+            "keyVault": [("", vault.vault.id)] if vault.vault is not None else [],
+            "registry": [("", ml.registry.id)] if ml.registry is not None else [],
+        },
+        workspace_principal_id=ml.principal_id,
+    )
 
     # What this environment adds: compute for experiments and training (if allowed), endpoints.
     compute = (

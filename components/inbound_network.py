@@ -35,7 +35,7 @@ from settings.private_link import (
     Target,
     zones_for,
 )
-from settings.schema import PrivateDnsSettings
+from settings.schema import NetworkSettings, PrivateDnsSettings
 
 # Private DNS zones and their virtual network links are global resources.
 GLOBAL: Final = "global"
@@ -79,6 +79,26 @@ def grant_studio_reader(
         principal_type="ServicePrincipal",
         parent=parent,
         description=f"Azure ML studio: the workspace identity reads the {endpoint_label}",
+    )
+
+
+def private_endpoints(
+    name: str,
+    context: StackContext,
+    network: NetworkSettings,
+    targets: Mapping[Target, Sequence[tuple[str, pulumi.Input[str]]]],
+    workspace_principal_id: pulumi.Input[str] | None = None,
+) -> InboundPrivateEndpoints | None:
+    """The endpoints to ``targets`` where inbound is private (settings then give a subnet and a
+    DNS mode), else None."""
+    if network.subnet is None or network.private_dns is None:
+        return None
+    return InboundPrivateEndpoints(
+        name,
+        context,
+        InboundPrivateEndpointsArgs(
+            network.subnet, network.private_dns, targets, workspace_principal_id
+        ),
     )
 
 

@@ -502,24 +502,32 @@ def lines(report: JourneyReport) -> list[str]:
     return out
 
 
-def markdown(report: JourneyReport) -> list[str]:
-    out = [
-        f"<details{' open' if report.broken else ''}><summary><b>Journeys</b>: "
-        f"{len(report.broken)} broken</summary>",
-        "",
-    ]
+def _bullets(report: JourneyReport) -> list[str]:
+    """Each journey a bullet, each hop a bullet under it (markdown)."""
+    out = []
     for result in report.results:
         mark = BROKEN if result.broken else OK if result.hops else "-"
         out.append(f"- {mark} **{result.journey.key}**: {result.journey.title}")
         if result.hops is None:
             out.append(f"  - {result.note}")
-            continue
-        for hop in result.hops:
-            sign = OK if hop.ok else BROKEN
-            out.append(
-                f"  - {sign} {hop.hop.who} ({hop.hop.origin}): {hop.hop.what} — {hop.detail}"
-            )
-    return [*out, ""]
+        for hop in result.hops or ():
+            step = f"{hop.hop.who} ({hop.hop.origin}): {hop.hop.what}"
+            out.append(f"  - {OK if hop.ok else BROKEN} {step}: {hop.detail}")
+    return out
+
+
+def markdown(report: JourneyReport) -> list[str]:
+    """The PR comment's section, open when a journey is broken."""
+    summary = f"<b>Journeys</b>: {len(report.broken)} broken"
+    opened = " open" if report.broken else ""
+    return [
+        f"<details{opened}><summary>{summary}</summary>",
+        "",
+        *_bullets(report),
+        "",
+        "</details>",
+        "",
+    ]
 
 
 def data(report: JourneyReport) -> list[dict[str, Any]]:
@@ -584,18 +592,7 @@ def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
     ]
     for stack in ordered_stacks(runs):
         run = run_stack(stack) if runs is None else runs[stack]
-        report = evaluate(run)
-        lines += ["", f"## {stack}", ""]
-        for result in report.results:
-            mark = BROKEN if result.broken else OK if result.hops else "-"
-            lines.append(f"- {mark} **{result.journey.key}**: {result.journey.title}")
-            if result.hops is None:
-                lines.append(f"  - {result.note}")
-            for hop in result.hops or ():
-                sign = OK if hop.ok else BROKEN
-                lines.append(
-                    f"  - {sign} {hop.hop.who} ({hop.hop.origin}): {hop.hop.what}: {hop.detail}"
-                )
+        lines += ["", f"## {stack}", "", *_bullets(evaluate(run))]
     return "\n".join(lines) + "\n"
 
 
