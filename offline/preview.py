@@ -573,7 +573,12 @@ def _against(diff: Diff, base: str) -> str:
     return f"changes to stack {diff.stack} against {base}"
 
 
-def render_diff_text(diff: Diff, base: str, policies: PolicyReport | None = None) -> str:
+def render_diff_text(
+    diff: Diff,
+    base: str,
+    policies: PolicyReport | None = None,
+    journeys: JourneyReport | None = None,
+) -> str:
     lines = [
         f"Previewing {_against(diff, base)}, offline: Pulumi's mock engine, no Pulumi CLI, "
         "no Azure login, no network",
@@ -585,12 +590,18 @@ def render_diff_text(diff: Diff, base: str, policies: PolicyReport | None = None
         "",
         *([*refusal_lines(diff), ""] if diff.refusals else []),
         *([*policy_lines(policies), ""] if policies is not None else []),
+        *([*journey_summary(journeys), ""] if journeys is not None else []),
         "Values as Pulumi shows them before `pulumi up`: " + LEGEND,
     ]
     return "\n".join(lines) + "\n"
 
 
-def diff_data(diff: Diff, base: str, policies: PolicyReport | None = None) -> dict[str, Any]:
+def diff_data(
+    diff: Diff,
+    base: str,
+    policies: PolicyReport | None = None,
+    journeys: JourneyReport | None = None,
+) -> dict[str, Any]:
     def change_data(change: Change) -> dict[str, Any]:
         return {
             "op": change.op.value,
@@ -621,10 +632,17 @@ def diff_data(diff: Diff, base: str, policies: PolicyReport | None = None) -> di
     }
     if policies is not None:
         data["policies"] = policy_data(policies)
+    if journeys is not None:
+        data["journeys"] = journey_data(journeys)
     return data
 
 
-def render_diff_markdown(diff: Diff, base: str, policies: PolicyReport | None = None) -> str:
+def render_diff_markdown(
+    diff: Diff,
+    base: str,
+    policies: PolicyReport | None = None,
+    journeys: JourneyReport | None = None,
+) -> str:
     *operations, total = diff.summary_lines()
     words = " · ".join(f"**{line}**" for line in operations)
     lines = [
@@ -644,6 +662,8 @@ def render_diff_markdown(diff: Diff, base: str, policies: PolicyReport | None = 
         lines.append("")
     if policies is not None:
         lines += policy_markdown(policies)
+    if journeys is not None:
+        lines += journey_markdown(journeys)
     lines += ["```text", *diff_lines(diff), "```", ""]
     lines += [
         "<details><summary>The full plan: every resource of the stack</summary>",
@@ -655,12 +675,18 @@ def render_diff_markdown(diff: Diff, base: str, policies: PolicyReport | None = 
     return "\n".join(lines) + "\n"
 
 
-def render_diff(diff: Diff, base: str, fmt: str, policies: PolicyReport | None = None) -> str:
+def render_diff(
+    diff: Diff,
+    base: str,
+    fmt: str,
+    policies: PolicyReport | None = None,
+    journeys: JourneyReport | None = None,
+) -> str:
     if fmt == "json":
-        return _dumps(diff_data(diff, base, policies))
+        return _dumps(diff_data(diff, base, policies, journeys))
     if fmt == "markdown":
-        return render_diff_markdown(diff, base, policies)
-    return render_diff_text(diff, base, policies)
+        return render_diff_markdown(diff, base, policies, journeys)
+    return render_diff_text(diff, base, policies, journeys)
 
 
 # -- compare --------------------------------------------------------------------------------------
@@ -864,7 +890,7 @@ def _preview(args: argparse.Namespace) -> tuple[str, PolicyReport, JourneyReport
             return render(plan, args.format, report, journeys), report, journeys
         base_run = base.result()
     diff = diff_plans(Plan(base_run) if base_run is not None else None, plan)
-    return render_diff(diff, args.base, args.format, report), report, journeys
+    return render_diff(diff, args.base, args.format, report, journeys), report, journeys
 
 
 def main(argv: Sequence[str] | None = None) -> int:

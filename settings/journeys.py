@@ -264,7 +264,8 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
     Journey(
         "imageBuild",
         "Build a custom environment image",
-        when=("workspace", "containerRegistry"),
+        # Without a managed network, the registry builds images itself.
+        when=("workspace", "containerRegistry", "managedNetwork"),
         hops=(
             Hop("Azure ML builds the image on the workspace's image build compute (a container "
                 "registry behind a network cannot build it)", "workspace", "azureML",
