@@ -44,6 +44,7 @@ from bootstrap.roles import (
     stable_guid,
 )
 from bootstrap.state import StateBackend
+from settings.roles import BUILT_IN_ROLES
 
 DEPLOY_ROLE = "mlops deploy"
 STATE_KEY_READER_ROLE = "mlops state key reader"
@@ -179,7 +180,28 @@ def _assigning(scope: str, label: str, roles: tuple[str, ...]) -> Grant:
     )
 
 
+def _approving(scope: str, label: str) -> Grant:
+    """Approval of private endpoint connections on a scope outside the stack's own: "the user
+    identity that initiates the creation of the private endpoint" needs it as well as the
+    workspace identity (how-to-managed-network, Prerequisites), and the deploy identity creates
+    the workspace's outbound rules."""
+    return built_in(
+        "Azure AI Enterprise Network Connection Approver",
+        BUILT_IN_ROLES["Azure AI Enterprise Network Connection Approver"],
+        subscription_id=_subscription(scope),
+        scope=scope,
+        scope_label=scope_label(f"{label}-approver", scope),
+    )
+
+
 def deploy_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant, ...]:
+    outside = (
+        *((scope, "shared") for scope in context.settings.shared_scopes_of(stack)),
+        *(
+            (registry, "model-registry")
+            for registry in filter(None, (context.settings.model_registry_of(stack),))
+        ),
+    )
     return (
         context.roles.deploy_grant(stack),
         # Outside its subscription the program grants only what the matrix and mlops:access
@@ -194,6 +216,8 @@ def deploy_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant,
             _assigning(registry, "model-registry", MODEL_REGISTRY_GRANTS)
             for registry in filter(None, (context.settings.model_registry_of(stack),))
         ),
+        # The workspace's outbound private endpoints to those scopes are approved on creation.
+        *(_approving(scope, label) for scope, label in outside),
         context.state_grant(
             "Storage Blob Data Contributor",
             BLOB_DATA_CONTRIBUTOR,

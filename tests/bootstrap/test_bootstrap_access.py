@@ -38,6 +38,9 @@ from tests.bootstrap.conftest import (
 )
 
 STACK_NAMES = list(SUBSCRIPTIONS)
+# The deploy identity creates the workspace's outbound private endpoints, which its creator must
+# be allowed to approve as well (how-to-managed-network, Prerequisites).
+APPROVER = BUILT_IN_ROLES["Azure AI Enterprise Network Connection Approver"]
 
 
 def _shared_scopes(stack: str) -> list[str]:
@@ -63,6 +66,7 @@ def test_deploy_identity_holds_exactly_its_roles_on_exactly_its_scopes(
     assert roles_of(full_run, f"deploy-{stack}") == {
         Held(deploy_role, f"/subscriptions/{SUBSCRIPTIONS[stack]}", program),
         *(Held(RBAC_ADMINISTRATOR, scope, shared) for scope in _shared_scopes(stack)),
+        *(Held(APPROVER, scope) for scope in _shared_scopes(stack)),
         Held(BLOB_DATA_CONTRIBUTOR, container_id(full_run, stack)),
         Held(KEY_VAULT_CRYPTO_USER, key_id(full_run, stack)),
     }
@@ -231,7 +235,10 @@ def test_a_stack_may_assign_only_the_registry_roles_on_the_shared_model_registry
 ) -> None:
     on_registry = {h for h in roles_of(registry_run, "deploy-dev") if h.scope == MODEL_REGISTRY}
     condition = assignment_condition(assignable(MODEL_REGISTRY_GRANTS))
-    assert on_registry == {Held(RBAC_ADMINISTRATOR, MODEL_REGISTRY, condition)}
+    assert on_registry == {
+        Held(RBAC_ADMINISTRATOR, MODEL_REGISTRY, condition),
+        Held(APPROVER, MODEL_REGISTRY),
+    }
     # The matrix's registry roles (AzureML Registry User, Reader, the workspace's private
     # endpoint approval), each to the principal types it may go to.
     assert {BUILT_IN_ROLES[role] for role in MODEL_REGISTRY_ROLES} == set(MODEL_REGISTRY_GRANTS)

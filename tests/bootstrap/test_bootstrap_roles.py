@@ -455,6 +455,8 @@ def test_every_assignment_that_may_assign_roles_carries_the_condition_at_version
         BUILT_IN_ROLES["Reader"],
         BUILT_IN_ROLES["Storage Blob Data Reader"],
         BUILT_IN_ROLES["Storage Blob Data Contributor"],
+        # Approves private endpoint connections (read and approve them, no access management).
+        BUILT_IN_ROLES["Azure AI Enterprise Network Connection Approver"],
         KEY_VAULT_CRYPTO_USER,
         *key_reader,
     }
