@@ -21,6 +21,7 @@ from offline.engine import ROOT, ProgramRun, Resource
 from offline.journeys import JourneyReport, evaluate, matrix_row
 from offline.preview import main
 from settings.journeys import JOURNEYS
+from settings.private_link import INBOUND_ENDPOINTS
 from settings.roles import BUILT_IN_ROLES
 from tests.conftest import FIXTURE_STACKS as FIXTURES_ROOT
 from tests.conftest import REAL_STACKS, STACKS, of_type, only, real_run, stack_run
@@ -304,3 +305,12 @@ def test_prod_locks_neither_the_workspace_nor_a_resource_group() -> None:
     assert workspace not in scopes
     assert group not in scopes
     assert not of_type(run, "ManagementLockAtResourceGroupLevel")
+
+
+def test_every_client_hop_to_a_private_endpoint_target_is_a_row_of_the_inbound_table() -> None:
+    inbound = {(e.target, e.group) for e in INBOUND_ENDPOINTS}
+    targets = {target for target, _ in inbound}
+    for journey in JOURNEYS:
+        for hop in journey.hops:
+            if hop.origin in ("client", "teamNetwork") and hop.to in targets:
+                assert (hop.to, hop.subresource) in inbound, f"{journey.key}: {hop.what}"
