@@ -30,6 +30,24 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.context import StackContext
+from settings.learn import (
+    APPROVE_ENDPOINTS,
+    ASSIGN_ROLES,
+    BATCH_DATA,
+    BATCH_INVOKE,
+    COMPUTE_ACR,
+    DATA_AUTH,
+    ENDPOINT_ROLES,
+    IMAGE_BUILDS,
+    JOB_DATA,
+    NO_SHARED_KEY,
+    REGISTRY_NETWORK,
+    REGISTRY_READ,
+    REGISTRY_USER,
+    REGISTRY_WRITE,
+    SHARE_MODELS,
+    WORKSPACE_ROLES,
+)
 from settings.names import ArmId
 from settings.profiles import PROFILES
 from settings.roles import BUILT_IN_ROLES
@@ -92,58 +110,6 @@ SCOPES: Final[Mapping[ScopeKind, str]] = {
 # The role and scope an `mlops:access` entry names: reviewed in the stack's config.
 AS_CONFIGURED: Final = "the role the entry names"
 
-_LEARN: Final = "https://learn.microsoft.com/azure"
-NO_SHARED_KEY: Final = (
-    f"{_LEARN}/machine-learning/how-to-disable-local-auth-storage#scenarios-for-role-assignments"
-)
-JOB_DATA: Final = (
-    f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
-    "#access-data-for-training-jobs-on-compute-using-managed-identity"
-)
-BATCH_DATA: Final = (
-    f"{_LEARN}/machine-learning/how-to-authenticate-batch-endpoint"
-    "#configure-compute-clusters-for-data-access"
-)
-DATA_AUTH: Final = f"{_LEARN}/machine-learning/how-to-administrate-data-authentication"
-COMPUTE_ACR: Final = (
-    f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
-    "#create-compute-with-managed-identity-to-access-docker-images-for-training"
-)
-IMAGE_BUILDS: Final = f"{_LEARN}/machine-learning/how-to-managed-network#configure-image-builds"
-ENDPOINT_ROLES: Final = (
-    f"{_LEARN}/machine-learning/concept-endpoints-online-auth"
-    "#automatic-role-assignment-for-endpoint-identity"
-)
-ASSIGN_ROLES: Final = f"{_LEARN}/machine-learning/how-to-assign-roles"
-BATCH_INVOKE: Final = (
-    f"{_LEARN}/machine-learning/how-to-authenticate-batch-endpoint"
-    "#configure-rbac-for-batch-endpoints-invoke"
-)
-WORKSPACE_ROLES: Final = f"{_LEARN}/machine-learning/how-to-identity-based-service-authentication"
-# Reader uses a registry's assets; writing them takes registries/assets/write (AzureML Registry
-# User has it, without the right to change or delete the registry).
-REGISTRY_READ: Final = (
-    f"{_LEARN}/machine-learning/how-to-manage-registries"
-    "#allow-users-to-use-assets-from-the-registry"
-)
-REGISTRY_WRITE: Final = (
-    f"{_LEARN}/machine-learning/how-to-manage-registries"
-    "#allow-users-to-create-and-use-assets-from-the-registry"
-)
-REGISTRY_USER: Final = (
-    f"{_LEARN}/role-based-access-control/built-in-roles/ai-machine-learning#azureml-registry-user"
-)
-# "The identity used to create assets in the registry must be assigned the AzureML Registry
-# User, owner, or contributor role."
-REGISTRY_NETWORK: Final = f"{_LEARN}/machine-learning/how-to-registry-network-isolation"
-# "the workspace managed identity ... must have permissions to approve the Private Endpoint
-# connections on the target resources"; Azure ML stopped assigning it itself on 30 April 2025.
-APPROVE_ENDPOINTS: Final = (
-    f"{_LEARN}/machine-learning/how-to-managed-network#approval-of-private-endpoints"
-)
-SHARE_MODELS: Final = (
-    f"{_LEARN}/machine-learning/how-to-share-models-pipelines-across-workspaces-with-registries"
-)
 # Where models are shared from to the registry, and where they are deployed from it.
 SHARING: Final = tuple(env for env, p in PROFILES.items() if p.shares_models)
 DEPLOYING: Final = tuple(

@@ -17,6 +17,34 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Final, Literal
 
+from settings.learn import (
+    APPROVE_ENDPOINTS,
+    ASSIGN_ROLES,
+    BATCH_DATA,
+    BATCH_INVOKE,
+    BATCH_STORAGE,
+    COMPUTE_ACR,
+    CPU_BUILD_COMPUTE,
+    ENDPOINT_LOGS,
+    ENDPOINT_ROLES,
+    IMAGE_BUILDS,
+    JOB_DATA,
+    NO_SHARED_KEY,
+    PACKAGES,
+    PRIVATE_LINK,
+    REGISTRY_ASSETS,
+    REGISTRY_CLIENTS,
+    REGISTRY_DEPLOY,
+    REGISTRY_NETWORK,
+    REGISTRY_READ,
+    REGISTRY_WRITE,
+    REQUIRED_RULES,
+    SHARE_TO_REGISTRY,
+    STORAGE_IP_RULES,
+    STUDIO,
+    V2_CONTROL_PLANE,
+)
+
 # Where a hop starts:
 # - client: a person's laptop or a pipeline's runner: on the internet where the workspace accepts
 #   public traffic, in the team's network (through its private endpoints) where it does not;
@@ -56,52 +84,6 @@ Condition = Literal[
     "usesModelRegistry",
     "privateModelRegistry",
 ]
-
-_LEARN: Final = "https://learn.microsoft.com/azure"
-_ML: Final = f"{_LEARN}/machine-learning"
-ASSIGN_ROLES: Final = f"{_ML}/how-to-assign-roles"
-NO_SHARED_KEY: Final = f"{_ML}/how-to-disable-local-auth-storage#scenarios-for-role-assignments"
-STORAGE_IP_RULES: Final = (
-    f"{_LEARN}/storage/common/storage-network-security#grant-access-from-an-internet-ip-range"
-)
-JOB_DATA: Final = (
-    f"{_ML}/how-to-identity-based-service-authentication"
-    "#access-data-for-training-jobs-on-compute-using-managed-identity"
-)
-COMPUTE_ACR: Final = (
-    f"{_ML}/how-to-identity-based-service-authentication"
-    "#create-compute-with-managed-identity-to-access-docker-images-for-training"
-)
-REQUIRED_RULES: Final = f"{_ML}/how-to-managed-network#list-of-required-rules"
-IMAGE_BUILDS: Final = f"{_ML}/how-to-managed-network#configure-image-builds"
-CPU_BUILD_COMPUTE: Final = f"{_ML}/how-to-secure-workspace-vnet#enable-azure-container-registry-acr"
-PACKAGES: Final = f"{_ML}/how-to-managed-network#scenario-access-public-machine-learning-packages"
-APPROVAL: Final = f"{_ML}/how-to-managed-network#approval-of-private-endpoints"
-BATCH_STORAGE: Final = (
-    f"{_ML}/how-to-managed-network#scenario-use-batch-endpoints-or-parallelrunstep"
-)
-BATCH_DATA: Final = (
-    f"{_ML}/how-to-authenticate-batch-endpoint#configure-compute-clusters-for-data-access"
-)
-BATCH_INVOKE: Final = (
-    f"{_ML}/how-to-authenticate-batch-endpoint#configure-rbac-for-batch-endpoints-invoke"
-)
-ENDPOINT_ROLES: Final = (
-    f"{_ML}/concept-endpoints-online-auth#automatic-role-assignment-for-endpoint-identity"
-)
-ENDPOINT_LOGS: Final = f"{_ML}/how-to-monitor-online-endpoints#using-application-insights"
-STUDIO: Final = f"{_ML}/how-to-managed-network#azure-machine-learning-studio"
-PRIVATE_LINK: Final = f"{_ML}/how-to-configure-private-link"
-V2_CONTROL_PLANE: Final = f"{_ML}/how-to-configure-network-isolation-with-v2"
-REGISTRY: Final = f"{_ML}/how-to-registry-network-isolation"
-SHARE_TO_REGISTRY: Final = f"{REGISTRY}#share-assets-from-workspace-to-registry-1"
-REGISTRY_ASSETS: Final = f"{REGISTRY}#use-assets-from-registry-in-workspace-1"
-REGISTRY_CLIENTS: Final = f"{REGISTRY}#create-assets-in-registry-from-local-files-1"
-REGISTRY_DEPLOY: Final = f"{REGISTRY}#deploy-a-model-from-registry-to-workspace-1"
-REGISTRY_READ: Final = f"{_ML}/how-to-manage-registries#allow-users-to-use-assets-from-the-registry"
-REGISTRY_WRITE: Final = (
-    f"{_ML}/how-to-manage-registries#allow-users-to-create-and-use-assets-from-the-registry"
-)
 
 # The questions Microsoft's docs leave open, named where a hop depends on them.
 UNLISTED_REGISTRY_APPROVAL: Final = (
@@ -182,7 +164,7 @@ def _datastore_reads(who: str, why: str, source: str | tuple[str, ...]) -> tuple
             "workspace",
             "azureML",
             "datastores",
-            APPROVAL,
+            APPROVE_ENDPOINTS,
             role="Azure AI Enterprise Network Connection Approver",
             scope="datastoreAccounts",
             when=("datastores", "managedNetwork"),
@@ -231,7 +213,7 @@ def _registry_pulls(who: str, what: str) -> tuple[Hop, ...]:
             "workspace",
             "azureML",
             "modelRegistry",
-            APPROVAL,
+            APPROVE_ENDPOINTS,
             role="Azure AI Enterprise Network Connection Approver",
             scope="modelRegistry",
             when=("usesModelRegistry", "managedNetwork"),
@@ -392,7 +374,7 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
         when=("privateModelRegistry",),
         hops=(
             Hop("az ml against the registry (model share, show)", "releasePipeline",
-                "teamNetwork", "modelRegistry", (REGISTRY_CLIENTS, REGISTRY),
+                "teamNetwork", "modelRegistry", (REGISTRY_CLIENTS, REGISTRY_NETWORK),
                 subresource="amlregistry"),
             Hop("uploads and downloads assets in the registry's storage", "releasePipeline",
                 "teamNetwork", "modelRegistryStorage", REGISTRY_CLIENTS, subresource="blob",

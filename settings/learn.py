@@ -1,0 +1,67 @@
+"""The Microsoft Learn pages the access matrix and the journey table cite, each once.
+
+A role or a hop names the page that says Azure needs it; both tables import their sources from
+here, so one page has one name.
+"""
+
+from __future__ import annotations
+
+from typing import Final
+
+_LEARN: Final = "https://learn.microsoft.com/azure"
+_ML: Final = f"{_LEARN}/machine-learning"
+NO_SHARED_KEY: Final = f"{_ML}/how-to-disable-local-auth-storage#scenarios-for-role-assignments"
+JOB_DATA: Final = (
+    f"{_ML}/how-to-identity-based-service-authentication"
+    "#access-data-for-training-jobs-on-compute-using-managed-identity"
+)
+BATCH_DATA: Final = (
+    f"{_ML}/how-to-authenticate-batch-endpoint#configure-compute-clusters-for-data-access"
+)
+DATA_AUTH: Final = f"{_ML}/how-to-administrate-data-authentication"
+COMPUTE_ACR: Final = (
+    f"{_ML}/how-to-identity-based-service-authentication"
+    "#create-compute-with-managed-identity-to-access-docker-images-for-training"
+)
+IMAGE_BUILDS: Final = f"{_ML}/how-to-managed-network#configure-image-builds"
+ENDPOINT_ROLES: Final = (
+    f"{_ML}/concept-endpoints-online-auth#automatic-role-assignment-for-endpoint-identity"
+)
+ASSIGN_ROLES: Final = f"{_ML}/how-to-assign-roles"
+BATCH_INVOKE: Final = (
+    f"{_ML}/how-to-authenticate-batch-endpoint#configure-rbac-for-batch-endpoints-invoke"
+)
+WORKSPACE_ROLES: Final = f"{_ML}/how-to-identity-based-service-authentication"
+# Reader uses a registry's assets; writing them takes registries/assets/write (AzureML Registry
+# User has it, without the right to change or delete the registry).
+REGISTRY_READ: Final = f"{_ML}/how-to-manage-registries#allow-users-to-use-assets-from-the-registry"
+REGISTRY_WRITE: Final = (
+    f"{_ML}/how-to-manage-registries#allow-users-to-create-and-use-assets-from-the-registry"
+)
+REGISTRY_USER: Final = (
+    f"{_LEARN}/role-based-access-control/built-in-roles/ai-machine-learning#azureml-registry-user"
+)
+# "The identity used to create assets in the registry must be assigned the AzureML Registry
+# User, owner, or contributor role."
+REGISTRY_NETWORK: Final = f"{_ML}/how-to-registry-network-isolation"
+# "the workspace managed identity ... must have permissions to approve the Private Endpoint
+# connections on the target resources"; Azure ML stopped assigning it itself on 30 April 2025.
+APPROVE_ENDPOINTS: Final = f"{_ML}/how-to-managed-network#approval-of-private-endpoints"
+SHARE_MODELS: Final = f"{_ML}/how-to-share-models-pipelines-across-workspaces-with-registries"
+STORAGE_IP_RULES: Final = (
+    f"{_LEARN}/storage/common/storage-network-security#grant-access-from-an-internet-ip-range"
+)
+REQUIRED_RULES: Final = f"{_ML}/how-to-managed-network#list-of-required-rules"
+CPU_BUILD_COMPUTE: Final = f"{_ML}/how-to-secure-workspace-vnet#enable-azure-container-registry-acr"
+PACKAGES: Final = f"{_ML}/how-to-managed-network#scenario-access-public-machine-learning-packages"
+BATCH_STORAGE: Final = (
+    f"{_ML}/how-to-managed-network#scenario-use-batch-endpoints-or-parallelrunstep"
+)
+ENDPOINT_LOGS: Final = f"{_ML}/how-to-monitor-online-endpoints#using-application-insights"
+STUDIO: Final = f"{_ML}/how-to-managed-network#azure-machine-learning-studio"
+PRIVATE_LINK: Final = f"{_ML}/how-to-configure-private-link"
+V2_CONTROL_PLANE: Final = f"{_ML}/how-to-configure-network-isolation-with-v2"
+SHARE_TO_REGISTRY: Final = f"{REGISTRY_NETWORK}#share-assets-from-workspace-to-registry-1"
+REGISTRY_ASSETS: Final = f"{REGISTRY_NETWORK}#use-assets-from-registry-in-workspace-1"
+REGISTRY_CLIENTS: Final = f"{REGISTRY_NETWORK}#create-assets-in-registry-from-local-files-1"
+REGISTRY_DEPLOY: Final = f"{REGISTRY_NETWORK}#deploy-a-model-from-registry-to-workspace-1"
