@@ -13,7 +13,7 @@ from dataclasses import dataclass
 import pulumi
 from pulumi_azure_native import authorization
 
-from bootstrap.roles import CONDITION_VERSION, stable_guid
+from bootstrap.roles import CONDITION_VERSION, for_principal, stable_guid
 
 
 @dataclass(frozen=True)
@@ -86,7 +86,13 @@ def assign(
         principal_type=principal.principal_type,
         role_definition_id=grant.role_definition_id,
         description=f"{grant.role} for {principal.label} (mlops bootstrap)",
-        condition=grant.condition,
+        condition=(
+            pulumi.Output.from_input(principal.principal_id).apply(
+                lambda principal_id: for_principal(condition, principal_id)
+            )
+            if (condition := grant.condition)
+            else None
+        ),
         condition_version=CONDITION_VERSION if grant.condition else None,
         opts=pulumi.ResourceOptions(parent=parent),
     )

@@ -244,13 +244,22 @@ CONDITION_VERSION: Final = "2.0"
 
 _ROLE_ATTRIBUTE: Final = "Microsoft.Authorization/roleAssignments:RoleDefinitionId"
 _TYPE_ATTRIBUTE: Final = "Microsoft.Authorization/roleAssignments:PrincipalType"
+_PRINCIPAL_ATTRIBUTE: Final = "Microsoft.Authorization/roleAssignments:PrincipalId"
+# Stands for the principal that holds the condition until its ID is known (``for_principal``):
+# no identity may grant a role to itself.
+ASSIGNEE: Final = "00000000-0000-0000-0000-00000000a551"
 
 
 def _listed(values: Iterable[str], quote: str = "") -> str:
     return "{" + ", ".join(f"{quote}{v}{quote}" for v in values) + "}"
 
 
-def _branch(action: str, source: str, groups: list[tuple[tuple[str, ...], list[str]]]) -> str:
+def _branch(
+    action: str,
+    source: str,
+    groups: list[tuple[tuple[str, ...], list[str]]],
+    exclude_holder: bool = True,
+) -> str:
     """``action`` is let through only for a role of a group assigned to a principal of one of
     that group's types; any other action passes."""
     allowed = [
@@ -260,14 +269,25 @@ def _branch(action: str, source: str, groups: list[tuple[tuple[str, ...], list[s
         for types, guids in groups
     ]
     either = allowed[0] if len(allowed) == 1 else " OR ".join(f"({a})" for a in allowed)
+    if source == "Request" and exclude_holder:  # never to the identity holding the condition
+        either = (
+            f"({either}) AND @Request[{_PRINCIPAL_ATTRIBUTE}] ForAnyOfAnyValues:GuidNotEquals "
+            f"{{{ASSIGNEE}}}"
+        )
     return f"((!(ActionMatches{{'{action}'}})) OR ({either}))"
 
 
-def assignment_condition(allowed: Mapping[str, Iterable[str]]) -> str:
+def for_principal(condition: str, principal_id: str) -> str:
+    """``condition`` as the principal ``principal_id`` holds it: never granting to itself."""
+    return condition.replace(ASSIGNEE, principal_id)
+
+
+def assignment_condition(allowed: Mapping[str, Iterable[str]], exclude_holder: bool = True) -> str:
     """Role assignments may be created and deleted only for the roles of ``allowed`` (role
-    definition GUID to principal types), each only to or from a principal of one of its types;
-    nothing else is constrained. The documented form, one AND pair per set of principal types:
-    learn.microsoft.com, "Examples to delegate Azure role assignment management with
+    definition GUID to principal types), each only to or from a principal of one of its types,
+    and (``exclude_holder``) never created for the identity holding the condition, ``ASSIGNEE``
+    until ``for_principal`` names it. The documented form, one AND pair per set of principal
+    types: learn.microsoft.com, "Examples to delegate Azure role assignment management with
     conditions", Constrain roles and principal types."""
     by_types: dict[tuple[str, ...], list[str]] = {}
     for guid in sorted(allowed):
@@ -277,7 +297,8 @@ def assignment_condition(allowed: Mapping[str, Iterable[str]]) -> str:
     # The widest set of principal types first (User, Group, ServicePrincipal), then fewer.
     groups = sorted(by_types.items(), key=lambda group: (-len(group[0]), group[0]))
     assert groups, "a condition allowing no role at all"
-    return f"{_branch(_ASSIGN, 'Request', groups)} AND {_branch(_UNASSIGN, 'Resource', groups)}"
+    assign = _branch(_ASSIGN, "Request", groups, exclude_holder)
+    return f"{assign} AND {_branch(_UNASSIGN, 'Resource', groups)}"
 
 
 # Fixed namespace: the same bootstrap, labels and role always give the same GUID.

@@ -108,15 +108,17 @@ class ModelRegistry(pulumi.ComponentResource):
         self.regions: tuple[str, ...] = (context.location, *args.regions)
         self.storage_account_ids: dict[str, pulumi.Output[str]] = {
             region: self.registry.region_details.apply(
-                lambda details, index=index: _created_id(
-                    details, index, "storage_account_details", "system_created_storage_account"
+                lambda details, region=region: _created_id(
+                    details, region, "storage_account_details", "system_created_storage_account"
                 )
             )
-            for index, region in enumerate(self.regions)
+            for region in self.regions
         }
         # One container registry, geo-replicated to every region: the primary region's names it.
         self.container_registry_id: pulumi.Output[str] = self.registry.region_details.apply(
-            lambda details: _created_id(details, 0, "acr_details", "system_created_acr_account")
+            lambda details: _created_id(
+                details, context.location, "acr_details", "system_created_acr_account"
+            )
         )
         self.register_outputs(
             {
@@ -129,10 +131,12 @@ class ModelRegistry(pulumi.ComponentResource):
         )
 
 
-def _created_id(regions: Any, index: int, details: str, created: str) -> str:
-    """The resource ID of what Azure created for region ``index`` of the registry (its
-    ``regionDetails[index].<details>[0].<created>.armResourceId.resourceId``)."""
-    region = regions[index] if regions and index < len(regions) else None
+def _created_id(regions: Any, location: str, details: str, created: str) -> str:
+    """The resource ID of what Azure created for the registry in ``location`` (its region's
+    ``<details>[0].<created>.armResourceId.resourceId``); "" until Azure has created it."""
+    region = next(
+        (r for r in regions or () if str(getattr(r, "location", "")).lower() == location), None
+    )
     listed = getattr(region, details, None) or [None]
     arm_id = getattr(getattr(listed[0], created, None), "arm_resource_id", None)
     return getattr(arm_id, "resource_id", None) or ""

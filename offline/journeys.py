@@ -15,36 +15,38 @@ from pathlib import Path
 from typing import Any, Final
 
 from components.access import MATRIX
-from components.managed_network import pending_approvals
+from components.managed_network import WORKSPACE_STORAGE_SUBRESOURCES, pending_approvals
 from offline.engine import ProgramRun, Resource
 from offline.resource_types import JourneyPart, resource_type
 from settings.journeys import JOURNEYS, Hop, Journey
 from settings.loader import load
-from settings.roles import BUILT_IN_ROLES
+from settings.roles import BUILT_IN_ROLES, ROLES_INCLUDING
 from settings.schema import PACKAGE_FEEDS, Settings
 
 # The compute whose identity is each kind of workload principal, by its parent component.
 WORKLOAD_PARENTS: Final[Mapping[str, str]] = {
     "computeCluster": "mlops:compute:DevCompute",
     "batchCluster": "mlops:endpoints:Endpoints",
-    "imageBuilder": "mlops:compute:ImageBuildCompute",
 }
 # What Azure ML's required rules reach on the workspace's own resources ("List of required
 # rules": private endpoints to the workspace, its storage, Key Vault and registry).
 REQUIRED_SUBRESOURCES: Final[Mapping[str, frozenset[str]]] = {
     "workspace": frozenset({"amlworkspace"}),
-    "storage": frozenset({"blob", "file"}),
+    "storage": frozenset(WORKSPACE_STORAGE_SUBRESOURCES),
     "registry": frozenset({"registry"}),
 }
-# Where the config key is that enables each destination, for the message of a broken hop.
-FIX_KEYS: Final[Mapping[str, str]] = {
-    "storage": "mlops:network.clientIpRanges (laptops) or mlops:network.inbound",
-    "modelRegistryStorage": "mlops:modelRegistry.storageAccountId",
-    "modelRegistryAcr": "mlops:modelRegistry.containerRegistryId",
-    "modelRegistry": "mlops:modelRegistry.existingId",
-    "packageFeeds": "mlops:network.outboundFqdns",
-    "imageBuildCompute": "mlops:imageBuild",
+# The config key that gives a hop its path, by where it starts and what it reaches; a path
+# the program always makes for what config asks has no key of its own.
+FIX_KEYS: Final[Mapping[tuple[str, str], str]] = {
+    ("client", "storage"): "mlops:network.clientIpRanges (or inbound: private)",
+    ("client", "workspace"): "mlops:network.inbound",
+    ("managedNetwork", "modelRegistry"): "mlops:network.isolation (a managed network)",
+    ("managedNetwork", "modelRegistryStorage"): "mlops:modelRegistry.storageAccountId",
+    ("managedNetwork", "modelRegistryAcr"): "mlops:modelRegistry.containerRegistryId",
+    ("managedNetwork", "packageFeeds"): "mlops:network.outboundFqdns",
+    ("azureML", "imageBuildCompute"): "mlops:network.isolation and mlops:containerRegistry",
 }
+TEAM_NETWORK_FIX: Final = "mlops:network (inbound: private, subnetId, privateDns)"
 OK: Final = "✓"
 BROKEN: Final = "✗"
 
@@ -141,6 +143,13 @@ class _Plan:
         settings = self.settings
         if kind == "workspace":
             return [_principal(self.workspace)] if self.workspace else []
+        if kind == "imageBuilder":  # the compute the workspace builds images on, whichever
+            name = self.workspace.inputs.get("imageBuildCompute") if self.workspace else None
+            return [
+                _principal(r)
+                for r in self.of(JourneyPart.COMPUTE)
+                if name and r.inputs.get("computeName") == name
+            ]
         if kind in WORKLOAD_PARENTS:
             parent_type = WORKLOAD_PARENTS[kind]
             return [
@@ -173,6 +182,7 @@ class _Plan:
         own: dict[str, Resource | None] = {
             "workspace": self.workspace,
             "storage": self.storage,
+            "keyVault": self._one(JourneyPart.KEY_VAULT),
             "applicationInsights": self.insights,
         }
         if destination in own:
@@ -234,8 +244,9 @@ class _Plan:
         return resource is not None and resource.inputs.get("publicNetworkAccess") != "Disabled"
 
     def granted(self, principal: str, role: str, scope: str) -> bool:
-        guid = BUILT_IN_ROLES[role]
-        return (principal, guid, scope.lower()) in self.assignments
+        """The principal holds ``role`` on ``scope``, or a role that allows all it does."""
+        guids = {BUILT_IN_ROLES[r] for r in (role, *ROLES_INCLUDING.get(role, ()))}
+        return any((principal, guid, scope.lower()) in self.assignments for guid in guids)
 
 
 def _principal(resource: Resource) -> str:
@@ -275,6 +286,8 @@ def _conditions(plan: _Plan) -> dict[str, bool]:
         "sharesModels": profile.shares_models,
         "usesModelRegistry": profile.has_workspace and models.existing is not None,
         "privateModelRegistry": not profile.has_workspace and not profile.model_registry_public,
+        "ownKeyVault": settings.key_vault.existing is None,
+        "ownContainerRegistry": settings.container_registry.mode == "create",
     }
 
 
@@ -308,6 +321,8 @@ def _compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) ->
     """Why compute in the managed network reaches the target, or None."""
     isolation = plan.isolation()
     if isolation == "Disabled":
+        if hop.to.startswith("modelRegistry"):
+            return None  # the shared registry refuses public traffic unless opened
         return f"over the internet to {label} (no managed network)"
     if hop.to == "applicationInsights":
         attached = plan.workspace.inputs.get("applicationInsights") if plan.workspace else None
@@ -320,16 +335,18 @@ def _compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) ->
     own = REQUIRED_SUBRESOURCES.get(hop.to, frozenset())
     resource = {"storage": plan.storage, "registry": plan.registry}.get(hop.to)
     approved_only = isolation == "AllowOnlyApprovedOutbound"
+    # An adopted registry (no resource here) is reached like a created one that refuses
+    # public traffic: the program makes no exception for it.
     if group in own and (approved_only or not plan.public(resource) or hop.to == "workspace"):
         return f"Azure ML's required private endpoint ({group}) to {label}"
-    if group in own and resource is None and hop.to == "registry":
-        return f"Azure ML's required private endpoint ({group}) to the adopted {label}"
     return None
 
 
 def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
     targets = plan.targets(hop.to) if hop.to not in ("resourceManager", "packageFeeds") else []
-    fix = FIX_KEYS.get(hop.to, "")
+    fix = (
+        TEAM_NETWORK_FIX if hop.origin == "teamNetwork" else FIX_KEYS.get((hop.origin, hop.to), "")
+    )
     if hop.to == "imageBuildCompute":
         name = plan.workspace.inputs.get("imageBuildCompute") if plan.workspace else None
         built = {
@@ -339,13 +356,13 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
         }
         if name and name in built:
             return HopResult(hop, True, f"the workspace's imageBuildCompute is cluster {name}")
-        return HopResult(hop, False, f"the workspace names no image build cluster ({fix})")
+        return HopResult(hop, False, f"the workspace names no image build cluster: set {fix}")
     if hop.to == "packageFeeds":
         if plan.isolation() != "AllowOnlyApprovedOutbound":
             return HopResult(hop, True, "internet outbound reaches the package feeds")
         missing = [host for host in PACKAGE_FEEDS if host not in plan.fqdn_rules()]
         if missing:
-            return HopResult(hop, False, f"no FQDN rule to {', '.join(missing)} ({fix})")
+            return HopResult(hop, False, f"no FQDN rule to {', '.join(missing)}: set {fix}")
         return HopResult(hop, True, f"FQDN rules to {', '.join(PACKAGE_FEEDS)}")
     if hop.to == "storageEndpoints":
         readers = [
@@ -369,7 +386,9 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
             )
         return HopResult(hop, True, "Reader on the storage's blob and file private endpoints")
     if hop.to != "resourceManager" and not targets:
-        return HopResult(hop, False, f"nothing to reach: {hop.to} is not set ({fix})")
+        return HopResult(
+            hop, False, f"nothing to reach: no {hop.to} here" + (f": set {fix}" if fix else "")
+        )
 
     found: list[str] = []
     # The network path, to each target (resource manager: Azure's control plane, anywhere).
@@ -402,8 +421,10 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
                 "instance",
             )
         found.append("the storage firewall admits the registry as a resource instance")
-    # The permission.
+    # The permission, which someone in the stack must hold.
     if hop.role is not None or hop.scope == "datastores":
+        if not principals:
+            return HopResult(hop, False, f"no {hop.who} in this stack holds it")
         for principal in principals:
             for label, scope, role in _scopes(plan, hop, targets):
                 if _by_azure(hop.who, role, hop.scope or ""):
@@ -420,7 +441,7 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
         if any(a["target"].lower() == t.lower() for _, t, _ in targets)
     ]
     if pending and hop.origin == "managedNetwork":
-        found.append(f"connection approved by {pending[0]['approver']} (output pendingApprovals)")
+        found.append(f"awaits approval by {pending[0]['approver']} (output pendingApprovals)")
     return HopResult(hop, True, "; ".join(dict.fromkeys(found)) or "nothing to check")
 
 

@@ -833,7 +833,7 @@ def _parser() -> argparse.ArgumentParser:
         help="show what differs between two stacks instead (--config-file stands in for the "
         "stack it is named for, or for --stack; for the second when both are that stack)",
     )
-    parser.add_argument(
+    what.add_argument(
         "--journeys",
         action="store_true",
         help="show every journey hop by hop: who reaches what, over which path, with which role",

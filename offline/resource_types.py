@@ -169,6 +169,7 @@ class JourneyPart(Enum):
     WORKSPACE = "workspace"  # its managed network, image build compute, public access
     STORAGE = "storage"  # its firewall: public access, IP and resource-instance rules
     REGISTRY = "registry"  # a container registry
+    KEY_VAULT = "key vault"
     MODEL_REGISTRY = "model registry"  # the shared stack's Azure ML registry
     APPLICATION_INSIGHTS = "application insights"
     PRIVATE_ENDPOINT = "private endpoint"  # a client's path to what it connects to
@@ -761,6 +762,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:keyvault:Vault",
+        journey=JourneyPart.KEY_VAULT,
         label="Key Vault",
         summary=(
             Field("sku", "properties.sku.name"),

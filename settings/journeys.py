@@ -39,6 +39,7 @@ from settings.learn import (
     REGISTRY_READ,
     REGISTRY_WRITE,
     REQUIRED_RULES,
+    SHARE_MODELS,
     SHARE_TO_REGISTRY,
     STORAGE_IP_RULES,
     STUDIO,
@@ -62,6 +63,7 @@ Destination = Literal[
     "workspace",
     "storage",
     "storageEndpoints",
+    "keyVault",
     "registry",
     "applicationInsights",
     "imageBuildCompute",
@@ -73,7 +75,8 @@ Destination = Literal[
 ]
 # When a journey or hop applies, from the stack's settings (offline.journeys says how each is
 # read): a workspace, dev's compute, private inbound, a container registry, datastores, models
-# shared from here, a model registry used (dev, qa, prod) or created (shared), private.
+# shared from here, a model registry used (dev, qa, prod) or created (shared), private, a Key
+# Vault and a container registry the stack creates (an adopted one is its owner's to reach).
 Condition = Literal[
     "workspace",
     "privateInbound",
@@ -83,6 +86,8 @@ Condition = Literal[
     "sharesModels",
     "usesModelRegistry",
     "privateModelRegistry",
+    "ownKeyVault",
+    "ownContainerRegistry",
 ]
 
 # The questions Microsoft's docs leave open, named where a hop depends on them.
@@ -305,6 +310,9 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
             Hop("reads the registry's model version, which Azure ML resolves server-side",
                 "releasePipeline", "azureML", "modelRegistry", REGISTRY_READ, role="Reader",
                 scope="modelRegistry"),
+            Hop("the workspace uses the registry's model and environment in the deployment",
+                "workspace", "azureML", "modelRegistry", (REGISTRY_READ, SHARE_MODELS),
+                role="Reader", scope="modelRegistry"),
             *_registry_pulls("onlineEndpoint", "the deployment pulls the registry's model"),
         ),
     ),
@@ -331,7 +339,7 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
         "batchScoring",
         "A batch endpoint job reads its input datastore and writes results",
         when=("workspace",),
-        needs=("batchCluster",),
+        needs=("batchCluster", "releasePipeline"),
         hops=(
             Hop("invokes the batch endpoint", "releasePipeline", "client", "workspace",
                 BATCH_INVOKE, subresource="amlworkspace", role="AzureML Data Scientist",
@@ -366,6 +374,12 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
                 "storage", STUDIO, subresource="file"),
             Hop("the studio reads the storage through the client network's endpoints",
                 "workspace", "azureML", "storageEndpoints", STUDIO, role="Reader"),
+            Hop("reads the workspace's secrets (connections) from its Key Vault",
+                "accessEntry", "teamNetwork", "keyVault", PRIVATE_LINK, subresource="vault",
+                when=("ownKeyVault",)),
+            Hop("pushes a custom base image to the workspace's container registry",
+                "accessEntry", "teamNetwork", "registry", PRIVATE_LINK, subresource="registry",
+                when=("ownContainerRegistry",)),
         ),
     ),
     Journey(

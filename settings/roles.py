@@ -36,6 +36,15 @@ BUILT_IN_ROLES: Final[Mapping[str, str]] = {
     "Azure AI Enterprise Network Connection Approver": "b556d68e-0be0-4f35-a333-ad7ee1ce17ea",
 }
 
+# Roles that allow everything another role allows on the same scope: a hop that needs the
+# second is taken with the first too (AzureML Registry User reads what Reader reads, and writes).
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles
+ROLES_INCLUDING: Final[Mapping[str, tuple[str, ...]]] = {
+    "Reader": ("AzureML Registry User",),
+    "Storage Blob Data Reader": ("Storage Blob Data Contributor",),
+    "AcrPull": ("AcrPush",),
+}
+
 # What an `mlops:access` entry may name as its scope.
 AccessScope = Literal[
     "workspace", "resourceGroup", "storage", "keyVault", "registry", "logAnalytics"

@@ -267,6 +267,12 @@ class NetworkSettings(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        if fields.get("client_ip_ranges") and fields.get("isolation_mode") == "disabled":
+            yield (
+                ("clientIpRanges",),
+                "has no effect with isolation: disabled: without a managed network the workspace "
+                "storage accepts traffic from anywhere (Entra ID still decides who gets in)",
+            )
         if fields.get("inbound") == "private" and fields.get("isolation_mode") == "disabled":
             yield (
                 ("inbound",),
@@ -839,13 +845,8 @@ class Settings(Section):
 
     @property
     def builds_images(self) -> bool:
-        """The workspace builds images on its own cluster: its registry, behind the managed
-        network, cannot build them (components.image_build)."""
-        return (
-            self.profile.has_workspace
-            and self.network.managed
-            and (self.container_registry.mode != "none")
-        )
+        """The workspace builds images on its own cluster (components.image_build)."""
+        return builds_images(self.environment, self.network, self.container_registry)
 
     @property
     def cost_budget(self) -> BudgetSettings:
@@ -936,7 +937,12 @@ def _targets_once(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
 def _compute_names(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
     """Dev clusters, batch endpoints' clusters and attached clusters share the workspace's
     compute names (repeats within computeClusters or kubernetesClusters are Unique's)."""
-    owners: dict[str, tuple[str | int, ...]] = {IMAGE_BUILDER: (_key("imageBuild"),)}
+    building = builds_images(
+        fields.get("environment"), fields.get("network"), fields.get("container_registry")
+    )
+    owners: dict[str, tuple[str | int, ...]] = (
+        {IMAGE_BUILDER: (_key("imageBuild"),)} if building else {}
+    )
     for key in ("computeClusters", "endpoints", "kubernetesClusters"):
         for index, entry in enumerate(fields.get(to_snake(key), ())):
             batch = key == "endpoints"  # a batch endpoint's cluster (an online one has none)
@@ -1182,6 +1188,20 @@ def _availability_zone_rules(
         )
 
 
+def builds_images(
+    environment: str | None, network: NetworkSettings | None, registry: RegistrySettings | None
+) -> bool:
+    """A workspace behind a managed network with a container registry builds images on a
+    cluster of its own: the registry, behind the network, cannot build them."""
+    workspace = environment in InWorkspace.values
+    return (
+        workspace
+        and network is not None
+        and network.managed
+        and (registry is not None and registry.mode != "none")
+    )
+
+
 def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
     """mlops:imageBuild configures a cluster only a workspace behind a managed network with a
     container registry gets: elsewhere it would be silently ignored."""
@@ -1189,7 +1209,7 @@ def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> It
     in_workspace = fields.get("environment") in InWorkspace.values  # shared: refused as such
     if "image_build" not in given or network is None or registry is None or not in_workspace:
         return
-    if not network.managed or registry.mode == "none":
+    if not builds_images(fields.get("environment"), network, registry):
         yield (
             (_key("imageBuild"),),
             "is only used with a managed network (mlops:network.isolation other than disabled) "

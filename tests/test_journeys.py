@@ -17,7 +17,7 @@ import pytest
 from components.access import PRINCIPALS
 from offline import journeys
 from offline.diagram import STALE
-from offline.engine import ROOT, ProgramRun, Resource
+from offline.engine import ROOT, ProgramRun, Resource, run_program
 from offline.journeys import JourneyReport, evaluate, matrix_row
 from offline.preview import main
 from settings.journeys import JOURNEYS
@@ -314,3 +314,71 @@ def test_every_client_hop_to_a_private_endpoint_target_is_a_row_of_the_inbound_t
         for hop in journey.hops:
             if hop.origin in ("client", "teamNetwork") and hop.to in targets:
                 assert (hop.to, hop.subresource) in inbound, f"{journey.key}: {hop.what}"
+
+
+def test_a_role_that_includes_the_one_a_hop_needs_takes_the_hop() -> None:
+    # dev's release pipeline holds AzureML Registry User on the registry, which reads too.
+    run = fixture("dev")
+    pipeline = {"principalId": "00000000-0000-0000-0000-0000000000c1"}
+    config = {**run.config, "mlops:releasePipeline": json.dumps(pipeline)}
+    report = evaluate(run_program("dev", config=config))
+    assert broken(report) == {}
+    assert any(r.journey.key == "releaseDeploy" and r.hops for r in report.results)
+
+
+def test_without_the_workspaces_reader_on_the_registry_qa_cannot_deploy_from_it() -> None:
+    run = fixture("qa")
+    workspace = only(run, "machinelearningservices:Workspace").outputs["identity"]["principalId"]
+    reader = role_named("Reader")
+    on_registry = [
+        r
+        for r in of_type(run, ROLE)
+        if reader(r)
+        and r.inputs["principalId"] == workspace
+        and r.inputs["scope"].endswith("/registries/mlr-contoso-shared-example")
+    ]
+    assert on_registry
+    assert broken(evaluate(without(run, lambda r: r in on_registry))) == {
+        "releaseDeploy": [
+            "the workspace uses the registry's model and environment in the deployment"
+        ]
+    }
+
+
+def test_without_the_vault_endpoint_the_team_network_cannot_read_the_workspaces_secrets() -> None:
+    run = fixture("qa")
+    vault = [r for r in of_type(run, ENDPOINT) if r.name == "inbound-vault"]
+    assert vault
+    assert broken(evaluate(without(run, lambda r: r in vault))) == {
+        "studio": ["reads the workspace's secrets (connections) from its Key Vault"]
+    }
+
+
+def test_a_hop_whose_role_nobody_in_the_stack_holds_is_broken() -> None:
+    # The workspace builds images on the batch endpoint's cluster, which holds no AcrPush.
+    run = workspace_changed(
+        without(fixture("qa"), lambda r: r.name.startswith("image-build")),
+        lambda inputs: inputs.update(imageBuildCompute="sales-prep-batch"),
+    )
+    found = broken(evaluate(run))
+    assert found == {
+        "imageBuild": [
+            "pulls base images from and pushes the built image to the workspace registry"
+        ]
+    }
+
+
+def test_without_a_managed_network_compute_cannot_reach_the_private_registry() -> None:
+    run = fixture("dev")
+    network = {**json.loads(run.config["mlops:network"]), "isolation": "disabled"}
+    network.pop("clientIpRanges")  # no effect without a managed network
+    pipeline = {"principalId": "00000000-0000-0000-0000-0000000000c1"}
+    config = {
+        **run.config,
+        "mlops:network": json.dumps(network),
+        "mlops:releasePipeline": json.dumps(pipeline),
+    }
+    report = evaluate(run_program("dev", config=config))
+    assert broken(report) == {"releaseDeploy": ["the deployment pulls the registry's model"]}
+    result = next(r for r in report.results if r.journey.key == "releaseDeploy")
+    assert "mlops:network.isolation" in next(h.detail for h in result.hops or () if not h.ok)

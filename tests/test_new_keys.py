@@ -241,7 +241,7 @@ def test_image_build_is_refused_in_the_shared_stack() -> None:
 
 def test_a_dev_cluster_named_like_the_image_build_cluster_is_refused() -> None:
     cluster = {"name": IMAGE_BUILDER, "vmSize": "Standard_DS3_v2", "maxNodes": 2}
-    found = problems(computeClusters=[cluster])
+    found = problems(containerRegistry={"mode": "create"}, computeClusters=[cluster])
 
     assert found == (
         "mlops:computeClusters[0].name: 'image-builder' is already a compute name, used by the "
@@ -249,9 +249,16 @@ def test_a_dev_cluster_named_like_the_image_build_cluster_is_refused() -> None:
     )
 
 
+def test_the_image_build_clusters_name_is_free_where_no_image_build_cluster_is_made() -> None:
+    # No container registry: the workspace builds no images on a cluster of its own.
+    cluster = {"name": IMAGE_BUILDER, "vmSize": "Standard_DS3_v2", "maxNodes": 2}
+    assert load(computeClusters=[cluster]).compute_clusters[0].name == IMAGE_BUILDER
+
+
 def test_a_batch_endpoints_cluster_named_like_the_image_build_cluster_is_refused() -> None:
     cluster = {"name": IMAGE_BUILDER, "vmSize": "Standard_DS3_v2", "maxNodes": 2}
-    found = problems(endpoints=[{"name": "prep", "kind": "batch", "cluster": cluster}])
+    batch = {"name": "prep", "kind": "batch", "cluster": cluster}
+    found = problems(containerRegistry={"mode": "create"}, endpoints=[batch])
 
     assert "used by the image build cluster" in problem_at(found, "mlops:endpoints[0].cluster.name")
 

@@ -123,6 +123,16 @@ def _parent_urn(resource: PolicyResource) -> str | None:
     return resource.parent.urn if resource.parent is not None else resource.opts.parent
 
 
+# The component the program creates the image build compute in (components/image_build.py).
+IMAGE_BUILD_COMPONENT: Final = "mlops:compute:ImageBuildCompute"
+
+
+def _parent_type(resource: PolicyResource) -> str | None:
+    """The type token of the resource's parent, read from its URN (``...::<types>::<name>``)."""
+    urn = _parent_urn(resource)
+    return urn.split("::")[-2].split("$")[-1] if urn else None
+
+
 def refers_to(source: PolicyResource, key: str, target: PolicyResource, by: str = "id") -> bool:
     """Whether ``source``'s property ``key`` names ``target`` (its ``id`` or ``name``).
 
@@ -160,15 +170,11 @@ def qa_prod_no_experimentation_compute(args: StackValidationArgs) -> Iterator[tu
         return
     # A batch endpoint's cluster is created beside it, under the same parent component.
     batch_parents = {_parent_urn(r) for r in of_type(args.resources, BATCH_ENDPOINT)}
-    # The image build compute is the one the workspace names to build environment images on.
-    builders = {
-        str(name).lower()
-        for workspace in of_type(args.resources, ML_WORKSPACE)
-        if (name := peek(workspace.props, "imageBuildCompute"))
-    }
     for compute in of_type(args.resources, COMPUTE):
         kind = get(compute.props, "properties", "computeType")
-        if str(peek(compute.props, "name") or "").lower() in builders:
+        # The image build compute sits in a component of its own, as the program creates it
+        # (its name, an output, may be unknown in a preview).
+        if _parent_type(compute) == IMAGE_BUILD_COMPONENT:
             continue
         if same(kind, "ComputeInstance"):
             yield (

@@ -9,6 +9,7 @@ from typing import Any, Final
 import pytest
 
 from bootstrap.program import main
+from bootstrap.roles import ASSIGNEE
 from offline.engine import ProgramRun, Resource, evaluate
 from tests.conftest import pulumi_config
 
@@ -114,12 +115,13 @@ def identity(run: ProgramRun, purpose: str) -> Resource:
 
 
 def held_by(run: ProgramRun, principal_id: str) -> set[Held]:
-    """Every role assignment of ``principal_id``, as (role GUID, scope, condition)."""
+    """Every role assignment of ``principal_id``, as (role GUID, scope, condition); the
+    condition as written before its holder was known (``ASSIGNEE`` for its ID)."""
     return {
         Held(
             r.inputs["roleDefinitionId"].rsplit("/", 1)[-1],
             r.inputs["scope"],
-            r.inputs.get("condition"),
+            (r.inputs.get("condition") or "").replace(principal_id, ASSIGNEE) or None,
         )
         for r in run.of_type("azure-native:authorization:RoleAssignment")
         if r.inputs["principalId"] == principal_id

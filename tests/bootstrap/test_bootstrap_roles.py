@@ -20,6 +20,7 @@ import pytest
 
 from bootstrap.roles import (
     ASSIGNABLE_TO,
+    ASSIGNEE,
     AZURE_ML_ONLY_ROLES,
     AZURE_ML_ROLES,
     DEPLOY_ACTIONS,
@@ -61,7 +62,8 @@ _TOKEN: Final = re.compile(
     r"|ActionMatches\{'(?P<action>[^']+)'\}"
     r"|@(?P<source>Request|Resource)\[Microsoft\.Authorization/roleAssignments:"
     r"(?:RoleDefinitionId\] ForAnyOfAnyValues:GuidEquals \{(?P<guids>[^}]*)\}"
-    r"|PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{(?P<types>[^}]*)\}))"
+    r"|PrincipalType\] ForAnyOfAnyValues:StringEqualsIgnoreCase \{(?P<types>[^}]*)\}"
+    r"|PrincipalId\] ForAnyOfAnyValues:GuidNotEquals \{(?P<others>[^}]*)\}))"
 )
 
 
@@ -73,6 +75,7 @@ class Operation:
     # A write's request: the role it would assign, to what kind of principal.
     request_role: str | None = None
     request_type: str | None = None
+    request_principal: str = "11111111-1111-1111-1111-111111111111"
     # A delete's resource: the role of the assignment it removes, and its principal's kind.
     resource_role: str | None = None
     resource_type: str | None = None
@@ -128,12 +131,20 @@ def allows(condition: str, operation: Operation) -> bool:
             return functools.partial(lambda a: a == operation.action, token["action"]), at + 1
         if token["guids"] is not None:
             return functools.partial(role_in, token["source"], token["guids"]), at + 1
+        if token["others"] is not None:
+            return functools.partial(principal_not_in, token["others"]), at + 1
         return functools.partial(type_in, token["source"], token["types"]), at + 1
 
     def role_in(source: str, guids: str) -> bool:
         role = operation.request_role if source == "Request" else operation.resource_role
         assert role is not None, f"@{source} role read for {operation.action}"
         return role.lower() in {g.strip().lower() for g in guids.split(",")}
+
+    def principal_not_in(guids: str) -> bool:
+        assert operation.action == WRITE, "@Request principal read for a delete"
+        return operation.request_principal.lower() not in {
+            g.strip().lower() for g in guids.split(",")
+        }
 
     def type_in(source: str, types: str) -> bool:
         kind = operation.request_type if source == "Request" else operation.resource_type
@@ -222,7 +233,23 @@ DOCUMENTED: Final = (
 
 def test_one_set_of_principal_types_gives_the_documented_condition_verbatim() -> None:
     allowed = {BACKUP_READER: ("Group", "User"), BACKUP_CONTRIBUTOR: ("User", "Group")}
-    assert assignment_condition(allowed) == DOCUMENTED
+    assert assignment_condition(allowed, exclude_holder=False) == DOCUMENTED
+
+
+def test_no_identity_may_grant_a_role_to_itself(full_run: ProgramRun) -> None:
+    held = [
+        r
+        for r in full_run.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs.get("condition")
+    ]
+    assert held
+    for assignment in held:
+        condition, holder = assignment.inputs["condition"], assignment.inputs["principalId"]
+        storage_reader = BUILT_IN_ROLES["Storage Blob Data Reader"]
+        to_itself = Operation(WRITE, storage_reader, "ServicePrincipal", request_principal=holder)
+        to_another = Operation(WRITE, storage_reader, "ServicePrincipal")
+        assert not allows(condition, to_itself)
+        assert allows(condition, to_another) or storage_reader not in condition
 
 
 _PAIR: Final = re.compile(
@@ -290,7 +317,7 @@ def test_contributor_is_in_no_condition(full_run: ProgramRun) -> None:
     assert "Contributor" not in BUILT_IN_ROLES
     assert "Contributor" not in ACCESS_SCOPES
     conditions = {
-        r.inputs["condition"]
+        r.inputs["condition"].replace(r.inputs["principalId"], ASSIGNEE)
         for r in full_run.of_type("azure-native:authorization:RoleAssignment")
         if r.inputs.get("condition")
     }

@@ -171,6 +171,16 @@ def test_batch_endpoint_cluster_is_allowed_in_prod() -> None:
     assert found == []
 
 
+def test_the_image_build_cluster_is_allowed_in_prod() -> None:
+    component = stack_resource("mlops:compute:ImageBuildCompute", "image-build", {})
+    cluster = stack_resource(
+        COMPUTE, "image-build-cluster", tagged("prod", properties={"computeType": CLUSTER})
+    )
+    cluster.parent = component
+    found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [component, cluster])
+    assert found == []
+
+
 def test_general_purpose_cluster_is_refused_in_prod() -> None:
     cluster = stack_resource(COMPUTE, "cpu", tagged("prod", properties={"computeType": CLUSTER}))
     found = stack_violations(stack_rule("qa-prod-no-experimentation-compute"), [cluster])
