@@ -1,15 +1,21 @@
-"""Who may do what: the custom roles, and per stack a deploy identity and a preview identity.
+"""Who may do what: the custom roles, and per stack a deploy, a preview and a release identity.
 
 - The deploy identity of a stack may deploy the main program into the stack's subscription
   (the deploy role, whose role assignment writes and deletes are limited by an ABAC condition to
   the roles the program grants and those Azure ML assigns on its behalf, each to the kinds of
-  principal it may go to), assign the roles the program grants outside its subscription on the
-  stack's shared scopes and the shared model registry (with the same limit), read and write its
-  own stack's state container, and encrypt and decrypt with its own stack's key.
+  principal it may go to), assign on each of the stack's own shared scopes the roles its access
+  there allows (read: the read-only datastores' roles alone) and on the shared model registry the
+  registry's roles (with the same limit), read and write its own stack's state container, and
+  encrypt and decrypt with its own stack's key (the state key user role: never change the key).
 - A preview identity may read: Reader where the stack deploys, Storage Blob Data Reader on the
-  stack's state container, decrypt with the stack's key. It can change neither Azure nor state.
-- State administrators (Entra groups) may read and write every stack's state and encrypt with
-  every key: they create stacks and repair state.
+  stack's state container, decrypt with the stack's key (Pulumi decrypts the data key to open
+  the stack). It can change neither Azure nor state, and only main's runs sign in as it (its
+  federated credentials; ``pullRequestPreviews`` opens Azure DevOps pull requests to dev-like
+  stacks).
+- A release identity (every stack but shared) holds nothing from the bootstrap: the stack's own
+  program grants it its roles (``mlops:releasePipeline``, the access matrix), in that stack alone.
+- State administrators (Entra groups) may read and write every stack's state and encrypt and
+  decrypt with every key: they create stacks and repair state.
 """
 
 from __future__ import annotations
@@ -25,19 +31,21 @@ from bootstrap.identities import (
     Federation,
     PipelineIdentity,
     PipelineIdentityArgs,
-    azure_devops_connection,
-    github_environment,
+    deploy_federations,
+    preview_federations,
+    release_federations,
 )
 from bootstrap.roles import (
     BLOB_DATA_CONTRIBUTOR,
     BLOB_DATA_READER,
     DEPLOY_ROLES,
-    KEY_VAULT_CRYPTO_USER,
     MODEL_REGISTRY_GRANTS,
     RBAC_ADMINISTRATOR,
+    READ_SHARED_SCOPE_ROLES,
     READER,
     SHARED_SCOPE_ROLES,
     STATE_KEY_DECRYPT_DATA_ACTIONS,
+    STATE_KEY_USE_DATA_ACTIONS,
     assignable,
     assignment_condition,
     deploy_actions,
@@ -48,6 +56,9 @@ from settings.roles import BUILT_IN_ROLES
 
 DEPLOY_ROLE = "mlops deploy"
 STATE_KEY_READER_ROLE = "mlops state key reader"
+STATE_KEY_USER_ROLE = "mlops state key user"
+# What the deploy identity may assign on a shared scope, by the access the stack needs there.
+SHARED_SCOPE_ROLES_BY_ACCESS = {"read": READ_SHARED_SCOPE_ROLES, "readWrite": SHARED_SCOPE_ROLES}
 
 
 def _subscription(scope: str) -> str:
@@ -56,7 +67,7 @@ def _subscription(scope: str) -> str:
 
 class PipelineRoles(pulumi.ComponentResource):
     """The custom roles: one deploy role per stack, assignable only in that stack's
-    subscription, and one decrypt-only role for the state keys."""
+    subscription, and two for the state keys: decrypt only, and encrypt and decrypt."""
 
     def __init__(
         self, name: str, settings: BootstrapSettings, opts: pulumi.ResourceOptions | None = None
@@ -74,8 +85,8 @@ class PipelineRoles(pulumi.ComponentResource):
                 role_name=f"{settings.prefix} {DEPLOY_ROLE} ({stack.name})",
                 description=(
                     f"Deploys the mlops stack {stack.name}: the resource types the program "
-                    "manages, locks, reads, and role assignments (constrained by a condition "
-                    "on each assignment of this role)"
+                    "manages, placing (never lifting) locks, reads, and role assignments "
+                    "(constrained by a condition on each assignment of this role)"
                 ),
                 role_type="CustomRole",
                 # No data actions: a role with Microsoft.Storage data actions cannot carry a
@@ -85,22 +96,47 @@ class PipelineRoles(pulumi.ComponentResource):
                 assignable_scopes=[stack.subscription_scope],
                 opts=pulumi.ResourceOptions(parent=self),
             )
+        self._state_key_guids: dict[str, str] = {}
+        self.state_key_roles = {
+            role: self._state_key_role(name, settings, role, description, data_actions)
+            for role, description, data_actions in (
+                (
+                    STATE_KEY_READER_ROLE,
+                    "Decrypts a stack's Pulumi data key: reads its secrets, encrypts none",
+                    STATE_KEY_DECRYPT_DATA_ACTIONS,
+                ),
+                (
+                    STATE_KEY_USER_ROLE,
+                    "Encrypts and decrypts a stack's Pulumi data key; cannot change the key",
+                    STATE_KEY_USE_DATA_ACTIONS,
+                ),
+            )
+        }
+        self.register_outputs({})
+
+    def _state_key_role(
+        self,
+        name: str,
+        settings: BootstrapSettings,
+        role: str,
+        description: str,
+        data_actions: tuple[str, ...],
+    ) -> authorization.RoleDefinition:
+        # state-key-reader, state-key-user: the logical name and the GUID's label alike.
+        kind = role.removeprefix("mlops ").replace(" ", "-")
         state_scope = f"/subscriptions/{settings.subscription_id}"
-        self._key_reader_guid = stable_guid(seed, "state-key-reader")
-        self.state_key_reader = authorization.RoleDefinition(
-            f"{name}-state-key-reader",
-            role_definition_id=self._key_reader_guid,
+        guid = self._state_key_guids[role] = stable_guid(settings.assignment_seed, kind)
+        return authorization.RoleDefinition(
+            f"{name}-{kind}",
+            role_definition_id=guid,
             scope=state_scope,
-            role_name=f"{settings.prefix} {STATE_KEY_READER_ROLE}",
-            description="Decrypts a stack's Pulumi data key: reads its secrets, encrypts none",
+            role_name=f"{settings.prefix} {role}",
+            description=description,
             role_type="CustomRole",
-            permissions=[
-                authorization.PermissionArgs(data_actions=list(STATE_KEY_DECRYPT_DATA_ACTIONS))
-            ],
+            permissions=[authorization.PermissionArgs(data_actions=list(data_actions))],
             assignable_scopes=[state_scope],
             opts=pulumi.ResourceOptions(parent=self),
         )
-        self.register_outputs({})
 
     def deploy_grant(self, stack: StackAccess) -> Grant:
         return Grant(
@@ -112,13 +148,14 @@ class PipelineRoles(pulumi.ComponentResource):
             condition=assignment_condition(assignable(DEPLOY_ROLES)),
         )
 
-    def state_key_reader_grant(self, stack: str, key_id: pulumi.Input[str]) -> Grant:
+    def state_key_grant(self, role: str, scope: pulumi.Input[str], label: str) -> Grant:
+        """``role``, one of the state key roles, on a stack's key or on the vault."""
         return Grant(
-            role=STATE_KEY_READER_ROLE,
-            role_guid=self._key_reader_guid,
-            role_definition_id=self.state_key_reader.id,
-            scope=key_id,
-            scope_label=f"key-{stack}",
+            role=role,
+            role_guid=self._state_key_guids[role],
+            role_definition_id=self.state_key_roles[role].id,
+            scope=scope,
+            scope_label=label,
         )
 
 
@@ -194,47 +231,43 @@ def _approving(scope: str, label: str) -> Grant:
     )
 
 
+def _model_registry(context: BootstrapContext, stack: StackAccess) -> tuple[str, ...]:
+    return tuple(filter(None, (context.settings.model_registry_of(stack),)))
+
+
 def deploy_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant, ...]:
-    outside = (
-        *((scope, "shared") for scope in context.settings.shared_scopes_of(stack)),
-        *(
-            (registry, "model-registry")
-            for registry in filter(None, (context.settings.model_registry_of(stack),))
-        ),
-    )
+    registry = _model_registry(context, stack)
     return (
         context.roles.deploy_grant(stack),
         # Outside its subscription the program grants only what the matrix and mlops:access
-        # give there (datastores, an adopted registry or vault): role assignment management for
-        # those roles alone.
+        # give there (datastores, an adopted registry or vault), and on a scope the stack only
+        # reads, only the read-only datastores' roles: role assignment management for those
+        # roles alone.
         *(
-            _assigning(scope, "shared", SHARED_SCOPE_ROLES)
-            for scope in context.settings.shared_scopes_of(stack)
+            _assigning(shared.scope, "shared", SHARED_SCOPE_ROLES_BY_ACCESS[shared.access])
+            for shared in stack.shared_scopes
         ),
         # On the shared model registry: the registry roles of the access matrix alone.
-        *(
-            _assigning(registry, "model-registry", MODEL_REGISTRY_GRANTS)
-            for registry in filter(None, (context.settings.model_registry_of(stack),))
-        ),
+        *(_assigning(scope, "model-registry", MODEL_REGISTRY_GRANTS) for scope in registry),
         # The workspace's outbound private endpoints to those scopes are approved on creation.
-        *(_approving(scope, label) for scope, label in outside),
+        *(_approving(shared.scope, "shared") for shared in stack.shared_scopes),
+        *(_approving(scope, "model-registry") for scope in registry),
         context.state_grant(
             "Storage Blob Data Contributor",
             BLOB_DATA_CONTRIBUTOR,
             context.state.containers[stack.name].id,
             f"container-{stack.name}",
         ),
-        context.state_grant(
-            "Key Vault Crypto User",
-            KEY_VAULT_CRYPTO_USER,
-            context.state.keys[stack.name].id,
-            f"key-{stack.name}",
+        context.roles.state_key_grant(
+            STATE_KEY_USER_ROLE, context.state.keys[stack.name].id, f"key-{stack.name}"
         ),
     )
 
 
 def read_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant, ...]:
     """What previewing a stack takes, and no write anywhere."""
+    key = context.state.keys[stack.name].id
+    decrypt = context.roles.state_key_grant(STATE_KEY_READER_ROLE, key, f"key-{stack.name}")
     return (
         built_in(
             "Reader",
@@ -252,34 +285,25 @@ def read_grants(context: BootstrapContext, stack: StackAccess) -> tuple[Grant, .
                 scope_label=scope_label("shared", scope),
             )
             for scope in (
-                *context.settings.shared_scopes_of(stack),
-                *filter(None, (context.settings.model_registry_of(stack),)),
+                *(shared.scope for shared in stack.shared_scopes),
+                *_model_registry(context, stack),
             )
         ),
+        # Secrets stay ciphertext in the checkpoint: without the key it reveals none.
         context.state_grant(
             "Storage Blob Data Reader",
             BLOB_DATA_READER,
             context.state.containers[stack.name].id,
             f"container-{stack.name}",
         ),
-        context.roles.state_key_reader_grant(stack.name, context.state.keys[stack.name].id),
+        decrypt,
     )
 
 
-def _deploy_federations(context: BootstrapContext, stack: StackAccess) -> tuple[Federation, ...]:
-    """The stack's GitHub environment and its Azure DevOps service connection, as configured."""
-    github, devops = context.settings.github, context.settings.azure_devops
-    found: list[Federation] = []
-    if github is not None:
-        found.append(github_environment(github.repository, stack.github_environment))
-    if devops is not None and stack.azure_devops_connection_id is not None:
-        connection = stack.azure_devops_connection_id
-        found.append(azure_devops_connection(devops, context.tenant_id, connection))
-    return tuple(found)
-
-
 class StackIdentities(pulumi.ComponentResource):
-    """One stack's deploy identity and, with GitHub, its preview identity."""
+    """One stack's deploy identity; with GitHub or an Azure DevOps preview connection, its
+    preview identity; and but for shared, its release identity. Who may sign in as each:
+    ``bootstrap.identities`` (deploy_federations, preview_federations, release_federations)."""
 
     def __init__(
         self,
@@ -289,46 +313,38 @@ class StackIdentities(pulumi.ComponentResource):
         opts: pulumi.ResourceOptions | None = None,
     ) -> None:
         super().__init__("mlops-bootstrap:access:StackIdentities", name, None, opts)
-        settings = context.settings
         child = pulumi.ResourceOptions(parent=self)
-        github = settings.github
         self.deploy = context.identity(
             f"{name}-deploy",
             f"deploy-{stack.name}",
-            _deploy_federations(context, stack),
+            deploy_federations(context.settings, context.tenant_id, stack),
             deploy_grants(context, stack),
             child,
         )
-        # Azure DevOps previews every stack with one connection (see azure_devops_preview).
+        preview = preview_federations(context.settings, context.tenant_id, stack)
         self.preview: PipelineIdentity | None = None
-        if github is not None:
+        if preview:
             self.preview = context.identity(
                 f"{name}-preview",
                 f"preview-{stack.name}",
-                (github_environment(github.repository, stack.github_preview_environment),),
+                preview,
                 read_grants(context, stack),
                 child,
+            )
+        # No role from here: the stack's own program grants it its roles, in that stack alone,
+        # so approving a release of one stack signs in to no other.
+        release = release_federations(context.settings, context.tenant_id, stack)
+        self.release: PipelineIdentity | None = None
+        if stack.releases and release:
+            self.release = context.identity(
+                f"{name}-release", f"release-{stack.name}", release, (), child
             )
         self.register_outputs({})
 
 
-def azure_devops_preview(context: BootstrapContext) -> PipelineIdentity | None:
-    """The identity of the Azure DevOps preview connection, which previews every stack: it
-    reads each one, and writes none."""
-    devops = context.settings.azure_devops
-    if devops is None or devops.preview_connection_id is None:
-        return None
-    return context.identity(
-        "preview-azure-devops",
-        "preview-azure-devops",
-        (azure_devops_connection(devops, context.tenant_id, devops.preview_connection_id),),
-        tuple(g for stack in context.settings.stacks for g in read_grants(context, stack)),
-    )
-
-
 class StateAdministrators(pulumi.ComponentResource):
     """Entra groups that create the stacks (``pulumi stack init`` encrypts a new data key) and
-    repair state: every container and every key."""
+    repair state: every container, and the state key user role on the whole vault."""
 
     def __init__(
         self, name: str, context: BootstrapContext, opts: pulumi.ResourceOptions | None = None
@@ -339,9 +355,7 @@ class StateAdministrators(pulumi.ComponentResource):
             context.state_grant(
                 "Storage Blob Data Contributor", BLOB_DATA_CONTRIBUTOR, state.account.id, "account"
             ),
-            context.state_grant(
-                "Key Vault Crypto User", KEY_VAULT_CRYPTO_USER, state.vault.id, "vault"
-            ),
+            context.roles.state_key_grant(STATE_KEY_USER_ROLE, state.vault.id, "vault"),
         )
         seed = context.settings.assignment_seed
         self.role_assignments = [

@@ -9,11 +9,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, ClassVar, Final, Literal
 
 import pulumi
 from pulumi.runtime import config as runtime_config
 from pydantic import (
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -25,7 +26,7 @@ from pydantic.alias_generators import to_camel
 
 from settings.loader import SettingsError, config_value, describe
 from settings.names import GUID, NameRule
-from settings.validation import Listed, Problem, Section, named
+from settings.validation import Listed, Problem, Section, Unique, invalid, named, repeats
 from settings.values import Guid, Prefix, Region, Tags
 
 NAMESPACE: Final = "mlops-bootstrap"
@@ -38,6 +39,16 @@ REPOSITORY: Final = NameRule(
     r"^[A-Za-z0-9][A-Za-z0-9-]{0,38}/[A-Za-z0-9._-]{1,100}$",
     "owner/name of a GitHub repository, e.g. contoso/mlops",
 )
+ORGANIZATION_URL: Final = NameRule(
+    r"^https://(dev\.azure\.com/[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?"
+    r"|[A-Za-z0-9](?:[A-Za-z0-9-]{0,48}[A-Za-z0-9])?\.visualstudio\.com)/?$",
+    "the organization's URL, https://dev.azure.com/<organization>",
+)
+# What a stack's Azure DevOps connections need in mlops-bootstrap:azureDevOps.
+DEVOPS_KEYS: Final = "organizationUrl, projectId, organizationId, subjectPrefix"
+# An environment takes at most six required reviewers, teams and users together (docs.github.com,
+# REST API "Deployment environments", create or update an environment: reviewers).
+MAX_REVIEWERS: Final = 6
 # The Microsoft Entra issuer's subjects are <prefix>/sc/<organization id>/<connection id>.
 ENTRA_PREFIX: Final = NameRule(
     r"^/eid1/c/pub/t/[A-Za-z0-9_-]+/a/[A-Za-z0-9_-]+$",
@@ -60,31 +71,132 @@ StackName = Annotated[str, *named(STACK_NAME)]
 Scope = Annotated[str, *named(SCOPE)]
 
 
+def _github_id(kind: str, lookup: str) -> Any:
+    """A GitHub account's numeric ID, by which environments name their reviewers."""
+
+    def check(value: object) -> object:
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise invalid(f"must be a {kind}'s numeric ID ({lookup}), got {value!r}")
+        return value
+
+    return BeforeValidator(check)
+
+
+TeamId = Annotated[int, _github_id("team", "gh api orgs/<org>/teams/<team-slug> --jq .id")]
+UserId = Annotated[int, _github_id("user", "gh api users/<login> --jq .id")]
+
+
+class GitHubReviewers(Section):
+    teams: Annotated[tuple[TeamId, ...], Listed] = ()
+    """Teams whose members may approve, by numeric ID; each needs read access to the
+    repository."""
+    users: Annotated[tuple[UserId, ...], Listed] = ()
+    """Users who may approve, by numeric ID."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        count = len(fields.get("teams", ())) + len(fields.get("users", ()))
+        if count == 0:
+            yield (), "list at least one team or user, e.g. {teams: [1234567]}"
+        elif count > MAX_REVIEWERS:
+            yield (
+                (),
+                f"names {count} reviewers: an environment takes at most {MAX_REVIEWERS}, teams "
+                "and users together (name a team rather than its members)",
+            )
+
+
 class GitHubSettings(Section):
     repository: Annotated[str, *named(REPOSITORY)]
     """The repository whose workflows deploy and preview, spelt as on GitHub: federated
     credentials match it exactly."""
+    reviewers: GitHubReviewers | None = None
+    """Who approves the deploys and model releases of reviewed stacks (the environments <stack>
+    and release-<stack>); required while a stack is reviewed."""
+    required_approvals: int = Field(1, ge=1, le=10)
+    """Approving reviews a pull request to main needs, a code owner's among them."""
 
 
 class AzureDevOpsSettings(Section):
+    RETIRED: ClassVar[Mapping[str, str]] = {
+        "previewConnectionId": (
+            "is no longer read: its one identity read and decrypted every stack. Give each stack "
+            "its own preview connection (mlops-preview-<stack>) instead: "
+            f"{NAMESPACE}:stacks[i].azureDevOpsPreviewConnectionId"
+        ),
+    }
+
+    organization_url: Annotated[str, *named(ORGANIZATION_URL)]
+    """Where the bootstrap puts the checks on the service connections and environments."""
+    project_id: Guid
+    """The project of the pipeline, its service connections and environments (`az devops project
+    show --project <name> --query id`)."""
     organization_id: Guid
     """The organization's ID, as in each service connection's Subject identifier after /sc/."""
     subject_prefix: Annotated[str, *named(ENTRA_PREFIX)]
     """What every service connection's Subject identifier starts with, up to /sc/."""
-    preview_connection_id: Guid | None = None
-    """The service connection the pull-request previews run with (mlops-preview): one
-    read-only identity that reads every stack."""
+    approvers: Annotated[tuple[Guid, ...], Listed, Unique()] = ()
+    """Who approves the deploys and model releases of reviewed stacks: IDs of Azure DevOps users
+    (`az devops user show --user <e-mail> --query id`) or groups (their originId); required while
+    a reviewed stack has a service connection."""
+
+
+class SharedScope(Section):
+    scope: Scope
+    """A resource group or resource that this stack's program grants roles on outside its
+    subscription: a storage account its datastores read, an adopted registry or Key Vault. Never in
+    another stack's subscription, but for the Key Vault or registry it adopts from shared's."""
+    access: Literal["read", "readWrite"]
+    """read: the stack only reads it (its datastores there are readOnly), so its deploy identity
+    may assign there only the roles the access matrix gives on read-only datastores (Storage Blob
+    Data Reader, and the workspace's private endpoint approval); readWrite: every role the program
+    grants outside its subscription (data contributor roles, AcrPush, Key Vault Secrets User...)."""
+
+    @model_validator(mode="before")
+    @classmethod
+    def _a_map(cls, data: Any) -> Any:
+        # The top-level sharedScopes were plain IDs: say what an entry is now.
+        if isinstance(data, str):
+            raise invalid(
+                f"must be a map: {{scope: {data}, access: read}} (or access: readWrite, where the "
+                "stack's datastores there are writable or the scope is its adopted registry or "
+                "Key Vault)"
+            )
+        return data
 
 
 class StackAccess(Section):
     name: StackName
-    """The Pulumi stack; also the GitHub environments <name> (deploy) and preview-<name>."""
+    """The Pulumi stack; also the GitHub environments <name> (deploy), preview-<name> and, but for
+    shared, release-<name>."""
     subscription_id: Guid
-    """The subscription the stack deploys into; never the one holding the state."""
+    """The subscription the stack deploys into: its own (no other stack's, never the one holding
+    the state)."""
     azure_devops_connection_id: Guid | None = Field(None, alias="azureDevOpsConnectionId")
     """The Azure DevOps service connection that deploys the stack (mlops-<name>)."""
-    shared_scopes: Annotated[tuple[Scope, ...], Listed] = ()
-    """Shared scopes of this stack only, besides the top-level sharedScopes."""
+    azure_devops_preview_connection_id: Guid | None = Field(
+        None, alias="azureDevOpsPreviewConnectionId"
+    )
+    """The Azure DevOps service connection that previews the stack as its own read-only identity
+    (mlops-preview-<name>); required with azureDevOpsConnectionId."""
+    reviewed: bool = True
+    """Whether the stack's deploys and model releases wait for an approval: required reviewers on
+    its GitHub environments <name> and release-<name>, approvals on its Azure DevOps service
+    connections and environment. false for a stack that every merge deploys (dev)."""
+    azure_devops_release_connection_id: Guid | None = Field(
+        None, alias="azureDevOpsReleaseConnectionId"
+    )
+    """The Azure DevOps service connection the stack's release pipeline runs with
+    (mlops-release-<name>); never for shared, which has no workspace."""
+    shared_scopes: Annotated[tuple[SharedScope, ...], Listed] = ()
+    """Where this stack's program grants roles outside its subscription, and no other stack's:
+    each scope with the access the stack needs there."""
+    pull_request_previews: bool = False
+    """Azure DevOps pull requests preview this stack in the cloud: its preview connection admits
+    refs/pull/* too, so unreviewed code runs as the stack's preview identity, which decrypts its
+    secrets. true only for a stack whose secrets any pull request may read (dev, qa); false, the
+    default, and the connection admits main alone. (GitHub pull requests always preview offline:
+    no federated credential trusts their tokens.)"""
 
     @property
     def subscription_scope(self) -> str:
@@ -98,6 +210,35 @@ class StackAccess(Section):
     def github_preview_environment(self) -> str:
         return f"preview-{self.name}"
 
+    @property
+    def github_release_environment(self) -> str:
+        return f"release-{self.name}"
+
+    @property
+    def azure_devops_environment(self) -> str:
+        return f"mlops-{self.name}"
+
+    @property
+    def releases(self) -> bool:
+        """Whether a release pipeline deploys models into the stack: every stack but shared,
+        which has no workspace."""
+        return self.name != SHARED_STACK
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        scopes: tuple[SharedScope | None, ...] = fields.get("shared_scopes", ())
+        for index, first in repeats(scopes, lambda entry: entry.scope.lower()):
+            yield (
+                ("sharedScopes", index, "scope"),
+                f"repeats sharedScopes[{first}]: list a scope once, with the access it needs",
+            )
+        if fields.get("name") == SHARED_STACK and fields.get("azure_devops_release_connection_id"):
+            yield (
+                ("azureDevOpsReleaseConnectionId",),
+                f"is only valid for a stack with a workspace: {SHARED_STACK} has no release "
+                "pipeline",
+            )
+
 
 def _key(name: str) -> str:
     return f"{NAMESPACE}:{name}"
@@ -107,6 +248,13 @@ class BootstrapSettings(Section):
     """The bootstrap stack's config: every key of its `Pulumi.<stack>.yaml`."""
 
     model_config = ConfigDict(alias_generator=lambda name: _key(to_camel(name)))
+    RETIRED: ClassVar[Mapping[str, str]] = {
+        _key("sharedScopes"): (
+            "is no longer read: every stack's deploy identity got these scopes, dev's too. Move "
+            "each scope to the stacks that use it, with the access each needs: "
+            f"{_key('stacks')}[i].sharedScopes: [{{scope: <id>, access: read}}] (or readWrite)"
+        ),
+    }
 
     location: Region = Field(alias="azure-native:location")
     """Azure region of the state storage account, the Key Vault and the identities."""
@@ -121,9 +269,6 @@ class BootstrapSettings(Section):
     """Federate the identities with this GitHub repository's environments."""
     azure_devops: AzureDevOpsSettings | None = Field(None, alias=_key("azureDevOps"))
     """Federate the identities with these Azure DevOps service connections."""
-    shared_scopes: Annotated[tuple[Scope, ...], Listed] = ()
-    """Resources outside the stacks' subscriptions that every stack's program grants roles on:
-    the storage accounts its datastores read, an adopted registry or Key Vault."""
     model_registry_id: Annotated[str, *named(ML_REGISTRY_ID)] | None = None
     """The shared stack's Azure ML registry, once it exists (`pulumi stack output -s shared
     modelRegistryId`): every other stack grants its identities read (or, in dev, asset write)
@@ -158,10 +303,10 @@ class BootstrapSettings(Section):
                 for index, stack in enumerate(stacks)
                 if stack is not None and stack.azure_devops_connection_id is None
             )
-        yield from _state_out_of_reach(
-            fields.get("subscription_id"), fields.get("shared_scopes", ()), stacks
-        )
+        yield from _state_out_of_reach(fields.get("subscription_id"), stacks)
+        yield from _isolated(stacks)
         yield from _connections(fields.get("azure_devops"), "azure_devops" in given, stacks)
+        yield from _approvals(fields.get("github"), fields.get("azure_devops"), stacks)
 
     @model_validator(mode="after")
     def _identify(self, info: ValidationInfo) -> BootstrapSettings:
@@ -182,10 +327,6 @@ class BootstrapSettings(Section):
     def names(self) -> BootstrapNames:
         return BootstrapNames(self.prefix)
 
-    def shared_scopes_of(self, stack: StackAccess) -> tuple[str, ...]:
-        """Where ``stack``'s program grants roles outside its subscription."""
-        return tuple(dict.fromkeys((*self.shared_scopes, *stack.shared_scopes)))
-
     def model_registry_of(self, stack: StackAccess) -> str | None:
         """The shared registry ``stack``'s program grants roles on (none for the shared stack)."""
         return None if stack.name == SHARED_STACK else self.model_registry_id
@@ -202,19 +343,14 @@ def _duplicate_names(stacks: tuple[StackAccess | None, ...]) -> Iterator[Problem
 
 
 def _state_out_of_reach(
-    subscription_id: str | None,
-    shared_scopes: tuple[str, ...],
-    stacks: tuple[StackAccess | None, ...],
+    subscription_id: str | None, stacks: tuple[StackAccess | None, ...]
 ) -> Iterator[Problem]:
     # A deploy identity may write storage accounts and Key Vaults anywhere in its stack's
-    # subscription (and delete locks there): the state must live where none of them reaches.
+    # subscription: the state must live where none of them reaches.
     if subscription_id is None:
         return
     inside = f"/subscriptions/{subscription_id}/"
     in_state = "is in azure-native:subscriptionId, which holds the state: grant nothing there"
-    for position, scope in enumerate(shared_scopes):
-        if scope.lower().startswith(inside):
-            yield (_key("sharedScopes"), position), in_state
     for index, stack in enumerate(stacks):
         if stack is None:
             continue
@@ -227,9 +363,46 @@ def _state_out_of_reach(
                     "identity could rewrite every stack's state"
                 ),
             )
-        for position, scope in enumerate(stack.shared_scopes):
-            if scope.lower().startswith(inside):
-                yield (_key("stacks"), index, "sharedScopes", position), in_state
+        for position, shared in enumerate(stack.shared_scopes):
+            if shared.scope.lower().startswith(inside):
+                yield (_key("stacks"), index, "sharedScopes", position, "scope"), in_state
+
+
+def _isolated(stacks: tuple[StackAccess | None, ...]) -> Iterator[Problem]:
+    # A deploy identity holds its deploy role on its whole subscription, and its shared scopes
+    # lie outside every stack's: one stack never reaches another's resources.
+    owners: dict[str, tuple[int, str]] = {}
+    for index, stack in enumerate(stacks):
+        if stack is None:
+            continue
+        first, name = owners.setdefault(stack.subscription_id, (index, stack.name))
+        if first != index:
+            yield (
+                (_key("stacks"), index, "subscriptionId"),
+                f"is also the subscription of {_key('stacks')}[{first}] ({name}): give each stack "
+                "its own subscription, or each one's deploy identity could change the other's "
+                "resources",
+            )
+    for index, stack in enumerate(stacks):
+        for position, shared in enumerate(stack.shared_scopes if stack is not None else ()):
+            owner, name = owners.get(shared.scope.split("/")[2].lower(), (index, ""))
+            if owner == index:
+                continue
+            where = (_key("stacks"), index, "sharedScopes", position, "scope")
+            of = f"{_key('stacks')}[{owner}] ({name})"
+            if name != SHARED_STACK:
+                yield where, f"is in the subscription of {of}: {_ANOTHERS}"
+            elif "/providers/" not in shared.scope:
+                # The shared stack's subscription holds what the stacks share: the Key Vault and
+                # container registry they adopt, each named, never its resource groups.
+                yield where, f"is a resource group of {of}: {_ADOPTED}"
+
+
+_ANOTHERS: Final = (
+    "a stack grants nothing in another stack's subscription (keep shared data in a subscription "
+    f"no stack deploys into, or in {SHARED_STACK}'s)"
+)
+_ADOPTED: Final = "name the resource the stack adopts there (its Key Vault or container registry)"
 
 
 def _connections(
@@ -238,17 +411,60 @@ def _connections(
     # One service connection signs in as one identity: a connection listed twice would give
     # one of them a subject it cannot use, and hide which identity it really has.
     seen: dict[str, str] = {}
-    if devops is not None and devops.preview_connection_id is not None:
-        seen[devops.preview_connection_id] = f"{_key('azureDevOps')}.previewConnectionId"
     for index, stack in enumerate(stacks):
-        if stack is None or stack.azure_devops_connection_id is None:
+        if stack is None:
             continue
-        where = (_key("stacks"), index, "azureDevOpsConnectionId")
-        here = f"{_key('stacks')}[{index}]"
-        if not devops_given:
-            yield where, f"needs {_key('azureDevOps')} (organizationId, subjectPrefix)"
-        elif (first := seen.setdefault(stack.azure_devops_connection_id, here)) != here:
-            yield where, f"is already the connection of {first}: one connection per identity"
+        for field, connection in (
+            ("azureDevOpsConnectionId", stack.azure_devops_connection_id),
+            ("azureDevOpsPreviewConnectionId", stack.azure_devops_preview_connection_id),
+            ("azureDevOpsReleaseConnectionId", stack.azure_devops_release_connection_id),
+        ):
+            if connection is None:
+                continue
+            where = (_key("stacks"), index, field)
+            here = f"{_key('stacks')}[{index}].{field}"
+            if not devops_given:
+                yield where, f"needs {_key('azureDevOps')} ({DEVOPS_KEYS})"
+            elif (first := seen.setdefault(connection, here)) != here:
+                yield where, f"is already the connection of {first}: one connection per identity"
+
+
+def _approvals(
+    github: GitHubSettings | None,
+    devops: AzureDevOpsSettings | None,
+    stacks: tuple[StackAccess | None, ...],
+) -> Iterator[Problem]:
+    # A reviewed stack with nobody to approve would deploy unreviewed (GitHub) or never (Azure
+    # DevOps): say who approves, or that the stack is not reviewed.
+    listed = [(index, stack) for index, stack in enumerate(stacks) if stack is not None]
+    reviewed = [f"{_key('stacks')}[{i}] ({s.name})" for i, s in listed if s.reviewed]
+    if github is not None and github.reviewers is None and reviewed:
+        yield (
+            (_key("github"), "reviewers"),
+            f"is required while a stack is reviewed ({', '.join(reviewed)}): the teams or users "
+            "who approve its deploys, e.g. {teams: [1234567]}; or set reviewed: false on the "
+            "stacks that deploy unreviewed",
+        )
+    connected = [
+        f"{_key('stacks')}[{i}] ({s.name})"
+        for i, s in listed
+        if s.reviewed and s.azure_devops_connection_id is not None
+    ]
+    if devops is not None and not devops.approvers and connected:
+        yield (
+            (_key("azureDevOps"), "approvers"),
+            f"list at least one approver while a reviewed stack deploys through a service "
+            f"connection ({', '.join(connected)}): the ID of an Azure DevOps user or group; or "
+            "set reviewed: false on the stacks that deploy unreviewed",
+        )
+    for index, stack in listed:
+        if stack.azure_devops_connection_id and not stack.azure_devops_preview_connection_id:
+            yield (
+                (_key("stacks"), index, "azureDevOpsPreviewConnectionId"),
+                f"is required with azureDevOpsConnectionId: the pipeline previews the stack "
+                f"before each approval with its own read-only connection, mlops-preview-"
+                f"{stack.name}",
+            )
 
 
 @dataclass(frozen=True)
@@ -260,6 +476,10 @@ class BootstrapNames:
     @property
     def resource_group(self) -> str:
         return f"rg-{self.prefix}-mlops-bootstrap"
+
+    @property
+    def log_analytics(self) -> str:
+        return f"log-{self.prefix}-mlops-bootstrap"
 
     def storage_account(self, suffix: str) -> str:
         return f"st{self.prefix}state{suffix}"

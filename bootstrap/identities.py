@@ -1,5 +1,6 @@
 """A pipeline's identity: a user-assigned managed identity (it can hold no secret at all), the
-pipelines federated with it, and its role grants.
+pipelines federated with it, and its role grants; and which pipelines each stack's identities
+trust.
 """
 
 from __future__ import annotations
@@ -11,7 +12,7 @@ from typing import Final
 import pulumi
 from pulumi_azure_native import authorization, managedidentity
 
-from bootstrap.config import AzureDevOpsSettings
+from bootstrap.config import AzureDevOpsSettings, BootstrapSettings, StackAccess
 from bootstrap.grants import Grant, Principal, assign
 
 # GitHub's OIDC issuer, and the one audience Entra accepts (learn.microsoft.com, "Authenticate
@@ -19,6 +20,12 @@ from bootstrap.grants import Grant, Principal, assign
 # for federated identity credentials": exactly one audience).
 GITHUB_ISSUER: Final = "https://token.actions.githubusercontent.com"
 AUDIENCE: Final = "api://AzureADTokenExchange"
+# The workflows (.github/workflows) whose jobs sign in, each only from main: pulumi-up.yml
+# previews (preview-<stack>) and deploys (<stack>) a stack; deploy-model.yml reads a stack's
+# outputs (preview-<stack>) and deploys a model version (release-<stack>).
+DEPLOY_WORKFLOW: Final = "pulumi-up.yml"
+RELEASE_WORKFLOW: Final = "deploy-model.yml"
+MAIN: Final = "refs/heads/main"
 
 
 @dataclass(frozen=True)
@@ -30,9 +37,23 @@ class Federation:
     subject: pulumi.Input[str]
 
 
-def github_environment(repository: str, environment: str) -> Federation:
-    """Jobs of ``repository`` running in the GitHub environment ``environment``, and no other."""
-    return Federation("github", GITHUB_ISSUER, f"repo:{repository}:environment:{environment}")
+def github_job(repository: str, environment: str, workflow: str) -> Federation:
+    """Jobs of ``workflow`` as it is on main, running in the GitHub environment ``environment``
+    of ``repository``, and no other.
+
+    The subject is what GitHub issues once the repository's subject template is repo, context,
+    job_workflow_ref (``bootstrap.github``; docs.github.com, "OpenID Connect reference",
+    "Customizing the subject claims for an organization or repository"). Entra compares it
+    exactly, so no pull request matches: its job_workflow_ref ends in its own merge ref,
+    refs/pull/<number>/merge, and only flexible credentials (claimsMatchingExpression, in preview,
+    not in pulumi-azure-native's FederatedIdentityCredential) could match those.
+    """
+    return Federation(
+        f"github-{workflow.removesuffix('.yml')}",
+        GITHUB_ISSUER,
+        f"repo:{repository}:environment:{environment}"
+        f":job_workflow_ref:{repository}/.github/workflows/{workflow}@{MAIN}",
+    )
 
 
 def azure_devops_connection(
@@ -47,6 +68,55 @@ def azure_devops_connection(
         pulumi.Output.concat("https://login.microsoftonline.com/", tenant_id, "/v2.0"),
         f"{devops.subject_prefix}/sc/{devops.organization_id}/{connection_id}",
     )
+
+
+def deploy_federations(
+    settings: BootstrapSettings, tenant_id: pulumi.Input[str], stack: StackAccess
+) -> tuple[Federation, ...]:
+    """Who deploys ``stack``: pulumi-up.yml's job in the GitHub environment <stack>, and the
+    stack's Azure DevOps service connection, as configured."""
+    github, devops = settings.github, settings.azure_devops
+    found: list[Federation] = []
+    if github is not None:
+        found.append(github_job(github.repository, stack.github_environment, DEPLOY_WORKFLOW))
+    if devops is not None and stack.azure_devops_connection_id is not None:
+        found.append(azure_devops_connection(devops, tenant_id, stack.azure_devops_connection_id))
+    return tuple(found)
+
+
+def preview_federations(
+    settings: BootstrapSettings, tenant_id: pulumi.Input[str], stack: StackAccess
+) -> tuple[Federation, ...]:
+    """Who reads ``stack``: in the GitHub environment preview-<stack>, pulumi-up.yml's preview
+    before an approval and, where models are released, deploy-model.yml's read of the outputs;
+    and the stack's own Azure DevOps preview connection."""
+    github, devops = settings.github, settings.azure_devops
+    found: list[Federation] = []
+    if github is not None:
+        environment = stack.github_preview_environment
+        found.append(github_job(github.repository, environment, DEPLOY_WORKFLOW))
+        if stack.releases:
+            found.append(github_job(github.repository, environment, RELEASE_WORKFLOW))
+    if devops is not None and stack.azure_devops_preview_connection_id is not None:
+        connection = stack.azure_devops_preview_connection_id
+        found.append(azure_devops_connection(devops, tenant_id, connection))
+    return tuple(found)
+
+
+def release_federations(
+    settings: BootstrapSettings, tenant_id: pulumi.Input[str], stack: StackAccess
+) -> tuple[Federation, ...]:
+    """Who releases models into ``stack``: deploy-model.yml's job in the GitHub environment
+    release-<stack>, and the stack's Azure DevOps release connection."""
+    github, devops = settings.github, settings.azure_devops
+    found: list[Federation] = []
+    if github is not None:
+        environment = stack.github_release_environment
+        found.append(github_job(github.repository, environment, RELEASE_WORKFLOW))
+    if devops is not None and stack.azure_devops_release_connection_id is not None:
+        connection = stack.azure_devops_release_connection_id
+        found.append(azure_devops_connection(devops, tenant_id, connection))
+    return tuple(found)
 
 
 @dataclass(frozen=True)

@@ -14,8 +14,9 @@ from bootstrap.access import (
     PipelineRoles,
     StackIdentities,
     StateAdministrators,
-    azure_devops_preview,
 )
+from bootstrap.azure_devops import AzureDevOpsChecks, AzureDevOpsChecksArgs
+from bootstrap.github import GitHubProtections, GitHubProtectionsArgs
 from bootstrap.state import StateBackend, StateBackendArgs
 from settings.names import SUFFIX_LENGTH
 
@@ -57,9 +58,18 @@ def main() -> None:
     )
     by_name = [(stack.name, stack) for stack in settings.stacks]
     stacks = {name: StackIdentities(name, context, stack) for name, stack in by_name}
-    devops_preview = azure_devops_preview(context)
     if settings.state_administrators:
         StateAdministrators("state-administrators", context)
+    # What no pipeline's own YAML can loosen: README.md#github-setup, #azure-devops-setup.
+    if settings.github is not None:
+        identities = tuple(stacks.values())
+        GitHubProtections(
+            "github", GitHubProtectionsArgs(settings.github, settings.stacks, identities)
+        )
+    if settings.azure_devops is not None:
+        AzureDevOpsChecks(
+            "azure-devops", AzureDevOpsChecksArgs(settings.azure_devops, settings.stacks)
+        )
 
     # What the pipelines are configured with: README.md#cicd.
     pulumi.export("tenantId", client.tenant_id)
@@ -70,18 +80,20 @@ def main() -> None:
         pulumi.export("githubEnvironments", _github_environments(settings, stacks, state))
     if settings.azure_devops is not None:
         pulumi.export("azureDevOpsVariables", _azure_devops_variables(settings, state))
-    if devops_preview is not None:
-        pulumi.export("azureDevOpsPreviewClientId", devops_preview.client_id)
 
 
 def _stack_outputs(
     stack: config.StackAccess, identities: StackIdentities, state: StateBackend
 ) -> dict[str, Any]:
-    """What a pipeline deploying or previewing ``stack`` signs in with and logs in to."""
+    """What a pipeline deploying, previewing or releasing to ``stack`` signs in with and logs in
+    to; the release identity's principal ID is the stack's mlops:releasePipeline.principalId."""
+    release = identities.release
     return {
         "subscriptionId": stack.subscription_id,
         "deployClientId": identities.deploy.client_id,
         "previewClientId": identities.preview.client_id if identities.preview else None,
+        "releaseClientId": release.client_id if release else None,
+        "releasePrincipalId": release.principal_id if release else None,
         "backendUrl": state.backend_url(stack.name),
         "secretsProvider": state.secrets_provider(stack.name),
     }
@@ -107,6 +119,11 @@ def _github_environments(
             environments[stack.github_preview_environment] = {
                 "AZURE_CLIENT_ID": identities.preview.client_id,
                 **shared,
+            }
+        if identities.release is not None:  # deploy-model.yml: Azure ML alone, no state
+            environments[stack.github_release_environment] = {
+                "AZURE_CLIENT_ID": identities.release.client_id,
+                "AZURE_SUBSCRIPTION_ID": stack.subscription_id,
             }
     return environments
 

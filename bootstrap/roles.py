@@ -2,12 +2,12 @@
 
 The deploy role allows, per resource type the main program registers, the operations on that
 type (a test fails when the program registers a type without a row here), reads anywhere in the
-stack's subscription, management locks, and role assignment writes and deletes. Its assignment
-carries a condition that lets those role assignment operations through only for the roles the
-program grants (``settings.roles.BUILT_IN_ROLES``) and those Azure ML assigns on its behalf, each
-only to the kinds of principal that role may go to (``ASSIGNABLE_TO``): never Owner, User Access
-Administrator, Contributor or any role that manages access, and to a user only a role the access
-matrix gives people.
+stack's subscription, placing management locks (never lifting one), and role assignment writes
+and deletes. Its assignment carries a condition that lets those role assignment operations
+through only for the roles the program grants (``settings.roles.BUILT_IN_ROLES``) and those Azure
+ML assigns on its behalf, each only to the kinds of principal that role may go to
+(``ASSIGNABLE_TO``): never Owner, User Access Administrator, Contributor or any role that
+manages access, and to a user only a role the access matrix gives people.
 """
 
 from __future__ import annotations
@@ -23,7 +23,6 @@ from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, MODEL_REGISTRY_ROLES, 
 READER: Final = BUILT_IN_ROLES["Reader"]
 BLOB_DATA_READER: Final = BUILT_IN_ROLES["Storage Blob Data Reader"]
 BLOB_DATA_CONTRIBUTOR: Final = BUILT_IN_ROLES["Storage Blob Data Contributor"]
-KEY_VAULT_CRYPTO_USER: Final = "12338af0-0e69-4776-bea7-57ae8d297424"
 # Role assignment writes and deletes, reads: granted only with the condition below.
 RBAC_ADMINISTRATOR: Final = "f58310d9-a9f6-439a-9e8d-f62e7b41a168"
 
@@ -134,6 +133,14 @@ SHARED_SCOPE_ROLES: Final = tuple(
     )
 )
 
+# On a shared scope the stack only reads (access: read), what the matrix grants on read-only
+# datastores and on datastores' accounts: Storage Blob Data Reader, and the workspace's private
+# endpoint approval. Never a data contributor role.
+_READ_KINDS: Final[frozenset[ScopeKind]] = frozenset({"readOnlyDatastores", "datastoreAccounts"})
+READ_SHARED_SCOPE_ROLES: Final = tuple(
+    sorted({_guid(row.role) for row in MATRIX if row.scope in _READ_KINDS and not row.by_azure})
+)
+
 # On the shared stack's Azure ML registry, dev, qa and prod grant their workspaces, people,
 # pipeline and endpoints these (read, or read and write its assets, and the workspace's private
 # endpoint approval): never more.
@@ -147,6 +154,11 @@ def assignable(role_guids: Iterable[str]) -> dict[str, tuple[PrincipalType, ...]
 
 _ASSIGN: Final = "Microsoft.Authorization/roleAssignments/write"
 _UNASSIGN: Final = "Microsoft.Authorization/roleAssignments/delete"
+# A pipeline places the program's locks (and reads them, with */read) but never lifts one: no
+# locks/delete, which of the built-in roles only Owner and User Access Administrator hold, so
+# lifting a lock stays an administrator's deliberate act.
+# https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources#who-can-create-or-delete-locks
+LOCK_ACTIONS: Final = ("Microsoft.Authorization/locks/write",)
 
 # Per type token the main program registers: what creating, updating and deleting one takes.
 DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
@@ -154,11 +166,9 @@ DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
         "Microsoft.Resources/subscriptions/resourceGroups/write",
         "Microsoft.Resources/subscriptions/resourceGroups/delete",
     ),
-    "azure-native:authorization:ManagementLockAtResourceGroupLevel": (
-        "Microsoft.Authorization/locks/*",
-    ),
+    "azure-native:authorization:ManagementLockAtResourceGroupLevel": LOCK_ACTIONS,
     # The delete locks on prod's data-bearing resources.
-    "azure-native:authorization:ManagementLockByScope": ("Microsoft.Authorization/locks/*",),
+    "azure-native:authorization:ManagementLockByScope": LOCK_ACTIONS,
     "azure-native:authorization:RoleAssignment": (_ASSIGN, _UNASSIGN),
     "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/*",),
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts/*",),
@@ -237,6 +247,14 @@ def deploy_actions() -> tuple[str, ...]:
 STATE_KEY_DECRYPT_DATA_ACTIONS: Final = (
     "Microsoft.KeyVault/vaults/keys/read",
     "Microsoft.KeyVault/vaults/keys/decrypt/action",
+)
+# Deploying and creating a stack: the provider (gocloud.dev/secrets/azurekeyvault) calls the
+# key's encrypt and decrypt operations (RSA-OAEP-256), never wrapKey or unwrapKey. Unlike Key
+# Vault Crypto User, no keys/update/action, so no pipeline can disable or change its own key.
+# https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security#key-vault-crypto-user
+STATE_KEY_USE_DATA_ACTIONS: Final = (
+    *STATE_KEY_DECRYPT_DATA_ACTIONS,
+    "Microsoft.KeyVault/vaults/keys/encrypt/action",
 )
 
 CONDITION_VERSION: Final = "2.0"

@@ -3,7 +3,9 @@
 One storage account holds one container per stack, so each identity can be granted its own
 stack's state and nothing else; one Key Vault holds one key per stack for Pulumi's
 ``azurekeyvault://`` secrets provider, for the same reason. Everything is Entra-only and
-protected: losing it loses every stack's record of what it deployed.
+protected: losing it loses every stack's record of what it deployed. Both send their audit logs
+to a Log Analytics workspace beside them: who read or wrote which state, who decrypted with
+which key.
 """
 
 from __future__ import annotations
@@ -13,7 +15,7 @@ from dataclasses import dataclass
 from typing import Final
 
 import pulumi
-from pulumi_azure_native import keyvault, storage
+from pulumi_azure_native import keyvault, monitor, operationalinsights, storage
 
 from bootstrap.config import BootstrapNames
 
@@ -22,6 +24,15 @@ from bootstrap.config import BootstrapNames
 STATE_RETENTION_DAYS: Final = 30
 KEY_VAULT_RETENTION_DAYS: Final = 90
 KEY_SIZE: Final = 3072
+# Days the state's and the keys' audit logs are kept: a year of who read and who decrypted.
+# https://learn.microsoft.com/azure/azure-monitor/logs/data-retention-configure
+LOG_RETENTION_DAYS: Final = 365
+# Every read, write and delete of a state blob, with the caller's identity.
+# https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-storage-storageaccounts-blobservices-logs
+STATE_LOG_CATEGORIES: Final = ("StorageRead", "StorageWrite", "StorageDelete")
+# Every Key Vault request, decrypt operations on the keys included, with the caller's identity.
+# https://learn.microsoft.com/azure/key-vault/general/logging
+KEY_LOG_CATEGORIES: Final = ("AuditEvent",)
 
 
 @dataclass(frozen=True)
@@ -145,10 +156,41 @@ class StateBackend(pulumi.ComponentResource):
             )
             for stack in args.stacks
         }
+
+        self.logs = operationalinsights.Workspace(
+            f"{name}-logs",
+            workspace_name=args.names.log_analytics,
+            resource_group_name=group,
+            location=args.location,
+            sku=operationalinsights.WorkspaceSkuArgs(name="PerGB2018"),
+            retention_in_days=LOG_RETENTION_DAYS,
+            tags=args.tags,
+            opts=kept,
+        )
+        self.diagnostics = [
+            monitor.DiagnosticSetting(
+                f"{name}-{label}-diagnostics",
+                name="audit-to-log-analytics",
+                resource_uri=resource_uri,
+                workspace_id=self.logs.id,
+                # Resource-specific tables (StorageBlobLogs, AZKVAuditLogs).
+                log_analytics_destination_type="Dedicated",
+                logs=[
+                    monitor.DiagnosticsLogSettingsArgs(category=category, enabled=True)
+                    for category in categories
+                ],
+                opts=pulumi.ResourceOptions(parent=self),
+            )
+            for label, resource_uri, categories in (
+                ("blob", self.blob_service.id, STATE_LOG_CATEGORIES),
+                ("vault", self.vault.id, KEY_LOG_CATEGORIES),
+            )
+        ]
         self.register_outputs(
             {
                 "storageAccountName": self.account.name,
                 "keyVaultName": self.vault.name,
+                "logAnalyticsWorkspaceId": self.logs.id,
             }
         )
 

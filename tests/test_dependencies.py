@@ -175,7 +175,8 @@ def test_a_stale_lock_fails_with_the_command_that_refreshes_it(tmp_path: Path) -
 # ------------------------------------------------------------------- Dependency updates
 
 DEPENDABOT = ROOT / ".github" / "dependabot.yml"
-PROVIDERS = {"pulumi-azure-native", "pulumi-random"}
+# The bootstrap's GitHub and Azure DevOps providers too.
+PROVIDERS = {"pulumi-azure-native", "pulumi-random", "pulumi-github", "pulumi-azuredevops"}
 
 
 def dependabot_groups(ecosystem: str) -> dict[str, dict[str, list[str]]]:

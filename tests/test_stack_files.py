@@ -128,3 +128,29 @@ def test_azure_pipelines_deploys_the_stack(stack: str) -> None:
         f"      environment: mlops-{stack}\n"
         f"      serviceConnection: mlops-{stack}"
     )
+
+
+def _release_principal(stack: str) -> str | None:
+    pipeline = loaded(stack).release_pipeline
+    return None if pipeline is None else pipeline.principal_id
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_the_release_pipeline_is_an_identity_of_the_stack_alone(stack: str) -> None:
+    principal = _release_principal(stack)
+    also = [
+        stack_file(other)
+        for other in REAL_STACKS
+        if other != stack
+        and principal is not None
+        and (
+            principal == _release_principal(other)
+            or principal in {entry.principal_id for entry in loaded(other).access}
+        )
+    ]
+    assert also == [], (
+        f"{stack_file(stack)}: mlops:releasePipeline.principalId {principal} also has roles in "
+        f"{', '.join(also)} (mlops:releasePipeline or mlops:access): approving a release of one "
+        "stack would sign in to the others. Give each stack its own release identity: the "
+        "bootstrap's output stacks.<stack>.releasePrincipalId"
+    )

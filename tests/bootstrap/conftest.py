@@ -24,7 +24,21 @@ CONNECTIONS: Final = {
     "qa": "00000000-0000-0000-0000-00000000c0d2",
     "prod": "00000000-0000-0000-0000-00000000c0d3",
 }
-PREVIEW_CONNECTION: Final = "00000000-0000-0000-0000-00000000c0c0"
+RELEASE_CONNECTIONS: Final = {
+    "dev": "00000000-0000-0000-0000-00000000c1d1",
+    "qa": "00000000-0000-0000-0000-00000000c1d2",
+    "prod": "00000000-0000-0000-0000-00000000c1d3",
+}
+PREVIEW_CONNECTIONS: Final = {
+    "dev": "00000000-0000-0000-0000-00000000c2d1",
+    "qa": "00000000-0000-0000-0000-00000000c2d2",
+    "prod": "00000000-0000-0000-0000-00000000c2d3",
+}
+ORGANIZATION_URL: Final = "https://dev.azure.com/contoso"
+PROJECT: Final = "00000000-0000-0000-0000-00000000b0b0"
+APPROVER_GROUP: Final = "00000000-0000-0000-0000-00000000ab00"
+REVIEWER_TEAM: Final = 1234567
+REVIEWER_USER: Final = 7654321
 ORGANIZATION: Final = "00000000-0000-0000-0000-00000000a0a0"
 SUBJECT_PREFIX: Final = "/eid1/c/pub/t/dGVuYW50/a/YXBw"
 ADMIN_GROUP: Final = "00000000-0000-0000-0000-00000000ad00"
@@ -38,22 +52,36 @@ PROD_REGISTRY: Final = (
 )
 REPOSITORY: Final = "contoso/mlops"
 
+# Every stack reads the data account; prod alone writes its adopted registry.
+DATA_READ: Final = {"scope": DATA_ACCOUNT, "access": "read"}
 STACKS: Final = (
     {
         "name": "dev",
         "subscriptionId": SUBSCRIPTIONS["dev"],
         "azureDevOpsConnectionId": CONNECTIONS["dev"],
+        "azureDevOpsReleaseConnectionId": RELEASE_CONNECTIONS["dev"],
+        "azureDevOpsPreviewConnectionId": PREVIEW_CONNECTIONS["dev"],
+        # Every merge deploys dev: no approval.
+        "reviewed": False,
+        "sharedScopes": [DATA_READ],
+        "pullRequestPreviews": True,
     },
     {
         "name": "qa",
         "subscriptionId": SUBSCRIPTIONS["qa"],
         "azureDevOpsConnectionId": CONNECTIONS["qa"],
+        "azureDevOpsReleaseConnectionId": RELEASE_CONNECTIONS["qa"],
+        "azureDevOpsPreviewConnectionId": PREVIEW_CONNECTIONS["qa"],
+        "sharedScopes": [DATA_READ],
+        "pullRequestPreviews": True,
     },
     {
         "name": "prod",
         "subscriptionId": SUBSCRIPTIONS["prod"],
         "azureDevOpsConnectionId": CONNECTIONS["prod"],
-        "sharedScopes": [PROD_REGISTRY],
+        "azureDevOpsReleaseConnectionId": RELEASE_CONNECTIONS["prod"],
+        "azureDevOpsPreviewConnectionId": PREVIEW_CONNECTIONS["prod"],
+        "sharedScopes": [DATA_READ, {"scope": PROD_REGISTRY, "access": "readWrite"}],
     },
 )
 # Everything configured: GitHub, Azure DevOps, state administrators, shared scopes.
@@ -62,14 +90,18 @@ FULL: Final[Mapping[str, Any]] = {
     "azure-native:subscriptionId": STATE_SUBSCRIPTION,
     "mlops-bootstrap:prefix": "contoso",
     "mlops-bootstrap:tags": {"costCenter": "1234"},
-    "mlops-bootstrap:github": {"repository": REPOSITORY},
+    "mlops-bootstrap:github": {
+        "repository": REPOSITORY,
+        "reviewers": {"teams": [REVIEWER_TEAM], "users": [REVIEWER_USER]},
+    },
     "mlops-bootstrap:azureDevOps": {
+        "organizationUrl": ORGANIZATION_URL,
+        "projectId": PROJECT,
         "organizationId": ORGANIZATION,
         "subjectPrefix": SUBJECT_PREFIX,
-        "previewConnectionId": PREVIEW_CONNECTION,
+        "approvers": [APPROVER_GROUP],
     },
     "mlops-bootstrap:stateAdministrators": [ADMIN_GROUP],
-    "mlops-bootstrap:sharedScopes": [DATA_ACCOUNT],
     "mlops-bootstrap:stacks": list(STACKS),
 }
 

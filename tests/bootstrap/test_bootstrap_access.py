@@ -9,9 +9,9 @@ from bootstrap.roles import (
     BLOB_DATA_CONTRIBUTOR,
     BLOB_DATA_READER,
     DEPLOY_ROLES,
-    KEY_VAULT_CRYPTO_USER,
     MODEL_REGISTRY_GRANTS,
     RBAC_ADMINISTRATOR,
+    READ_SHARED_SCOPE_ROLES,
     READER,
     SHARED_SCOPE_ROLES,
     assignable,
@@ -43,8 +43,12 @@ STACK_NAMES = list(SUBSCRIPTIONS)
 APPROVER = BUILT_IN_ROLES["Azure AI Enterprise Network Connection Approver"]
 
 
-def _shared_scopes(stack: str) -> list[str]:
-    return [DATA_ACCOUNT, *([PROD_REGISTRY] if stack == "prod" else [])]
+def _shared_scopes(stack: str) -> dict[str, tuple[str, ...]]:
+    """The fixture's shared scopes of ``stack``, each with the roles its access allows."""
+    return {
+        DATA_ACCOUNT: READ_SHARED_SCOPE_ROLES,
+        **({PROD_REGISTRY: SHARED_SCOPE_ROLES} if stack == "prod" else {}),
+    }
 
 
 def _custom_guid(run: ProgramRun, role_name: str) -> str:
@@ -61,14 +65,17 @@ def test_deploy_identity_holds_exactly_its_roles_on_exactly_its_scopes(
     full_run: ProgramRun, stack: str
 ) -> None:
     deploy_role = _custom_guid(full_run, f"contoso mlops deploy ({stack})")
+    key_user = _custom_guid(full_run, "contoso mlops state key user")
     program = assignment_condition(assignable(DEPLOY_ROLES))
-    shared = assignment_condition(assignable(SHARED_SCOPE_ROLES))
     assert roles_of(full_run, f"deploy-{stack}") == {
         Held(deploy_role, f"/subscriptions/{SUBSCRIPTIONS[stack]}", program),
-        *(Held(RBAC_ADMINISTRATOR, scope, shared) for scope in _shared_scopes(stack)),
+        *(
+            Held(RBAC_ADMINISTRATOR, scope, assignment_condition(assignable(roles)))
+            for scope, roles in _shared_scopes(stack).items()
+        ),
         *(Held(APPROVER, scope) for scope in _shared_scopes(stack)),
         Held(BLOB_DATA_CONTRIBUTOR, container_id(full_run, stack)),
-        Held(KEY_VAULT_CRYPTO_USER, key_id(full_run, stack)),
+        Held(key_user, key_id(full_run, stack)),
     }
 
 
@@ -81,18 +88,12 @@ def test_preview_identity_holds_exactly_read_roles_on_its_stack(
         Held(READER, f"/subscriptions/{SUBSCRIPTIONS[stack]}"),
         *(Held(READER, scope) for scope in _shared_scopes(stack)),
         Held(BLOB_DATA_READER, container_id(full_run, stack)),
+        # Pulumi decrypts the stack's data key to open it; only main's runs sign in as it.
         Held(key_reader, key_id(full_run, stack)),
     }
 
 
-def test_the_azure_devops_preview_identity_reads_every_stack(full_run: ProgramRun) -> None:
-    held = roles_of(full_run, "preview-azure-devops")
-    assert held == set().union(*(roles_of(full_run, f"preview-{s}") for s in STACK_NAMES))
-
-
-@pytest.mark.parametrize(
-    "purpose", [*(f"preview-{s}" for s in STACK_NAMES), "preview-azure-devops"]
-)
+@pytest.mark.parametrize("purpose", [f"preview-{s}" for s in STACK_NAMES])
 def test_preview_identities_can_change_nothing(full_run: ProgramRun, purpose: str) -> None:
     for held in roles_of(full_run, purpose):
         if held.role in (READER, BLOB_DATA_READER):
@@ -121,21 +122,32 @@ def test_a_stack_state_container_is_written_only_by_its_deploy_identity_and_admi
     assert writers == {deploy, ADMIN_GROUP}
 
 
+def _reaching(run: ProgramRun, scope: str) -> set[str]:
+    return {
+        r.inputs["principalId"]
+        for r in run.of_type("azure-native:authorization:RoleAssignment")
+        if r.inputs["scope"] == scope
+    }
+
+
+def _principals(run: ProgramRun, *purposes: str) -> set[str]:
+    return {identity(run, purpose).outputs["principalId"] for purpose in purposes}
+
+
 @pytest.mark.parametrize("stack", STACK_NAMES)
-def test_a_stack_state_container_and_key_are_reached_only_by_that_stack_pipelines(
+def test_a_stack_state_container_is_reached_only_by_that_stack_pipelines(
     full_run: ProgramRun, stack: str
 ) -> None:
-    own = {
-        identity(full_run, purpose).outputs["principalId"]
-        for purpose in (f"deploy-{stack}", f"preview-{stack}", "preview-azure-devops")
-    }
-    for scope in (container_id(full_run, stack), key_id(full_run, stack)):
-        reaching = {
-            r.inputs["principalId"]
-            for r in full_run.of_type("azure-native:authorization:RoleAssignment")
-            if r.inputs["scope"] == scope
-        }
-        assert reaching == own
+    own = _principals(full_run, f"deploy-{stack}", f"preview-{stack}")
+    assert _reaching(full_run, container_id(full_run, stack)) == own
+
+
+@pytest.mark.parametrize("stack", STACK_NAMES)
+def test_a_stack_key_is_reached_only_by_its_deploy_and_preview_identities(
+    full_run: ProgramRun, stack: str
+) -> None:
+    own = _principals(full_run, f"deploy-{stack}", f"preview-{stack}")
+    assert _reaching(full_run, key_id(full_run, stack)) == own
 
 
 def test_no_pipeline_identity_holds_anything_on_the_state_account_or_vault_itself(
@@ -155,7 +167,9 @@ def test_state_administrators_read_and_write_every_stack_and_encrypt_with_every_
 ) -> None:
     assert held_by(full_run, ADMIN_GROUP) == {
         Held(BLOB_DATA_CONTRIBUTOR, full_run.named("state-storage").id),
-        Held(KEY_VAULT_CRYPTO_USER, full_run.named("state-vault").id),
+        Held(
+            _custom_guid(full_run, "contoso mlops state key user"), full_run.named("state-vault").id
+        ),
     }
     groups = [
         r
@@ -172,15 +186,17 @@ def test_pipeline_identities_are_assigned_as_service_principals(full_run: Progra
             assert assignment.inputs["principalType"] == "ServicePrincipal"
 
 
-def test_without_github_there_are_no_per_stack_preview_identities() -> None:
+def test_without_github_the_identities_are_those_azure_devops_connections_sign_in_as() -> None:
     run = run_bootstrap(github=None)
     names = {
         r.inputs["resourceName"]
         for r in run.of_type("azure-native:managedidentity:UserAssignedIdentity")
     }
+    # Each fixture stack has a deploy, a preview and a release connection.
     assert names == {
-        *(f"id-contoso-mlops-deploy-{s}" for s in STACK_NAMES),
-        "id-contoso-mlops-preview-azure-devops",
+        f"id-contoso-mlops-{purpose}-{s}"
+        for s in STACK_NAMES
+        for purpose in ("deploy", "preview", "release")
     }
 
 
@@ -201,7 +217,9 @@ def test_role_assignment_names_are_deterministic_guids(full_run: ProgramRun) -> 
 def test_adding_a_stack_renames_and_changes_nothing_that_exists(full_run: ProgramRun) -> None:
     staging = {"name": "staging", "subscriptionId": "00000000-0000-0000-0000-0000000000d4"}
     grown = run_bootstrap(FULL, stacks=[*STACKS, staging])
-    before = {r.urn: r.inputs for r in full_run.resources}
+    # The ruleset of main alone changes: pull requests wait for the new stack's preview too.
+    ruleset = "github:index/repositoryRuleset:RepositoryRuleset"
+    before = {r.urn: r.inputs for r in full_run.resources if r.type != ruleset}
     after = {r.urn: r.inputs for r in grown.resources}
     assert before.keys() <= after.keys()
     assert {urn: after[urn] for urn in before} == before
@@ -221,7 +239,7 @@ MODEL_REGISTRY = (
 def registry_run() -> ProgramRun:
     """dev and the shared stack, with the shared stack's registry configured."""
     return run_bootstrap(
-        {**FULL, "mlops-bootstrap:sharedScopes": []},
+        FULL,
         stacks=[
             {"name": "shared", "subscriptionId": SHARED_SUBSCRIPTION},
             {"name": "dev", "subscriptionId": SUBSCRIPTIONS["dev"]},

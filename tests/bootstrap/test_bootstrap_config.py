@@ -11,7 +11,6 @@ from bootstrap import config
 from offline.engine import ROOT, stack_config
 from settings.loader import SettingsError
 from tests.bootstrap.conftest import (
-    DATA_ACCOUNT,
     FULL,
     STACKS,
     STATE_SUBSCRIPTION,
@@ -74,7 +73,7 @@ def test_the_minimal_config_is_a_repository_and_the_stacks() -> None:
     ]
     loaded = config.load(pulumi_config(minimal), project="p", stack="admin")
     assert loaded.azure_devops is None
-    assert loaded.shared_scopes == loaded.stacks[0].shared_scopes == ()
+    assert loaded.stacks[0].shared_scopes == ()
 
 
 CASES: list[tuple[dict[str, Any], str, str]] = [
@@ -91,22 +90,13 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
         "holds the state",
     ),
     (
-        {
-            "stacks": stack(
-                2, sharedScopes=[f"/subscriptions/{STATE_SUBSCRIPTION}/resourceGroups/x"]
-            )
-        },
-        "mlops-bootstrap:stacks[2].sharedScopes[0]",
+        {"stacks": stack(2, sharedScopes=[{"scope": IN_STATE_SUBSCRIPTION, "access": "read"}])},
+        "mlops-bootstrap:stacks[2].sharedScopes[0].scope",
         "holds the state",
     ),
     (
-        {"sharedScopes": [DATA_ACCOUNT, IN_STATE_SUBSCRIPTION]},
-        "mlops-bootstrap:sharedScopes[1]",
-        "holds the state",
-    ),
-    (
-        {"sharedScopes": ["stdata"]},
-        "mlops-bootstrap:sharedScopes[0]",
+        {"stacks": stack(1, sharedScopes=[{"scope": "stdata", "access": "read"}])},
+        "mlops-bootstrap:stacks[1].sharedScopes[0].scope",
         "the ID of a resource group or of a resource",
     ),
     (
@@ -115,14 +105,9 @@ CASES: list[tuple[dict[str, Any], str, str]] = [
         "already the connection of mlops-bootstrap:stacks[0]",
     ),
     (
-        {
-            "stacks": stack(
-                1,
-                azureDevOpsConnectionId=FULL["mlops-bootstrap:azureDevOps"]["previewConnectionId"],
-            )
-        },
-        "mlops-bootstrap:stacks[1].azureDevOpsConnectionId",
-        "already the connection of mlops-bootstrap:azureDevOps.previewConnectionId",
+        {"stacks": stack(1, azureDevOpsPreviewConnectionId=STACKS[0]["azureDevOpsConnectionId"])},
+        "mlops-bootstrap:stacks[1].azureDevOpsPreviewConnectionId",
+        "already the connection of mlops-bootstrap:stacks[0].azureDevOpsConnectionId",
     ),
     (
         {"azureDevOps": None},

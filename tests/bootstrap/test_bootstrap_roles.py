@@ -25,10 +25,10 @@ from bootstrap.roles import (
     AZURE_ML_ROLES,
     DEPLOY_ACTIONS,
     DEPLOY_ROLES,
-    KEY_VAULT_CRYPTO_USER,
     MODEL_REGISTRY_GRANTS,
     PROGRAM_ROLES,
     READ_ANYTHING,
+    READ_SHARED_SCOPE_ROLES,
     SHARED_SCOPE_ROLES,
     USER_ROLES,
     assignable,
@@ -173,6 +173,7 @@ def may_manage(condition: str, role: str, principal_type: str) -> bool:
 
 DEPLOY: Final = assignment_condition(assignable(DEPLOY_ROLES))
 SHARED: Final = assignment_condition(assignable(SHARED_SCOPE_ROLES))
+READ_SHARED: Final = assignment_condition(assignable(READ_SHARED_SCOPE_ROLES))
 MODEL_REGISTRY: Final = assignment_condition(assignable(MODEL_REGISTRY_GRANTS))
 ROLE_NAMES: Final = {guid: name for name, guid in {**BUILT_IN_ROLES, **AZURE_ML_ONLY_ROLES}.items()}
 
@@ -198,7 +199,7 @@ def test_the_condition_lets_the_deploy_identity_assign_and_remove_each_program_r
 def test_the_condition_refuses_owner_user_access_administrator_and_other_roles(
     role: str, principal_type: str
 ) -> None:
-    for condition in (DEPLOY, SHARED, MODEL_REGISTRY):
+    for condition in (DEPLOY, SHARED, READ_SHARED, MODEL_REGISTRY):
         assert not may_manage(condition, role, principal_type)
 
 
@@ -274,7 +275,9 @@ def pairs(branch: str, source: str) -> list[tuple[tuple[str, ...], tuple[str, ..
 
 
 @pytest.mark.parametrize(
-    "condition", [DEPLOY, SHARED, MODEL_REGISTRY], ids=["deploy", "shared", "registry"]
+    "condition",
+    [DEPLOY, SHARED, READ_SHARED, MODEL_REGISTRY],
+    ids=["deploy", "shared", "read-shared", "registry"],
 )
 def test_each_condition_has_the_documented_shape_for_write_and_delete(condition: str) -> None:
     # "(write branch) AND (delete branch)": the write reads @Request, the delete @Resource, and
@@ -321,7 +324,7 @@ def test_contributor_is_in_no_condition(full_run: ProgramRun) -> None:
         for r in full_run.of_type("azure-native:authorization:RoleAssignment")
         if r.inputs.get("condition")
     }
-    assert conditions >= {DEPLOY, SHARED}
+    assert conditions >= {DEPLOY, SHARED, READ_SHARED}
     for condition in (*conditions, MODEL_REGISTRY):
         assert CONTRIBUTOR not in condition.lower()
         assert not any(may_manage(condition, CONTRIBUTOR, t) for t in TYPES)
@@ -473,19 +476,19 @@ def test_every_assignment_that_may_assign_roles_carries_the_condition_at_version
     others = {r.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for r in assignments} - {
         r.inputs["roleDefinitionId"].rsplit("/", 1)[-1] for r in assigning
     }
-    key_reader = {
+    state_keys = {
         r.inputs["roleDefinitionId"]
         for r in full_run.of_type("azure-native:authorization:RoleDefinition")
-        if "state key reader" in r.inputs["roleName"]
+        if "state key" in r.inputs["roleName"]
     }
+    assert len(state_keys) == 2  # the state key reader and user roles: data actions alone
     assert others == {
         BUILT_IN_ROLES["Reader"],
         BUILT_IN_ROLES["Storage Blob Data Reader"],
         BUILT_IN_ROLES["Storage Blob Data Contributor"],
         # Approves private endpoint connections (read and approve them, no access management).
         BUILT_IN_ROLES["Azure AI Enterprise Network Connection Approver"],
-        KEY_VAULT_CRYPTO_USER,
-        *key_reader,
+        *state_keys,
     }
 
 
@@ -512,15 +515,13 @@ def test_the_deploy_role_allows_every_action_of_every_type() -> None:
             assert any(covers(granted, action) for granted in actions), (token, action)
 
 
-def test_the_deploy_role_can_manage_locks_and_read() -> None:
-    actions = deploy_actions()
-    assert "Microsoft.Authorization/locks/*" in actions
-    assert READ_ANYTHING in actions
+def test_the_deploy_role_reads_everything() -> None:
+    assert READ_ANYTHING in deploy_actions()
 
 
 def test_the_deploy_role_cannot_manage_access_beyond_role_assignments() -> None:
     authorization = {a for a in deploy_actions() if a.startswith("Microsoft.Authorization/")}
-    assert authorization == {"Microsoft.Authorization/locks/*", WRITE, DELETE}
+    assert authorization == {"Microsoft.Authorization/locks/write", WRITE, DELETE}
     assert "*" not in deploy_actions()
 
 

@@ -5,25 +5,17 @@ from __future__ import annotations
 
 from typing import Any
 
-import pytest
 import yaml
 
 from offline.engine import ROOT, ProgramRun, run_program
 from tests.bootstrap.conftest import (
-    CONNECTIONS,
     FULL,
-    ORGANIZATION,
-    PREVIEW_CONNECTION,
-    REPOSITORY,
-    SUBJECT_PREFIX,
     SUBSCRIPTIONS,
     identity,
 )
 from tests.conftest import pulumi_config
 
 STACK_NAMES = list(SUBSCRIPTIONS)
-GITHUB = "https://token.actions.githubusercontent.com"
-ENTRA = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000002/v2.0"
 
 
 def _only(run: ProgramRun, type_token: str) -> Any:
@@ -111,43 +103,7 @@ def test_every_azure_resource_is_tagged(full_run: ProgramRun) -> None:
 # -- federation ---------------------------------------------------------------------------------
 
 
-def _credentials(run: ProgramRun, purpose: str) -> dict[str, dict[str, Any]]:
-    owner = identity(run, purpose)
-    return {
-        r.inputs["federatedIdentityCredentialResourceName"]: r.inputs
-        for r in run.of_type("azure-native:managedidentity:FederatedIdentityCredential")
-        if r.parent == owner.parent
-    }
-
-
-@pytest.mark.parametrize("stack", STACK_NAMES)
-def test_deploy_identity_trusts_its_github_environment_and_its_azure_devops_connection(
-    full_run: ProgramRun, stack: str
-) -> None:
-    credentials = _credentials(full_run, f"deploy-{stack}")
-    assert {name: (c["issuer"], c["subject"]) for name, c in credentials.items()} == {
-        "github": (GITHUB, f"repo:{REPOSITORY}:environment:{stack}"),
-        "azure-devops": (ENTRA, f"{SUBJECT_PREFIX}/sc/{ORGANIZATION}/{CONNECTIONS[stack]}"),
-    }
-
-
-@pytest.mark.parametrize("stack", STACK_NAMES)
-def test_preview_identity_trusts_only_its_preview_environment(
-    full_run: ProgramRun, stack: str
-) -> None:
-    credentials = _credentials(full_run, f"preview-{stack}")
-    assert {name: (c["issuer"], c["subject"]) for name, c in credentials.items()} == {
-        "github": (GITHUB, f"repo:{REPOSITORY}:environment:preview-{stack}")
-    }
-
-
-def test_the_azure_devops_preview_identity_trusts_the_preview_connection(
-    full_run: ProgramRun,
-) -> None:
-    credentials = _credentials(full_run, "preview-azure-devops")
-    assert {name: c["subject"] for name, c in credentials.items()} == {
-        "azure-devops": f"{SUBJECT_PREFIX}/sc/{ORGANIZATION}/{PREVIEW_CONNECTION}"
-    }
+# Who each identity trusts: test_bootstrap_github.py, test_bootstrap_azure_devops.py.
 
 
 def test_every_credential_has_the_one_audience_entra_accepts(full_run: ProgramRun) -> None:
@@ -156,7 +112,7 @@ def test_every_credential_has_the_one_audience_entra_accepts(full_run: ProgramRu
 
 
 def test_credentials_of_one_identity_are_written_one_at_a_time(full_run: ProgramRun) -> None:
-    github = full_run.named("dev-deploy-github")
+    github = full_run.named("dev-deploy-github-pulumi-up")
     devops = full_run.named("dev-deploy-azure-devops")
     assert devops.depends_on == (github.urn,)
     assert github.depends_on == ()
@@ -167,7 +123,8 @@ def test_the_workflows_sign_in_from_the_environments_the_credentials_trust() -> 
     up = yaml.safe_load((workflows / "pulumi-up.yml").read_text(encoding="utf-8"))
     pull = yaml.safe_load((workflows / "pull-request.yml").read_text(encoding="utf-8"))
     assert up["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
-    assert pull["jobs"]["preview"]["environment"] == "preview-${{ matrix.stack }}"
+    # Pull requests sign in nowhere: their tokens name refs/pull/..., which no credential trusts.
+    assert all("environment" not in job for job in pull["jobs"].values())
 
 
 # -- outputs ------------------------------------------------------------------------------------
@@ -183,6 +140,8 @@ def test_outputs_give_each_stack_its_identities_backend_and_secrets_provider(
             "subscriptionId": SUBSCRIPTIONS[stack],
             "deployClientId": identity(full_run, f"deploy-{stack}").outputs["clientId"],
             "previewClientId": identity(full_run, f"preview-{stack}").outputs["clientId"],
+            "releaseClientId": identity(full_run, f"release-{stack}").outputs["clientId"],
+            "releasePrincipalId": identity(full_run, f"release-{stack}").outputs["principalId"],
             "backendUrl": f"azblob://state-{stack}?storage_account={account}",
             "secretsProvider": f"azurekeyvault://{vault}.vault.azure.net/keys/pulumi-{stack}",
         }
@@ -190,7 +149,9 @@ def test_outputs_give_each_stack_its_identities_backend_and_secrets_provider(
 
 def test_outputs_give_each_github_environment_its_variables(full_run: ProgramRun) -> None:
     environments = full_run.outputs["githubEnvironments"]
-    assert sorted(environments) == sorted([*STACK_NAMES, *(f"preview-{s}" for s in STACK_NAMES)])
+    assert sorted(environments) == sorted(
+        f"{kind}{s}" for s in STACK_NAMES for kind in ("", "preview-", "release-")
+    )
     for stack in STACK_NAMES:
         outputs = full_run.outputs["stacks"][stack]
         for environment, client in ((stack, "deploy"), (f"preview-{stack}", "preview")):
@@ -218,10 +179,6 @@ def test_outputs_give_the_azure_devops_variable_group_what_the_template_reads(
             == (full_run.outputs["stacks"][stack]["backendUrl"])
         )
         assert variables[f"AZURE_SUBSCRIPTION_ID_{upper}"] == SUBSCRIPTIONS[stack]
-    assert (
-        full_run.outputs["azureDevOpsPreviewClientId"]
-        == (identity(full_run, "preview-azure-devops").outputs["clientId"])
-    )
 
 
 def test_the_pulumi_project_runs_its_main_module(tmp_path: Any) -> None:

@@ -1,0 +1,393 @@
+"""The GitHub side, declared by the bootstrap: each stack's environments (reviewers where the stack
+is reviewed, main only), the ruleset of main, code owners, and the OIDC subject template whose
+subjects (repo, environment, the workflow on main) the federated credentials match exactly."""
+
+from __future__ import annotations
+
+import fnmatch
+from typing import Any
+
+import pytest
+import yaml
+
+from bootstrap.github import (
+    GITHUB_ACTIONS_APP_ID,
+    OFFLINE_PREVIEW_CHECK,
+    TESTS_CHECK,
+)
+from offline.engine import ROOT, ProgramRun
+from tests.bootstrap.conftest import (
+    FULL,
+    REPOSITORY,
+    REVIEWER_TEAM,
+    REVIEWER_USER,
+    STACKS,
+    SUBSCRIPTIONS,
+    identity,
+    run_bootstrap,
+)
+from tests.bootstrap.test_bootstrap_config import problems, stack
+
+STACK_NAMES = list(SUBSCRIPTIONS)
+REVIEWED = [s["name"] for s in STACKS if s.get("reviewed", True)]  # qa, prod
+UNREVIEWED = [s["name"] for s in STACKS if not s.get("reviewed", True)]  # dev
+SHARED = "00000000-0000-0000-0000-0000000000d0"
+ISSUER = "https://token.actions.githubusercontent.com"
+WORKFLOWS = ROOT / ".github" / "workflows"
+ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
+BRANCH_POLICY = (
+    "github:index/repositoryEnvironmentDeploymentPolicy:RepositoryEnvironmentDeploymentPolicy"
+)
+RULESET = "github:index/repositoryRuleset:RepositoryRuleset"
+SUBJECT_TEMPLATE = (
+    "github:index/actionsRepositoryOidcSubjectClaimCustomizationTemplate:"
+    "ActionsRepositoryOidcSubjectClaimCustomizationTemplate"
+)
+CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
+
+
+def _environment(run: ProgramRun, name: str) -> dict[str, Any]:
+    (found,) = [r for r in run.of_type(ENVIRONMENT) if r.inputs["environment"] == name]
+    assert found.inputs["repository"] == "mlops"
+    return dict(found.inputs)
+
+
+def _branch_patterns(run: ProgramRun, environment: str) -> list[str]:
+    return [
+        r.inputs["branchPattern"]
+        for r in run.of_type(BRANCH_POLICY)
+        if r.inputs["environment"] == environment
+    ]
+
+
+def _ruleset(run: ProgramRun) -> dict[str, Any]:
+    (found,) = run.of_type(RULESET)
+    return dict(found.inputs)
+
+
+def _github_subjects(run: ProgramRun, purpose: str) -> set[str]:
+    owner = identity(run, purpose)
+    return {
+        r.inputs["subject"]
+        for r in run.of_type(CREDENTIAL)
+        if r.parent == owner.parent and r.inputs["issuer"] == ISSUER
+    }
+
+
+def _subject(environment: str, workflow: str) -> str:
+    return (
+        f"repo:{REPOSITORY}:environment:{environment}"
+        f":job_workflow_ref:{REPOSITORY}/.github/workflows/{workflow}@refs/heads/main"
+    )
+
+
+def _refused(key: str, fragment: str, **changes: Any) -> None:
+    found = problems(**changes)
+    assert any(p.startswith(f"{key}: ") and fragment in p for p in found), found
+
+
+def _workflow(name: str) -> dict[str, Any]:
+    return yaml.safe_load((WORKFLOWS / name).read_text(encoding="utf-8"))
+
+
+# -- config ------------------------------------------------------------------------------------
+
+
+def test_reviewers_are_required_while_a_stack_is_reviewed() -> None:
+    _refused(
+        "mlops-bootstrap:github.reviewers",
+        "is required while a stack is reviewed (mlops-bootstrap:stacks[1] (qa)",
+        github={"repository": REPOSITORY},
+    )
+
+
+def test_without_a_reviewed_stack_no_reviewer_is_needed() -> None:
+    unreviewed = [
+        {"name": s["name"], "subscriptionId": s["subscriptionId"], "reviewed": False}
+        for s in STACKS
+    ]
+    run = run_bootstrap(github={"repository": REPOSITORY}, azureDevOps=None, stacks=unreviewed)
+    assert all("reviewers" not in r.inputs for r in run.of_type(ENVIRONMENT))
+
+
+def test_a_reviewer_team_given_by_its_slug_is_refused_with_how_to_find_its_id() -> None:
+    _refused(
+        "mlops-bootstrap:github.reviewers.teams[0]",
+        "must be a team's numeric ID (gh api orgs/<org>/teams/<team-slug> --jq .id), got 'ml'",
+        github={"repository": REPOSITORY, "reviewers": {"teams": ["ml"]}},
+    )
+
+
+def test_a_reviewer_user_given_by_its_login_is_refused_with_how_to_find_its_id() -> None:
+    _refused(
+        "mlops-bootstrap:github.reviewers.users[0]",
+        "must be a user's numeric ID (gh api users/<login> --jq .id)",
+        github={"repository": REPOSITORY, "reviewers": {"users": ["octocat"]}},
+    )
+
+
+def test_reviewers_naming_nobody_are_refused() -> None:
+    _refused(
+        "mlops-bootstrap:github.reviewers",
+        "list at least one team or user",
+        github={"repository": REPOSITORY, "reviewers": {"teams": []}},
+    )
+
+
+def test_more_reviewers_than_an_environment_takes_are_refused() -> None:
+    _refused(
+        "mlops-bootstrap:github.reviewers",
+        "names 7 reviewers: an environment takes at most 6",
+        github={"repository": REPOSITORY, "reviewers": {"teams": [1, 2, 3, 4], "users": [5, 6, 7]}},
+    )
+
+
+@pytest.mark.parametrize("count", [0, 11])
+def test_required_approvals_outside_what_a_ruleset_takes_are_refused(count: int) -> None:
+    _refused(
+        "mlops-bootstrap:github.requiredApprovals",
+        f"must be between 1 and 10, got {count}",
+        github={**FULL["mlops-bootstrap:github"], "requiredApprovals": count},
+    )
+
+
+def test_reviewed_must_be_a_boolean() -> None:
+    _refused(
+        "mlops-bootstrap:stacks[2].reviewed",
+        "must be true or false",
+        stacks=stack(2, reviewed="no"),
+    )
+
+
+# -- environments ------------------------------------------------------------------------------
+
+
+def test_each_stack_gets_its_deploy_and_preview_environments_and_a_release_one_but_shared() -> None:
+    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED}])
+    assert {r.inputs["environment"] for r in run.of_type(ENVIRONMENT)} == {
+        *STACK_NAMES,
+        *(f"preview-{s}" for s in STACK_NAMES),
+        *(f"release-{s}" for s in STACK_NAMES),
+        "shared",
+        "preview-shared",
+    }
+
+
+@pytest.mark.parametrize("name", [*REVIEWED, *(f"release-{s}" for s in REVIEWED)])
+def test_deploys_and_releases_of_a_reviewed_stack_wait_for_the_configured_reviewers(
+    full_run: ProgramRun, name: str
+) -> None:
+    environment = _environment(full_run, name)
+    assert environment["reviewers"] == [{"teams": [REVIEWER_TEAM], "users": [REVIEWER_USER]}]
+    assert environment["preventSelfReview"] is True
+
+
+@pytest.mark.parametrize(
+    "name",
+    [*UNREVIEWED, *(f"release-{s}" for s in UNREVIEWED), *(f"preview-{s}" for s in STACK_NAMES)],
+)
+def test_an_unreviewed_stack_and_every_preview_run_without_reviewers(
+    full_run: ProgramRun, name: str
+) -> None:
+    assert "reviewers" not in _environment(full_run, name)
+
+
+@pytest.mark.parametrize(
+    "name",
+    [
+        *STACK_NAMES,
+        *(f"release-{s}" for s in STACK_NAMES),
+        *(f"preview-{s}" for s in STACK_NAMES),
+    ],
+)
+def test_every_environment_admits_main_only(full_run: ProgramRun, name: str) -> None:
+    environment = _environment(full_run, name)
+    assert environment["deploymentBranchPolicy"] == {
+        "customBranchPolicies": True,
+        "protectedBranches": False,
+    }
+    assert _branch_patterns(full_run, name) == ["main"]
+
+
+def test_no_environment_lets_administrators_bypass_its_rules(full_run: ProgramRun) -> None:
+    assert {r.inputs["canAdminsBypass"] for r in full_run.of_type(ENVIRONMENT)} == {False}
+
+
+def test_the_provider_manages_the_owner_of_the_configured_repository(
+    full_run: ProgramRun,
+) -> None:
+    (provider,) = full_run.of_type("pulumi:providers:github")
+    assert provider.inputs["owner"] == "contoso"
+    github = [r for r in full_run.resources if r.type.startswith("github:")]
+    assert github
+    assert all(r.inputs["repository"] == "mlops" for r in github)
+
+
+# -- the ruleset of main ---------------------------------------------------------------------------
+
+
+def test_the_ruleset_applies_to_main_with_nobody_bypassing_it(full_run: ProgramRun) -> None:
+    ruleset = _ruleset(full_run)
+    assert (ruleset["target"], ruleset["enforcement"]) == ("branch", "active")
+    assert ruleset["conditions"] == {"refName": {"includes": ["refs/heads/main"], "excludes": []}}
+    assert "bypassActors" not in ruleset
+
+
+def test_main_can_be_neither_force_pushed_nor_deleted(full_run: ProgramRun) -> None:
+    rules = _ruleset(full_run)["rules"]
+    assert rules["nonFastForward"] is True
+    assert rules["deletion"] is True
+
+
+def test_a_pull_request_needs_a_fresh_approval_by_a_code_owner(full_run: ProgramRun) -> None:
+    assert _ruleset(full_run)["rules"]["pullRequest"] == {
+        "requiredApprovingReviewCount": 1,
+        "requireCodeOwnerReview": True,
+        "dismissStaleReviewsOnPush": True,
+        "requireLastPushApproval": True,
+    }
+
+
+def test_the_number_of_approvals_is_configurable() -> None:
+    run = run_bootstrap(github={**FULL["mlops-bootstrap:github"], "requiredApprovals": 2})
+    assert _ruleset(run)["rules"]["pullRequest"]["requiredApprovingReviewCount"] == 2
+
+
+def test_a_pull_request_waits_for_the_tests_and_each_stack_preview_run_by_github_actions(
+    full_run: ProgramRun,
+) -> None:
+    checks = _ruleset(full_run)["rules"]["requiredStatusChecks"]["requiredChecks"]
+    assert {c["integrationId"] for c in checks} == {GITHUB_ACTIONS_APP_ID}
+    assert [c["context"] for c in checks] == [
+        "Tests",
+        # No pull request's token matches a federated credential: every stack previews offline.
+        *(f"Offline preview {s}" for s in STACK_NAMES),
+    ]
+
+
+def test_the_required_checks_are_jobs_of_the_pull_request_workflow() -> None:
+    names = {job["name"] for job in _workflow("pull-request.yml")["jobs"].values()}
+    for check in (TESTS_CHECK, OFFLINE_PREVIEW_CHECK):
+        assert check.replace("{stack}", "${{ matrix.stack }}") in names
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "bootstrap/github.py",
+        ".github/workflows/deploy.yml",
+        ".github/CODEOWNERS",
+        "azure-pipelines.yml",
+        ".azure-pipelines/templates/deploy-stage.yml",
+        "policy/__main__.py",
+        "Pulumi.prod.yaml",
+        "Pulumi.shared.yaml",
+    ],
+)
+def test_code_owners_own_what_decides_access_and_what_runs_with_credentials(path: str) -> None:
+    owners = _code_owners(path)
+    assert owners
+    assert all(owner.startswith("@") for owner in owners)
+
+
+def _code_owners(path: str) -> list[str]:
+    """The owners of ``path``: the last matching line (docs.github.com, "About code owners")."""
+    found: list[str] = []
+    lines = (ROOT / ".github" / "CODEOWNERS").read_text(encoding="utf-8").splitlines()
+    for line in lines:
+        pattern, *owners = line.split("#", 1)[0].split() or [""]
+        if not owners:
+            continue
+        anchored = pattern.lstrip("/")
+        if anchored.endswith("/"):
+            matches = path.startswith(anchored)
+        else:
+            matches = fnmatch.fnmatch(path, anchored)
+        if matches:
+            found = owners
+    return found
+
+
+# -- OIDC: the subject template and what the credentials trust ------------------------------
+
+
+def test_the_subject_names_the_repository_the_environment_and_the_job_workflow(
+    full_run: ProgramRun,
+) -> None:
+    (template,) = full_run.of_type(SUBJECT_TEMPLATE)
+    assert template.inputs == {
+        "repository": "mlops",
+        "useDefault": False,
+        "includeClaimKeys": ["repo", "context", "job_workflow_ref"],
+    }
+
+
+def test_the_subject_template_changes_only_once_every_credential_trusts_the_new_subjects(
+    full_run: ProgramRun,
+) -> None:
+    (template,) = full_run.of_type(SUBJECT_TEMPLATE)
+    credentials = {r.urn for r in full_run.of_type(CREDENTIAL)}
+    assert credentials <= set(template.dependencies)
+
+
+@pytest.mark.parametrize("stack_name", STACK_NAMES)
+def test_a_deploy_identity_trusts_pulumi_up_on_main_in_its_stack_environment_alone(
+    full_run: ProgramRun, stack_name: str
+) -> None:
+    assert _github_subjects(full_run, f"deploy-{stack_name}") == {
+        _subject(stack_name, "pulumi-up.yml")
+    }
+
+
+@pytest.mark.parametrize("stack_name", STACK_NAMES)
+def test_a_preview_identity_trusts_the_pre_approval_preview_and_the_release_read_on_main(
+    full_run: ProgramRun, stack_name: str
+) -> None:
+    environment = f"preview-{stack_name}"
+    assert _github_subjects(full_run, f"preview-{stack_name}") == {
+        _subject(environment, "pulumi-up.yml"),
+        _subject(environment, "deploy-model.yml"),
+    }
+
+
+def test_the_shared_stack_preview_identity_trusts_no_release_workflow() -> None:
+    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED}])
+    assert _github_subjects(run, "preview-shared") == {_subject("preview-shared", "pulumi-up.yml")}
+
+
+@pytest.mark.parametrize("stack_name", STACK_NAMES)
+def test_a_release_identity_trusts_deploy_model_on_main_in_its_release_environment_alone(
+    full_run: ProgramRun, stack_name: str
+) -> None:
+    assert _github_subjects(full_run, f"release-{stack_name}") == {
+        _subject(f"release-{stack_name}", "deploy-model.yml")
+    }
+
+
+def test_every_job_that_signs_in_from_main_has_a_credential_for_its_exact_subject(
+    full_run: ProgramRun,
+) -> None:
+    # The workflows' own words: each job with id-token: write, its environment, the stacks it runs
+    # for (pulumi-up.yml: every stack deploy.yml calls; deploy-model.yml: its choice input).
+    stacks = {
+        "pulumi-up.yml": ("inputs.stack", STACK_NAMES),
+        "deploy-model.yml": ("inputs.environment", STACK_NAMES),
+    }
+    trusted = {r.inputs["subject"] for r in full_run.of_type(CREDENTIAL)}
+    signing_in = 0
+    for workflow, (variable, names) in stacks.items():
+        for job in _workflow(workflow)["jobs"].values():
+            if job.get("permissions", {}).get("id-token") != "write":
+                continue
+            for name in names:
+                environment = job["environment"].replace(f"${{{{ {variable} }}}}", name)
+                assert _subject(environment, workflow) in trusted, (workflow, environment)
+                signing_in += 1
+    assert signing_in == 4 * len(STACK_NAMES)
+
+
+def test_no_credential_trusts_a_workflow_outside_main(full_run: ProgramRun) -> None:
+    subjects = {r.inputs["subject"] for r in full_run.of_type(CREDENTIAL)}
+    github = {s for s in subjects if s.startswith("repo:")}
+    assert github
+    assert all(s.endswith("@refs/heads/main") for s in github)
