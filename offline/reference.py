@@ -18,6 +18,7 @@ from typing import Any, Final, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
+from offline import pipeline_access
 from settings.alerts import CATALOGUE, Alert, Metric
 from settings.schema import DEFAULTED_BY_LOADER, NAMESPACE, Settings
 from settings.validation import choices, condition, constraint, hint, unwrap
@@ -182,6 +183,9 @@ def outputs() -> dict[Path, str]:
     schema = json.dumps(stack_file_schema(), indent=2, sort_keys=True) + "\n"
     readme = _with_block(README.read_text(encoding="utf-8"), BEGIN, END, reference())
     readme = _with_block(readme, ALERTS_BEGIN, ALERTS_END, alert_table())
+    readme = _with_block(
+        readme, pipeline_access.BEGIN, pipeline_access.END, pipeline_access.table()
+    )
     return {SCHEMA_FILE: schema, README: readme}
 
 
