@@ -50,8 +50,11 @@ bootstrap-venv: check-lock
 # What `pulumi preview --policy-pack policy` and `pulumi up --policy-pack policy` need.
 venv: runtime policy-venv
 
-# Also the delivery files, offline: workflows and Azure Pipelines against the schemas vendored in
-# check-jsonschema, and a zizmor audit that fails on any finding of medium severity or above.
+# Also the delivery files, offline: workflows, dependabot.yml and Azure Pipelines against the
+# schemas vendored in check-jsonschema, and a zizmor audit of all of .github (the workflows and
+# dependabot.yml; --strict-collection: a file it cannot parse is an error, not skipped) that fails
+# on any finding of medium severity or above. zizmor reads GitHub files only: the Azure Pipelines
+# files' supply chain is tests/test_supply_chain.py's.
 # --regex-variant nonunicode: the vendored Azure Pipelines schema's branchFilter pattern uses an
 # escape that ECMAScript rejects in unicode mode, which crashes the default variant on any
 # pipeline with branch filters; the non-unicode ECMAScript dialect accepts it.
@@ -63,7 +66,7 @@ lint: dev
 	$(BIN)/check-jsonschema --builtin-schema vendor.azure-pipelines \
 	  --data-transform azure-pipelines --regex-variant nonunicode \
 	  azure-pipelines.yml .azure-pipelines/templates/*.yml
-	$(BIN)/zizmor --offline --min-severity medium .github/workflows
+	$(BIN)/zizmor --offline --strict-collection --min-severity medium .github
 
 typecheck: dev
 	$(BIN)/pyrefly check --summary=none

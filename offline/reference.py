@@ -18,7 +18,7 @@ from typing import Any, Final, get_args, get_origin
 from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
-from offline import pipeline_access
+from bootstrap import pipeline_access
 from settings.alerts import CATALOGUE, Alert, Metric
 from settings.schema import DEFAULTED_BY_LOADER, NAMESPACE, Settings
 from settings.validation import choices, condition, constraint, hint, unwrap

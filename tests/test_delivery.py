@@ -81,49 +81,91 @@ def run_script(script: str, cwd: Path, env: dict[str, str]) -> subprocess.Comple
     )
 
 
-def gh_stack_discovery_script() -> str:
+def gh_stacks_step() -> dict[str, Any]:
     steps = load(PR_WORKFLOW)["jobs"]["stacks"]["steps"]
-    return next(step["run"] for step in steps if step.get("id") == "list")
+    return next(step for step in steps if step.get("id") == "list")
 
 
-def ado_stack_discovery_script() -> str:
+def ado_split_step() -> dict[str, Any]:
     preview = next(s for s in load(AZURE_PIPELINE)["stages"] if s.get("stage") == "Preview")
     job = next(j for j in preview["jobs"] if j.get("job") == "Stacks")
-    return next(step["script"] for step in job["steps"] if step.get("name") == "list")
+    return next(step for step in job["steps"] if step.get("name") == "list")
 
 
-def discover_stacks_with_github_script(directory: Path, scratch: Path) -> list[str]:
+def cloud_preview_stacks() -> list[str]:
+    """azure-pipelines.yml's compile-time list of the stacks pull requests preview in the cloud."""
+    (parameter,) = [
+        p for p in load(AZURE_PIPELINE)["parameters"] if p["name"] == "cloudPreviewStacks"
+    ]
+    assert parameter["type"] == "object"
+    return parameter["default"]
+
+
+Listing = tuple[subprocess.CompletedProcess[str], list[str]]
+Split = tuple[subprocess.CompletedProcess[str], list[str], list[str]]
+
+
+def list_with_github(directory: Path, scratch: Path) -> Listing:
+    """Run the stacks job's list step; its result and the stacks (GITHUB_OUTPUT)."""
     output = scratch / "github_output"
     output.write_text("")
-    result = run_script(gh_stack_discovery_script(), directory, {"GITHUB_OUTPUT": str(output)})
-    assert result.returncode == 0, result.stderr
-    (line,) = [x for x in output.read_text().splitlines() if x.startswith("stacks=")]
-    return json.loads(line.removeprefix("stacks="))
+    result = run_script(gh_stacks_step()["run"], directory, {"GITHUB_OUTPUT": str(output)})
+    if result.returncode != 0:
+        return result, []
+    values = dict(line.split("=", 1) for line in output.read_text().splitlines())
+    assert list(values) == ["stacks"]
+    return result, json.loads(values["stacks"])
 
 
-def discover_stacks_with_azure_script(directory: Path, scratch: Path) -> list[str]:
-    del scratch  # the Azure Pipelines script prints its logging command to stdout
-    result = run_script(ado_stack_discovery_script(), directory, {})
-    assert result.returncode == 0, result.stderr
-    prefix = "##vso[task.setvariable variable=legs;isOutput=true]"
-    (line,) = [x for x in result.stdout.splitlines() if x.startswith(prefix)]
-    legs = json.loads(line.removeprefix(prefix))
-    assert all(leg == {"stack": name} for name, leg in legs.items())
-    return list(legs)
+AZURE_OUTPUT = "##vso[task.setvariable variable={};isOutput=true]"
 
 
-DISCOVERY = {
-    "github": (gh_stack_discovery_script, discover_stacks_with_github_script),
-    "azure-pipelines": (ado_stack_discovery_script, discover_stacks_with_azure_script),
-}
+def split_with_azure(
+    directory: Path, credentials: bool, connected: list[str] | None = None
+) -> Split:
+    """Run the Stacks job's split step, with the pipeline's compile-time list of cloud preview
+    stacks unless `connected` replaces it; its result, cloud and offline stacks."""
+    listed = cloud_preview_stacks() if connected is None else connected
+    env = {"IS_FORK": "False" if credentials else "True", "CLOUD_PREVIEW_STACKS": ",".join(listed)}
+    result = run_script(ado_split_step()["script"], directory, env)
+    values = {}
+    for name in ("cloud", "offline"):
+        lines = [x for x in result.stdout.splitlines() if x.startswith(AZURE_OUTPUT.format(name))]
+        values[name] = lines[0].removeprefix(AZURE_OUTPUT.format(name)) if lines else None
+    if values["cloud"] is None or values["offline"] is None:
+        return result, [], []
+    # Between commas, the stage conditions look for `,<stack>,`.
+    assert values["cloud"].startswith(",")
+    assert values["cloud"].endswith(",")
+    cloud = [stack for stack in values["cloud"].split(",") if stack]
+    offline = json.loads(values["offline"])
+    assert all(leg == {"stack": stack} for stack, leg in offline.items())
+    return result, cloud, list(offline)
 
 
-def write_project(directory: Path, stack_files: list[str]) -> None:
+def discover_with_azure(directory: Path, scratch: Path) -> Listing:
+    del scratch  # the Azure Pipelines step prints its logging commands to stdout
+    result, cloud, offline = split_with_azure(directory, True)
+    return result, sorted(cloud + offline)
+
+
+# Per pipeline, every stack its pull-request previews cover.
+DISCOVERY = {"github": list_with_github, "azure-pipelines": discover_with_azure}
+
+
+def write_project(directory: Path, stack_files: dict[str, str]) -> None:
+    """A checkout with these stack files (name: content) and the split script."""
     (directory / "Pulumi.yaml").write_text("name: mlops\n")
     (directory / "Pulumi.dev.yaml.bak").write_text("")
     (directory / "README.md").write_text("")
-    for name in stack_files:
-        (directory / name).write_text("config: {}\n")
+    (directory / "delivery").mkdir()
+    shutil.copy(ROOT / "delivery" / "preview_stacks.py", directory / "delivery")
+    for name, content in stack_files.items():
+        (directory / name).write_text(content)
+
+
+def config(environment: str) -> str:
+    return f"config:\n  mlops:prefix: contoso\n  mlops:environment: {environment}\n"
 
 
 # ---------------------------------------------------------------- GitHub Actions: triggers
@@ -146,31 +188,38 @@ def test_no_workflow_uses_a_privileged_pull_request_trigger() -> None:
         assert not {"pull_request_target", "workflow_run"} & set(triggers(load(path))), path.name
 
 
-# ---------------------------------------------------------- GitHub Actions: stack matrix
+# ------------------------------------------------------ Pull requests: the stacks they preview
 
 
 @pytest.mark.parametrize("pipeline", DISCOVERY)
-def test_stack_discovery_lists_every_stack_file(pipeline: str, tmp_path: Path) -> None:
-    write_project(
-        tmp_path, ["Pulumi.dev.yaml", "Pulumi.qa.yaml", "Pulumi.prod.yaml", "Pulumi.staging.yaml"]
-    )
-    _, discover = DISCOVERY[pipeline]
-    assert sorted(discover(tmp_path, tmp_path)) == ["dev", "prod", "qa", "staging"]
-
-
-@pytest.mark.parametrize("pipeline", DISCOVERY)
-def test_stack_discovery_matches_the_stack_files_of_this_repository(
+def test_pull_requests_preview_every_stack_file_of_the_repository(
     pipeline: str, tmp_path: Path
 ) -> None:
-    _, discover = DISCOVERY[pipeline]
-    assert sorted(discover(ROOT, tmp_path)) == repository_stacks()
+    result, stacks = DISCOVERY[pipeline](ROOT, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert stacks == repository_stacks()
+
+
+def test_github_pull_requests_preview_every_stack_offline(tmp_path: Path) -> None:
+    # No pull request's token matches a federated credential: the one list is the offline
+    # preview's matrix, whatever the stacks' environments.
+    write_project(
+        tmp_path,
+        {
+            "Pulumi.dev.yaml": config("dev"),
+            "Pulumi.prod.yaml": config("prod"),
+            "Pulumi.staging.yaml": "config: {}\n",
+        },
+    )
+    result, stacks = list_with_github(tmp_path, tmp_path)
+    assert result.returncode == 0, result.stderr
+    assert stacks == ["dev", "prod", "staging"]
 
 
 @pytest.mark.parametrize("pipeline", DISCOVERY)
 def test_stack_discovery_fails_when_there_is_no_stack_file(pipeline: str, tmp_path: Path) -> None:
-    write_project(tmp_path, [])
-    script, _ = DISCOVERY[pipeline]
-    result = run_script(script(), tmp_path, {"GITHUB_OUTPUT": str(tmp_path / "out")})
+    write_project(tmp_path, {})
+    result, _ = DISCOVERY[pipeline](tmp_path, tmp_path)
     assert result.returncode != 0
 
 
@@ -178,28 +227,158 @@ def test_stack_discovery_fails_when_there_is_no_stack_file(pipeline: str, tmp_pa
 def test_stack_discovery_rejects_a_stack_name_that_is_not_plain(
     pipeline: str, tmp_path: Path
 ) -> None:
-    write_project(tmp_path, ["Pulumi.dev.yaml", "Pulumi.dev;curl evil.yaml"])
-    script, _ = DISCOVERY[pipeline]
-    result = run_script(script(), tmp_path, {"GITHUB_OUTPUT": str(tmp_path / "out")})
+    write_project(tmp_path, {"Pulumi.dev.yaml": config("dev"), "Pulumi.dev;curl evil.yaml": ""})
+    result, _ = DISCOVERY[pipeline](tmp_path, tmp_path)
     assert result.returncode != 0
 
 
-def test_preview_matrix_is_the_discovered_stack_list() -> None:
+def test_github_preview_matrix_is_the_stack_list() -> None:
     jobs = load(PR_WORKFLOW)["jobs"]
-    assert jobs["stacks"]["outputs"]["stacks"] == "${{ steps.list.outputs.stacks }}"
-    for job_id in ("preview", "preview-offline"):
-        assert jobs[job_id]["strategy"]["matrix"] == {
-            "stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"
-        }, job_id
-        assert jobs[job_id]["strategy"]["fail-fast"] is False, job_id
+    assert jobs["stacks"]["outputs"] == {"stacks": "${{ steps.list.outputs.stacks }}"}
+    job = jobs["preview-offline"]
+    assert job["strategy"]["matrix"] == {"stack": "${{ fromJSON(needs.stacks.outputs.stacks) }}"}
+    assert job["strategy"]["fail-fast"] is False
 
 
 def test_previews_run_beside_the_tests_not_after_them() -> None:
     jobs = load(PR_WORKFLOW)["jobs"]
     assert "make test" in jobs["test"]["steps"][-1]["run"]
-    for job_id in ("preview", "preview-offline"):
-        assert jobs[job_id]["needs"] == "stacks", job_id
+    assert jobs["preview-offline"]["needs"] == "stacks"
     assert "needs" not in jobs["stacks"]
+
+
+# ----------------------------------- Azure DevOps pull requests: which stacks preview in the cloud
+
+
+def test_azure_pull_requests_preview_dev_and_qa_in_the_cloud_and_prod_and_shared_offline() -> None:
+    # The preview identities of prod and shared can decrypt their secrets: a pull request's code
+    # never runs as them.
+    result, cloud, offline = split_with_azure(ROOT, True)
+    assert result.returncode == 0, result.stderr
+    assert (cloud, offline) == (["dev", "qa"], ["prod", "shared"])
+
+
+def test_the_cloud_preview_stacks_are_those_the_split_lets_preview_in_the_cloud() -> None:
+    # azure-pipelines.yml needs the list at compile time (one stage and service connection per
+    # stack); the split decides from the stack files. Neither may drift from the other: a stack
+    # missing from the list would lose its cloud preview, a protected one would get a stage that
+    # never runs (and a connection that admits no pull request).
+    from delivery.preview_stacks import split  # noqa: PLC0415 - the module under test
+
+    cloud, _ = split(ROOT, frozenset(repository_stacks()))
+    assert cloud_preview_stacks() == cloud
+
+
+def test_the_cloud_preview_stacks_are_those_the_example_bootstrap_opens_to_pull_requests() -> None:
+    # Only their preview connections admit refs/pull/* (bootstrap/azure_devops.py): a listed
+    # stack whose connection does not would fail its stage on the connection's branch control.
+    example = load(ROOT / "bootstrap" / "Pulumi.example.yaml")["config"]
+    opened = [s["name"] for s in example["mlops-bootstrap:stacks"] if s.get("pullRequestPreviews")]
+    assert sorted(opened) == cloud_preview_stacks()
+
+
+def test_a_stack_of_environment_prod_or_shared_is_previewed_offline_whatever_its_name(
+    tmp_path: Path,
+) -> None:
+    write_project(
+        tmp_path,
+        {
+            "Pulumi.dev.yaml": config("dev"),
+            "Pulumi.prod-eu.yaml": config("prod"),
+            "Pulumi.registry.yaml": config('"shared"  # the model registry'),
+            "Pulumi.staging.yaml": config("'qa'"),
+        },
+    )
+    connected = ["dev", "prod-eu", "registry", "staging"]
+    result, cloud, offline = split_with_azure(tmp_path, True, connected)
+    assert result.returncode == 0, result.stderr
+    assert (cloud, offline) == (["dev", "staging"], ["prod-eu", "registry"])
+
+
+def test_a_stack_named_prod_or_shared_is_previewed_offline_whatever_its_environment(
+    tmp_path: Path,
+) -> None:
+    # The preview identity belongs to the stack: a pull request that edits Pulumi.prod.yaml's
+    # environment, and lists prod for the cloud, still gets prod's offline preview.
+    write_project(tmp_path, {"Pulumi.prod.yaml": config("dev"), "Pulumi.shared.yaml": config("qa")})
+    result, cloud, offline = split_with_azure(tmp_path, True, ["prod", "shared"])
+    assert result.returncode == 0, result.stderr
+    assert (cloud, offline) == ([], ["prod", "shared"])
+
+
+def test_a_stack_file_without_an_environment_is_of_the_environment_named_after_it(
+    tmp_path: Path,
+) -> None:
+    commented = "# mlops:environment: prod would make it a prod stack\nconfig:\n  mlops:prefix: c\n"
+    write_project(
+        tmp_path,
+        {"Pulumi.staging.yaml": commented, "Pulumi.shared.yaml": "config: {}\n"},
+    )
+    result, cloud, offline = split_with_azure(tmp_path, True, ["shared", "staging"])
+    assert result.returncode == 0, result.stderr
+    assert (cloud, offline) == (["staging"], ["shared"])
+
+
+def test_a_stack_without_a_cloud_preview_connection_is_previewed_offline(tmp_path: Path) -> None:
+    # staging's preview connection admits refs/heads/main only (no pullRequestPreviews): not in
+    # the list, it gets the offline preview rather than none. A listed stack without a stack
+    # file previews nothing.
+    write_project(tmp_path, {"Pulumi.dev.yaml": config("dev"), "Pulumi.staging.yaml": config("qa")})
+    result, cloud, offline = split_with_azure(tmp_path, True, ["dev", "qa"])
+    assert result.returncode == 0, result.stderr
+    assert (cloud, offline) == (["dev"], ["staging"])
+
+
+def test_a_run_without_cloud_credentials_previews_every_stack_offline() -> None:
+    result, cloud, offline = split_with_azure(ROOT, False)
+    assert result.returncode == 0, result.stderr
+    assert (cloud, offline) == ([], repository_stacks())
+
+
+@pytest.mark.parametrize("is_fork", ["True", "", "$(System.PullRequest.IsFork)"])
+def test_azure_pipeline_previews_offline_unless_it_knows_the_build_is_no_fork(
+    is_fork: str, tmp_path: Path
+) -> None:
+    env = {"IS_FORK": is_fork, "CLOUD_PREVIEW_STACKS": "dev,qa"}
+    result = run_script(ado_split_step()["script"], ROOT, env)
+    assert result.returncode == 0, result.stderr
+    assert f"{AZURE_OUTPUT.format('cloud')}," in result.stdout.splitlines()
+
+
+@pytest.mark.parametrize(
+    "stack_file",
+    [
+        "config: {mlops:environment: dev}\n",
+        "config:\n  mlops:environment: dev\n  mlops:environment: prod\n",
+        "config:\n  mlops:environment:\n    - dev\n",
+    ],
+)
+def test_a_stack_file_that_sets_its_environment_otherwise_than_plainly_is_refused(
+    stack_file: str, tmp_path: Path
+) -> None:
+    write_project(tmp_path, {"Pulumi.dev.yaml": config("dev"), "Pulumi.prod.yaml": stack_file})
+    result, _, _ = split_with_azure(tmp_path, True, ["dev"])
+    assert result.returncode != 0
+    assert "Pulumi.prod.yaml: set mlops:environment once" in result.stderr
+
+
+@pytest.mark.parametrize(
+    "arguments",
+    [
+        ["--format", "azure-pipelines"],
+        ["--format", "github", "--cloud-stacks", "dev"],
+        ["--format", "azure-pipelines", "--cloud-stacks", "dev,qa;curl evil"],
+    ],
+)
+def test_the_split_takes_the_cloud_preview_stacks_with_the_azure_format_only(
+    arguments: list[str], tmp_path: Path
+) -> None:
+    from delivery.preview_stacks import main  # noqa: PLC0415 - the module under test
+
+    write_project(tmp_path, {"Pulumi.dev.yaml": config("dev")})
+    with pytest.raises(SystemExit) as exit_:
+        main(arguments, tmp_path)
+    assert exit_.value.code == 2
 
 
 # ------------------------------------------------------- GitHub Actions: preview and up
@@ -212,26 +391,16 @@ def pulumi_commands() -> Iterator[tuple[Path, str, dict[str, Any]]]:
             yield path, job_id, step
 
 
-def test_preview_runs_pulumi_preview_with_the_policy_pack_for_its_stack() -> None:
-    (step,) = [
-        s for path, job_id, s in pulumi_commands() if (path, job_id) == (PR_WORKFLOW, "preview")
-    ]
-    assert step["with"]["command"] == "preview"
-    assert step["with"]["policyPacks"] == "policy"
-    assert step["with"]["stack-name"].endswith("${{ matrix.stack }}")
+def test_no_pull_request_runs_pulumi_against_the_cloud() -> None:
+    assert not [path for path, _, _ in pulumi_commands() if path == PR_WORKFLOW]
 
 
-def test_every_pulumi_preview_and_up_refreshes_first() -> None:
+def test_every_pulumi_preview_and_up_refreshes_first_with_the_policy_pack() -> None:
     found = list(pulumi_commands())
     assert {step["with"]["command"] for _, _, step in found} == {"preview", "up"}
     for path, job_id, step in found:
         assert step["with"]["refresh"] is True, (path.name, job_id)
-
-
-def test_preview_comments_on_the_pull_request_and_edits_that_comment_later() -> None:
-    step = next(s for _, job_id, _, s in steps_using("pulumi/actions") if job_id == "preview")
-    assert step["with"]["comment-on-pr"] is True
-    assert step["with"]["edit-pr-comment"] is True
+        assert step["with"]["policyPacks"] == "policy", (path.name, job_id)
 
 
 def test_deploy_runs_pulumi_up_with_the_policy_pack_for_the_called_stack() -> None:
@@ -294,52 +463,36 @@ def test_no_workflow_mentions_a_client_secret() -> None:
 
 
 def test_jobs_with_cloud_credentials_run_in_a_github_environment() -> None:
-    jobs = load(PR_WORKFLOW)["jobs"]
-    assert jobs["preview"]["environment"] == "preview-${{ matrix.stack }}"
     up_jobs = load(UP_WORKFLOW)["jobs"]
     assert up_jobs["preview"]["environment"] == "preview-${{ inputs.stack }}"
     assert up_jobs["up"]["environment"] == "${{ inputs.stack }}"
 
 
-# ------------------------------------------------------ GitHub Actions: fork fallback
+# ------------------------------------------ GitHub Actions: pull requests preview offline only
 
 
-def credentials_step() -> dict[str, Any]:
-    steps = load(PR_WORKFLOW)["jobs"]["stacks"]["steps"]
-    return next(step for step in steps if step.get("id") == "credentials")
+def test_no_pull_request_job_asks_for_an_oidc_token() -> None:
+    # No federated credential matches a pull request's subject (refs/pull/<n>/merge): a job
+    # that asked for a token would get one that Azure refuses, or, with a credential widened by
+    # mistake, sign in with the pull request's unreviewed code.
+    workflow = load(PR_WORKFLOW)
+    assert "id-token" not in workflow["permissions"]
+    for job_id, job in workflow["jobs"].items():
+        assert "id-token" not in job.get("permissions", {}), job_id
 
 
-@pytest.mark.parametrize(
-    ("same_repository", "azure_configured", "cloud"),
-    [("true", "true", "true"), ("false", "true", "false"), ("true", "false", "false")],
-)
-def test_cloud_preview_needs_a_same_repository_branch_and_azure_configured(
-    same_repository: str, azure_configured: str, cloud: str, tmp_path: Path
-) -> None:
-    output = tmp_path / "github_output"
-    output.write_text("")
-    env = {
-        "SAME_REPOSITORY": same_repository,
-        "AZURE_CONFIGURED": azure_configured,
-        "GITHUB_OUTPUT": str(output),
-    }
-    result = run_script(credentials_step()["run"], tmp_path, env)
-    assert result.returncode == 0, result.stderr
-    assert output.read_text().splitlines() == [f"cloud={cloud}"]
+def test_no_pull_request_job_runs_in_a_github_environment() -> None:
+    # An environment's variables and secrets (the preview identity, PULUMI_ACCESS_TOKEN) stay
+    # with the deploy workflow.
+    for job_id, job in load(PR_WORKFLOW)["jobs"].items():
+        assert "environment" not in job, job_id
 
 
-def test_fork_detection_compares_the_head_repository_with_this_one() -> None:
-    env = credentials_step()["env"]
-    assert env["SAME_REPOSITORY"] == (
-        "${{ github.event.pull_request.head.repo.full_name == github.repository }}"
-    )
-    assert "outputs.cloud" in load(PR_WORKFLOW)["jobs"]["stacks"]["outputs"]["cloud"]
-
-
-def test_exactly_one_of_cloud_and_offline_preview_runs() -> None:
-    jobs = load(PR_WORKFLOW)["jobs"]
-    assert jobs["preview"]["if"] == "needs.stacks.outputs.cloud == 'true'"
-    assert jobs["preview-offline"]["if"] == "needs.stacks.outputs.cloud != 'true'"
+def test_no_pull_request_job_signs_in_to_azure_or_reads_a_secret() -> None:
+    text = PR_WORKFLOW.read_text()
+    assert "azure/login" not in text
+    assert "secrets." not in text
+    assert "vars.AZURE_" not in text
 
 
 def test_offline_preview_writes_the_markdown_plan_to_the_job_summary(tmp_path: Path) -> None:
@@ -634,7 +787,7 @@ def test_every_job_that_runs_make_sets_up_uv_first_with_a_cache_keyed_on_the_loc
             assert len(uv) == 1, (path.name, job_id)
             assert uv[0] < makes[0], (path.name, job_id)
             assert steps[uv[0]]["with"] == SETUP_UV, (path.name, job_id)
-    assert len(jobs_with_make) == 6
+    assert len(jobs_with_make) == 5
 
 
 def test_jobs_that_run_pulumi_build_both_environments_and_never_relock() -> None:
@@ -658,11 +811,6 @@ def test_workflows_grant_no_permissions_by_default() -> None:
 EXPECTED_PERMISSIONS = {
     ("pull-request.yml", "test"): {"contents": "read"},
     ("pull-request.yml", "stacks"): {"contents": "read"},
-    ("pull-request.yml", "preview"): {
-        "contents": "read",
-        "id-token": "write",
-        "pull-requests": "write",
-    },
     ("pull-request.yml", "preview-offline"): {"contents": "read"},
     ("deploy.yml", "test"): {"contents": "read"},
     ("deploy-model.yml", "outputs"): {"contents": "read", "id-token": "write"},
@@ -759,24 +907,97 @@ def test_azure_pipeline_previews_only_pull_requests_beside_the_tests() -> None:
     assert "eq(variables['Build.Reason'], 'PullRequest')" in preview["condition"]
 
 
-def test_azure_pipeline_preview_matrix_is_the_discovered_stack_list() -> None:
+CLOUD_PREVIEW_EACH = "${{ each stack in parameters.cloudPreviewStacks }}"
+STAGE_ID = "${{ replace(replace(stack, '-', '_'), '.', '_') }}"
+
+
+def azure_cloud_preview_stage() -> dict[str, Any]:
+    """The stage azure-pipelines.yml repeats per stack of cloudPreviewStacks, as written."""
+    (each,) = [s for s in load(AZURE_PIPELINE)["stages"] if CLOUD_PREVIEW_EACH in s]
+    (stage,) = each[CLOUD_PREVIEW_EACH]
+    return stage
+
+
+def cloud_preview_stage_of(stack: str) -> dict[str, Any]:
+    """That stage as Azure Pipelines compiles it for one stack (the two expressions it uses)."""
+    text = json.dumps(azure_cloud_preview_stage())
+    text = text.replace(STAGE_ID, stack.replace("-", "_").replace(".", "_"))
+    text = text.replace("${{ stack }}", stack)
+    assert "${{" not in text
+    return json.loads(text)
+
+
+def test_azure_pipeline_offline_preview_matrix_is_the_split_offline_list() -> None:
     jobs = {job["job"]: job for job in azure_stage("Preview")["jobs"]}
-    for job_id in ("Preview", "PreviewOffline"):
-        assert jobs[job_id]["dependsOn"] == "Stacks"
-        assert jobs[job_id]["strategy"] == {
-            "matrix": "$[ dependencies.Stacks.outputs['list.legs'] ]"
+    assert list(jobs) == ["Stacks", "PreviewOffline"]
+    assert ado_split_step()["env"] == {
+        "IS_FORK": "$(System.PullRequest.IsFork)",
+        "CLOUD_PREVIEW_STACKS": "${{ join(',', parameters.cloudPreviewStacks) }}",
+    }
+    assert jobs["PreviewOffline"]["dependsOn"] == "Stacks"
+    assert jobs["PreviewOffline"]["strategy"] == {
+        "matrix": "$[ dependencies.Stacks.outputs['list.offline'] ]"
+    }
+
+
+def test_azure_pipeline_offline_preview_without_stacks_does_not_run(tmp_path: Path) -> None:
+    offline = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "PreviewOffline")
+    assert "ne(dependencies.Stacks.outputs['list.offline'], '{}')" in offline["condition"]
+    # What the split prints for a matrix without legs is what the condition compares with.
+    write_project(tmp_path, {"Pulumi.dev.yaml": config("dev")})
+    result, cloud, _ = split_with_azure(tmp_path, True, ["dev"])
+    assert cloud == ["dev"]
+    assert f"{AZURE_OUTPUT.format('offline')}{{}}" in result.stdout.splitlines()
+
+
+def test_azure_pipeline_offline_preview_writes_the_markdown_plan_to_the_build_summary() -> None:
+    offline = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "PreviewOffline")
+    script = offline["steps"][-1]["script"]
+    assert 'preview STACK="$STACK" FORMAT=markdown' in script
+    assert "##vso[task.uploadsummary]" in script
+
+
+def test_azure_pipeline_previews_each_listed_stack_in_the_cloud_with_its_own_connection() -> None:
+    stacks = cloud_preview_stacks()
+    assert stacks
+    for stack in stacks:
+        stage = cloud_preview_stage_of(stack)
+        # A stage's name takes letters, digits and underscores (prod-eu: Preview_prod_eu).
+        assert stage["stage"] == f"Preview_{stack}"
+        (job,) = stage["jobs"]
+        (pulumi,) = [s for s in job["steps"] if "pulumi-steps.yml" in s.get("template", "")]
+        assert pulumi["parameters"] == {
+            "command": "preview",
+            "stack": stack,
+            "serviceConnection": f"mlops-preview-{stack}",
         }
+    assert cloud_preview_stage_of("prod-eu.2")["stage"] == "Preview_prod_eu_2"
 
 
-def test_azure_pipeline_fork_builds_fall_back_to_the_offline_preview() -> None:
-    jobs = {job["job"]: job for job in azure_stage("Preview")["jobs"]}
-    assert "ne(variables['System.PullRequest.IsFork'], 'True')" in jobs["Preview"]["condition"]
-    assert (
-        "eq(variables['System.PullRequest.IsFork'], 'True')" in jobs["PreviewOffline"]["condition"]
+def test_a_cloud_preview_stage_runs_only_for_a_stack_the_split_put_in_the_cloud(
+    tmp_path: Path,
+) -> None:
+    stage = cloud_preview_stage_of("dev")
+    # After the Preview stage (its Stacks job makes the list), whatever its offline previews
+    # gave; never for a fork, never outside a pull request, never once the run is cancelled.
+    assert stage["dependsOn"] == "Preview"
+    condition = " ".join(stage["condition"].split())
+    assert condition == (
+        "and(not(canceled()), eq(variables['Build.Reason'], 'PullRequest'), "
+        "ne(variables['System.PullRequest.IsFork'], 'True'), "
+        "contains(dependencies.Preview.outputs['Stacks.list.cloud'], ',dev,'))"
     )
-    offline = jobs["PreviewOffline"]["steps"][-1]["script"]
-    assert 'preview STACK="$STACK" FORMAT=markdown' in offline
-    assert "##vso[task.uploadsummary]" in offline
+    assert ado_split_step()["name"] == "list"
+    # What the split prints is what the conditions look for, a stack's name exactly.
+    write_project(tmp_path, {"Pulumi.dev-eu.yaml": config("dev"), "Pulumi.qa.yaml": config("qa")})
+    result, cloud, _ = split_with_azure(tmp_path, True, ["dev", "dev-eu", "qa"])
+    assert cloud == ["dev-eu", "qa"]
+    prefix = AZURE_OUTPUT.format("cloud")
+    (value,) = [x.removeprefix(prefix) for x in result.stdout.splitlines() if x.startswith(prefix)]
+    for stack, runs in (("dev", False), ("dev-eu", True), ("qa", True)):
+        marker = re.search(r"'(,[^']*,)'\)\)$", cloud_preview_stage_of(stack)["condition"])
+        assert marker is not None
+        assert (marker[1] in value) is runs, stack
 
 
 def test_azure_pipeline_promotes_shared_then_dev_then_qa_then_prod_through_environments() -> None:
@@ -806,9 +1027,57 @@ def test_azure_deploy_stage_is_a_deployment_job_on_main_only() -> None:
     assert stage["lockBehavior"] == "sequential"
 
 
+def deploy_stage_jobs_steps() -> dict[str, list[dict[str, Any]]]:
+    """Per job of the deploy-stage template (deployment jobs included), its steps."""
+    steps = {}
+    for stage in azure_deploy_template_stages():
+        for job in stage["jobs"]:
+            name = job.get("job") or job["deployment"]
+            strategy = job.get("strategy", {}).get("runOnce", {}).get("deploy", {})
+            steps[f"{stage['stage']}/{name}"] = job.get("steps") or strategy["steps"]
+    return steps
+
+
+def test_every_job_of_a_deploy_stage_first_refuses_a_run_that_is_not_of_main() -> None:
+    jobs = deploy_stage_jobs_steps()
+    assert len(jobs) == 2
+    for job, steps in jobs.items():
+        assert steps[0] == {"template": "main-only.yml"}, job
+
+
+def run_main_only(branch: str, reason: str, tmp_path: Path) -> subprocess.CompletedProcess[str]:
+    (step,) = load(AZURE_TEMPLATES / "main-only.yml")["steps"]
+    assert step["env"] == {"SOURCE_BRANCH": "$(Build.SourceBranch)", "REASON": "$(Build.Reason)"}
+    return run_script(step["script"], tmp_path, {"SOURCE_BRANCH": branch, "REASON": reason})
+
+
+@pytest.mark.parametrize("reason", ["IndividualCI", "BatchedCI", "Manual"])
+def test_a_deploy_job_goes_on_in_a_run_of_main(reason: str, tmp_path: Path) -> None:
+    assert run_main_only("refs/heads/main", reason, tmp_path).returncode == 0
+
+
+@pytest.mark.parametrize(
+    ("branch", "reason"),
+    [
+        ("refs/pull/7/merge", "PullRequest"),
+        ("refs/heads/main", "PullRequest"),
+        ("refs/heads/feature", "Manual"),
+        ("refs/heads/feature", "IndividualCI"),
+        ("refs/heads/main-copy", "IndividualCI"),
+        ("refs/tags/v1", "IndividualCI"),
+    ],
+)
+def test_a_deploy_job_stops_in_any_other_run(branch: str, reason: str, tmp_path: Path) -> None:
+    result = run_main_only(branch, reason, tmp_path)
+    assert result.returncode != 0
+    assert "##vso[task.logissue type=error]Deploy stages run for refs/heads/main only" in (
+        result.stdout
+    )
+
+
 def test_azure_deploy_previews_each_stack_in_a_stage_before_its_approval() -> None:
     # Approvals on an environment hold the whole stage that deploys to it: the preview for the
-    # approvers is a stage of its own, before it, with the read-only preview connection.
+    # approvers is a stage of its own, before it, with the stack's read-only preview connection.
     preview, deploy = azure_deploy_template_stages()
     assert preview["stage"] == "${{ parameters.name }}Preview"
     assert deploy["stage"] == "${{ parameters.name }}"
@@ -817,7 +1086,7 @@ def test_azure_deploy_previews_each_stack_in_a_stage_before_its_approval() -> No
     assert "deployment" not in job
     (steps,) = [s for s in job["steps"] if s.get("template") == "pulumi-steps.yml"]
     assert steps["parameters"]["command"] == "review"
-    assert steps["parameters"]["serviceConnection"] == "mlops-preview"
+    assert steps["parameters"]["serviceConnection"] == "mlops-preview-${{ parameters.stack }}"
 
 
 def test_azure_deployment_downloads_the_approved_change_set_before_pulumi() -> None:
@@ -903,11 +1172,38 @@ def test_azure_pipeline_authenticates_through_service_connections() -> None:
     assert "servicePrincipalKey" not in script
 
 
-def test_azure_pipeline_uses_a_separate_service_connection_per_stage() -> None:
+def test_azure_pipeline_uses_a_separate_service_connection_per_stack_and_purpose() -> None:
+    # Per stack, mlops-<stack> deploys and mlops-preview-<stack> previews (before each approval,
+    # and for pull requests of the listed stacks): no connection serves two stacks.
+    preview, _ = azure_deploy_template_stages()
+    (review,) = [s for s in preview["jobs"][0]["steps"] if s.get("template") == "pulumi-steps.yml"]
+    previews = {
+        stage["stack"]: review["parameters"]["serviceConnection"].replace(
+            "${{ parameters.stack }}", stage["stack"]
+        )
+        for stage in azure_deploy_stages()
+    }
     connections = [s["serviceConnection"] for s in azure_deploy_stages()]
-    preview = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "Preview")
-    connections.append(preview["steps"][-1]["parameters"]["serviceConnection"])
+    connections += previews.values()
     assert len(set(connections)) == len(connections) >= 2
+    for stack in cloud_preview_stacks():
+        (job,) = cloud_preview_stage_of(stack)["jobs"]
+        assert job["steps"][-1]["parameters"]["serviceConnection"] == previews[stack]
+
+
+# mlops-preview- followed by the stack: <stack> in a comment, ${{ stack }} or
+# ${{ parameters.stack }} in YAML.
+PREVIEW_CONNECTION_WITHOUT_A_STACK = re.compile(
+    r"mlops-preview(?!-(?:<stack>|\$\{\{ (?:parameters\.)?stack \}\}))"
+)
+
+
+def test_no_pipeline_file_names_a_preview_connection_without_a_stack() -> None:
+    # The one mlops-preview connection read every stack; each stack has its own now.
+    assert PREVIEW_CONNECTION_WITHOUT_A_STACK.search("serviceConnection: mlops-preview\n")
+    for path in [*azure_pipeline_files(), *all_workflows()]:
+        found = PREVIEW_CONNECTION_WITHOUT_A_STACK.findall(path.read_text())
+        assert not found, path.name
 
 
 def test_azure_pipeline_refreshes_and_runs_the_policy_pack_for_preview_and_up() -> None:
@@ -1166,8 +1462,13 @@ def deploy_model(tmp_path: Path, serving: str, instance_type: str) -> dict[str, 
     bin_dir = tmp_path / "bin"
     bin_dir.mkdir()
     az = bin_dir / "az"
-    # `az ml online-deployment show` fails: the deployment is new.
-    az.write_text('#!/bin/sh\ncase "$*" in *" show "*) exit 1 ;; esac\n')
+    # The pinned ml extension is installed; `az ml online-deployment show` fails: the
+    # deployment is new.
+    az.write_text(
+        '#!/bin/sh\ncase "$*" in\n'
+        '  "extension show --name ml "*) echo 2.44.1 ;;\n'
+        '  *" show "*) exit 1 ;;\nesac\n'
+    )
     az.chmod(0o755)
     env = {
         "RESOURCE_GROUP": "rg-mlops-qa",

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from offline import pipeline_access
+from bootstrap import pipeline_access
 from offline.engine import ROOT
 
 
