@@ -84,6 +84,12 @@ STACKS: Final = (
         "sharedScopes": [DATA_READ, {"scope": PROD_REGISTRY, "access": "readWrite"}],
     },
 )
+# The shared stack's subscription, for tests that add it to the fixture's stacks.
+SHARED_SUBSCRIPTION: Final = "00000000-0000-0000-0000-0000000000d0"
+STACK_NAMES: Final = [s["name"] for s in STACKS]
+REVIEWED: Final = [s["name"] for s in STACKS if s.get("reviewed", True)]  # qa, prod
+UNREVIEWED: Final = [s["name"] for s in STACKS if not s.get("reviewed", True)]  # dev
+PULL_REQUEST_PREVIEWS: Final = [s["name"] for s in STACKS if s.get("pullRequestPreviews")]
 # Everything configured: GitHub, Azure DevOps, state administrators, shared scopes.
 FULL: Final[Mapping[str, Any]] = {
     "azure-native:location": "westeurope",

@@ -25,6 +25,8 @@ from tests.bootstrap.conftest import (
     DATA_ACCOUNT,
     FULL,
     PROD_REGISTRY,
+    SHARED_SUBSCRIPTION,
+    STACK_NAMES,
     STACKS,
     SUBSCRIPTIONS,
     Held,
@@ -37,7 +39,6 @@ from tests.bootstrap.conftest import (
     run_bootstrap,
 )
 
-STACK_NAMES = list(SUBSCRIPTIONS)
 # The deploy identity creates the workspace's outbound private endpoints, which its creator must
 # be allowed to approve as well (how-to-managed-network, Prerequisites).
 APPROVER = BUILT_IN_ROLES["Azure AI Enterprise Network Connection Approver"]
@@ -228,7 +229,6 @@ def test_adding_a_stack_renames_and_changes_nothing_that_exists(full_run: Progra
 
 # -- the shared stack's Azure ML registry ------------------------------------------------------
 
-SHARED_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000d0"
 MODEL_REGISTRY = (
     f"/subscriptions/{SHARED_SUBSCRIPTION}/resourceGroups/rg-contoso-mlops-shared"
     "/providers/Microsoft.MachineLearningServices/registries/mlr-contoso-shared-abc123"

@@ -17,20 +17,19 @@ from tests.bootstrap.conftest import (
     ORGANIZATION_URL,
     PREVIEW_CONNECTIONS,
     PROJECT,
+    PULL_REQUEST_PREVIEWS,
     RELEASE_CONNECTIONS,
+    REVIEWED,
+    SHARED_SUBSCRIPTION,
+    STACK_NAMES,
     STACKS,
     SUBJECT_PREFIX,
-    SUBSCRIPTIONS,
+    UNREVIEWED,
     identity,
     run_bootstrap,
 )
 from tests.bootstrap.test_bootstrap_config import problems, stack
 
-STACK_NAMES = list(SUBSCRIPTIONS)
-REVIEWED = [s["name"] for s in STACKS if s.get("reviewed", True)]  # qa, prod
-UNREVIEWED = [s["name"] for s in STACKS if not s.get("reviewed", True)]  # dev
-DECRYPTING = [s["name"] for s in STACKS if s.get("pullRequestPreviews")]  # dev, qa
-SHARED = "00000000-0000-0000-0000-0000000000d0"
 ENTRA = "https://login.microsoftonline.com/00000000-0000-0000-0000-000000000002/v2.0"
 DEVOPS: dict[str, Any] = dict(FULL["mlops-bootstrap:azureDevOps"])
 ENVIRONMENT = "azuredevops:index/environment:Environment"
@@ -170,7 +169,7 @@ def test_each_stack_deployed_through_azure_devops_gets_its_environment(
 
 
 def test_a_stack_without_a_connection_gets_no_environment() -> None:
-    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED}])
+    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED_SUBSCRIPTION}])
     names = {r.inputs["name"] for r in run.of_type(ENVIRONMENT)}
     assert names == {f"mlops-{s}" for s in STACK_NAMES}
 
@@ -214,7 +213,7 @@ def test_an_unreviewed_stack_waits_for_no_approval(
     assert _checks(full_run, APPROVAL, resource) == []
 
 
-@pytest.mark.parametrize("stack_name", [s for s in STACK_NAMES if s not in DECRYPTING])
+@pytest.mark.parametrize("stack_name", [s for s in STACK_NAMES if s not in PULL_REQUEST_PREVIEWS])
 def test_a_preview_connection_whose_stack_pull_requests_may_not_read_runs_for_main_only(
     full_run: ProgramRun, stack_name: str
 ) -> None:
@@ -223,7 +222,7 @@ def test_a_preview_connection_whose_stack_pull_requests_may_not_read_runs_for_ma
     assert {key: check[key] for key in MAIN_ONLY} == MAIN_ONLY
 
 
-@pytest.mark.parametrize("stack_name", DECRYPTING)
+@pytest.mark.parametrize("stack_name", PULL_REQUEST_PREVIEWS)
 def test_a_preview_connection_of_a_stack_pull_requests_preview_runs_for_main_and_them(
     full_run: ProgramRun, stack_name: str
 ) -> None:

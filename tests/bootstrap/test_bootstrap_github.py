@@ -19,19 +19,18 @@ from offline.engine import ROOT, ProgramRun
 from tests.bootstrap.conftest import (
     FULL,
     REPOSITORY,
+    REVIEWED,
     REVIEWER_TEAM,
     REVIEWER_USER,
+    SHARED_SUBSCRIPTION,
+    STACK_NAMES,
     STACKS,
-    SUBSCRIPTIONS,
+    UNREVIEWED,
     identity,
     run_bootstrap,
 )
 from tests.bootstrap.test_bootstrap_config import problems, stack
 
-STACK_NAMES = list(SUBSCRIPTIONS)
-REVIEWED = [s["name"] for s in STACKS if s.get("reviewed", True)]  # qa, prod
-UNREVIEWED = [s["name"] for s in STACKS if not s.get("reviewed", True)]  # dev
-SHARED = "00000000-0000-0000-0000-0000000000d0"
 ISSUER = "https://token.actions.githubusercontent.com"
 WORKFLOWS = ROOT / ".github" / "workflows"
 ENVIRONMENT = "github:index/repositoryEnvironment:RepositoryEnvironment"
@@ -163,7 +162,7 @@ def test_reviewed_must_be_a_boolean() -> None:
 
 
 def test_each_stack_gets_its_deploy_and_preview_environments_and_a_release_one_but_shared() -> None:
-    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED}])
+    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED_SUBSCRIPTION}])
     assert {r.inputs["environment"] for r in run.of_type(ENVIRONMENT)} == {
         *STACK_NAMES,
         *(f"preview-{s}" for s in STACK_NAMES),
@@ -351,7 +350,7 @@ def test_a_preview_identity_trusts_the_pre_approval_preview_and_the_release_read
 
 
 def test_the_shared_stack_preview_identity_trusts_no_release_workflow() -> None:
-    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED}])
+    run = run_bootstrap(stacks=[*STACKS, {"name": "shared", "subscriptionId": SHARED_SUBSCRIPTION}])
     assert _github_subjects(run, "preview-shared") == {_subject("preview-shared", "pulumi-up.yml")}
 
 

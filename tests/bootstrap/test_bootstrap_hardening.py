@@ -11,15 +11,13 @@ from bootstrap.roles import covers, deploy_actions
 from offline.engine import ProgramRun
 from tests.bootstrap.conftest import (
     ADMIN_GROUP,
-    SUBSCRIPTIONS,
+    STACK_NAMES,
     Held,
     held_by,
     key_id,
     roles_of,
 )
 
-STACK_NAMES = list(SUBSCRIPTIONS)
-SHARED_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000d0"
 LOCK_DELETE = "Microsoft.Authorization/locks/delete"
 KEY_UPDATE = "Microsoft.KeyVault/vaults/keys/update/action"
 KEY_VAULT_CRYPTO_USER = "12338af0-0e69-4776-bea7-57ae8d297424"

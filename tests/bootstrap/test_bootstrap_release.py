@@ -9,6 +9,8 @@ from offline.engine import ProgramRun
 from tests.bootstrap.conftest import (
     FULL,
     REPOSITORY,
+    SHARED_SUBSCRIPTION,
+    STACK_NAMES,
     STACKS,
     SUBSCRIPTIONS,
     identity,
@@ -17,9 +19,6 @@ from tests.bootstrap.conftest import (
 )
 from tests.bootstrap.test_bootstrap_config import problems
 from tests.bootstrap.test_bootstrap_isolation import refused
-
-STACK_NAMES = list(SUBSCRIPTIONS)
-SHARED_SUBSCRIPTION = "00000000-0000-0000-0000-0000000000d0"
 
 
 def _subjects(run: ProgramRun, purpose: str) -> set[str]:
