@@ -5,8 +5,11 @@ themselves (learn.microsoft.com, "Define approvals and checks").
 Per stack that deploys through Azure DevOps: its environment mlops-<stack>, created here, with an
 exclusive lock (the deploy stages' lockBehavior: sequential); on that environment and on the
 stack's deploy and release connections, branch control (refs/heads/main, protected) and, for a
-reviewed stack, an approval; on its preview connection, branch control. The provider signs in to
-``mlops-bootstrap:azureDevOps.organizationUrl`` with the AZDO_PERSONAL_ACCESS_TOKEN environment
+reviewed stack, an approval; on its preview connection, branch control. With Pulumi Cloud as the
+backend (``azureDevOps.pulumiCloud``), also the stack's variable groups: mlops-<stack>, for its
+deploy stage's write token, under the checks of its deploy connection, and mlops-preview-<stack>,
+for its previews' read-only token, under those of its preview connection. The provider signs in
+to ``mlops-bootstrap:azureDevOps.organizationUrl`` with the AZDO_PERSONAL_ACCESS_TOKEN environment
 variable.
 """
 
@@ -26,6 +29,14 @@ PULL_REQUEST_REFS: Final = "refs/pull/*"
 # Resource types of the checks API.
 ENDPOINT: Final = "endpoint"
 ENVIRONMENT: Final = "environment"
+VARIABLE_GROUP: Final = "variablegroup"
+# What a variable group of tokens holds: this secret, which a person sets after the bootstrap.
+TOKEN: Final = "PULUMI_ACCESS_TOKEN"
+# The group is created and never updated: the provider sends every variable's value from its
+# state with any update, the empty token too, over what a person set since
+# (microsoft/terraform-provider-azuredevops#1433). project_id is not listed: a new project is a
+# new group.
+CREATED_ONLY: Final = ("variables", "name", "description", "allow_access")
 
 
 @dataclass(frozen=True)
@@ -35,7 +46,9 @@ class AzureDevOpsChecksArgs:
 
 
 class AzureDevOpsChecks(pulumi.ComponentResource):
-    """Exposes ``environments``: per stack that deploys through Azure DevOps, its environment."""
+    """Exposes ``environments``: per stack that deploys through Azure DevOps, its environment;
+    and ``variable_groups``: with Pulumi Cloud, per stack its groups mlops-<stack> and
+    mlops-preview-<stack> by name."""
 
     def __init__(
         self, name: str, args: AzureDevOpsChecksArgs, opts: pulumi.ResourceOptions | None = None
@@ -50,6 +63,7 @@ class AzureDevOpsChecks(pulumi.ComponentResource):
         )
         self._child = pulumi.ResourceOptions(parent=self, provider=provider)
         self.environments: dict[str, azuredevops.Environment] = {}
+        self.variable_groups: dict[str, azuredevops.VariableGroup] = {}
         for stack in args.stacks:
             self._stack(stack)
         self.register_outputs({})
@@ -77,6 +91,15 @@ class AzureDevOpsChecks(pulumi.ComponentResource):
                 ("environment", ENVIRONMENT, environment.id),
                 ("connection", ENDPOINT, stack.azure_devops_connection_id),
             ]
+            if self._settings.pulumi_cloud:
+                # Its deploy stage's token, which may write the stack: as its deploy connection.
+                group = self._variable_group(
+                    f"{prefix}-variable-group",
+                    stack.azure_devops_variable_group,
+                    f"PULUMI_ACCESS_TOKEN of {stack.name}'s deploys: a Pulumi Cloud token that "
+                    f"may write the stack {stack.name} alone",
+                )
+                protected.append(("variable-group", VARIABLE_GROUP, group.id))
         if stack.azure_devops_release_connection_id is not None:
             protected.append(
                 ("release-connection", ENDPOINT, stack.azure_devops_release_connection_id)
@@ -95,6 +118,34 @@ class AzureDevOpsChecks(pulumi.ComponentResource):
                 stack.azure_devops_preview_connection_id,
                 branches,
             )
+            if self._settings.pulumi_cloud:
+                # Its previews' token, which only reads the stack: as its preview connection.
+                group = self._variable_group(
+                    f"{prefix}-preview-variable-group",
+                    stack.azure_devops_preview_variable_group,
+                    f"PULUMI_ACCESS_TOKEN of {stack.name}'s previews: a Pulumi Cloud token that "
+                    f"may only read the stack {stack.name}",
+                )
+                self._branch_control(
+                    f"{prefix}-preview-variable-group", VARIABLE_GROUP, group.id, branches
+                )
+
+    def _variable_group(self, name: str, group: str, description: str) -> azuredevops.VariableGroup:
+        found = azuredevops.VariableGroup(
+            name,
+            project_id=self._settings.project_id,
+            name=group,
+            description=f"{description} (set by hand; the mlops bootstrap never changes it)",
+            # Only the pipelines authorized on the group, by hand, may use it.
+            allow_access=False,
+            # Secret and empty: the bootstrap never holds a token.
+            variables=[azuredevops.VariableGroupVariableArgs(name=TOKEN, is_secret=True)],
+            opts=pulumi.ResourceOptions.merge(
+                self._child, pulumi.ResourceOptions(ignore_changes=list(CREATED_ONLY))
+            ),
+        )
+        self.variable_groups[group] = found
+        return found
 
     def _branch_control(
         self, name: str, kind: str, target: pulumi.Input[str], branches: tuple[str, ...]

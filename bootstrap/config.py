@@ -65,8 +65,11 @@ ML_REGISTRY_ID: Final = NameRule(
     "the ID of an Azure ML registry (/subscriptions/<guid>/resourceGroups/<group>/providers/"
     "Microsoft.MachineLearningServices/registries/<name>)",
 )
+# The pipeline's variable group of non-secret settings (azure-pipelines.yml).
+SHARED_VARIABLE_GROUP: Final = "mlops-pulumi"
 # The stack that creates the registry (mlops:environment: shared) grants nothing on it.
 SHARED_STACK: Final = "shared"
+ENVIRONMENTS: Final = ("dev", "qa", "prod", SHARED_STACK)
 StackName = Annotated[str, *named(STACK_NAME)]
 Scope = Annotated[str, *named(SCOPE)]
 
@@ -139,6 +142,13 @@ class AzureDevOpsSettings(Section):
     """Who approves the deploys and model releases of reviewed stacks: IDs of Azure DevOps users
     (`az devops user show --user <e-mail> --query id`) or groups (their originId); required while
     a reviewed stack has a service connection."""
+    pulumi_cloud: bool = False
+    """The stacks keep their state in Pulumi Cloud: per stack deployed or previewed through Azure
+    DevOps, the bootstrap creates the variable groups mlops-<stack> and mlops-preview-<stack>, each
+    with the secret PULUMI_ACCESS_TOKEN, empty (a person sets a token that writes, or only reads,
+    that stack alone), under the checks of the stack's deploy or preview connection; then set the
+    pipeline's parameter stateBackend to pulumiCloud too. false, the default: the bootstrap's state
+    backend, which needs no token."""
 
 
 class SharedScope(Section):
@@ -195,8 +205,16 @@ class StackAccess(Section):
     """Azure DevOps pull requests preview this stack in the cloud: its preview connection admits
     refs/pull/* too, so unreviewed code runs as the stack's preview identity, which decrypts its
     secrets. true only for a stack whose secrets any pull request may read (dev, qa); false, the
-    default, and the connection admits main alone. (GitHub pull requests always preview offline:
-    no federated credential trusts their tokens.)"""
+    default, and the connection admits main alone. Refused for a prod or shared stack.
+    (GitHub pull requests always preview offline: no federated credential trusts their tokens.)"""
+    environment: Literal["dev", "qa", "prod", "shared"] | None = None
+    """The stack's mlops:environment, where its name is not one (staging, prod-eu): what it may
+    be opened to follows from it. Defaults to the name."""
+
+    @property
+    def kind(self) -> str | None:
+        """The stack's environment: as given, else its name where that is one."""
+        return self.environment or (self.name if self.name in ENVIRONMENTS else None)
 
     @property
     def subscription_scope(self) -> str:
@@ -219,6 +237,18 @@ class StackAccess(Section):
         return f"mlops-{self.name}"
 
     @property
+    def azure_devops_variable_group(self) -> str:
+        """With azureDevOps.pulumiCloud, the variable group of the stack's write token, which its
+        deploy stage reads."""
+        return f"mlops-{self.name}"
+
+    @property
+    def azure_devops_preview_variable_group(self) -> str:
+        """With azureDevOps.pulumiCloud, the variable group of the stack's read-only token, which
+        its previews read."""
+        return f"mlops-preview-{self.name}"
+
+    @property
     def releases(self) -> bool:
         """Whether a release pipeline deploys models into the stack: every stack but shared,
         which has no workspace."""
@@ -232,6 +262,21 @@ class StackAccess(Section):
                 ("sharedScopes", index, "scope"),
                 f"repeats sharedScopes[{first}]: list a scope once, with the access it needs",
             )
+        if fields.get("pull_request_previews"):
+            name = fields.get("name")
+            kind = fields.get("environment") or (name if name in ENVIRONMENTS else None)
+            if kind in ("prod", SHARED_STACK):
+                yield (
+                    ("pullRequestPreviews",),
+                    f"must stay false for a {kind} stack: a pull request's unreviewed code would "
+                    "run as its preview identity, which decrypts the stack's secrets",
+                )
+            elif kind is None and isinstance(name, str):
+                yield (
+                    ("environment",),
+                    f"is required with pullRequestPreviews: {name!r} is no environment's name; "
+                    "say which it is (dev or qa: prod and shared never preview pull requests)",
+                )
         if fields.get("name") == SHARED_STACK and fields.get("azure_devops_release_connection_id"):
             yield (
                 ("azureDevOpsReleaseConnectionId",),
@@ -306,6 +351,7 @@ class BootstrapSettings(Section):
         yield from _state_out_of_reach(fields.get("subscription_id"), stacks)
         yield from _isolated(stacks)
         yield from _connections(fields.get("azure_devops"), "azure_devops" in given, stacks)
+        yield from _variable_groups(fields.get("azure_devops"), stacks)
         yield from _approvals(fields.get("github"), fields.get("azure_devops"), stacks)
 
     @model_validator(mode="after")
@@ -396,6 +442,36 @@ def _isolated(stacks: tuple[StackAccess | None, ...]) -> Iterator[Problem]:
                 # The shared stack's subscription holds what the stacks share: the Key Vault and
                 # container registry they adopt, each named, never its resource groups.
                 yield where, f"is a resource group of {of}: {_ADOPTED}"
+    yield from _unreviewed_writes(stacks)
+
+
+def _overlap(one: str, other: str) -> bool:
+    """The same scope, or one inside the other (a resource in a resource group)."""
+    one, other = one.lower().rstrip("/"), other.lower().rstrip("/")
+    return one == other or other.startswith(f"{one}/") or one.startswith(f"{other}/")
+
+
+def _unreviewed_writes(stacks: tuple[StackAccess | None, ...]) -> Iterator[Problem]:
+    """A stack deployed without approval (reviewed: false) may only read where a reviewed stack
+    reaches: its identity could otherwise give anyone (a user included) write access to data
+    a reviewed stack guards, on a merge alone."""
+    guarded = [
+        (index, stack.name, shared.scope)
+        for index, stack in enumerate(stacks)
+        if stack is not None and stack.reviewed
+        for shared in stack.shared_scopes
+    ]
+    for index, stack in enumerate(stacks):
+        if stack is None or stack.reviewed:
+            continue
+        for position, shared in enumerate(stack.shared_scopes):
+            other = next((g for g in guarded if _overlap(shared.scope, g[2])), None)
+            if shared.access == "readWrite" and other is not None:
+                yield (
+                    (_key("stacks"), index, "sharedScopes", position, "access"),
+                    f"must be read: {_key('stacks')}[{other[0]}] ({other[1]}), which is reviewed, "
+                    f"reaches this scope too, and {stack.name}'s deploys need no approval",
+                )
 
 
 _ANOTHERS: Final = (
@@ -427,6 +503,31 @@ def _connections(
                 yield where, f"needs {_key('azureDevOps')} ({DEVOPS_KEYS})"
             elif (first := seen.setdefault(connection, here)) != here:
                 yield where, f"is already the connection of {first}: one connection per identity"
+
+
+def _variable_groups(
+    devops: AzureDevOpsSettings | None, stacks: tuple[StackAccess | None, ...]
+) -> Iterator[Problem]:
+    # With Pulumi Cloud each stack's tokens live in mlops-<stack> and mlops-preview-<stack>: a
+    # stack whose group would be the pipeline's shared group, or another stack's preview group,
+    # would hand its token to the runs meant for that one.
+    if devops is None or not devops.pulumi_cloud:
+        return
+    names = {stack.name for stack in stacks if stack is not None}
+    for index, stack in enumerate(stacks):
+        if stack is None:
+            continue
+        taken = None
+        if stack.azure_devops_variable_group == SHARED_VARIABLE_GROUP:
+            taken = f"the pipeline's shared variable group {SHARED_VARIABLE_GROUP}"
+        elif (other := stack.name.removeprefix("preview-")) != stack.name and other in names:
+            taken = f"the preview variable group of the stack {other}"
+        if taken is not None:
+            yield (
+                (_key("stacks"), index, "name"),
+                f"names the variable group {stack.azure_devops_variable_group}, which is {taken} "
+                f"(with {_key('azureDevOps')}.pulumiCloud): rename the stack",
+            )
 
 
 def _approvals(

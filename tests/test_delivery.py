@@ -918,13 +918,45 @@ def azure_cloud_preview_stage() -> dict[str, Any]:
     return stage
 
 
-def cloud_preview_stage_of(stack: str) -> dict[str, Any]:
-    """That stage as Azure Pipelines compiles it for one stack (the two expressions it uses)."""
+PULUMI_CLOUD = "${{ if eq(parameters.stateBackend, 'pulumiCloud') }}"
+STATE_BACKEND = "${{ parameters.stateBackend }}"
+
+
+def with_state_backend(node: Any, backend: str) -> Any:
+    """``node`` with its PULUMI_CLOUD conditions compiled for ``backend``: a list item or mapping
+    key under the condition is kept (spliced in) for pulumiCloud, dropped for bootstrap."""
+    if isinstance(node, list):
+        items: list[Any] = []
+        for item in node:
+            if isinstance(item, dict) and list(item) == [PULUMI_CLOUD]:
+                items += (
+                    with_state_backend(item[PULUMI_CLOUD], backend)
+                    if backend != "bootstrap"
+                    else []
+                )
+            else:
+                items.append(with_state_backend(item, backend))
+        return items
+    if isinstance(node, dict):
+        mapping: dict[str, Any] = {}
+        for key, value in node.items():
+            if key == PULUMI_CLOUD:
+                mapping |= with_state_backend(value, backend) if backend != "bootstrap" else {}
+            else:
+                mapping[key] = with_state_backend(value, backend)
+        return mapping
+    return node
+
+
+def cloud_preview_stage_of(stack: str, backend: str = "bootstrap") -> dict[str, Any]:
+    """That stage as Azure Pipelines compiles it for one stack and state backend (the
+    expressions it uses)."""
     text = json.dumps(azure_cloud_preview_stage())
     text = text.replace(STAGE_ID, stack.replace("-", "_").replace(".", "_"))
-    text = text.replace("${{ stack }}", stack)
-    assert "${{" not in text
-    return json.loads(text)
+    text = text.replace("${{ stack }}", stack).replace(STATE_BACKEND, backend)
+    stage = with_state_backend(json.loads(text), backend)
+    assert "${{" not in json.dumps(stage)
+    return stage
 
 
 def test_azure_pipeline_offline_preview_matrix_is_the_split_offline_list() -> None:
@@ -970,6 +1002,7 @@ def test_azure_pipeline_previews_each_listed_stack_in_the_cloud_with_its_own_con
             "command": "preview",
             "stack": stack,
             "serviceConnection": f"mlops-preview-{stack}",
+            "stateBackend": "bootstrap",
         }
     assert cloud_preview_stage_of("prod-eu.2")["stage"] == "Preview_prod_eu_2"
 
@@ -1204,6 +1237,95 @@ def test_no_pipeline_file_names_a_preview_connection_without_a_stack() -> None:
     for path in [*azure_pipeline_files(), *all_workflows()]:
         found = PREVIEW_CONNECTION_WITHOUT_A_STACK.findall(path.read_text())
         assert not found, path.name
+
+
+# ------------------------------------------- Azure Pipelines: Pulumi Cloud tokens per stack
+
+
+def state_backend_parameter() -> dict[str, Any]:
+    (parameter,) = [p for p in load(AZURE_PIPELINE)["parameters"] if p["name"] == "stateBackend"]
+    return parameter
+
+
+def pulumi_jobs() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
+    """(where, job, its pulumi-steps.yml step) for every job that runs Pulumi, as written: the
+    cloud preview stage's and the deploy-stage template's."""
+    (job,) = azure_cloud_preview_stage()["jobs"]
+    yield "Preview_<stack>", job, job["steps"][-1]
+    for stage in azure_deploy_template_stages():
+        for job in stage["jobs"]:
+            strategy = job.get("strategy", {}).get("runOnce", {}).get("deploy", {})
+            steps = job.get("steps") or strategy["steps"]
+            (pulumi,) = [s for s in steps if s.get("template") == "pulumi-steps.yml"]
+            yield f"{stage['stage']}/{job.get('job') or job['deployment']}", job, pulumi
+
+
+def test_the_pipeline_state_backend_is_the_example_bootstraps() -> None:
+    # With pulumiCloud every job that runs Pulumi reads a group the bootstrap creates only with
+    # azureDevOps.pulumiCloud: true; without it, none exists.
+    parameter = state_backend_parameter()
+    assert parameter["type"] == "string"
+    assert parameter["values"] == ["bootstrap", "pulumiCloud"]
+    example = load(ROOT / "bootstrap" / "Pulumi.example.yaml")["config"]
+    cloud = example["mlops-bootstrap:azureDevOps"].get("pulumiCloud", False)
+    assert parameter["default"] == ("pulumiCloud" if cloud else "bootstrap")
+
+
+def test_every_job_that_runs_pulumi_reads_its_token_from_its_stack_own_group() -> None:
+    # The deploy stage's group holds a token that writes that stack alone, the previews' one that
+    # only reads it: each under the checks of the matching connection (bootstrap/azure_devops.py).
+    expected = {
+        "Preview_<stack>": "mlops-preview-${{ stack }}",
+        "${{ parameters.name }}Preview/Preview": "mlops-preview-${{ parameters.stack }}",
+        "${{ parameters.name }}/Up": "mlops-${{ parameters.stack }}",
+    }
+    found = {}
+    for where, job, pulumi in pulumi_jobs():
+        assert pulumi["parameters"]["stateBackend"] == STATE_BACKEND, where
+        (conditional,) = job["variables"]
+        (group,) = conditional[PULUMI_CLOUD]
+        found[where] = group["group"]
+    assert found == expected
+
+
+def test_the_stacks_token_groups_are_those_the_bootstrap_creates() -> None:
+    from bootstrap.config import StackAccess  # noqa: PLC0415 - the names the bootstrap gives
+
+    compiled = {}
+    for stage in azure_deploy_stages():
+        text = json.dumps(load(AZURE_TEMPLATES / "deploy-stage.yml")["stages"])
+        text = text.replace("${{ parameters.stack }}", stage["stack"])
+        text = text.replace(STATE_BACKEND, "pulumiCloud")
+        preview, deploy = with_state_backend(json.loads(text), "pulumiCloud")
+        compiled[stage["stack"]] = (
+            preview["jobs"][0]["variables"],
+            deploy["jobs"][0]["variables"],
+        )
+    assert set(compiled) == {"shared", "dev", "qa", "prod"}
+    for stack, (preview, deploy) in compiled.items():
+        access = StackAccess.model_construct(name=stack)
+        assert preview == [{"group": access.azure_devops_preview_variable_group}], stack
+        assert deploy == [{"group": access.azure_devops_variable_group}], stack
+    for stack in cloud_preview_stacks():
+        (job,) = cloud_preview_stage_of(stack, "pulumiCloud")["jobs"]
+        access = StackAccess.model_construct(name=stack)
+        assert job["variables"] == [{"group": access.azure_devops_preview_variable_group}]
+        (no_group,) = cloud_preview_stage_of(stack)["jobs"]
+        assert no_group["variables"] == []
+
+
+def test_no_pipeline_reads_a_pulumi_token_from_the_shared_variable_group() -> None:
+    # mlops-pulumi reaches every run, a branch's or a pull request's: it holds no secret.
+    groups = [v["group"] for v in load(AZURE_PIPELINE)["variables"] if "group" in v]
+    assert groups == ["mlops-pulumi"]
+    env = azure_cli_step()["env"]
+    assert "PULUMI_ACCESS_TOKEN" not in env
+    # Only with Pulumi Cloud, from the job's own group (which overrides the pipeline's).
+    assert env[PULUMI_CLOUD] == {"PULUMI_ACCESS_TOKEN": "$(PULUMI_ACCESS_TOKEN)"}
+    assert "PULUMI_ACCESS_TOKEN" not in with_state_backend(env, "bootstrap")
+    for path in azure_pipeline_files():
+        uses = path.read_text().count("$(PULUMI_ACCESS_TOKEN)")
+        assert uses == (1 if path.name == "pulumi-steps.yml" else 0), path.name
 
 
 def test_azure_pipeline_refreshes_and_runs_the_policy_pack_for_preview_and_up() -> None:

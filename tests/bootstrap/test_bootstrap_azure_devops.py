@@ -1,6 +1,7 @@
 """The Azure DevOps side, declared by the bootstrap: the checks no pipeline YAML can remove (branch
 control and, for reviewed stacks, approvals on each stack's service connections and environment),
-and one preview identity per stack, each federated with that stack's own preview connection."""
+one preview identity per stack, each federated with that stack's own preview connection, and with
+Pulumi Cloud as the backend each stack's token variable groups under the same checks."""
 
 from __future__ import annotations
 
@@ -36,6 +37,7 @@ ENVIRONMENT = "azuredevops:index/environment:Environment"
 BRANCH_CONTROL = "azuredevops:index/checkBranchControl:CheckBranchControl"
 APPROVAL = "azuredevops:index/checkApproval:CheckApproval"
 LOCK = "azuredevops:index/checkExclusiveLock:CheckExclusiveLock"
+VARIABLE_GROUP = "azuredevops:index/variableGroup:VariableGroup"
 MAIN_ONLY = {
     "allowedBranches": "refs/heads/main",
     "verifyBranchProtection": True,
@@ -264,3 +266,125 @@ def test_no_identity_previews_every_stack(full_run: ProgramRun) -> None:
         for r in full_run.of_type("azure-native:managedidentity:UserAssignedIdentity")
     }
     assert "id-contoso-mlops-preview-azure-devops" not in names
+
+
+# -- with Pulumi Cloud: each stack's tokens in variable groups of its own -------------------------
+
+
+@pytest.fixture(scope="module")
+def cloud_run() -> ProgramRun:
+    return run_bootstrap(azureDevOps={**DEVOPS, "pulumiCloud": True})
+
+
+def _group(run: ProgramRun, name: str) -> Any:
+    (found,) = [r for r in run.of_type(VARIABLE_GROUP) if r.inputs["name"] == name]
+    return found
+
+
+def test_token_variable_groups_exist_only_with_pulumi_cloud(
+    full_run: ProgramRun, cloud_run: ProgramRun
+) -> None:
+    # The bootstrap's own backend needs no token.
+    assert full_run.of_type(VARIABLE_GROUP) == []
+    names = {r.inputs["name"] for r in cloud_run.of_type(VARIABLE_GROUP)}
+    assert names == {f"mlops-{s}" for s in STACK_NAMES} | {
+        f"mlops-preview-{s}" for s in STACK_NAMES
+    }
+
+
+def test_a_stack_without_connections_gets_no_token_variable_groups() -> None:
+    stacks = [*STACKS, {"name": "shared", "subscriptionId": SHARED_SUBSCRIPTION}]
+    run = run_bootstrap(azureDevOps={**DEVOPS, "pulumiCloud": True}, stacks=stacks)
+    names = {r.inputs["name"] for r in run.of_type(VARIABLE_GROUP)}
+    assert not {"mlops-shared", "mlops-preview-shared"} & names
+
+
+@pytest.mark.parametrize("stack_name", STACK_NAMES)
+@pytest.mark.parametrize("group", ["mlops-{}", "mlops-preview-{}"])
+def test_a_token_group_holds_an_empty_secret_token_and_is_never_updated(
+    cloud_run: ProgramRun, stack_name: str, group: str
+) -> None:
+    found = _group(cloud_run, group.format(stack_name))
+    assert found.inputs["projectId"] == PROJECT
+    # Only the pipelines authorized on it by hand.
+    assert found.inputs["allowAccess"] is False
+    # The bootstrap never holds a token: a person sets it after the first `pulumi up`.
+    (variable,) = found.inputs["variables"]
+    assert variable == {"name": "PULUMI_ACCESS_TOKEN", "isSecret": True}
+    # Any update would send the empty value over the token set since.
+    assert {"variables", "name", "description", "allowAccess"} <= set(found.ignore_changes)
+
+
+@pytest.mark.parametrize("stack_name", STACK_NAMES)
+def test_a_deploy_token_group_is_read_from_protected_main_only(
+    cloud_run: ProgramRun, stack_name: str
+) -> None:
+    group = _group(cloud_run, f"mlops-{stack_name}").id
+    (check,) = _checks(cloud_run, BRANCH_CONTROL, group)
+    assert check["targetResourceType"] == "variablegroup"
+    assert {key: check[key] for key in MAIN_ONLY} == MAIN_ONLY
+
+
+@pytest.mark.parametrize("stack_name", REVIEWED)
+def test_a_deploy_token_group_of_a_reviewed_stack_waits_for_an_approver(
+    cloud_run: ProgramRun, stack_name: str
+) -> None:
+    group = _group(cloud_run, f"mlops-{stack_name}").id
+    (approval,) = _checks(cloud_run, APPROVAL, group)
+    assert approval["targetResourceType"] == "variablegroup"
+    assert approval["approvers"] == [APPROVER_GROUP]
+    assert approval["requesterCanApprove"] is False
+
+
+@pytest.mark.parametrize("stack_name", UNREVIEWED)
+def test_a_deploy_token_group_of_an_unreviewed_stack_waits_for_no_approval(
+    cloud_run: ProgramRun, stack_name: str
+) -> None:
+    assert _checks(cloud_run, APPROVAL, _group(cloud_run, f"mlops-{stack_name}").id) == []
+
+
+@pytest.mark.parametrize("stack_name", [s for s in STACK_NAMES if s not in PULL_REQUEST_PREVIEWS])
+def test_a_preview_token_group_whose_stack_pull_requests_may_not_read_is_for_main_only(
+    cloud_run: ProgramRun, stack_name: str
+) -> None:
+    group = _group(cloud_run, f"mlops-preview-{stack_name}").id
+    (check,) = _checks(cloud_run, BRANCH_CONTROL, group)
+    assert check["targetResourceType"] == "variablegroup"
+    assert {key: check[key] for key in MAIN_ONLY} == MAIN_ONLY
+
+
+@pytest.mark.parametrize("stack_name", PULL_REQUEST_PREVIEWS)
+def test_a_preview_token_group_of_a_stack_pull_requests_preview_is_for_main_and_them(
+    cloud_run: ProgramRun, stack_name: str
+) -> None:
+    group = _group(cloud_run, f"mlops-preview-{stack_name}").id
+    (check,) = _checks(cloud_run, BRANCH_CONTROL, group)
+    assert check["targetResourceType"] == "variablegroup"
+    assert check["allowedBranches"] == "refs/heads/main,refs/pull/*"
+    assert check["verifyBranchProtection"] is False
+
+
+@pytest.mark.parametrize("stack_name", STACK_NAMES)
+def test_a_preview_token_group_waits_for_no_approval(
+    cloud_run: ProgramRun, stack_name: str
+) -> None:
+    assert _checks(cloud_run, APPROVAL, _group(cloud_run, f"mlops-preview-{stack_name}").id) == []
+
+
+def test_a_stack_whose_token_group_would_be_the_shared_group_is_refused() -> None:
+    _refused(
+        "mlops-bootstrap:stacks[1].name",
+        "names the variable group mlops-pulumi, which is the pipeline's shared variable group",
+        azureDevOps={**DEVOPS, "pulumiCloud": True},
+        stacks=stack(1, name="pulumi", environment="qa"),
+    )
+
+
+def test_a_stack_whose_token_group_would_be_another_stack_preview_group_is_refused() -> None:
+    _refused(
+        "mlops-bootstrap:stacks[1].name",
+        "names the variable group mlops-preview-dev, which is the preview variable group of the "
+        "stack dev",
+        azureDevOps={**DEVOPS, "pulumiCloud": True},
+        stacks=stack(1, name="preview-dev", environment="qa"),
+    )

@@ -23,6 +23,7 @@ from tests.bootstrap.conftest import (
     DATA_ACCOUNT,
     FULL,
     PROD_REGISTRY,
+    STACKS,
     SUBSCRIPTIONS,
     Held,
     roles_of,
@@ -184,3 +185,47 @@ def test_a_resource_group_of_the_shared_stacks_subscription_is_refused() -> None
         "mlops-bootstrap:stacks[0].sharedScopes[0].scope",
         "name the resource the stack adopts",
     )
+
+
+# -- what a pull request or an unreviewed stack may reach ----------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("name", "environment"), [("prod", None), ("prod-eu", "prod"), ("shared", None)]
+)
+def test_a_prod_or_shared_stack_is_never_opened_to_pull_request_previews(
+    name: str, environment: str | None
+) -> None:
+    entry = {"name": name, "subscriptionId": "00000000-0000-0000-0000-0000000000e1"}
+    entry |= {"pullRequestPreviews": True} | ({"environment": environment} if environment else {})
+    found = problems(stacks=[*STACKS, entry])
+    assert any(
+        p.startswith(f"mlops-bootstrap:stacks[{len(STACKS)}].pullRequestPreviews: must stay false")
+        for p in found
+    ), found
+
+
+def test_a_stack_named_for_no_environment_says_which_before_previewing_pull_requests() -> None:
+    entry = {
+        "name": "staging",
+        "subscriptionId": "00000000-0000-0000-0000-0000000000e1",
+        "pullRequestPreviews": True,
+    }
+    found = problems(stacks=[*STACKS, entry])
+    assert any(
+        p.startswith(f"mlops-bootstrap:stacks[{len(STACKS)}].environment: is required")
+        for p in found
+    )
+
+
+def test_an_unreviewed_stack_may_only_read_where_a_reviewed_stack_reaches() -> None:
+    stacks = [dict(s) for s in STACKS]
+    reviewed = next(s for s in stacks if s.get("reviewed", True) and s.get("sharedScopes"))
+    unreviewed_index, unreviewed = next(
+        (i, s) for i, s in enumerate(stacks) if not s.get("reviewed", True)
+    )
+    guarded = reviewed["sharedScopes"][0]["scope"]
+    unreviewed["sharedScopes"] = [{"scope": guarded, "access": "readWrite"}]
+    found = problems(stacks=stacks)
+    key = f"mlops-bootstrap:stacks[{unreviewed_index}].sharedScopes[0].access: must be read"
+    assert any(p.startswith(key) for p in found), found
