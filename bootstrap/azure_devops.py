@@ -71,6 +71,7 @@ class AzureDevOpsChecks(pulumi.ComponentResource):
     def _stack(self, stack: StackAccess) -> None:
         prefix = f"{self._name}-{stack.name}"
         protected: list[tuple[str, str, pulumi.Input[str]]] = []
+        previewed: list[tuple[str, str, pulumi.Input[str]]] = []
         if stack.azure_devops_connection_id is not None:
             environment = azuredevops.Environment(
                 prefix,
@@ -118,6 +119,9 @@ class AzureDevOpsChecks(pulumi.ComponentResource):
                 stack.azure_devops_preview_connection_id,
                 branches,
             )
+            previewed.append(
+                ("preview-connection", ENDPOINT, stack.azure_devops_preview_connection_id)
+            )
             if self._settings.pulumi_cloud:
                 # Its previews' token, which only reads the stack: as its preview connection.
                 group = self._variable_group(
@@ -129,6 +133,10 @@ class AzureDevOpsChecks(pulumi.ComponentResource):
                 self._branch_control(
                     f"{prefix}-preview-variable-group", VARIABLE_GROUP, group.id, branches
                 )
+                previewed.append(("preview-variable-group", VARIABLE_GROUP, group.id))
+        for label, kind, target in protected + previewed:
+            if label != "release-connection":  # the ML release pipeline's: authorized by hand
+                self._authorize(f"{prefix}-{label}", kind, target)
 
     def _variable_group(self, name: str, group: str, description: str) -> azuredevops.VariableGroup:
         found = azuredevops.VariableGroup(
@@ -162,6 +170,17 @@ class AzureDevOpsChecks(pulumi.ComponentResource):
             allowed_branches=",".join(branches),
             verify_branch_protection=verified,
             ignore_unknown_protection_status=False,
+            opts=self._child,
+        )
+
+    def _authorize(self, name: str, kind: str, target: pulumi.Input[str]) -> None:
+        """This pipeline alone may use the resource (its "all pipelines" permission stays off)."""
+        azuredevops.PipelineAuthorization(
+            f"{name}-pipeline",
+            project_id=self._settings.project_id,
+            resource_id=target,
+            type=kind,
+            pipeline_id=self._settings.pipeline_id,
             opts=self._child,
         )
 

@@ -138,6 +138,11 @@ class AzureDevOpsSettings(Section):
     """The organization's ID, as in each service connection's Subject identifier after /sc/."""
     subject_prefix: Annotated[str, *named(ENTRA_PREFIX)]
     """What every service connection's Subject identifier starts with, up to /sc/."""
+    pipeline_id: int = Field(ge=1)
+    """The pipeline (its definition ID, in its URL: definitionId=...) that alone may use the
+    stacks' service connections, environments and variable groups: the bootstrap authorizes it
+    on each, so no other pipeline (another repository's, one a branch creates) reaches them while
+    their "all pipelines" permission stays off."""
     approvers: Annotated[tuple[Guid, ...], Listed, Unique()] = ()
     """Who approves the deploys and model releases of reviewed stacks: IDs of Azure DevOps users
     (`az devops user show --user <e-mail> --query id`) or groups (their originId); required while

@@ -86,6 +86,8 @@ STACKS: Final = (
 )
 # The shared stack's subscription, for tests that add it to the fixture's stacks.
 SHARED_SUBSCRIPTION: Final = "00000000-0000-0000-0000-0000000000d0"
+# The Azure DevOps pipeline the connections, environments and variable groups admit.
+PIPELINE_ID: Final = 7
 STACK_NAMES: Final = [s["name"] for s in STACKS]
 REVIEWED: Final = [s["name"] for s in STACKS if s.get("reviewed", True)]  # qa, prod
 UNREVIEWED: Final = [s["name"] for s in STACKS if not s.get("reviewed", True)]  # dev
@@ -103,6 +105,7 @@ FULL: Final[Mapping[str, Any]] = {
     "mlops-bootstrap:azureDevOps": {
         "organizationUrl": ORGANIZATION_URL,
         "projectId": PROJECT,
+        "pipelineId": PIPELINE_ID,
         "organizationId": ORGANIZATION,
         "subjectPrefix": SUBJECT_PREFIX,
         "approvers": [APPROVER_GROUP],

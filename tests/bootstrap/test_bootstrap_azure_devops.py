@@ -16,6 +16,7 @@ from tests.bootstrap.conftest import (
     FULL,
     ORGANIZATION,
     ORGANIZATION_URL,
+    PIPELINE_ID,
     PREVIEW_CONNECTIONS,
     PROJECT,
     PULL_REQUEST_PREVIEWS,
@@ -388,3 +389,29 @@ def test_a_stack_whose_token_group_would_be_another_stack_preview_group_is_refus
         azureDevOps={**DEVOPS, "pulumiCloud": True},
         stacks=stack(1, name="preview-dev", environment="qa"),
     )
+
+
+PIPELINE_AUTHORIZATION = "azuredevops:index/pipelineAuthorization:PipelineAuthorization"
+
+
+def test_only_the_pipeline_is_authorized_on_each_checked_resource(full_run: ProgramRun) -> None:
+    # Each release connection is the ML release pipeline's, authorized by hand.
+    releases = set(RELEASE_CONNECTIONS.values())
+    checked = {
+        (r.inputs["targetResourceType"], r.inputs["targetResourceId"])
+        for r in full_run.of_type(BRANCH_CONTROL)
+        if r.inputs["targetResourceId"] not in releases
+    }
+    authorized = {
+        (r.inputs["type"], r.inputs["resourceId"]): r.inputs["pipelineId"]
+        for r in full_run.of_type(PIPELINE_AUTHORIZATION)
+    }
+    assert checked
+    assert set(authorized) == checked
+    assert set(authorized.values()) == {PIPELINE_ID}
+
+
+def test_the_pipeline_id_is_required() -> None:
+    devops = {k: v for k, v in DEVOPS.items() if k != "pipelineId"}
+    found = problems(azureDevOps=devops)
+    assert any(p.startswith("mlops-bootstrap:azureDevOps.pipelineId: ") for p in found), found
