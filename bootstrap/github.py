@@ -1,6 +1,6 @@
 """The GitHub repository's protections, declared, so that they exist because the code says so:
-each stack's environments, the ruleset of main, and the OIDC subject template the federated
-credentials match (``bootstrap.identities``).
+each stack's environments, the ruleset of main, the workflow permissions of GitHub Actions, and
+the OIDC subject template the federated credentials match (``bootstrap.identities``).
 
 The provider signs in with the GITHUB_TOKEN environment variable (a repository administrator's
 token: *Administration* read and write on the repository) and manages the owner of
@@ -19,11 +19,18 @@ import pulumi_github as github
 from bootstrap.config import GitHubSettings, StackAccess
 
 MAIN_BRANCH: Final = "main"
-# What GitHub then puts in a job's OIDC subject, e.g. repo:contoso/mlops:environment:prod:
-# job_workflow_ref:contoso/mlops/.github/workflows/pulumi-up.yml@refs/heads/main (docs.github.com,
-# "OpenID Connect reference", "Customizing the subject claims for an organization or
-# repository").
-SUBJECT_CLAIMS: Final = ("repo", "context", "job_workflow_ref")
+# What GitHub then puts in a job's OIDC subject, each claim as <key>:<value> in this order (repo
+# shortened, context the environment's environment:<name>), e.g.
+# repo:contoso/mlops:environment:prod:ref:refs/heads/main:job_workflow_ref:contoso/mlops/.github/
+# workflows/pulumi-up.yml@refs/heads/main (docs.github.com, "OpenID Connect reference",
+# "Customizing the subject claims for an organization or repository"). ref is the ref of the run,
+# the caller's when the job is a reusable workflow's: a branch's workflow that calls
+# pulumi-up.yml@main gets job_workflow_ref ...@refs/heads/main, but its own ref (and commit), so
+# without ref its token would match main's credentials wherever an environment let it in.
+SUBJECT_CLAIMS: Final = ("repo", "context", "ref", "job_workflow_ref")
+# The GITHUB_TOKEN of a job that names no permissions may only read, and no workflow may approve a
+# pull request: else a workflow's token could supply the approval the ruleset requires.
+DEFAULT_WORKFLOW_PERMISSIONS: Final = "read"
 # The GitHub Actions app: a required check passes only on a run of a workflow, never on a
 # commit status that anyone with write access may post under the same name.
 GITHUB_ACTIONS_APP_ID: Final = 15368
@@ -49,7 +56,8 @@ class GitHubProtectionsArgs:
 
 class GitHubProtections(pulumi.ComponentResource):
     """Per stack the environments <stack> (deploy), preview-<stack> and, but for shared,
-    release-<stack>; the ruleset of main; the repository's OIDC subject template."""
+    release-<stack>; the ruleset of main; the repository's workflow permissions; its OIDC subject
+    template."""
 
     def __init__(
         self, name: str, args: GitHubProtectionsArgs, opts: pulumi.ResourceOptions | None = None
@@ -70,6 +78,13 @@ class GitHubProtections(pulumi.ComponentResource):
             if stack.releases:
                 self._environment(stack.github_release_environment, reviewed=stack.reviewed)
         self.ruleset = self._main_ruleset(args.stacks)
+        self.workflow_permissions = github.WorkflowRepositoryPermissions(
+            f"{name}-workflow-permissions",
+            repository=self._repository,
+            default_workflow_permissions=DEFAULT_WORKFLOW_PERMISSIONS,
+            can_approve_pull_request_reviews=False,
+            opts=self._child,
+        )
         self.subject_template = github.ActionsRepositoryOidcSubjectClaimCustomizationTemplate(
             f"{name}-oidc-subject",
             repository=self._repository,

@@ -38,20 +38,21 @@ class Federation:
 
 
 def github_job(repository: str, environment: str, workflow: str) -> Federation:
-    """Jobs of ``workflow`` as it is on main, running in the GitHub environment ``environment``
-    of ``repository``, and no other.
+    """Jobs of ``workflow`` as it is on main, in a run of main, running in the GitHub environment
+    ``environment`` of ``repository``, and no other.
 
     The subject is what GitHub issues once the repository's subject template is repo, context,
-    job_workflow_ref (``bootstrap.github``; docs.github.com, "OpenID Connect reference",
+    ref, job_workflow_ref (``bootstrap.github``; docs.github.com, "OpenID Connect reference",
     "Customizing the subject claims for an organization or repository"). Entra compares it
-    exactly, so no pull request matches: its job_workflow_ref ends in its own merge ref,
-    refs/pull/<number>/merge, and only flexible credentials (claimsMatchingExpression, in preview,
-    not in pulumi-azure-native's FederatedIdentityCredential) could match those.
+    exactly, so no pull request matches (its ref is its own merge ref, refs/pull/<number>/merge),
+    nor a branch's workflow that calls pulumi-up.yml@main: its job_workflow_ref names main, but
+    its ref is the branch's. Only flexible credentials (claimsMatchingExpression, in preview, not
+    in pulumi-azure-native's FederatedIdentityCredential) could match more than one subject.
     """
     return Federation(
         f"github-{workflow.removesuffix('.yml')}",
         GITHUB_ISSUER,
-        f"repo:{repository}:environment:{environment}"
+        f"repo:{repository}:environment:{environment}:ref:{MAIN}"
         f":job_workflow_ref:{repository}/.github/workflows/{workflow}@{MAIN}",
     )
 

@@ -1,10 +1,13 @@
 """The GitHub side, declared by the bootstrap: each stack's environments (reviewers where the stack
-is reviewed, main only), the ruleset of main, code owners, and the OIDC subject template whose
-subjects (repo, environment, the workflow on main) the federated credentials match exactly."""
+is reviewed, main only), the ruleset of main, code owners, the workflow permissions, and the OIDC
+subject template whose subjects (repo, environment, a run of main, the workflow on main) the
+federated credentials match exactly."""
 
 from __future__ import annotations
 
-import fnmatch
+import re
+import subprocess
+from functools import cache
 from typing import Any
 
 import pytest
@@ -43,6 +46,8 @@ SUBJECT_TEMPLATE = (
     "ActionsRepositoryOidcSubjectClaimCustomizationTemplate"
 )
 CREDENTIAL = "azure-native:managedidentity:FederatedIdentityCredential"
+WORKFLOW_PERMISSIONS = "github:index/workflowRepositoryPermissions:WorkflowRepositoryPermissions"
+MAIN_ONLY = "github.ref == 'refs/heads/main'"
 
 
 def _environment(run: ProgramRun, name: str) -> dict[str, Any]:
@@ -75,7 +80,7 @@ def _github_subjects(run: ProgramRun, purpose: str) -> set[str]:
 
 def _subject(environment: str, workflow: str) -> str:
     return (
-        f"repo:{REPOSITORY}:environment:{environment}"
+        f"repo:{REPOSITORY}:environment:{environment}:ref:refs/heads/main"
         f":job_workflow_ref:{REPOSITORY}/.github/workflows/{workflow}@refs/heads/main"
     )
 
@@ -270,54 +275,121 @@ def test_the_required_checks_are_jobs_of_the_pull_request_workflow() -> None:
         assert check.replace("{stack}", "${{ matrix.stack }}") in names
 
 
+# -- the workflows' own token, and code owners ------------------------------------------------
+
+
+def test_no_workflow_approves_a_pull_request_and_its_token_reads_by_default(
+    full_run: ProgramRun,
+) -> None:
+    # Else a workflow's GITHUB_TOKEN could supply the approval the ruleset requires.
+    (permissions,) = full_run.of_type(WORKFLOW_PERMISSIONS)
+    assert permissions.inputs == {
+        "repository": "mlops",
+        "canApprovePullRequestReviews": False,
+        "defaultWorkflowPermissions": "read",
+    }
+
+
+def test_every_file_in_the_repository_has_a_code_owner() -> None:
+    # A file that decides access or runs with credentials needs a code owner's approval; a file
+    # added later too, so ownership is checked for every file, not a list of known ones.
+    files = _repository_files()
+    assert "bootstrap/github.py" in files
+    unowned = [path for path in files if not _code_owners(path)]
+    assert unowned == []
+
+
 @pytest.mark.parametrize(
-    "path",
+    ("pattern", "path", "matches"),
     [
-        "bootstrap/github.py",
-        ".github/workflows/deploy.yml",
-        ".github/CODEOWNERS",
-        "azure-pipelines.yml",
-        ".azure-pipelines/templates/deploy-stage.yml",
-        "policy/__main__.py",
-        "Pulumi.prod.yaml",
-        "Pulumi.shared.yaml",
+        ("*", "README.md", True),
+        ("*", "bootstrap/github.py", True),
+        ("/bootstrap/", "bootstrap/github.py", True),
+        ("/bootstrap/", "tests/bootstrap/conftest.py", False),
+        ("bootstrap/", "tests/bootstrap/conftest.py", True),
+        ("/Pulumi.*.yaml", "Pulumi.prod.yaml", True),
+        ("/Pulumi.*.yaml", "bootstrap/Pulumi.example.yaml", False),
+        ("*.yaml", "bootstrap/Pulumi.example.yaml", True),
+        ("/docs/*", "docs/access.md", True),
+        ("/docs/*", "docs/images/a.png", False),
+        ("/Makefile", "Makefile", True),
+        ("/Makefile", "tests/Makefile", False),
     ],
 )
-def test_code_owners_own_what_decides_access_and_what_runs_with_credentials(path: str) -> None:
-    owners = _code_owners(path)
-    assert owners
-    assert all(owner.startswith("@") for owner in owners)
+def test_code_owner_patterns_match_as_github_matches_them(
+    pattern: str, path: str, matches: bool
+) -> None:
+    assert _matches(pattern, path) is matches
+
+
+def test_every_code_owner_is_a_team_or_a_user() -> None:
+    rules = _code_owner_rules()
+    assert rules
+    assert all(re.fullmatch(r"@[\w.-]+(/[\w.-]+)?", o) for _, owners in rules for o in owners)
+
+
+@cache
+def _repository_files() -> list[str]:
+    """Every file git tracks, or would add (untracked but not ignored)."""
+    listed = subprocess.run(
+        ["git", "-C", str(ROOT), "ls-files", "--cached", "--others", "--exclude-standard", "-z"],
+        capture_output=True,
+        check=True,
+        text=True,
+    )
+    return [path for path in listed.stdout.split("\0") if path]
+
+
+@cache
+def _code_owner_rules() -> list[tuple[str, list[str]]]:
+    rules: list[tuple[str, list[str]]] = []
+    for line in (ROOT / ".github" / "CODEOWNERS").read_text(encoding="utf-8").splitlines():
+        pattern, *owners = line.split("#", 1)[0].split() or [""]
+        if pattern:
+            # What _matches does not read: negation, character ranges, escapes.
+            assert not set(pattern) & set("![]\\"), pattern
+            rules.append((pattern, owners))
+    return rules
 
 
 def _code_owners(path: str) -> list[str]:
-    """The owners of ``path``: the last matching line (docs.github.com, "About code owners")."""
+    """The owners of ``path``: those of the last matching line, none if it names none
+    (docs.github.com, "About code owners")."""
     found: list[str] = []
-    lines = (ROOT / ".github" / "CODEOWNERS").read_text(encoding="utf-8").splitlines()
-    for line in lines:
-        pattern, *owners = line.split("#", 1)[0].split() or [""]
-        if not owners:
-            continue
-        anchored = pattern.lstrip("/")
-        if anchored.endswith("/"):
-            matches = path.startswith(anchored)
-        else:
-            matches = fnmatch.fnmatch(path, anchored)
-        if matches:
+    for pattern, owners in _code_owner_rules():
+        if _matches(pattern, path):
             found = owners
     return found
+
+
+def _matches(pattern: str, path: str) -> bool:
+    """gitignore's rules, as CODEOWNERS uses them: a leading or inner ``/`` anchors the pattern
+    at the root, else it matches at any depth; a trailing ``/`` matches a directory's contents;
+    ``*`` stops at ``/``, ``**`` does not; a matching directory owns everything under it, but
+    ``<directory>/*`` owns only the files directly in it."""
+    directory = pattern.endswith("/")
+    body = pattern.strip("/")
+    anchored = pattern.startswith("/") or "/" in body
+    glob = "".join(
+        ".*" if part == "**" else re.escape(part).replace(r"\*", "[^/]*").replace(r"\?", "[^/]")
+        for part in re.split(r"(\*\*)", body)
+    )
+    head = "" if anchored else "(?:.*/)?"
+    tail = "/.+" if directory else "" if body.endswith("/*") else "(?:/.+)?"
+    return re.fullmatch(head + glob + tail, path) is not None
 
 
 # -- OIDC: the subject template and what the credentials trust ------------------------------
 
 
-def test_the_subject_names_the_repository_the_environment_and_the_job_workflow(
+def test_the_subject_names_the_repository_the_environment_the_run_s_ref_and_the_job_workflow(
     full_run: ProgramRun,
 ) -> None:
     (template,) = full_run.of_type(SUBJECT_TEMPLATE)
     assert template.inputs == {
         "repository": "mlops",
         "useDefault": False,
-        "includeClaimKeys": ["repo", "context", "job_workflow_ref"],
+        "includeClaimKeys": ["repo", "context", "ref", "job_workflow_ref"],
     }
 
 
@@ -390,3 +462,29 @@ def test_no_credential_trusts_a_workflow_outside_main(full_run: ProgramRun) -> N
     github = {s for s in subjects if s.startswith("repo:")}
     assert github
     assert all(s.endswith("@refs/heads/main") for s in github)
+
+
+def test_no_credential_trusts_a_run_outside_main(full_run: ProgramRun) -> None:
+    # In a reusable workflow the run's ref is the caller's: a branch's workflow that calls
+    # pulumi-up.yml@main gets job_workflow_ref ...@refs/heads/main, and its own ref.
+    subjects = {r.inputs["subject"] for r in full_run.of_type(CREDENTIAL)}
+    github = {s for s in subjects if s.startswith("repo:")}
+    assert github
+    assert all(":ref:refs/heads/main:job_workflow_ref:" in s for s in github)
+
+
+def test_every_job_that_signs_in_runs_only_from_main() -> None:
+    # Besides the environments' branch policies and the credentials' subjects: github.ref is the
+    # caller's in a reusable workflow, so a branch that calls pulumi-up.yml@main skips its jobs.
+    signing_in = {
+        (path.name, job_id): job.get("if")
+        for path in sorted(WORKFLOWS.glob("*.yml"))
+        for job_id, job in _workflow(path.name)["jobs"].items()
+        if "steps" in job and job.get("permissions", {}).get("id-token") == "write"
+    }
+    assert signing_in == {
+        ("deploy-model.yml", "outputs"): MAIN_ONLY,
+        ("deploy-model.yml", "deploy"): MAIN_ONLY,
+        ("pulumi-up.yml", "preview"): MAIN_ONLY,
+        ("pulumi-up.yml", "up"): MAIN_ONLY,
+    }
