@@ -7,8 +7,8 @@ FORMAT ?= text
 BIN := .venv/bin
 TOOLS := .tools
 # uv: the one on the PATH, else our own, installed from PyPI into .tools/ on first use at the
-# version pyproject.toml asks for (tool.uv.required-version).
-UV_VERSION := $(shell sed -n 's/^required-version = ">=\([0-9.]*\)"$$/\1/p' pyproject.toml)
+# version pyproject.toml asks for (tool.uv.required-version), verified against the hashes of
+# uv-requirements.txt.
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
 # Where Python is told not to write bytecode caches (PYTHONDONTWRITEBYTECODE), uv compiles the
 # environment's at install instead: without them every process compiles its imports anew, 14 s
@@ -19,9 +19,9 @@ STALE_LOCK := uv.lock does not match pyproject.toml (or policy/ or bootstrap/pyp
 .PHONY: test lint typecheck unit venv runtime dev policy-venv bootstrap-venv lock check-lock clean preview docs \
 	schema bench
 
-$(TOOLS)/bin/uv:
+$(TOOLS)/bin/uv: uv-requirements.txt
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
-		--target $(TOOLS) uv==$(UV_VERSION)
+		--require-hashes --no-deps --target $(TOOLS) -r uv-requirements.txt
 
 check-lock: $(UV)
 	@$(UV) lock --check --quiet || { echo >&2 "make: $(STALE_LOCK)."; exit 1; }

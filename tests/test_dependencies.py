@@ -144,14 +144,16 @@ def test_make_venv_builds_the_policy_pack_environment_where_pulumipolicy_yaml_po
 
 
 def test_make_installs_uv_from_pypi_when_none_is_on_the_path(tmp_path: Path) -> None:
-    for name in ("Makefile", "pyproject.toml"):
+    for name in ("Makefile", "pyproject.toml", "uv-requirements.txt"):
         shutil.copy(ROOT / name, tmp_path / name)
-    floor = PYPROJECT["tool"]["uv"]["required-version"].removeprefix(">=")
     result = make("-n", "runtime", path=bin_with(tmp_path / "bin"), cwd=tmp_path)
     assert result.returncode == 0, result.stderr
     lines = result.stdout.splitlines()
     assert "-m pip install" in lines[0]
-    assert f"--target .tools uv=={floor}" in " ".join(lines[:2])
+    # The version and its wheels' hashes: uv-requirements.txt (tests/test_supply_chain.py).
+    assert "--require-hashes --no-deps --target .tools -r uv-requirements.txt" in " ".join(
+        lines[:2]
+    )
     assert any(line.startswith(".tools/bin/uv sync ") for line in lines)
 
 

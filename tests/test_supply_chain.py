@@ -367,3 +367,26 @@ def test_a_pinned_checksum_of_another_version_than_pyprojects_is_refused(
         "azure-pipelines.yml is for 3.1.0"
     ) in result.stdout
     assert release.downloads() == []
+
+
+# -- uv, which the Makefile installs where none is on the PATH ------------------------------------
+
+UV_REQUIREMENTS = ROOT / "uv-requirements.txt"
+
+
+def test_the_makefile_installs_uv_only_from_hash_pinned_requirements() -> None:
+    makefile = (ROOT / "Makefile").read_text(encoding="utf-8")
+    recipe = makefile.split("$(TOOLS)/bin/uv:", 1)[1].split("\n\n", 1)[0]
+    assert "--require-hashes" in recipe
+    assert "-r uv-requirements.txt" in recipe
+    assert "uv==" not in recipe
+
+
+def test_the_pinned_uv_is_the_version_pyproject_requires_with_a_hash_per_wheel() -> None:
+    text = UV_REQUIREMENTS.read_text(encoding="utf-8")
+    (version,) = re.findall(r"^uv==(\S+)", text, re.MULTILINE)
+    required = tomllib.loads((ROOT / "pyproject.toml").read_text(encoding="utf-8"))
+    assert required["tool"]["uv"]["required-version"] == f">={version}"
+    hashes = re.findall(r"--hash=sha256:([0-9a-f]{64})\b", text)
+    # Linux x86_64 and aarch64, macOS arm64 and x86_64, Windows x86_64.
+    assert len(set(hashes)) == len(hashes) >= 5
