@@ -17,6 +17,7 @@ import pytest
 from settings.journeys import JOURNEYS
 from settings.schema import IMAGE_BUILDER, PACKAGE_FEEDS, JourneySettings, Settings
 from tests.conftest import load_settings, problem_at, settings_problems
+from tests.test_settings import SUBNET, ZONES
 
 BASE = {
     "azure-native:location": "westeurope",
@@ -24,14 +25,6 @@ BASE = {
     "mlops:alerts": json.dumps({"emails": ["ml-platform@contoso.example"]}),
 }
 SHARED = {**BASE, "mlops:modelRegistry": json.dumps({"mode": "create"})}
-SUBNET = (
-    "/subscriptions/00000000-0000-0000-0000-0000000000cc/resourceGroups/rg-spoke"
-    "/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets/snet-endpoints"
-)
-ZONES = (
-    "/subscriptions/00000000-0000-0000-0000-0000000000dd/resourceGroups/rg-dns"
-    "/providers/Microsoft.Network/privateDnsZones"
-)
 # The zones of a shared stack's private endpoints: the registry, its storage and its ACR.
 REGISTRY_ZONE_IDS = {
     "api": f"{ZONES}/privatelink.api.azureml.ms",
