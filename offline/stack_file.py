@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import base64
 import binascii
+import difflib
 import json
 import math
 import re
 from collections.abc import Iterator, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 from typing import Any, Final
@@ -83,6 +84,16 @@ _GO_ESCAPES: Final = {
 }
 
 
+# The top-level keys of a stack file (the CLI's workspace.ProjectStack): it ignores any other.
+STACK_FILE_KEYS: Final = (
+    "config",
+    "environment",
+    "secretsprovider",
+    "encryptedkey",
+    "encryptionsalt",
+)
+
+
 class StackFileError(Exception):
     """The stack file cannot be read as the Pulumi CLI would: the message names file and line."""
 
@@ -110,12 +121,35 @@ def read_config(path: Path, project: str, placeholder: str) -> StackConfig:
         return StackConfig({}, ())
     if not isinstance(document.value, dict):
         raise StackFileError(f"{path}:{document.line}: a stack file is a map (config: ...)")
+    misplaced = [
+        f"{path}:{document.key_lines.get(key, document.line)}: {_outside_config(key)}"
+        for key in document.value
+        if key not in STACK_FILE_KEYS
+    ]
+    if misplaced:
+        raise StackFileError("\n".join(misplaced))
     section = document.value.get("config")
     if section is None or section.value is None:
         return StackConfig({}, ())
     if not isinstance(section.value, dict):
         raise StackFileError(f"{path}:{section.line}: config must be a map of keys to values")
     return _passed(section.value, project, placeholder, path)
+
+
+def _outside_config(key: str) -> str:
+    """Why a top-level key other than the stack file's own is refused: the CLI drops it."""
+    if ":" in key:
+        return (
+            f"{key} is outside config: the Pulumi CLI passes the program only the keys under "
+            "config: and drops this one; indent it under config:"
+        )
+    close = difflib.get_close_matches(key.lower(), STACK_FILE_KEYS, n=1, cutoff=0.6)
+    suggestion = f" (did you mean {close[0]}?)" if close else ""
+    return (
+        f"unknown top-level key {key!r}{suggestion}: a stack file holds only "
+        f"{', '.join(STACK_FILE_KEYS[:-1])} and {STACK_FILE_KEYS[-1]} (the Pulumi CLI drops "
+        "anything else); config keys go under config: (namespace:key)"
+    )
 
 
 def config_values(values: Mapping[str, Any], project: str, placeholder: str) -> StackConfig:
@@ -162,6 +196,8 @@ class _Node:
     line: int
     # Values in it, itself included: what expanding an alias to it costs.
     size: int = 1
+    # A map's keys, each with the line it is written on.
+    key_lines: Mapping[str, int] = field(default_factory=dict)
 
 
 def _size(value: Any) -> int:
@@ -257,8 +293,8 @@ class _Reader:
             items = self._sequence(events)
             node = _Node(items, self._line(event), _size(items))
         elif isinstance(event, MappingStartEvent):
-            entries = self._mapping(events)
-            node = _Node(entries, self._line(event), _size(entries))
+            entries, key_lines = self._mapping(events)
+            node = _Node(entries, self._line(event), _size(entries), key_lines)
         else:  # pragma: no cover - the parser yields nothing else inside a document
             raise StackFileError(f"{self.path}:{self._line(event)}: unexpected {event}")
         if event.anchor:
@@ -273,8 +309,9 @@ class _Reader:
             items.append(self._node(event, events))
         return items
 
-    def _mapping(self, events: Iterator[Event]) -> dict[str, _Node]:
+    def _mapping(self, events: Iterator[Event]) -> tuple[dict[str, _Node], dict[str, int]]:
         found: dict[str, _Node] = {}
+        key_lines: dict[str, int] = {}
         first_line: dict[str, int] = {}
         merged: list[_Node] = []
         for event in events:
@@ -304,6 +341,7 @@ class _Reader:
                 )
             first_line[raw] = line
             found[key] = value_node
+            key_lines[key] = line
         # Merged keys fill in what the map does not set itself, earlier merges first.
         for source in merged:
             for mapping in source.value if isinstance(source.value, list) else [source]:
@@ -313,7 +351,8 @@ class _Reader:
                     )
                 for key, item in mapping.value.items():
                     found.setdefault(key, item)
-        return found
+                    key_lines.setdefault(key, mapping.key_lines.get(key, mapping.line))
+        return found, key_lines
 
     def _scalar(self, event: ScalarEvent) -> Any:
         tag, text = event.tag, event.value

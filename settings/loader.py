@@ -8,9 +8,12 @@ alone, without a traceback, and no resource has been registered.
 from __future__ import annotations
 
 import difflib
+import functools
+import importlib.util
 import json
 import re
 from collections.abc import Iterator, Mapping, Sequence
+from pathlib import Path
 from typing import Any, Final, get_origin
 
 import pulumi
@@ -18,9 +21,9 @@ from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from settings.names import PREFIX, Names
+from settings.names import GUID, PREFIX, Names
 from settings.schema import NAMESPACE, Settings
-from settings.validation import key_path, unwrap
+from settings.validation import did_you_mean, key_path, unwrap
 
 # Values that look like credentials must live in secret config, never in a stack file.
 _SECRET_LOOKING: Final = re.compile(
@@ -45,6 +48,58 @@ class SettingsError(pulumi.RunError):
 CONFIG_KEYS: Final[Mapping[str, FieldInfo]] = {
     field.alias or name: field for name, field in Settings.model_fields.items()
 }
+
+# The provider the program declares its resources with, and the one it does not use (the classic
+# azure provider), whose keys a stack copied from another project may still carry.
+PROVIDER: Final = "azure-native"
+CLASSIC_PROVIDER: Final = "azure"
+# Provider keys that hold a GUID, with where to find it.
+_PROVIDER_GUIDS: Final = {
+    "subscriptionId": "the subscription's ID (`az account show --query id`)",
+    "tenantId": "the Entra ID tenant's ID (`az account show --query tenantId`)",
+    "clientId": "the application (client) ID of the identity Pulumi signs in as",
+}
+_PROVIDER_KEY: Final = re.compile(r"__config__\.get\w*\('(\w+)'\)")
+
+
+@functools.cache
+def provider_keys() -> tuple[str, ...]:
+    """The azure-native provider's config keys (without namespace), as the installed SDK reads
+    them (``pulumi_azure_native/config/vars.py``): the SDK's version is the provider's."""
+    spec = importlib.util.find_spec("pulumi_azure_native")  # finds it without importing it
+    locations = spec.submodule_search_locations if spec else None
+    if not locations:
+        raise RuntimeError("pulumi-azure-native is not installed: run `make runtime`")
+    text = (Path(next(iter(locations))) / "config" / "vars.py").read_text(encoding="utf-8")
+    return tuple(sorted(set(_PROVIDER_KEY.findall(text))))
+
+
+def _provider_problems(namespace: str, name: str, raw: str, secret: bool) -> Iterator[str]:
+    """An azure-native key the provider does not read, a classic azure key, or a provider GUID
+    that is not one."""
+    key, known = f"{namespace}:{name}", provider_keys()
+    valid = f"the azure-native provider's keys are {', '.join(known)}"
+    if namespace == CLASSIC_PROVIDER:
+        if name in known:
+            yield (
+                f"{key}: this program uses the azure-native provider, which does not read azure: "
+                f"keys (those of the classic azure provider): write {PROVIDER}:{name}"
+            )
+        else:
+            yield (
+                f"{key}: this program uses the azure-native provider, which does not read azure: "
+                f"keys (those of the classic azure provider){_namespaced(name, known)}; {valid}"
+            )
+    elif name not in known:
+        yield f"{key}: unknown key of the azure-native provider{_namespaced(name, known)}; {valid}"
+    elif name in _PROVIDER_GUIDS and not secret and not re.fullmatch(GUID.pattern, raw):
+        yield f"{key}: must be {GUID.what}, {_PROVIDER_GUIDS[name]}; got {raw!r}"
+
+
+def _namespaced(name: str, known: Sequence[str]) -> str:
+    """`` (did you mean azure-native:<key>?)`` for the closest provider key."""
+    match = did_you_mean(name, known)
+    return match.replace(" '", f" {PROVIDER}:").replace("'?", "?") if match else ""
 
 
 def describe(errors: Sequence[Any]) -> Iterator[str]:
@@ -112,6 +167,9 @@ def load(
     values: dict[str, Any] = {}
     for key, raw in config.items():
         namespace, _, name = key.partition(":")
+        if namespace in (PROVIDER, CLASSIC_PROVIDER) and key not in CONFIG_KEYS:
+            problems += _provider_problems(namespace, name, raw, key in secret_keys)
+            continue
         if namespace != NAMESPACE and key not in CONFIG_KEYS:
             if difflib.get_close_matches(namespace, [NAMESPACE], cutoff=0.6):
                 problems.append(
@@ -138,7 +196,8 @@ def load(
         too_long = Names(prefix=prefix, environment=str(environment), stack=stack).too_long()
         if too_long is not None:
             problems.append(f"{NAMESPACE}:prefix: {too_long}")
-    context = {"project": project, "stack": stack}
+    # The environment too: a section may judge a key by it (ModelRegistrySettings.mode).
+    context = {"project": project, "stack": stack, "environment": environment}
     settings: Settings | None = None
     try:
         # Config keys are spelled as the stack file spells them (vmSize), never as the
@@ -147,7 +206,17 @@ def load(
             {k: v for k, v in values.items() if v is not None}, context=context, by_name=False
         )
     except ValidationError as error:
-        problems += describe(error.errors())
+        # A required provider key given under azure: is reported there, as the key to change.
+        misplaced = {
+            f"{PROVIDER}:{name}"
+            for namespace, _, name in (key.partition(":") for key in config)
+            if namespace == CLASSIC_PROVIDER
+        }
+        problems += (
+            problem
+            for problem in describe(error.errors())
+            if not any(problem.startswith(f"{key}: is required") for key in misplaced)
+        )
     if problems or settings is None:
         raise SettingsError(problems)
     return settings

@@ -56,6 +56,21 @@ VM_SIZE: Final = NameRule(
     r"^Standard_[A-Za-z0-9_-]+$", "a VM size Azure ML supports, such as Standard_DS3_v2"
 )
 CRON: Final = NameRule(r"^\S+( \S+){4}$", "a five-field cron expression such as '0 19 * * 1-5'")
+# Azure ML reads schedules' cron expressions with NCrontab (the REST spec: "should follow NCronTab
+# format"): each field a list of *, values, ranges and steps (*/15, 8-18/2) within its range, and
+# months and weekdays by name too (jan, Monday). NCrontab counts weekdays 0-6 from Sunday: 7 is
+# refused there, as it is here.
+_MONTHS: Final = ("january", "february", "march", "april", "may", "june", "july", "august",
+                  "september", "october", "november", "december")  # fmt: skip
+_WEEKDAYS: Final = ("sunday", "monday", "tuesday", "wednesday", "thursday", "friday", "saturday")
+# (what, lowest, highest, names) of each field, in order.
+CRON_FIELDS: Final = (
+    ("minute", 0, 59, ()),
+    ("hour", 0, 23, ()),
+    ("day of month", 1, 31, ()),
+    ("month", 1, 12, _MONTHS),
+    ("day of week", 0, 6, _WEEKDAYS),
+)
 # Azure allows tag names of 512 characters, but 128 on storage accounts, which get every tag.
 # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
 TAG_NAME: Final = NameRule(r"^[^<>%&\\?/]{1,128}$", "1-128 characters, without < > % & \\ ? /")

@@ -10,7 +10,7 @@ they report; ``settings.values`` declares the kinds of value (IDs, names, region
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import replace
 from typing import Annotated, Any, ClassVar, Final, Literal
 
@@ -18,6 +18,8 @@ from pydantic import (
     ConfigDict,
     Field,
     PrivateAttr,
+    ValidationError,
+    ValidationInfo,
     create_model,
     model_validator,
 )
@@ -40,6 +42,7 @@ from settings.validation import (
     Unique,
     did_you_mean,
     key_path,
+    problems,
     repeats,
 )
 from settings.values import (
@@ -144,6 +147,31 @@ class ModelRegistrySettings(Section):
     )
     """The container registry Azure created for the registry (`pulumi stack output -s shared
     modelRegistryContainerRegistryId`), reached like its storage."""
+
+    @model_validator(mode="wrap")
+    @classmethod
+    def _mode_first(cls, data: Any, handler: Callable[[Any], Any], info: ValidationInfo) -> Any:
+        """mode: create in a stack with a workspace is the key to change: it is reported first,
+        and the keys right for mode: existing (existingId...) are not blamed for it."""
+        environment = (info.context or {}).get("environment")
+        profile = PROFILES.get(environment) if isinstance(environment, str) else None
+        mode = data.get("mode") if isinstance(data, Mapping) else None
+        if mode != "create" or profile is None or not profile.has_workspace:
+            return handler(data)
+        found: list[Problem] = [(("mode",), registry_created_elsewhere(str(environment)))]
+        try:
+            handler(data)
+        except ValidationError as error:
+            for each in error.errors():
+                if each["type"] != "problems":
+                    found.append((tuple(each["loc"]), each["msg"]))
+                    continue
+                found += [
+                    (where, message)
+                    for where, message in each["ctx"]["found"]
+                    if not message.startswith(("is only valid with mode", "is required with mode"))
+                ]
+        raise problems(found)
 
 
 class StorageSettings(Section):
@@ -1050,6 +1078,14 @@ def _profile_rules(
 WORKSPACE_NETWORK_KEYS: Final = frozenset({"isolation_mode", "outbound_fqdns", "client_ip_ranges"})
 
 
+def registry_created_elsewhere(environment: str) -> str:
+    """What mlops:modelRegistry.mode: create says in a stack with a workspace."""
+    return (
+        "create is only valid in the shared stack (mlops:environment: shared); in "
+        f"{environment} use mode: existing with the shared registry's existingId"
+    )
+
+
 def _shared_rules(
     fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile
 ) -> Iterator[Problem]:
@@ -1059,12 +1095,9 @@ def _shared_rules(
     models, images = fields.get("model_registry"), fields.get("container_registry")
     elsewhere = "is only valid in the shared stack (mlops:environment: shared)"
     if profile.has_workspace:
+        # ModelRegistrySettings reports it itself where the loader gave it the environment.
         if models is not None and models.mode == "create":
-            yield (
-                (_key("modelRegistry"), "mode"),
-                f"create {elsewhere}; in {environment} use mode: existing with the shared "
-                "registry's existingId",
-            )
+            yield (_key("modelRegistry"), "mode"), registry_created_elsewhere(environment)
         if vault is not None and vault.mode == "create":
             yield (
                 (_key("keyVault"), "mode"),

@@ -23,6 +23,7 @@ from settings.names import (
     CLUSTER_NAME,
     CONTAINER_NAME,
     CRON,
+    CRON_FIELDS,
     DATASTORE_NAME,
     DEPLOYMENT_NAME,
     EMAIL,
@@ -171,7 +172,58 @@ Fqdn = Annotated[str, *named(FQDN)]
 ClusterName = Annotated[str, *named(CLUSTER_NAME)]
 DatastoreName = Annotated[str, *named(DATASTORE_NAME)]
 ContainerName = Annotated[str, *named(CONTAINER_NAME)]
-Cron = Annotated[str, *named(CRON)]
+
+
+_DIGITS: Final = re.compile(r"[0-9]+")
+
+
+def _cron_value(text: str, low: int, names: tuple[str, ...]) -> int | None:
+    """A field's value: a number or (months, weekdays) a name, whole or its first letters (3+)."""
+    if _DIGITS.fullmatch(text):
+        return int(text)
+    found = [i for i, name in enumerate(names) if len(text) >= 3 and name.startswith(text.lower())]
+    return low + found[0] if found else None
+
+
+def _cron_field(text: str, what: str, low: int, high: int, names: tuple[str, ...]) -> str | None:
+    """What is wrong with one field (None when it is valid): a list of *, values and ranges,
+    each with an optional step."""
+    named_too = f" or names ({names[0][:3]}-{names[-1][:3]})" if names else ""
+    sunday = " (Sunday is 0)" if names and names[0] == "sunday" else ""
+    for part in text.split(","):
+        span, slash, step = part.partition("/")
+        if slash and not (_DIGITS.fullmatch(step) and int(step) > 0):
+            return f"the {what} field {text!r} has step {step!r}: a step is a whole number from 1"
+        if span == "*":
+            continue
+        bounds = span.split("-")
+        values = [v for bound in bounds if (v := _cron_value(bound, low, names)) is not None]
+        if len(bounds) > 2 or len(values) < len(bounds):
+            return (
+                f"the {what} field {text!r} must be *, values {low}-{high}{named_too}, ranges "
+                "(1-5), lists (1,3) or steps (*/15)"
+            )
+        if any(not low <= value <= high for value in values):
+            return f"the {what} field {text!r} is outside {low}-{high}{sunday}"
+        if len(values) == 2 and values[0] > values[1]:
+            return f"the {what} field {text!r} has a range that ends before it starts"
+    return None
+
+
+def _cron(expression: str) -> str:
+    """Each of the five fields within its range (settings.names.CRON_FIELDS)."""
+    found = [
+        wrong
+        for text, (what, low, high, names) in zip(expression.split(), CRON_FIELDS, strict=True)
+        if (wrong := _cron_field(text, what, low, high, names)) is not None
+    ]
+    if found:
+        order = " ".join(what.replace(" ", "-") for what, *_ in CRON_FIELDS)
+        raise invalid(f"{'; '.join(found)} (the fields are {order}, such as '0 19 * * 1-5')")
+    return expression
+
+
+Cron = Annotated[str, *named(CRON), AfterValidator(_cron)]
 Prefix = Annotated[str, *named(PREFIX)]
 KubernetesNamespace = Annotated[str, *named(K8S_NAMESPACE)]
 KubernetesObjectName = Annotated[str, *named(K8S_OBJECT_NAME)]
