@@ -31,6 +31,7 @@ from offline.engine import (
     Resource,
     is_secret,
 )
+from offline.prices import LOCATION_KEY
 from offline.resource_types import CostBound, get_path, resource_type
 
 KNOWN_AFTER_APPLY: Final = "(known after apply)"
@@ -457,10 +458,13 @@ class Plan:
     # -- summary and outputs ----------------------------------------------------------------
 
     def cost_bounds(self) -> list[tuple[Resource, CostBound]]:
-        """Each resource that scales with nodes, with the most it can run in a month."""
+        """Each resource that scales with nodes, with the most it can run in a month, priced in
+        the stack's region (``azure-native:location``)."""
+        location = self.run.config.get(LOCATION_KEY)
         found = []
         for resource in self.run.resources:
-            bound = resource_type(resource.type).cost_bound(resource) if resource.custom else None
+            kind = resource_type(resource.type)
+            bound = kind.cost_bound(resource, location) if resource.custom else None
             if bound is not None:
                 found.append((resource, bound))
         return found

@@ -54,9 +54,10 @@ from offline.plan import (
     secret_values,
 )
 from offline.policies import POLICY_COUNT, PolicyReport, Violation, check
-from offline.prices import DATED, SOURCE
+from offline.prices import FALLBACK_REGION, Source
 from offline.revision import RevisionError, run_at
 from offline.stack_file import StackFileError
+from settings.loader import SettingsError, load
 
 FORMATS: Final = ("text", "json", "markdown")
 LEGEND: Final = (
@@ -189,20 +190,131 @@ def _format_value(value: Any) -> str:
     return json.dumps(value)
 
 
+BUDGET_KEY: Final = "mlops:budget.monthlyAmount"
+BILLING_CURRENCY: Final = "the subscription's billing currency"
+
+
+def _budget(plan: Plan) -> dict[str, Any] | None:
+    """The stack's monthly budget (``mlops:budget.monthlyAmount``, else its profile's default)."""
+    try:
+        settings = load(
+            plan.run.config, project=PROJECT, stack=plan.stack, secret_keys=plan.run.secret_keys
+        )
+    except SettingsError:
+        return None
+    return {
+        "monthlyAmount": settings.cost_budget.monthly_amount,
+        "key": BUDGET_KEY,
+        "fromProfile": settings.budget is None,
+        "currency": BILLING_CURRENCY,
+    }
+
+
+def _max_node_keys(plan: Plan) -> list[str]:
+    """The ``maxNodes`` keys the stack sets (``mlops:computeClusters[0].maxNodes`` …)."""
+    found: list[str] = []
+
+    def walk(value: Any, path: str) -> None:
+        if isinstance(value, Mapping):
+            for key, item in value.items():
+                if key == "maxNodes":
+                    found.append(f"{path}.{key}")
+                walk(item, f"{path}.{key}")
+        elif isinstance(value, list):
+            for index, item in enumerate(value):
+                walk(item, f"{path}[{index}]")
+
+    for key, raw in plan.run.config.items():
+        if key in plan.run.secret_keys or not key.startswith(f"{PROJECT}:"):
+            continue
+        try:
+            walk(json.loads(raw), key)
+        except ValueError:
+            continue
+    return found
+
+
+def _over_budget(cost: Mapping[str, Any], budget: Mapping[str, Any] | None, plan: Plan) -> Any:
+    """The warning when the upper bound exceeds the monthly budget, else None."""
+    estimate = cost["estimateUsd"]
+    if budget is None or estimate is None or estimate <= budget["monthlyAmount"]:
+        return None
+    amount = budget["monthlyAmount"]
+    keys = _max_node_keys(plan)
+    clusters = ", ".join(keys) if keys else "each compute cluster's maxNodes"
+    default = " (the environment profile's default)" if budget["fromProfile"] else ""
+    message = (
+        f"the compute upper bound, ${estimate:,}/month in USD, exceeds the monthly budget of "
+        f"{amount:,}{default} in {BILLING_CURRENCY} (not converted): lower maxNodes "
+        f"({clusters}) or raise {BUDGET_KEY}"
+    )
+    return {
+        "estimateUsd": estimate,
+        "monthlyAmount": amount,
+        "keys": [*keys, BUDGET_KEY],
+        "message": message,
+    }
+
+
 def cost_summary(plan: Plan) -> dict[str, Any] | None:
-    """The compute the stack can scale to in a month: node-hours, and an estimate in USD."""
+    """The compute the stack can scale to in a month: node-hours, an estimate in USD priced in
+    the stack's region, and the monthly budget it is held against."""
     bounds = plan.cost_bounds()
     if not bounds:
         return None
-    priced = [bound.estimate for _, bound in bounds if bound.estimate is not None]
-    return {
+    prices = [(bound, bound.price) for _, bound in bounds]
+    priced = [bound.estimate for bound, found in prices if found is not None]
+    region = bounds[0][1].region
+    fallback = sorted({b.vm_size for b, found in prices if found is not None and found.fallback})
+    regions: dict[Source, set[str]] = {}
+    for _, found in prices:
+        if found is not None:
+            regions.setdefault(found.source, set()).add(found.region)
+    cost: dict[str, Any] = {
         "nodeHours": sum(bound.node_hours for _, bound in bounds),
-        "estimateUsd": round(sum(priced)) if priced else None,
+        "estimateUsd": round(sum(e for e in priced if e is not None)) if priced else None,
         "priced": len(priced),
         "resources": len(bounds),
-        "unpriced": sorted({b.vm_size for _, b in bounds if b.estimate is None}),
-        "prices": {"source": SOURCE, "dated": DATED},
+        "unpriced": sorted({b.vm_size for b, found in prices if found is None}),
+        "region": region,
+        "fallback": {"region": FALLBACK_REGION, "sizes": fallback} if fallback else None,
+        "prices": [
+            {"regions": sorted(where), "source": source.name, "dated": source.dated}
+            for source, where in sorted(regions.items(), key=lambda item: sorted(item[1]))
+        ],
     }
+    budget = _budget(plan)
+    cost["budget"] = budget
+    cost["overBudget"] = _over_budget(cost, budget, plan)
+    return cost
+
+
+def _priced_where(cost: Mapping[str, Any]) -> str:
+    where = f"priced in {cost['region']}"
+    fallback = cost["fallback"]
+    if fallback:
+        where += (
+            f"; {', '.join(fallback['sizes'])} at {fallback['region']}'s price "
+            f"(no {cost['region']} price in the table)"
+        )
+    return where
+
+
+def _prices_text(cost: Mapping[str, Any]) -> str:
+    return "; ".join(
+        f"{', '.join(p['regions'])}: {p['source']}, {p['dated']}" for p in cost["prices"]
+    )
+
+
+def _budget_text(cost: Mapping[str, Any]) -> str | None:
+    budget = cost["budget"]
+    if budget is None:
+        return None
+    default = ", the environment profile's default" if budget["fromProfile"] else ""
+    return (
+        f"budget {budget['monthlyAmount']:,}/month ({BUDGET_KEY}{default}, in "
+        f"{BILLING_CURRENCY}; the estimate is in USD)"
+    )
 
 
 def cost_lines(plan: Plan) -> list[str]:
@@ -213,14 +325,58 @@ def cost_lines(plan: Plan) -> list[str]:
     if cost["estimateUsd"] is not None:
         line += (
             f"; estimate ≤ ${cost['estimateUsd']:,}/month for {cost['priced']} of "
-            f"{cost['resources']} ({SOURCE}, {DATED})"
+            f"{cost['resources']}, {_priced_where(cost)}"
         )
     if cost["unpriced"]:
         line += f"; not in the price table: {', '.join(cost['unpriced'])}"
-    return [
+    lines = [
         "Compute upper bound (clusters at their most nodes, instances running, all month):",
         f"    {line}",
     ]
+    if cost["prices"]:
+        lines.append(f"    prices: {_prices_text(cost)}")
+    budget = _budget_text(cost)
+    if budget is not None:
+        lines.append(f"    {budget}")
+    if cost["overBudget"] is not None:
+        lines.append(f"    Warning: {cost['overBudget']['message']}.")
+    return lines
+
+
+def cost_markdown(plan: Plan) -> list[str]:
+    """The bound as a paragraph, with a warning block when it exceeds the budget."""
+    cost = cost_summary(plan)
+    if cost is None:
+        return []
+    text = f"{cost['nodeHours']:,} node-hours/month"
+    if cost["estimateUsd"] is not None:
+        text += (
+            f"; estimate ≤ ${cost['estimateUsd']:,}/month for {cost['priced']} of "
+            f"{cost['resources']}, {_priced_where(cost)}"
+        )
+    if cost["unpriced"]:
+        text += f"; not in the price table: {', '.join(cost['unpriced'])}"
+    lines = [
+        "**Compute upper bound** (clusters at their most nodes, instances running, all month): "
+        f"{text}.",
+        "",
+    ]
+    if cost["prices"]:
+        lines.insert(-1, f"- Prices: {_prices_text(cost)}.")
+    budget = _budget_text(cost)
+    if budget is not None:
+        lines.insert(-1, f"- {budget[0].upper()}{budget[1:]}.")
+    if len(lines) > 2:
+        lines.insert(1, "")
+    return lines
+
+
+def budget_warning_markdown(plan: Plan) -> list[str]:
+    cost = cost_summary(plan)
+    if cost is None or cost["overBudget"] is None:
+        return []
+    message = cost["overBudget"]["message"]
+    return ["> [!WARNING]", f"> {message[0].upper()}{message[1:]}.", ""]
 
 
 def summary_lines(plan: Plan) -> list[str]:
@@ -454,6 +610,7 @@ def render_markdown(
         + " → ".join(_code(r.name) for r in chain)
         + ".",
         "",
+        *budget_warning_markdown(plan),
         *(policy_markdown(policies) if policies is not None else []),
         *(journey_markdown(journeys) if journeys is not None else []),
         "<details open><summary>Resources</summary>",
@@ -469,9 +626,7 @@ def render_markdown(
         *(f"| {_code(kind)} | {n} |" for kind, n in plan.counts()),
         "",
     ]
-    cost = cost_lines(plan)
-    if cost:
-        lines += [f"**{cost[0].rstrip(':')}**: {cost[1].strip()}.", ""]
+    lines += cost_markdown(plan)
     outputs = plan.outputs()
     if outputs:
         lines += ["| Output | Value |", "|---|---|"]

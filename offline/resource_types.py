@@ -16,11 +16,18 @@ neither summarised nor drawn.
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from enum import Enum
 from typing import TYPE_CHECKING, Any, Final
 
-from offline.prices import DATED, HOURS_PER_MONTH, PRICED_AS, hourly_price
+from offline.prices import (
+    FALLBACK_REGION,
+    HOURS_PER_MONTH,
+    LOCATION_KEY,
+    Price,
+    price,
+    region_name,
+)
 
 if TYPE_CHECKING:  # the engine and the plan read this table: only their types are needed here
     from offline.engine import Resource
@@ -267,19 +274,26 @@ class Generated:
 
 @dataclass(frozen=True)
 class CostBound:
-    """The most a resource can run in a month: node-hours, priced where the size is listed."""
+    """The most a resource can run in a month: node-hours, priced in the stack's region where the
+    size is listed there, else at East US's price (labelled so)."""
 
     nodes: int
     vm_size: str
     low_priority: bool = False
+    region: str = FALLBACK_REGION  # the stack's (azure-native:location)
 
     @property
     def node_hours(self) -> int:
         return self.nodes * HOURS_PER_MONTH
 
     @property
+    def price(self) -> Price | None:
+        return price(self.vm_size, self.region)
+
+    @property
     def hourly(self) -> float | None:
-        return hourly_price(self.vm_size)
+        found = self.price
+        return None if found is None else found.hourly
 
     @property
     def estimate(self) -> float | None:
@@ -290,13 +304,14 @@ class CostBound:
         found: Settings = [
             ("node-hours/month ≤", f"{self.node_hours:,} ({self.nodes} x {HOURS_PER_MONTH} h)")
         ]
-        if self.estimate is not None:
+        listed = self.price
+        if listed is not None:
             note = "; low priority costs less" if self.low_priority else ""
             found.append(
                 (
                     "estimate/month ≤",
-                    f"${self.estimate:,.0f} (an estimate: ${self.hourly}/h, {PRICED_AS}, "
-                    f"{DATED}{note})",
+                    f"${listed.hourly * self.node_hours:,.0f} (an estimate: ${listed.hourly}/h, "
+                    f"{listed.label}{note})",
                 )
             )
         return found
@@ -377,11 +392,13 @@ class ResourceType:
             found = _read(self.summary, plan, resource)
         else:
             found = self.summary(plan, resource)
-        bound = self.cost_bound(resource)
+        bound = self.cost_bound(resource, plan.run.config.get(LOCATION_KEY))
         return found if bound is None else [*found, *bound.settings()]
 
-    def cost_bound(self, resource: Resource) -> CostBound | None:
-        return None if self.cost is None else self.cost(resource)
+    def cost_bound(self, resource: Resource, location: str | None = None) -> CostBound | None:
+        """The resource's bound, priced in ``location`` (the stack's region; East US if unset)."""
+        bound = None if self.cost is None else self.cost(resource)
+        return None if bound is None else replace(bound, region=region_name(location))
 
 
 # -- per-type logic: summaries that take more than paths, endpoint mocks --------------------------

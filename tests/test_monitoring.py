@@ -18,7 +18,7 @@ from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, f
 from offline.engine import ProgramRun, Resource, evaluate, is_secret, run_program
 from offline.plan import Plan
 from offline.preview import plan_data, render_markdown, render_text
-from offline.prices import DATED, HOURLY_USD, PRICED_AS, SOURCE
+from offline.prices import PRICES, TERRA_UI
 from settings.alerts import (
     CATALOGUE,
     ONLINE_DEPLOYMENTS,
@@ -542,9 +542,11 @@ def test_a_cluster_is_bounded_by_its_most_nodes_all_month(
     plan = Plan(stack_runs["dev"])
     cluster = dict(plan.settings(plan.run.named("dev-compute-cluster-cpu-cluster")))
     assert cluster["node-hours/month ≤"] == "2,920 (4 x 730 h)"
-    hourly = HOURLY_USD["Standard_DS3_v2"]
+    # dev is in westeurope: the size's westeurope price.
+    (hourly,) = [h for r, s, h, _ in PRICES if (r, s) == ("westeurope", "Standard_DS3_v2")]
     assert cluster["estimate/month ≤"] == (
-        f"${hourly * 2920:,.0f} (an estimate: ${hourly}/h, {PRICED_AS}, {DATED})"
+        f"${hourly * 2920:,.0f} (an estimate: ${hourly}/h, westeurope Linux list price, "
+        f"{TERRA_UI.dated})"
     )
 
 
@@ -577,13 +579,15 @@ def test_the_summary_adds_up_the_compute_and_names_its_prices(
     bound = plan_data(plan)["summary"]["computeUpperBound"]
     # Two instances, clusters of 4 and 2 nodes, the image build cluster's one.
     assert bound["nodeHours"] == 730 * (2 + 4 + 2 + 1)
-    assert bound["prices"] == {"source": SOURCE, "dated": DATED}
+    assert {"regions": ["westeurope"], "source": TERRA_UI.name, "dated": TERRA_UI.dated} in (
+        bound["prices"]
+    )
     text = render_text(plan)
     assert (
         f"{bound['nodeHours']:,} node-hours/month; estimate ≤ ${bound['estimateUsd']:,}/month"
         in text
     )
-    assert f"({SOURCE}, {DATED})" in render_markdown(plan)
+    assert f"westeurope: {TERRA_UI}" in render_markdown(plan)
 
 
 def test_a_stack_without_compute_shows_no_bound() -> None:
