@@ -58,15 +58,19 @@ venv: runtime policy-venv
 # --regex-variant nonunicode: the vendored Azure Pipelines schema's branchFilter pattern uses an
 # escape that ECMAScript rejects in unicode mode, which crashes the default variant on any
 # pipeline with branch filters; the non-unicode ECMAScript dialect accepts it.
+# Each CI system's files are checked while the repository keeps them: a team that delivers with
+# one deletes the other's (.github/workflows/, or azure-pipelines.yml and .azure-pipelines/).
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(BIN)/check-jsonschema --builtin-schema vendor.github-workflows .github/workflows/*.yml
-	$(BIN)/check-jsonschema --builtin-schema vendor.dependabot .github/dependabot.yml
-	$(BIN)/check-jsonschema --builtin-schema vendor.azure-pipelines \
-	  --data-transform azure-pipelines --regex-variant nonunicode \
-	  azure-pipelines.yml .azure-pipelines/templates/*.yml
-	$(BIN)/zizmor --offline --strict-collection --min-severity medium .github
+	$(if $(wildcard .github/workflows/*.yml),$(BIN)/check-jsonschema --builtin-schema \
+	  vendor.github-workflows $(wildcard .github/workflows/*.yml))
+	$(if $(wildcard .github/dependabot.yml),$(BIN)/check-jsonschema --builtin-schema \
+	  vendor.dependabot .github/dependabot.yml)
+	$(if $(wildcard azure-pipelines.yml),$(BIN)/check-jsonschema --builtin-schema \
+	  vendor.azure-pipelines --data-transform azure-pipelines --regex-variant nonunicode \
+	  azure-pipelines.yml $(wildcard .azure-pipelines/templates/*.yml))
+	$(if $(wildcard .github),$(BIN)/zizmor --offline --strict-collection --min-severity medium .github)
 
 typecheck: dev
 	$(BIN)/pyrefly check --summary=none

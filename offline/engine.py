@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import contextvars
 import functools
+import logging
 import runpy
 import uuid
 from collections.abc import Callable, Mapping, Sequence
@@ -37,6 +38,11 @@ MOCK_TENANT_ID: Final = "00000000-0000-0000-0000-000000000002"
 MOCK_SUFFIX: Final = "sfx0x1"
 _PRINCIPAL_NAMESPACE: Final = uuid.UUID("0d6a7f39-2f1e-4f43-9b0c-5d1f7f1c3e11")
 SECRET_PLACEHOLDER: Final = "[secret]"
+# What the program logs (pulumi.log: the placeholder warning of a preview) is not printed: the
+# offline preview reports it itself, and its stderr carries errors alone.
+_PROGRAM_LOG: Final = logging.getLogger("offline.engine.program")
+_PROGRAM_LOG.addHandler(logging.NullHandler())
+_PROGRAM_LOG.propagate = False
 # What the mocked ``getClientConfig`` answers: who runs the program, where.
 CLIENT_CONFIG: Final[Mapping[str, str]] = {
     "subscriptionId": MOCK_SUBSCRIPTION_ID,
@@ -279,15 +285,23 @@ def run_program(
     secret_keys: Sequence[str] = (),
     program: Path = ROOT / "__main__.py",
     root: Path = ROOT,
+    *,
+    preview: bool = True,
 ) -> ProgramRun:
     """Evaluate the program for one stack under mocks and return what it registered.
 
-    With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` in ``root`` is used.
+    With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` in ``root`` is used. The run is
+    a preview (``pulumi.runtime.is_dry_run()``), as `pulumi preview` is; ``preview=False`` runs
+    it as `pulumi up` would, which refuses placeholders (``settings.placeholders``).
     """
     if config is None:
         config, secret_keys = stack_config(stack, root)
     return evaluate(
-        lambda: runpy.run_path(str(program), run_name="__main__"), stack, config, secret_keys
+        lambda: runpy.run_path(str(program), run_name="__main__"),
+        stack,
+        config,
+        secret_keys,
+        preview=preview,
     )
 
 
@@ -296,19 +310,26 @@ def evaluate(
     stack: str = "test",
     config: Mapping[str, str] | None = None,
     secret_keys: Sequence[str] = (),
+    *,
+    preview: bool = True,
 ) -> ProgramRun:
     """Run ``body`` as a Pulumi program under mocks (components can be tested on their own).
 
     Each run gets a fresh context and event loop, so runs in one process never see each
-    other's resources.
+    other's resources. ``preview`` is what ``pulumi.runtime.is_dry_run()`` answers: a dry run
+    by default, as the offline preview is one.
     """
     return contextvars.copy_context().run(
-        _run_isolated, stack, dict(config or {}), tuple(secret_keys), body
+        _run_isolated, stack, dict(config or {}), tuple(secret_keys), body, preview
     )
 
 
 def _run_isolated(
-    stack: str, config: dict[str, str], secret_keys: tuple[str, ...], body: Callable[[], object]
+    stack: str,
+    config: dict[str, str],
+    secret_keys: tuple[str, ...],
+    body: Callable[[], object],
+    preview: bool,
 ) -> ProgramRun:
     # Pulumi keeps pending work in context-wide settings; a failed earlier run must not leak
     # its unfinished tasks into this one.
@@ -320,7 +341,12 @@ def _run_isolated(
     monitor = _RecordingMonitor(AzureMocks())
     try:
         pulumi.runtime.set_mocks(
-            AzureMocks(), project=PROJECT, stack=stack, preview=False, monitor=monitor
+            AzureMocks(),
+            project=PROJECT,
+            stack=stack,
+            preview=preview,
+            logger=_PROGRAM_LOG,
+            monitor=monitor,
         )
         pulumi.runtime.set_all_config(config, list(secret_keys))
         body()

@@ -55,9 +55,12 @@ from offline.plan import (
 )
 from offline.policies import POLICY_COUNT, PolicyReport, Violation, check
 from offline.prices import FALLBACK_REGION, Source
+from offline.resource_types import AzureMock, JourneyPart, resource_type
 from offline.revision import RevisionError, run_at
 from offline.stack_file import StackFileError
 from settings.loader import SettingsError, load
+from settings.placeholders import Placeholder
+from settings.placeholders import find as find_placeholders
 
 FORMATS: Final = ("text", "json", "markdown")
 LEGEND: Final = (
@@ -421,6 +424,37 @@ def _config_line(plan: Plan) -> list[str]:
     ]
 
 
+def placeholders(plan: Plan) -> tuple[Placeholder, ...]:
+    """The config values still the example's (``settings.placeholders``), by key path."""
+    return find_placeholders(plan.run.config, plan.run.secret_keys)
+
+
+_PLACEHOLDERS_WARNING: Final = "values still the example's, which `pulumi up` refuses"
+
+
+def placeholder_lines(plan: Plan) -> list[str]:
+    """A warning naming each placeholder key (the exit status is unchanged)."""
+    found = placeholders(plan)
+    if not found:
+        return []
+    return [f"Placeholders ({len(found)}), a warning: {_PLACEHOLDERS_WARNING}:"] + [
+        f"    {placeholder}" for placeholder in found
+    ]
+
+
+def placeholder_markdown(plan: Plan) -> list[str]:
+    found = placeholders(plan)
+    if not found:
+        return []
+    keys = ", ".join(_code(p.key) for p in found)
+    # IMPORTANT, not WARNING: a stack must replace them to deploy (WARNING is the budget's).
+    return [
+        "> [!IMPORTANT]",
+        f"> **Placeholders ({len(found)})**: {_PLACEHOLDERS_WARNING}: {keys}.",
+        "",
+    ]
+
+
 def policy_lines(report: PolicyReport) -> list[str]:
     """The policy pack's findings: per policy, the config key that fixes it, then each finding."""
     if not report.violations:
@@ -456,6 +490,7 @@ def render_text(
         "",
         *_config_line(plan),
         "",
+        *([*placeholder_lines(plan), ""] if placeholders(plan) else []),
         *tree_lines(plan),
         "",
         *summary_lines(plan),
@@ -554,6 +589,7 @@ def render_json(
     plan: Plan, policies: PolicyReport | None = None, journeys: JourneyReport | None = None
 ) -> str:
     data = plan_data(plan)
+    data["placeholders"] = [{"key": p.key, "why": p.why} for p in placeholders(plan)]
     if policies is not None:
         data["policies"] = policy_data(policies)
     if journeys is not None:
@@ -610,6 +646,7 @@ def render_markdown(
         + " → ".join(_code(r.name) for r in chain)
         + ".",
         "",
+        *placeholder_markdown(plan),
         *budget_warning_markdown(plan),
         *(policy_markdown(policies) if policies is not None else []),
         *(journey_markdown(journeys) if journeys is not None else []),
@@ -847,14 +884,57 @@ def render_diff(
 # -- compare --------------------------------------------------------------------------------------
 
 
+OUTBOUND_RULE = "outbound rule"
+
+
 def _key(resource: Resource) -> tuple[str, str]:
     return resource.type, resource.name
 
 
+def _is_grant(resource: Resource) -> bool:
+    """A role assignment: its Azure name a GUID derived from its stack, principal and scope."""
+    return resource.custom and resource_type(resource.type).journey is JourneyPart.ROLE_ASSIGNMENT
+
+
+def _derived_name(resource: Resource) -> str | None:
+    """The input that names a role assignment after its stack only (its GUID), else None."""
+    mock = resource_type(resource.type).mock
+    return mock.name_input if _is_grant(resource) and isinstance(mock, AzureMock) else None
+
+
+def _twin_keys(plan: Plan) -> dict[tuple[str, str], Resource]:
+    """A plan's resources by what makes them twins of another stack's: a role assignment by its
+    role, principal and scope (its name is the stack's own GUID), anything else by type and name.
+    Role assignments that share all three (never in Azure) keep their names."""
+    keyed: dict[tuple[str, str], list[Resource]] = {}
+    for resource in plan.run.resources:
+        key = _key(resource)
+        if _is_grant(resource):
+            grant = dict(plan.settings(resource))
+            key = (
+                resource.type,
+                " · ".join(grant.get(k, "-") for k in ("role", "principal", "scope")),
+            )
+        keyed.setdefault(key, []).append(resource)
+    found: dict[tuple[str, str], Resource] = {}
+    for key, resources in keyed.items():
+        if len(resources) == 1:
+            found[key] = resources[0]
+        else:
+            found.update({_key(r): r for r in resources})
+    return found
+
+
 def _comparable(plan: Plan, resource: Resource) -> dict[str, str]:
-    """Settings and options by label (labels made unique within the resource)."""
+    """Settings and options by label (labels made unique within the resource). An outbound rule
+    is labelled by its destination, its name the value: rules match by where they lead, however
+    many others sort before them."""
     found: dict[str, str] = {}
-    for label, value in plan.settings(resource):
+    for setting, shown in plan.settings(resource):
+        label, value = setting, shown
+        if setting == OUTBOUND_RULE:
+            name, _, destination = shown.partition(": ")
+            label, value = f"{OUTBOUND_RULE} to {destination}", name
         unique, n = label, 2
         while unique in found:
             unique, n = f"{label} #{n}", n + 1
@@ -866,36 +946,49 @@ def _comparable(plan: Plan, resource: Resource) -> dict[str, str]:
 
 
 def compare_data(left: Plan, right: Plan, names: tuple[str, str] | None = None) -> dict[str, Any]:
-    """What differs between two stacks, keyed by their names (``names``, when both are one)."""
-    one, other = names or (left.stack, right.stack)
-    a = {_key(r): r for r in left.run.resources}
-    b = {_key(r): r for r in right.run.resources}
+    """What differs between two stacks, keyed by their names (``names``, when both are one).
 
-    def listing(keys: set[tuple[str, str]]) -> list[dict[str, str]]:
-        return [{"type": t, "name": n} for t, n in sorted(keys)]
+    Resources are twins by type and name, role assignments by role, principal and scope; what
+    only names a resource after its stack (a role assignment's GUID name) is no difference.
+    """
+    one, other = names or (left.stack, right.stack)
+    a = _twin_keys(left)
+    b = _twin_keys(right)
+
+    def listing(
+        keys: set[tuple[str, str]], side: dict[tuple[str, str], Resource]
+    ) -> list[dict[str, str]]:
+        return sorted(
+            ({"type": t, "name": side[t, k].name} for t, k in keys),
+            key=lambda item: (item["type"], item["name"]),
+        )
 
     properties = compare_properties(left, right)
     differences: list[dict[str, Any]] = []
-    for key in sorted(a.keys() & b.keys()):
-        before, after = _comparable(left, a[key]), _comparable(right, b[key])
+    for key in sorted(a.keys() & b.keys(), key=lambda k: (k[0], a[k].name)):
+        first, second = a[key], b[key]
+        before, after = _comparable(left, first), _comparable(right, second)
         changed = {
             label: {one: before.get(label, "-"), other: after.get(label, "-")}
             for label in sorted(before.keys() | after.keys())
             if before.get(label) != after.get(label)
         }
+        derived = _derived_name(first)
         inputs = {
             prop.path: {one: prop.before or "-", other: prop.after or "-"}
-            for prop in properties(a[key], b[key])
+            for prop in properties(first, second)
+            if prop.path != derived
         }
         if changed or inputs:
+            name = first.name if first.name == second.name else f"{first.name} → {second.name}"
             differences.append(
-                {"type": key[0], "name": key[1], "settings": changed, "properties": inputs}
+                {"type": key[0], "name": name, "settings": changed, "properties": inputs}
             )
     return {
         "stacks": [one, other],
         "onlyIn": {
-            one: listing(a.keys() - b.keys()),
-            other: listing(b.keys() - a.keys()),
+            one: listing(a.keys() - b.keys(), a),
+            other: listing(b.keys() - a.keys(), b),
         },
         "differences": differences,
         "resources": {one: left.custom_count, other: right.custom_count},

@@ -21,6 +21,7 @@ from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
+from settings import placeholders
 from settings.names import GUID, PREFIX, Names
 from settings.schema import NAMESPACE, Settings
 from settings.validation import did_you_mean, key_path, unwrap
@@ -157,13 +158,22 @@ def config_value(
 
 
 def load(
-    config: Mapping[str, str], *, project: str, stack: str, secret_keys: Sequence[str] = ()
+    config: Mapping[str, str],
+    *,
+    project: str,
+    stack: str,
+    secret_keys: Sequence[str] = (),
+    refuse_placeholders: bool = False,
 ) -> Settings:
     """Validate a stack's config (keys as ``namespace:key``, values as Pulumi passes them).
 
-    Raises SettingsError listing every problem; returns immutable Settings otherwise.
+    Raises SettingsError listing every problem; returns immutable Settings otherwise. With
+    ``refuse_placeholders`` (`pulumi up`), a value still the example's (``settings.placeholders``)
+    is one of the problems.
     """
     problems: list[str] = []
+    if refuse_placeholders:
+        problems += placeholders.refusals(placeholders.find(config, secret_keys))
     values: dict[str, Any] = {}
     for key, raw in config.items():
         namespace, _, name = key.partition(":")
@@ -223,15 +233,29 @@ def load(
 
 
 def from_pulumi() -> Settings:
-    """Read the running stack's config; the single place that touches Pulumi config."""
+    """Read the running stack's config; the single place that touches Pulumi config.
+
+    Outside a preview (`pulumi up`) a value still the example's is refused before any resource
+    is registered; `pulumi preview` accepts it, and the offline preview lists it as a warning.
+    """
     config = {**runtime_config.get_config_env(), **runtime_config.CONFIG.get()}
     secret_keys = [
         *runtime_config.get_config_secret_keys_env(),
         *(key for key in config if runtime_config.is_config_secret(key)),
     ]
-    return load(
-        {key: str(value) for key, value in config.items()},
+    values = {key: str(value) for key, value in config.items()}
+    preview = pulumi.runtime.is_dry_run()
+    loaded = load(
+        values,
         project=pulumi.get_project(),
         stack=pulumi.get_stack(),
         secret_keys=secret_keys,
+        refuse_placeholders=not preview,
     )
+    found = placeholders.find(values, secret_keys)
+    if preview and found:
+        pulumi.log.warn(
+            f"Placeholders ({len(found)}), still the example's: `pulumi up` refuses them: "
+            + ", ".join(p.key for p in found)
+        )
+    return loaded

@@ -35,6 +35,15 @@ AZURE_TEMPLATES = ROOT / ".azure-pipelines" / "templates"
 PR_COMMENT_SCRIPT = ROOT / ".azure-pipelines" / "scripts" / "pr_comment.py"
 TOOLS = Path(sys.executable).parent
 
+# A team may keep one CI system and delete the other's files: each system's tests run while
+# its files are in the repository (tests/test_stack_files.py asks for deploy stages alike).
+GITHUB_ACTIONS = pytest.mark.skipif(
+    not WORKFLOWS.is_dir(), reason="the repository keeps no .github/workflows (GitHub Actions)"
+)
+AZURE_PIPELINES = pytest.mark.skipif(
+    not AZURE_PIPELINE.is_file(), reason="the repository keeps no azure-pipelines.yml"
+)
+
 FULL_SHA_PIN = re.compile(
     r"^\s*(?:-\s+)?uses:\s+(?P<action>[\w.-]+/[\w./-]+)@(?P<ref>\S+)(?:\s+#\s*(?P<comment>.*))?$"
 )
@@ -151,6 +160,10 @@ def discover_with_azure(directory: Path, scratch: Path) -> Listing:
 
 # Per pipeline, every stack its pull-request previews cover.
 DISCOVERY = {"github": list_with_github, "azure-pipelines": discover_with_azure}
+PIPELINES = [
+    pytest.param("github", marks=GITHUB_ACTIONS),
+    pytest.param("azure-pipelines", marks=AZURE_PIPELINES),
+]
 
 
 def write_project(directory: Path, stack_files: dict[str, str]) -> None:
@@ -171,14 +184,17 @@ def config(environment: str) -> str:
 # ---------------------------------------------------------------- GitHub Actions: triggers
 
 
+@GITHUB_ACTIONS
 def test_pull_request_workflow_runs_on_pull_requests_to_main() -> None:
     assert triggers(load(PR_WORKFLOW)) == {"pull_request": {"branches": ["main"]}}
 
 
+@GITHUB_ACTIONS
 def test_deploy_workflow_runs_only_on_push_to_main() -> None:
     assert triggers(load(DEPLOY_WORKFLOW)) == {"push": {"branches": ["main"]}}
 
 
+@GITHUB_ACTIONS
 def test_pulumi_up_workflow_can_only_be_called_by_another_workflow() -> None:
     assert list(triggers(load(UP_WORKFLOW))) == ["workflow_call"]
 
@@ -191,7 +207,7 @@ def test_no_workflow_uses_a_privileged_pull_request_trigger() -> None:
 # ------------------------------------------------------ Pull requests: the stacks they preview
 
 
-@pytest.mark.parametrize("pipeline", DISCOVERY)
+@pytest.mark.parametrize("pipeline", PIPELINES)
 def test_pull_requests_preview_every_stack_file_of_the_repository(
     pipeline: str, tmp_path: Path
 ) -> None:
@@ -200,6 +216,7 @@ def test_pull_requests_preview_every_stack_file_of_the_repository(
     assert stacks == repository_stacks()
 
 
+@GITHUB_ACTIONS
 def test_github_pull_requests_preview_every_stack_offline(tmp_path: Path) -> None:
     # No pull request's token matches a federated credential: the one list is the offline
     # preview's matrix, whatever the stacks' environments.
@@ -216,14 +233,14 @@ def test_github_pull_requests_preview_every_stack_offline(tmp_path: Path) -> Non
     assert stacks == ["dev", "prod", "staging"]
 
 
-@pytest.mark.parametrize("pipeline", DISCOVERY)
+@pytest.mark.parametrize("pipeline", PIPELINES)
 def test_stack_discovery_fails_when_there_is_no_stack_file(pipeline: str, tmp_path: Path) -> None:
     write_project(tmp_path, {})
     result, _ = DISCOVERY[pipeline](tmp_path, tmp_path)
     assert result.returncode != 0
 
 
-@pytest.mark.parametrize("pipeline", DISCOVERY)
+@pytest.mark.parametrize("pipeline", PIPELINES)
 def test_stack_discovery_rejects_a_stack_name_that_is_not_plain(
     pipeline: str, tmp_path: Path
 ) -> None:
@@ -232,6 +249,7 @@ def test_stack_discovery_rejects_a_stack_name_that_is_not_plain(
     assert result.returncode != 0
 
 
+@GITHUB_ACTIONS
 def test_github_preview_matrix_is_the_stack_list() -> None:
     jobs = load(PR_WORKFLOW)["jobs"]
     assert jobs["stacks"]["outputs"] == {"stacks": "${{ steps.list.outputs.stacks }}"}
@@ -240,6 +258,7 @@ def test_github_preview_matrix_is_the_stack_list() -> None:
     assert job["strategy"]["fail-fast"] is False
 
 
+@GITHUB_ACTIONS
 def test_previews_run_beside_the_tests_not_after_them() -> None:
     jobs = load(PR_WORKFLOW)["jobs"]
     assert "make test" in jobs["test"]["steps"][-1]["run"]
@@ -250,6 +269,7 @@ def test_previews_run_beside_the_tests_not_after_them() -> None:
 # ----------------------------------- Azure DevOps pull requests: which stacks preview in the cloud
 
 
+@AZURE_PIPELINES
 def test_azure_pull_requests_preview_dev_and_qa_in_the_cloud_and_prod_and_shared_offline() -> None:
     # The preview identities of prod and shared can decrypt their secrets: a pull request's code
     # never runs as them.
@@ -258,6 +278,7 @@ def test_azure_pull_requests_preview_dev_and_qa_in_the_cloud_and_prod_and_shared
     assert (cloud, offline) == (["dev", "qa"], ["prod", "shared"])
 
 
+@AZURE_PIPELINES
 def test_the_cloud_preview_stacks_are_those_the_split_lets_preview_in_the_cloud() -> None:
     # azure-pipelines.yml needs the list at compile time (one stage and service connection per
     # stack); the split decides from the stack files. Neither may drift from the other: a stack
@@ -269,6 +290,7 @@ def test_the_cloud_preview_stacks_are_those_the_split_lets_preview_in_the_cloud(
     assert cloud_preview_stacks() == cloud
 
 
+@AZURE_PIPELINES
 def test_the_cloud_preview_stacks_are_those_the_example_bootstrap_opens_to_pull_requests() -> None:
     # Only their preview connections admit refs/pull/* (bootstrap/azure_devops.py): a listed
     # stack whose connection does not would fail its stage on the connection's branch control.
@@ -277,6 +299,7 @@ def test_the_cloud_preview_stacks_are_those_the_example_bootstrap_opens_to_pull_
     assert sorted(opened) == cloud_preview_stacks()
 
 
+@AZURE_PIPELINES
 def test_a_stack_of_environment_prod_or_shared_is_previewed_offline_whatever_its_name(
     tmp_path: Path,
 ) -> None:
@@ -295,6 +318,7 @@ def test_a_stack_of_environment_prod_or_shared_is_previewed_offline_whatever_its
     assert (cloud, offline) == (["dev", "staging"], ["prod-eu", "registry"])
 
 
+@AZURE_PIPELINES
 def test_a_stack_named_prod_or_shared_is_previewed_offline_whatever_its_environment(
     tmp_path: Path,
 ) -> None:
@@ -306,6 +330,7 @@ def test_a_stack_named_prod_or_shared_is_previewed_offline_whatever_its_environm
     assert (cloud, offline) == ([], ["prod", "shared"])
 
 
+@AZURE_PIPELINES
 def test_a_stack_file_without_an_environment_is_of_the_environment_named_after_it(
     tmp_path: Path,
 ) -> None:
@@ -319,6 +344,7 @@ def test_a_stack_file_without_an_environment_is_of_the_environment_named_after_i
     assert (cloud, offline) == (["staging"], ["shared"])
 
 
+@AZURE_PIPELINES
 def test_a_stack_without_a_cloud_preview_connection_is_previewed_offline(tmp_path: Path) -> None:
     # staging's preview connection admits refs/heads/main only (no pullRequestPreviews): not in
     # the list, it gets the offline preview rather than none. A listed stack without a stack
@@ -329,6 +355,7 @@ def test_a_stack_without_a_cloud_preview_connection_is_previewed_offline(tmp_pat
     assert (cloud, offline) == (["dev"], ["staging"])
 
 
+@AZURE_PIPELINES
 def test_a_run_without_cloud_credentials_previews_every_stack_offline() -> None:
     result, cloud, offline = split_with_azure(ROOT, False)
     assert result.returncode == 0, result.stderr
@@ -336,6 +363,7 @@ def test_a_run_without_cloud_credentials_previews_every_stack_offline() -> None:
 
 
 @pytest.mark.parametrize("is_fork", ["True", "", "$(System.PullRequest.IsFork)"])
+@AZURE_PIPELINES
 def test_azure_pipeline_previews_offline_unless_it_knows_the_build_is_no_fork(
     is_fork: str, tmp_path: Path
 ) -> None:
@@ -353,6 +381,7 @@ def test_azure_pipeline_previews_offline_unless_it_knows_the_build_is_no_fork(
         "config:\n  mlops:environment:\n    - dev\n",
     ],
 )
+@AZURE_PIPELINES
 def test_a_stack_file_that_sets_its_environment_otherwise_than_plainly_is_refused(
     stack_file: str, tmp_path: Path
 ) -> None:
@@ -395,6 +424,7 @@ def test_no_pull_request_runs_pulumi_against_the_cloud() -> None:
     assert not [path for path, _, _ in pulumi_commands() if path == PR_WORKFLOW]
 
 
+@GITHUB_ACTIONS
 def test_every_pulumi_preview_and_up_refreshes_first_with_the_policy_pack() -> None:
     found = list(pulumi_commands())
     assert {step["with"]["command"] for _, _, step in found} == {"preview", "up"}
@@ -403,6 +433,7 @@ def test_every_pulumi_preview_and_up_refreshes_first_with_the_policy_pack() -> N
         assert step["with"]["policyPacks"] == "policy", (path.name, job_id)
 
 
+@GITHUB_ACTIONS
 def test_deploy_runs_pulumi_up_with_the_policy_pack_for_the_called_stack() -> None:
     (step,) = [s for path, job_id, s in pulumi_commands() if (path, job_id) == (UP_WORKFLOW, "up")]
     assert step["with"]["command"] == "up"
@@ -428,6 +459,7 @@ def test_pulumi_cli_version_follows_the_pinned_sdk(tmp_path: Path) -> None:
         assert output.read_text().splitlines() == [f"version={sdk}"], (path.name, job_id)
 
 
+@GITHUB_ACTIONS
 def test_state_backend_and_secrets_provider_are_chosen_by_repository_variables() -> None:
     found = list(pulumi_commands())
     assert found
@@ -441,6 +473,7 @@ def test_state_backend_and_secrets_provider_are_chosen_by_repository_variables()
 # ---------------------------------------------------------------- GitHub Actions: OIDC
 
 
+@GITHUB_ACTIONS
 def test_azure_login_uses_oidc_and_no_client_secret() -> None:
     found = list(steps_using("azure/login"))
     assert {job_id for _, job_id, _, _ in found} == {"preview", "up", "outputs", "deploy"}
@@ -462,6 +495,7 @@ def test_no_workflow_mentions_a_client_secret() -> None:
             assert needle not in text, (path.name, needle)
 
 
+@GITHUB_ACTIONS
 def test_jobs_with_cloud_credentials_run_in_a_github_environment() -> None:
     up_jobs = load(UP_WORKFLOW)["jobs"]
     assert up_jobs["preview"]["environment"] == "preview-${{ inputs.stack }}"
@@ -471,6 +505,7 @@ def test_jobs_with_cloud_credentials_run_in_a_github_environment() -> None:
 # ------------------------------------------ GitHub Actions: pull requests preview offline only
 
 
+@GITHUB_ACTIONS
 def test_no_pull_request_job_asks_for_an_oidc_token() -> None:
     # No federated credential matches a pull request's subject (refs/pull/<n>/merge): a job
     # that asked for a token would get one that Azure refuses, or, with a credential widened by
@@ -481,6 +516,7 @@ def test_no_pull_request_job_asks_for_an_oidc_token() -> None:
         assert "id-token" not in job.get("permissions", {}), job_id
 
 
+@GITHUB_ACTIONS
 def test_no_pull_request_job_runs_in_a_github_environment() -> None:
     # An environment's variables and secrets (the preview identity, PULUMI_ACCESS_TOKEN) stay
     # with the deploy workflow.
@@ -488,6 +524,7 @@ def test_no_pull_request_job_runs_in_a_github_environment() -> None:
         assert "environment" not in job, job_id
 
 
+@GITHUB_ACTIONS
 def test_no_pull_request_job_signs_in_to_azure_or_reads_a_secret() -> None:
     text = PR_WORKFLOW.read_text()
     assert "azure/login" not in text
@@ -495,24 +532,46 @@ def test_no_pull_request_job_signs_in_to_azure_or_reads_a_secret() -> None:
     assert "vars.AZURE_" not in text
 
 
-def test_offline_preview_writes_the_markdown_plan_to_the_job_summary(tmp_path: Path) -> None:
-    job = load(PR_WORKFLOW)["jobs"]["preview-offline"]
-    step = job_steps(job)[-1]
-    assert step["env"] == {"STACK": "${{ matrix.stack }}"}
+BASE_SHA = "0123456789abcdef0123456789abcdef01234567"
+
+
+def fake_make(tmp_path: Path) -> dict[str, str]:
+    """A PATH whose `make` prints its arguments."""
     fake_bin = tmp_path / "bin"
     fake_bin.mkdir()
     (fake_bin / "make").write_text('#!/bin/sh\necho "make $*"\n')
     (fake_bin / "make").chmod(0o755)
+    return {"PATH": f"{fake_bin}{os.pathsep}{os.environ['PATH']}"}
+
+
+@GITHUB_ACTIONS
+def test_offline_preview_writes_the_diff_against_the_base_to_the_job_summary(
+    tmp_path: Path,
+) -> None:
+    job = load(PR_WORKFLOW)["jobs"]["preview-offline"]
+    step = job_steps(job)[-1]
+    # The base commit through the environment (no expression in the script: zizmor).
+    assert step["env"] == {
+        "STACK": "${{ matrix.stack }}",
+        "BASE_SHA": "${{ github.event.pull_request.base.sha }}",
+    }
     summary = tmp_path / "summary.md"
-    env = {"STACK": "qa", "GITHUB_STEP_SUMMARY": str(summary)}
-    env["PATH"] = f"{fake_bin}{os.pathsep}{os.environ['PATH']}"
-    result = subprocess.run(
-        ["bash", "-c", step["run"]], cwd=tmp_path, env={**os.environ, **env}, check=False
-    )
-    assert result.returncode == 0
-    assert "preview STACK=qa FORMAT=markdown" in summary.read_text()
+    env = {"STACK": "qa", "BASE_SHA": BASE_SHA, "GITHUB_STEP_SUMMARY": str(summary)}
+    result = run_script(step["run"], tmp_path, {**env, **fake_make(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    assert f"preview STACK=qa FORMAT=markdown BASE={BASE_SHA}" in summary.read_text()
 
 
+@GITHUB_ACTIONS
+def test_offline_preview_checks_out_the_history_holding_the_base_commit() -> None:
+    # A fork's pull request is no exception: every pull request previews offline, with the diff.
+    job = load(PR_WORKFLOW)["jobs"]["preview-offline"]
+    (checkout,) = (s for s in job_steps(job) if s.get("uses", "").startswith("actions/checkout@"))
+    assert checkout["with"]["fetch-depth"] == 0
+    assert "if" not in job
+
+
+@GITHUB_ACTIONS
 def test_offline_preview_has_no_cloud_permissions() -> None:
     job = load(PR_WORKFLOW)["jobs"]["preview-offline"]
     assert job["permissions"] == {"contents": "read"}
@@ -522,8 +581,9 @@ def test_offline_preview_has_no_cloud_permissions() -> None:
 # -------------------------------------------------- GitHub Actions: promotion and locks
 
 
-def deploy_jobs() -> dict[str, dict[str, Any]]:
-    jobs = load(DEPLOY_WORKFLOW)["jobs"]
+def deploy_jobs(root: Path = ROOT) -> dict[str, dict[str, Any]]:
+    """deploy.yml's deploy stages (the jobs calling pulumi-up.yml) of the repository at `root`."""
+    jobs = load(root / DEPLOY_WORKFLOW.relative_to(ROOT))["jobs"]
     return {k: v for k, v in jobs.items() if v.get("uses") == "./.github/workflows/pulumi-up.yml"}
 
 
@@ -541,6 +601,7 @@ def promoted_from(stages: dict[str, str], first: str) -> dict[str, list[str]]:
     return before
 
 
+@GITHUB_ACTIONS
 def test_deploy_promotes_shared_then_dev_then_qa_then_prod() -> None:
     jobs = deploy_jobs()
     before = promoted_from({job_id: job["needs"] for job_id, job in jobs.items()}, "test")
@@ -549,17 +610,20 @@ def test_deploy_promotes_shared_then_dev_then_qa_then_prod() -> None:
     assert "qa" in before["prod"]
 
 
+@GITHUB_ACTIONS
 def test_each_stage_deploys_through_the_environment_named_after_its_stack() -> None:
     for job_id, job in deploy_jobs().items():
         assert job["with"] == {"stack": job_id}
     assert load(UP_WORKFLOW)["jobs"]["up"]["environment"] == "${{ inputs.stack }}"
 
 
+@GITHUB_ACTIONS
 def test_two_updates_of_one_stack_never_run_at_the_same_time() -> None:
     concurrency = load(UP_WORKFLOW)["jobs"]["up"]["concurrency"]
     assert concurrency == {"group": "pulumi-up-${{ inputs.stack }}", "cancel-in-progress": False}
 
 
+@GITHUB_ACTIONS
 def test_pull_request_previews_do_not_share_the_deploy_concurrency_group() -> None:
     # A pending job in a group replaces the pending one before it: a preview must never
     # be able to cancel a queued deployment.
@@ -649,6 +713,7 @@ def test_change_set_fails_with_the_previews_errors_when_the_preview_fails(
     assert "program failed" in capsys.readouterr().err
 
 
+@GITHUB_ACTIONS
 def test_deploy_previews_before_the_approval_and_applies_after_it() -> None:
     jobs = load(UP_WORKFLOW)["jobs"]
     assert list(jobs) == ["preview", "up"]
@@ -663,6 +728,7 @@ def test_deploy_previews_before_the_approval_and_applies_after_it() -> None:
     assert preview["with"]["comment-on-summary"] is True
 
 
+@GITHUB_ACTIONS
 def test_deploy_preview_and_up_check_out_the_same_commit() -> None:
     for job_id, job in load(UP_WORKFLOW)["jobs"].items():
         (checkout,) = [
@@ -685,6 +751,7 @@ def record_step() -> dict[str, Any]:
     return next(step for step in steps if step.get("id") == "changes")
 
 
+@GITHUB_ACTIONS
 def test_gated_job_compares_with_the_approved_change_set_before_pulumi_up() -> None:
     jobs = load(UP_WORKFLOW)["jobs"]
     assert jobs["preview"]["outputs"]["changes"] == "${{ steps.changes.outputs.changes }}"
@@ -738,6 +805,7 @@ def record_and_apply(
     return gate, summary.read_text()
 
 
+@GITHUB_ACTIONS
 def test_gated_job_passes_when_the_fresh_preview_is_the_approved_change_set(tmp_path: Path) -> None:
     preview = preview_json({"op": "update", "urn": STORAGE, "diffReasons": ["sku"]})
     gate, summary = record_and_apply(tmp_path, preview, preview)
@@ -748,6 +816,7 @@ def test_gated_job_passes_when_the_fresh_preview_is_the_approved_change_set(tmp_
     assert "preview --refresh --policy-pack policy --json --non-interactive --stack dev" in log
 
 
+@GITHUB_ACTIONS
 def test_gated_job_stops_when_the_stack_changed_since_the_approval(tmp_path: Path) -> None:
     approved = preview_json({"op": "update", "urn": STORAGE, "diffReasons": ["sku"]})
     drifted = preview_json(
@@ -770,6 +839,7 @@ SETUP_UV = {
 }
 
 
+@GITHUB_ACTIONS
 def test_every_job_that_runs_make_sets_up_uv_first_with_a_cache_keyed_on_the_lock() -> None:
     jobs_with_make = []
     for path in all_workflows():
@@ -822,6 +892,7 @@ EXPECTED_PERMISSIONS = {
 DEPLOY_PERMISSIONS = {"contents": "read", "id-token": "write"}
 
 
+@GITHUB_ACTIONS
 def test_every_job_gets_exactly_the_permissions_it_needs() -> None:
     actual = {
         (path.name, job_id): job.get("permissions")
@@ -833,6 +904,7 @@ def test_every_job_gets_exactly_the_permissions_it_needs() -> None:
     assert actual == {**EXPECTED_PERMISSIONS, **deploy}
 
 
+@GITHUB_ACTIONS
 def test_third_party_actions_are_pinned_to_a_full_commit_sha_with_its_version() -> None:
     pins = 0
     for path in all_workflows():
@@ -856,6 +928,7 @@ def test_each_action_is_pinned_to_the_same_commit_everywhere() -> None:
     assert {action: len(refs) for action, refs in pins.items()} == dict.fromkeys(pins, 1)
 
 
+@GITHUB_ACTIONS
 def test_checkout_does_not_leave_the_token_on_disk() -> None:
     found = list(steps_using("actions/checkout"))
     assert found
@@ -881,8 +954,9 @@ def azure_stage(name: str) -> dict[str, Any]:
     return next(s for s in load(AZURE_PIPELINE)["stages"] if s.get("stage") == name)
 
 
-def azure_deploy_stages() -> list[dict[str, Any]]:
-    stages = load(AZURE_PIPELINE)["stages"]
+def azure_deploy_stages(root: Path = ROOT) -> list[dict[str, Any]]:
+    """azure-pipelines.yml's deploy stages (their template parameters) in the repository `root`."""
+    stages = load(root / AZURE_PIPELINE.relative_to(ROOT))["stages"]
     template = ".azure-pipelines/templates/deploy-stage.yml"
     return [s["parameters"] for s in stages if s.get("template") == template]
 
@@ -895,12 +969,14 @@ def azure_cli_step() -> dict[str, Any]:
     return next(s for s in pulumi_steps_template()["steps"] if s.get("task") == "AzureCLI@2")
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_runs_on_main_and_validates_pull_requests_to_main() -> None:
     pipeline = load(AZURE_PIPELINE)
     assert pipeline["trigger"] == {"branches": {"include": ["main"]}}
     assert pipeline["pr"] == {"branches": {"include": ["main"]}}
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_previews_only_pull_requests_beside_the_tests() -> None:
     preview = azure_stage("Preview")
     assert preview["dependsOn"] == []
@@ -959,6 +1035,7 @@ def cloud_preview_stage_of(stack: str, backend: str = "bootstrap") -> dict[str, 
     return stage
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_offline_preview_matrix_is_the_split_offline_list() -> None:
     jobs = {job["job"]: job for job in azure_stage("Preview")["jobs"]}
     assert list(jobs) == ["Stacks", "PreviewOffline"]
@@ -972,6 +1049,7 @@ def test_azure_pipeline_offline_preview_matrix_is_the_split_offline_list() -> No
     }
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_offline_preview_without_stacks_does_not_run(tmp_path: Path) -> None:
     offline = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "PreviewOffline")
     assert "ne(dependencies.Stacks.outputs['list.offline'], '{}')" in offline["condition"]
@@ -982,13 +1060,30 @@ def test_azure_pipeline_offline_preview_without_stacks_does_not_run(tmp_path: Pa
     assert f"{AZURE_OUTPUT.format('offline')}{{}}" in result.stdout.splitlines()
 
 
-def test_azure_pipeline_offline_preview_writes_the_markdown_plan_to_the_build_summary() -> None:
+@pytest.mark.parametrize("target", ["refs/heads/main", "main"])
+@AZURE_PIPELINES
+def test_azure_pipeline_offline_preview_writes_the_diff_against_the_target_to_the_build_summary(
+    tmp_path: Path, target: str
+) -> None:
     offline = next(j for j in azure_stage("Preview")["jobs"] if j["job"] == "PreviewOffline")
-    script = offline["steps"][-1]["script"]
-    assert 'preview STACK="$STACK" FORMAT=markdown' in script
-    assert "##vso[task.uploadsummary]" in script
+    checkout = offline["steps"][0]
+    assert checkout["checkout"] == "self"
+    assert str(checkout["fetchDepth"]) == "0"  # every branch, the target's history with it
+    step = offline["steps"][-1]
+    assert step["env"] == {
+        "STACK": "$(stack)",
+        "TARGET_BRANCH": "$(System.PullRequest.TargetBranch)",
+    }
+    # Azure Repos names the target refs/heads/main, GitHub repositories main.
+    env = {"STACK": "qa", "TARGET_BRANCH": target, "AGENT_TEMPDIRECTORY": str(tmp_path)}
+    result = run_script(step["script"], tmp_path, {**env, **fake_make(tmp_path)})
+    assert result.returncode == 0, result.stderr
+    summary = tmp_path / "offline-preview-qa.md"
+    assert "preview STACK=qa FORMAT=markdown BASE=origin/main" in summary.read_text()
+    assert f"##vso[task.uploadsummary]{summary}" in result.stdout
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_previews_each_listed_stack_in_the_cloud_with_its_own_connection() -> None:
     stacks = cloud_preview_stacks()
     assert stacks
@@ -1007,6 +1102,7 @@ def test_azure_pipeline_previews_each_listed_stack_in_the_cloud_with_its_own_con
     assert cloud_preview_stage_of("prod-eu.2")["stage"] == "Preview_prod_eu_2"
 
 
+@AZURE_PIPELINES
 def test_a_cloud_preview_stage_runs_only_for_a_stack_the_split_put_in_the_cloud(
     tmp_path: Path,
 ) -> None:
@@ -1033,6 +1129,7 @@ def test_a_cloud_preview_stage_runs_only_for_a_stack_the_split_put_in_the_cloud(
         assert (marker[1] in value) is runs, stack
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_promotes_shared_then_dev_then_qa_then_prod_through_environments() -> None:
     stages = azure_deploy_stages()
     before = promoted_from({s["name"]: s["dependsOn"] for s in stages}, "Test")
@@ -1048,6 +1145,7 @@ def azure_deploy_template_stages() -> tuple[dict[str, Any], dict[str, Any]]:
     return preview, deploy
 
 
+@AZURE_PIPELINES
 def test_azure_deploy_stage_is_a_deployment_job_on_main_only() -> None:
     preview, stage = azure_deploy_template_stages()
     (job,) = stage["jobs"]
@@ -1071,6 +1169,7 @@ def deploy_stage_jobs_steps() -> dict[str, list[dict[str, Any]]]:
     return steps
 
 
+@AZURE_PIPELINES
 def test_every_job_of_a_deploy_stage_first_refuses_a_run_that_is_not_of_main() -> None:
     jobs = deploy_stage_jobs_steps()
     assert len(jobs) == 2
@@ -1085,6 +1184,7 @@ def run_main_only(branch: str, reason: str, tmp_path: Path) -> subprocess.Comple
 
 
 @pytest.mark.parametrize("reason", ["IndividualCI", "BatchedCI", "Manual"])
+@AZURE_PIPELINES
 def test_a_deploy_job_goes_on_in_a_run_of_main(reason: str, tmp_path: Path) -> None:
     assert run_main_only("refs/heads/main", reason, tmp_path).returncode == 0
 
@@ -1100,6 +1200,7 @@ def test_a_deploy_job_goes_on_in_a_run_of_main(reason: str, tmp_path: Path) -> N
         ("refs/tags/v1", "IndividualCI"),
     ],
 )
+@AZURE_PIPELINES
 def test_a_deploy_job_stops_in_any_other_run(branch: str, reason: str, tmp_path: Path) -> None:
     result = run_main_only(branch, reason, tmp_path)
     assert result.returncode != 0
@@ -1108,6 +1209,7 @@ def test_a_deploy_job_stops_in_any_other_run(branch: str, reason: str, tmp_path:
     )
 
 
+@AZURE_PIPELINES
 def test_azure_deploy_previews_each_stack_in_a_stage_before_its_approval() -> None:
     # Approvals on an environment hold the whole stage that deploys to it: the preview for the
     # approvers is a stage of its own, before it, with the stack's read-only preview connection.
@@ -1122,6 +1224,7 @@ def test_azure_deploy_previews_each_stack_in_a_stage_before_its_approval() -> No
     assert steps["parameters"]["serviceConnection"] == "mlops-preview-${{ parameters.stack }}"
 
 
+@AZURE_PIPELINES
 def test_azure_deployment_downloads_the_approved_change_set_before_pulumi() -> None:
     _, deploy = azure_deploy_template_stages()
     (job,) = deploy["jobs"]
@@ -1137,6 +1240,7 @@ def test_azure_deployment_downloads_the_approved_change_set_before_pulumi() -> N
     assert steps.index(download) < steps.index(pulumi)
 
 
+@AZURE_PIPELINES
 def test_azure_review_publishes_the_change_set_it_recorded() -> None:
     steps = pulumi_steps_template()["steps"]
     (conditional,) = [s for s in steps if "${{ if eq(parameters.command, 'review') }}" in s]
@@ -1179,6 +1283,7 @@ def azure_review_then_up(
     return up, (tmp_path / "up" / "pulumi.log").read_text()
 
 
+@AZURE_PIPELINES
 def test_azure_up_applies_the_approved_change_set(tmp_path: Path) -> None:
     preview = preview_json({"op": "create", "urn": CLUSTER})
     up, log = azure_review_then_up(tmp_path, preview, preview)
@@ -1187,6 +1292,7 @@ def test_azure_up_applies_the_approved_change_set(tmp_path: Path) -> None:
     assert "up --yes --skip-preview --refresh --policy-pack policy" in log
 
 
+@AZURE_PIPELINES
 def test_azure_up_stops_when_the_stack_changed_since_the_approval(tmp_path: Path) -> None:
     approved = preview_json({"op": "create", "urn": CLUSTER})
     drifted = preview_json({"op": "create", "urn": CLUSTER}, {"op": "delete", "urn": VAULT})
@@ -1196,6 +1302,7 @@ def test_azure_up_stops_when_the_stack_changed_since_the_approval(tmp_path: Path
     assert not [line for line in log.splitlines() if line.startswith("up ")]
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_authenticates_through_service_connections() -> None:
     step = azure_cli_step()
     assert step["inputs"]["azureSubscription"] == "${{ parameters.serviceConnection }}"
@@ -1205,6 +1312,7 @@ def test_azure_pipeline_authenticates_through_service_connections() -> None:
     assert "servicePrincipalKey" not in script
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_uses_a_separate_service_connection_per_stack_and_purpose() -> None:
     # Per stack, mlops-<stack> deploys and mlops-preview-<stack> previews (before each approval,
     # and for pull requests of the listed stacks): no connection serves two stacks.
@@ -1231,6 +1339,7 @@ PREVIEW_CONNECTION_WITHOUT_A_STACK = re.compile(
 )
 
 
+@AZURE_PIPELINES
 def test_no_pipeline_file_names_a_preview_connection_without_a_stack() -> None:
     # The one mlops-preview connection read every stack; each stack has its own now.
     assert PREVIEW_CONNECTION_WITHOUT_A_STACK.search("serviceConnection: mlops-preview\n")
@@ -1260,6 +1369,7 @@ def pulumi_jobs() -> Iterator[tuple[str, dict[str, Any], dict[str, Any]]]:
             yield f"{stage['stage']}/{job.get('job') or job['deployment']}", job, pulumi
 
 
+@AZURE_PIPELINES
 def test_the_pipeline_state_backend_is_the_example_bootstraps() -> None:
     # With pulumiCloud every job that runs Pulumi reads a group the bootstrap creates only with
     # azureDevOps.pulumiCloud: true; without it, none exists.
@@ -1271,6 +1381,7 @@ def test_the_pipeline_state_backend_is_the_example_bootstraps() -> None:
     assert parameter["default"] == ("pulumiCloud" if cloud else "bootstrap")
 
 
+@AZURE_PIPELINES
 def test_every_job_that_runs_pulumi_reads_its_token_from_its_stack_own_group() -> None:
     # The deploy stage's group holds a token that writes that stack alone, the previews' one that
     # only reads it: each under the checks of the matching connection (bootstrap/azure_devops.py).
@@ -1288,6 +1399,7 @@ def test_every_job_that_runs_pulumi_reads_its_token_from_its_stack_own_group() -
     assert found == expected
 
 
+@AZURE_PIPELINES
 def test_the_stacks_token_groups_are_those_the_bootstrap_creates() -> None:
     from bootstrap.config import StackAccess  # noqa: PLC0415 - the names the bootstrap gives
 
@@ -1314,6 +1426,7 @@ def test_the_stacks_token_groups_are_those_the_bootstrap_creates() -> None:
         assert no_group["variables"] == []
 
 
+@AZURE_PIPELINES
 def test_no_pipeline_reads_a_pulumi_token_from_the_shared_variable_group() -> None:
     # mlops-pulumi reaches every run, a branch's or a pull request's: it holds no secret.
     groups = [v["group"] for v in load(AZURE_PIPELINE)["variables"] if "group" in v]
@@ -1328,6 +1441,7 @@ def test_no_pipeline_reads_a_pulumi_token_from_the_shared_variable_group() -> No
         assert uses == (1 if path.name == "pulumi-steps.yml" else 0), path.name
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_refreshes_and_runs_the_policy_pack_for_preview_and_up() -> None:
     script = azure_cli_step()["inputs"]["inlineScript"]
     commands = re.findall(r"^\s*pulumi (?:preview|up)\b.*$", script, re.M)
@@ -1337,6 +1451,7 @@ def test_azure_pipeline_refreshes_and_runs_the_policy_pack_for_preview_and_up() 
         assert re.search(r"--policy-pack policy\b", command), command
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_installs_from_the_lock_with_the_uv_cache_keyed_on_it() -> None:
     uv_steps = load(AZURE_TEMPLATES / "uv-steps.yml")["steps"]
     (cache,) = [s for s in uv_steps if s.get("task") == "Cache@2"]
@@ -1350,6 +1465,7 @@ def test_azure_pipeline_installs_from_the_lock_with_the_uv_cache_keyed_on_it() -
     assert make["script"].splitlines()[1] == 'make "$TARGET"'
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_runs_make_only_through_the_uv_steps() -> None:
     jobs = {job["job"]: job for job in azure_stage("Test")["jobs"]}
     jobs |= {job["job"]: job for job in azure_stage("Preview")["jobs"]}
@@ -1369,6 +1485,7 @@ def test_azure_pipeline_runs_make_only_through_the_uv_steps() -> None:
             )
 
 
+@AZURE_PIPELINES
 def test_azure_pipeline_posts_the_preview_on_the_pull_request() -> None:
     steps = pulumi_steps_template()["steps"]
     (conditional,) = [s for s in steps if "${{ if eq(parameters.command, 'preview') }}" in s]
@@ -1414,6 +1531,7 @@ class FakeAzureRepos:
         return {}
 
 
+@AZURE_PIPELINES
 def test_pr_comment_opens_a_thread_when_the_stack_has_none(pr_comment: ModuleType) -> None:
     repos = FakeAzureRepos([])
     assert pr_comment.upsert(repos, "https://pr", "dev", "body") == "created"
@@ -1421,6 +1539,7 @@ def test_pr_comment_opens_a_thread_when_the_stack_has_none(pr_comment: ModuleTyp
     assert repos.threads[0]["comments"][0]["content"] == "body"
 
 
+@AZURE_PIPELINES
 def test_pr_comment_edits_the_earlier_comment_of_the_same_stack(pr_comment: ModuleType) -> None:
     repos = FakeAzureRepos([])
     first = pr_comment.render("dev", "+ 3 to create", "https://build")
@@ -1432,6 +1551,7 @@ def test_pr_comment_edits_the_earlier_comment_of_the_same_stack(pr_comment: Modu
     assert "+ 1 to create" in repos.threads[0]["comments"][0]["content"]
 
 
+@AZURE_PIPELINES
 def test_pr_comment_keeps_one_comment_per_stack(pr_comment: ModuleType) -> None:
     repos = FakeAzureRepos([])
     for stack in ("dev", "qa", "dev", "qa"):
@@ -1439,6 +1559,7 @@ def test_pr_comment_keeps_one_comment_per_stack(pr_comment: ModuleType) -> None:
     assert len(repos.threads) == 2
 
 
+@AZURE_PIPELINES
 def test_pr_comment_keeps_the_summary_at_the_end_of_long_output(pr_comment: ModuleType) -> None:
     output = "x" * 200_000 + "\nResources: 12 unchanged"
     body = pr_comment.render("prod", output, "https://build")
@@ -1447,6 +1568,7 @@ def test_pr_comment_keeps_the_summary_at_the_end_of_long_output(pr_comment: Modu
     assert "trimmed" in body
 
 
+@AZURE_PIPELINES
 def test_pr_comment_does_nothing_outside_azure_repos(
     pr_comment: ModuleType, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
@@ -1458,6 +1580,7 @@ def test_pr_comment_does_nothing_outside_azure_repos(
 # -------------------------------------------------- GitHub Actions: deploying a model version
 
 
+@GITHUB_ACTIONS
 def test_a_model_version_is_deployed_only_by_hand_with_what_it_needs() -> None:
     workflow = load(MODEL_WORKFLOW)
     (trigger,) = triggers(workflow)
@@ -1472,6 +1595,7 @@ def test_a_model_version_is_deployed_only_by_hand_with_what_it_needs() -> None:
     assert inputs["instance_type"]["default"] == ""
 
 
+@GITHUB_ACTIONS
 def test_the_model_deployment_reads_outputs_read_only_and_deploys_as_the_release_pipeline() -> None:
     jobs = load(MODEL_WORKFLOW)["jobs"]
     assert jobs["outputs"]["environment"] == "preview-${{ inputs.environment }}"
@@ -1479,12 +1603,14 @@ def test_the_model_deployment_reads_outputs_read_only_and_deploys_as_the_release
     assert jobs["deploy"]["needs"] == "outputs"
 
 
+@GITHUB_ACTIONS
 def test_the_model_deployment_takes_the_model_from_the_registry() -> None:
     (step,) = [s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["deploy"]) if "run" in s]
     assert 'model="azureml://registries/$REGISTRY/models/$MODEL/versions/$VERSION"' in step["run"]
     assert "az ml online-deployment create" in step["run"]
 
 
+@GITHUB_ACTIONS
 def test_the_model_deployment_never_reads_the_private_registry_from_the_runner() -> None:
     # A private registry refuses a GitHub-hosted runner; Azure ML resolves the model itself.
     for job in load(MODEL_WORKFLOW)["jobs"].values():
@@ -1534,6 +1660,7 @@ def read_model_outputs(
     return result, values
 
 
+@GITHUB_ACTIONS
 def test_a_managed_endpoint_gets_a_vm_size_by_default(tmp_path: Path) -> None:
     result, values = read_model_outputs(tmp_path, "churn-score")
     assert result.returncode == 0, result.stderr
@@ -1541,12 +1668,14 @@ def test_a_managed_endpoint_gets_a_vm_size_by_default(tmp_path: Path) -> None:
     assert values["instance-type"] == "Standard_DS3_v2"
 
 
+@GITHUB_ACTIONS
 def test_a_managed_endpoint_refuses_an_instance_type_that_is_no_vm_size(tmp_path: Path) -> None:
     result, _ = read_model_outputs(tmp_path, "churn-score", "cpu-small")
     assert result.returncode != 0
     assert "'cpu-small' is not a VM size" in result.stderr
 
 
+@GITHUB_ACTIONS
 def test_a_kubernetes_endpoint_gets_its_clusters_first_instance_type_by_default(
     tmp_path: Path,
 ) -> None:
@@ -1556,6 +1685,7 @@ def test_a_kubernetes_endpoint_gets_its_clusters_first_instance_type_by_default(
     assert values["instance-type"] == "cpu-small"
 
 
+@GITHUB_ACTIONS
 def test_a_kubernetes_endpoint_takes_another_of_its_clusters_instance_types(
     tmp_path: Path,
 ) -> None:
@@ -1564,6 +1694,7 @@ def test_a_kubernetes_endpoint_takes_another_of_its_clusters_instance_types(
     assert values["instance-type"] == "gpu-large"
 
 
+@GITHUB_ACTIONS
 def test_a_kubernetes_endpoint_refuses_an_instance_type_its_cluster_lacks(tmp_path: Path) -> None:
     result, _ = read_model_outputs(tmp_path, "churn-aks", "Standard_DS3_v2")
     assert result.returncode != 0
@@ -1571,6 +1702,7 @@ def test_a_kubernetes_endpoint_refuses_an_instance_type_its_cluster_lacks(tmp_pa
     assert "['cpu-small', 'gpu-large']" in result.stderr
 
 
+@GITHUB_ACTIONS
 def test_a_batch_endpoint_is_refused_with_what_deploys_to_it(tmp_path: Path) -> None:
     result, _ = read_model_outputs(tmp_path, "churn-batch")
     assert result.returncode != 0
@@ -1611,6 +1743,7 @@ def deploy_model(tmp_path: Path, serving: str, instance_type: str) -> dict[str, 
     return yaml.safe_load((tmp_path / "deployment.yml").read_text())
 
 
+@GITHUB_ACTIONS
 def test_a_kubernetes_endpoint_gets_a_kubernetes_deployment_reporting_to_app_insights(
     tmp_path: Path,
 ) -> None:
@@ -1624,6 +1757,7 @@ def test_a_kubernetes_endpoint_gets_a_kubernetes_deployment_reporting_to_app_ins
     assert deployment["model"] == "azureml://registries/mlreg-shared/models/churn/versions/7"
 
 
+@GITHUB_ACTIONS
 def test_a_managed_endpoint_gets_a_managed_deployment_reporting_to_app_insights(
     tmp_path: Path,
 ) -> None:
@@ -1643,17 +1777,20 @@ def check_model_inputs(tmp_path: Path, instance_type: str) -> subprocess.Complet
     return run_script(step["run"], tmp_path, {**env, "INSTANCE_TYPE": instance_type})
 
 
+@GITHUB_ACTIONS
 def test_the_instance_type_input_may_be_empty_or_a_name(tmp_path: Path) -> None:
     assert check_model_inputs(tmp_path, "").returncode == 0
     assert check_model_inputs(tmp_path, "Standard_DS3_v2").returncode == 0
 
 
+@GITHUB_ACTIONS
 def test_the_instance_type_input_is_refused_when_it_is_no_name(tmp_path: Path) -> None:
     result = check_model_inputs(tmp_path, "cpu-small\nextra: 1")
     assert result.returncode != 0
     assert "instance_type" in result.stdout
 
 
+@GITHUB_ACTIONS
 def test_an_existing_deployment_is_updated_to_report_to_app_insights() -> None:
     (step,) = [s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["deploy"]) if "run" in s]
     assert '--set model="$model" app_insights_enabled=true' in step["run"]
@@ -1664,3 +1801,69 @@ def test_workflow_inputs_reach_scripts_only_through_the_environment() -> None:
         for job in load(path)["jobs"].values():
             for step in job_steps(job):
                 assert "${{ inputs." not in step.get("run", ""), (path.name, step.get("name"))
+
+
+# ----------------------------------------------------- Pre-commit: generated files on commit
+
+PRE_COMMIT = ROOT / ".pre-commit-config.yaml"
+
+
+def locked_version(package: str) -> str:
+    lock = tomllib.loads((ROOT / "uv.lock").read_text(encoding="utf-8"))
+    (version,) = {p["version"] for p in lock["package"] if p["name"] == package}
+    return version
+
+
+def pre_commit_hooks() -> dict[str, tuple[dict[str, Any], dict[str, Any]]]:
+    """Each hook by id, with the repository entry it comes from."""
+    config = load(PRE_COMMIT)
+    return {hook["id"]: (repo, hook) for repo in config["repos"] for hook in repo["hooks"]}
+
+
+def test_pre_commit_runs_ruff_at_the_locked_version() -> None:
+    hooks = pre_commit_hooks()
+    for hook_id in ("ruff-check", "ruff-format"):
+        repo, _ = hooks[hook_id]
+        assert repo["repo"] == "https://github.com/astral-sh/ruff-pre-commit"
+        assert repo["rev"] == f"v{locked_version('ruff')}", (
+            f".pre-commit-config.yaml: set ruff-pre-commit's rev to v{locked_version('ruff')}, "
+            "the ruff of uv.lock (what `make lint` runs)"
+        )
+
+
+def test_pre_commit_refreshes_the_generated_files_when_the_program_or_a_stack_changes() -> None:
+    repo, hook = pre_commit_hooks()["make-docs"]
+    assert repo["repo"] == "local"
+    assert hook["entry"].split()[0] == "make"
+    assert hook["entry"].split()[-1] == "docs"  # the docs, and the schema (`make schema`) with them
+    assert hook["language"] == "system"
+    assert hook["pass_filenames"] is False
+    files = re.compile(hook["files"])
+    for path in [
+        *(f"Pulumi.{stack}.yaml" for stack in repository_stacks()),
+        "__main__.py",
+        "settings/schema.py",
+        "components/workspace_stack.py",
+        "offline/reference.py",
+    ]:
+        assert files.search(path), path
+    for path in ("README.md", "docs/access.md", "tests/test_delivery.py", "Pulumi.yaml"):
+        assert not files.search(path), path
+
+
+def test_pre_commit_checks_every_stack_file_against_the_stack_schema() -> None:
+    repo, hook = pre_commit_hooks()["check-jsonschema"]
+    assert repo["repo"] == "https://github.com/python-jsonschema/check-jsonschema"
+    assert repo["rev"] == locked_version("check-jsonschema")
+    assert hook["args"] == ["--schemafile", "schema/stack-config.schema.json"]
+    assert (ROOT / "schema" / "stack-config.schema.json").is_file()
+    files = re.compile(hook["files"])
+    assert repository_stacks()
+    assert all(files.search(f"Pulumi.{stack}.yaml") for stack in repository_stacks())
+    for path in ("Pulumi.yaml", "bootstrap/Pulumi.example.yaml", "tests/fixtures/stacks/x.yaml"):
+        assert not files.search(path), path
+
+
+def test_pre_commit_runs_the_generators_before_the_schema_check() -> None:
+    order = list(pre_commit_hooks())
+    assert order.index("make-docs") < order.index("check-jsonschema")

@@ -325,6 +325,76 @@ def test_compare_command_prints_json_for_two_stacks(
     assert data["stacks"] == ["qa", "prod"]
 
 
+ROLE_ASSIGNMENT = "azure-native:authorization:RoleAssignment"
+
+
+def _with_resource(run: ProgramRun, name: str, **inputs: object) -> ProgramRun:
+    """`run` with resource `name`'s inputs (and the outputs echoing them) updated by `inputs`."""
+    resources = tuple(
+        replace(r, inputs={**r.inputs, **inputs}, outputs={**r.outputs, **inputs})
+        if r.name == name
+        else r
+        for r in run.resources
+    )
+    return replace(run, resources=resources)
+
+
+def test_compare_matches_role_assignments_by_role_principal_and_scope(
+    plans: dict[str, Plan],
+) -> None:
+    qa, prod = plans["qa"], plans["prod"]
+    data = compare_data(qa, prod)
+    text = render_compare(qa, prod, "text")
+    # Their GUID names differ in every pair of stacks: never a difference.
+    assert "roleAssignmentName" not in text
+    assert all(
+        "roleAssignmentName" not in d["properties"]
+        for d in data["differences"]
+        if d["type"] == ROLE_ASSIGNMENT
+    )
+    only = {item["name"] for stack in ("qa", "prod") for item in data["onlyIn"][stack]}
+    both = [r for r in qa.run.of_type(ROLE_ASSIGNMENT) if r.name not in only]
+    assert both, "the fixture's qa and prod share role assignments"
+
+
+def test_compare_reports_a_role_assignment_to_another_principal_on_both_sides(
+    plans: dict[str, Plan],
+) -> None:
+    qa = plans["qa"]
+    grant = qa.run.of_type(ROLE_ASSIGNMENT)[0]
+    elsewhere = Plan(
+        _with_resource(qa.run, grant.name, principalId="11111111-2222-3333-4444-555555555555")
+    )
+    data = compare_data(qa, elsewhere, ("before", "after"))
+    assert data["onlyIn"] == {
+        "before": [{"type": ROLE_ASSIGNMENT, "name": grant.name}],
+        "after": [{"type": ROLE_ASSIGNMENT, "name": grant.name}],
+    }
+    assert data["differences"] == []
+
+
+def test_inserting_an_outbound_rule_makes_no_later_rule_differ(plans: dict[str, Plan]) -> None:
+    prod = plans["prod"]
+    (workspace,) = prod.run.of_type("azure-native:machinelearningservices:Workspace")
+    network = dict(workspace.inputs["managedNetwork"])
+    rules = network["outboundRules"]
+    assert len(rules) > 1, "the fixture's prod workspace has outbound rules to shift"
+    # Sorted first by name: before the change, every later rule moved one place down.
+    inserted = {"type": "FQDN", "category": "UserDefined", "destination": "example.org"}
+    network["outboundRules"] = {"aaa-inserted": inserted, **rules}
+    after = Plan(_with_resource(prod.run, workspace.name, managedNetwork=network))
+    data = compare_data(prod, after, ("before", "after"))
+    (difference,) = data["differences"]
+    assert difference["settings"] == {
+        "outbound rule to FQDN example.org": {"before": "-", "after": "aaa-inserted"}
+    }
+    assert set(difference["properties"]) == {
+        f"managedNetwork.outboundRules.aaa-inserted.{key}" for key in inserted
+    }
+    assert data["onlyIn"] == {"before": [], "after": []}
+    assert "outbound rule #" not in render_compare(prod, after, "text")
+
+
 # -- secrets --------------------------------------------------------------------------------------
 
 

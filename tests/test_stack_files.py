@@ -9,6 +9,8 @@ on the fixture stacks (tests/fixtures/stacks), never on these files.
 from __future__ import annotations
 
 import re
+import shutil
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -96,11 +98,22 @@ def _words(stack: str) -> str:
     return "".join(part.capitalize() for part in re.split(r"[^A-Za-z0-9]+", stack) if part)
 
 
-@pytest.mark.parametrize("stack", REAL_STACKS)
-def test_github_actions_deploys_the_stack(stack: str) -> None:
-    deployed = {job["with"]["stack"] for job in deploy_jobs().values()}
-    assert stack in deployed, (
-        f"{stack_file(stack)} has no deploy stage in .github/workflows/deploy.yml; add one after "
+# Deploy stages: asked of each CI system the repository keeps, and of no other. A team that
+# delivers with one of them deletes the other's files (.github/workflows/deploy.yml, or
+# azure-pipelines.yml and .azure-pipelines/) and is never asked for a stage there.
+GITHUB_DEPLOY = Path(".github", "workflows", "deploy.yml")
+AZURE_PIPELINE = Path("azure-pipelines.yml")
+
+
+def github_deploy_problem(root: Path, stack: str) -> str | None:
+    """What to add to GitHub Actions for `stack` to deploy; None when it does, or when the
+    repository at `root` keeps no GitHub Actions deploy workflow."""
+    if not (root / GITHUB_DEPLOY).is_file():
+        return None
+    if stack in {job["with"]["stack"] for job in deploy_jobs(root).values()}:
+        return None
+    return (
+        f"{stack_file(stack)} has no deploy stage in {GITHUB_DEPLOY.as_posix()}; add one after "
         "the stack it is promoted from (and a GitHub environment named after the stack):\n"
         f"  {stack}:\n"
         f"    name: {stack}\n"
@@ -110,14 +123,19 @@ def test_github_actions_deploys_the_stack(stack: str) -> None:
         "      id-token: write # OIDC token exchanged for an Azure token\n"
         "    uses: ./.github/workflows/pulumi-up.yml\n"
         "    with:\n"
-        f"      stack: {stack}"
+        f"      stack: {stack}\n"
+        "(A team that deploys with Azure Pipelines only deletes .github/workflows/deploy.yml.)"
     )
 
 
-@pytest.mark.parametrize("stack", REAL_STACKS)
-def test_azure_pipelines_deploys_the_stack(stack: str) -> None:
-    deployed = {stage["stack"] for stage in azure_deploy_stages()}
-    assert stack in deployed, (
+def azure_deploy_problem(root: Path, stack: str) -> str | None:
+    """What to add to Azure Pipelines for `stack` to deploy; None when it does, or when the
+    repository at `root` keeps no azure-pipelines.yml."""
+    if not (root / AZURE_PIPELINE).is_file():
+        return None
+    if stack in {stage["stack"] for stage in azure_deploy_stages(root)}:
+        return None
+    return (
         f"{stack_file(stack)} has no deploy stage in azure-pipelines.yml; add one after the "
         "stack it is promoted from (and the Azure DevOps environment and service connection):\n"
         "  - template: .azure-pipelines/templates/deploy-stage.yml\n"
@@ -126,8 +144,83 @@ def test_azure_pipelines_deploys_the_stack(stack: str) -> None:
         f"      stack: {stack}\n"
         "      dependsOn: <the stage it is promoted from>\n"
         f"      environment: mlops-{stack}\n"
-        f"      serviceConnection: mlops-{stack}"
+        f"      serviceConnection: mlops-{stack}\n"
+        "(A team that deploys with GitHub Actions only deletes azure-pipelines.yml and "
+        ".azure-pipelines/.)"
     )
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_github_actions_deploys_the_stack(stack: str) -> None:
+    if not (ROOT / GITHUB_DEPLOY).is_file():
+        pytest.skip(f"the repository keeps no {GITHUB_DEPLOY.as_posix()}")
+    problem = github_deploy_problem(ROOT, stack)
+    assert problem is None, problem
+
+
+@pytest.mark.parametrize("stack", REAL_STACKS)
+def test_azure_pipelines_deploys_the_stack(stack: str) -> None:
+    if not (ROOT / AZURE_PIPELINE).is_file():
+        pytest.skip("the repository keeps no azure-pipelines.yml")
+    problem = azure_deploy_problem(ROOT, stack)
+    assert problem is None, problem
+
+
+def _repository_with(tmp_path: Path, *kept: Path) -> Path:
+    """A copy of the repository's files `kept` (and nothing else) under tmp_path."""
+    for path in kept:
+        if not (ROOT / path).is_file():
+            pytest.skip(f"the repository keeps no {path.as_posix()}")
+        (tmp_path / path).parent.mkdir(parents=True, exist_ok=True)
+        shutil.copyfile(ROOT / path, tmp_path / path)
+    return tmp_path
+
+
+def test_a_repository_with_github_actions_only_is_asked_for_its_deploy_stage_alone(
+    tmp_path: Path,
+) -> None:
+    repository = _repository_with(tmp_path, GITHUB_DEPLOY)
+    # A new stack (no deploy stage anywhere) is asked for one in deploy.yml, never in Azure.
+    problem = github_deploy_problem(repository, "staging")
+    assert problem is not None
+    assert "deploy.yml" in problem
+    assert "stack: staging" in problem
+    assert azure_deploy_problem(repository, "staging") is None
+    # Once deploy.yml has it, nothing is asked.
+    workflow = yaml.safe_load((repository / GITHUB_DEPLOY).read_text(encoding="utf-8"))
+    last = list(deploy_jobs(repository))[-1]
+    workflow["jobs"]["staging"] = {**workflow["jobs"][last], "needs": last}
+    workflow["jobs"]["staging"]["with"] = {"stack": "staging"}
+    (repository / GITHUB_DEPLOY).write_text(yaml.safe_dump(workflow), encoding="utf-8")
+    assert github_deploy_problem(repository, "staging") is None
+    assert all(github_deploy_problem(repository, stack) is None for stack in REAL_STACKS)
+
+
+def test_a_repository_with_azure_pipelines_only_is_asked_for_its_deploy_stage_alone(
+    tmp_path: Path,
+) -> None:
+    template = Path(".azure-pipelines", "templates", "deploy-stage.yml")
+    repository = _repository_with(tmp_path, AZURE_PIPELINE, template)
+    problem = azure_deploy_problem(repository, "staging")
+    assert problem is not None
+    assert "azure-pipelines.yml" in problem
+    assert "stack: staging" in problem
+    assert github_deploy_problem(repository, "staging") is None
+    pipeline = yaml.safe_load((repository / AZURE_PIPELINE).read_text(encoding="utf-8"))
+    stages = azure_deploy_stages(repository)
+    pipeline["stages"].append(
+        {
+            "template": template.as_posix(),
+            "parameters": {**stages[-1], "name": "Staging", "stack": "staging"},
+        }
+    )
+    (repository / AZURE_PIPELINE).write_text(yaml.safe_dump(pipeline), encoding="utf-8")
+    assert azure_deploy_problem(repository, "staging") is None
+
+
+def test_a_repository_without_either_system_is_asked_for_no_deploy_stage(tmp_path: Path) -> None:
+    assert github_deploy_problem(tmp_path, "staging") is None
+    assert azure_deploy_problem(tmp_path, "staging") is None
 
 
 def _release_principal(stack: str) -> str | None:
