@@ -128,17 +128,6 @@ def _decode(key: str, raw: str, problems: list[str]) -> Any:
     return None
 
 
-def _strings(value: object, path: str) -> Iterator[tuple[str, str]]:
-    if isinstance(value, str):
-        yield path, value
-    elif isinstance(value, dict):
-        for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}")
-    elif isinstance(value, list):
-        for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
-
-
 def config_value(
     key: str, raw: str, problems: list[str], keys: Mapping[str, FieldInfo] = CONFIG_KEYS
 ) -> Any:
@@ -191,7 +180,7 @@ def load(
             problems += [
                 f"{path}: looks like a credential; never put secrets in plain config "
                 "(use `pulumi config set --secret`, and prefer identity-based access)"
-                for path, text in _strings(values[key], key)
+                for path, text in placeholders.strings(values[key], key)
                 if _SECRET_LOOKING.search(text)
             ]
     if len(stack) > _LONGEST_STACK or not _STACK_NAME.fullmatch(stack):

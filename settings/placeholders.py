@@ -68,15 +68,16 @@ def reason(value: str) -> str | None:
     return None
 
 
-def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+def strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
+    """Every string inside a config value, with its key path (``mlops:access[0].principalId``)."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from _strings(item, f"{path}.{key}")
+            yield from strings(item, f"{path}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            yield from _strings(item, f"{path}[{index}]")
+            yield from strings(item, f"{path}[{index}]")
 
 
 def _decoded(raw: str) -> Any:
@@ -96,7 +97,7 @@ def find(config: Mapping[str, str], secret_keys: Sequence[str] = ()) -> tuple[Pl
     for key, raw in config.items():
         if key in secret_keys or not isinstance(raw, str):
             continue
-        for path, text in _strings(_decoded(raw), key):
+        for path, text in strings(_decoded(raw), key):
             why = reason(text)
             if why is not None:
                 found.append(Placeholder(path, why))
