@@ -27,7 +27,7 @@ from pulumi_policy import (
 )
 from pulumi_policy.proxy import unknown_checking_proxy
 
-from offline.engine import ProgramRun, Resource
+from offline.engine import SECRET_PLACEHOLDER, ProgramRun, Resource, is_secret
 from policy.mlops_policy import PACK_NAME, RESOURCE_RULES, STACK_RULES
 from policy.mlops_policy.rules import ResourceRule, StackRule
 
@@ -122,8 +122,20 @@ def recorded_options(resource: Resource) -> PolicyResourceOptions:
 
 
 def proxied(props: Mapping[str, Any]) -> Any:
-    """Properties as the SDK hands them to a policy: copied, behind its unknown-value proxy."""
-    return unknown_checking_proxy(copy.deepcopy(dict(props)))
+    """Properties as the SDK hands them to a policy: copied, secrets unwrapped as Analyze's
+    ``deserialize_properties`` does (a list holding a secret is still a list), behind its
+    unknown-value proxy. A secret's text is ``[secret]`` here, so no message can show it."""
+    return unknown_checking_proxy(_unwrapped(copy.deepcopy(dict(props))))
+
+
+def _unwrapped(value: Any, secret: bool = False) -> Any:
+    if is_secret(value):
+        value, secret = value["value"], True
+    if isinstance(value, dict):
+        return {key: _unwrapped(item, secret) for key, item in value.items()}
+    if isinstance(value, list):
+        return [_unwrapped(item, secret) for item in value]
+    return SECRET_PLACEHOLDER if secret and isinstance(value, str) else value
 
 
 def resource_args(resource: Resource) -> ResourceValidationArgs:

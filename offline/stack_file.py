@@ -15,8 +15,11 @@ with go-yaml's rules and builds the values, so that what the program receives is
 - a map or list as compact JSON, keys sorted, HTML-sensitive characters escaped, floats
   written as Go writes them (``4.0`` is ``4``);
 - an empty value (``key:``) as ``""``;
-- ``{secure: ...}`` as a placeholder, listed among the secret keys (it cannot be decrypted
-  offline); a map or list holding one is secret as a whole.
+- ``{secure: ...}`` as a placeholder (it cannot be decrypted offline) at its own position: a
+  whole key's value, or a string inside the key's map or list, the rest of which stays
+  readable. A key holding one is listed among the secret keys as a whole, as the CLI lists it.
+  The placeholder's text written as a plain value is refused: offline, the placeholder stands
+  for a secure value alone.
 
 Every problem is a ``StackFileError`` naming the file and line, never a traceback.
 """
@@ -175,6 +178,12 @@ def _passed(
         full_key = key if ":" in key else f"{project}:{key}"
         try:
             plain = _plain(entry)
+            if placeholder and _holds_text(plain, placeholder):
+                raise ValueError(
+                    f"holds the text {placeholder!r}, which the offline preview passes for a "
+                    "secure value it cannot decrypt: write the value itself, or set it with "
+                    "`pulumi config set --secret`"
+                )
             values[full_key] = _as_passed(plain, placeholder)
             if _holds_secure(plain):
                 secret.append(full_key)
@@ -216,6 +225,14 @@ def _plain(node: _Node) -> Any:
     if isinstance(value, list):
         return [_plain(item) for item in value]
     return value
+
+
+def _holds_text(value: Any, text: str) -> bool:
+    if isinstance(value, dict):
+        return any(_holds_text(item, text) for item in value.values())
+    if isinstance(value, list):
+        return any(_holds_text(item, text) for item in value)
+    return value == text
 
 
 def _holds_secure(value: Any) -> bool:

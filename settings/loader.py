@@ -21,16 +21,12 @@ from pulumi.runtime import config as runtime_config
 from pydantic import BaseModel, ValidationError
 from pydantic.fields import FieldInfo
 
-from settings import placeholders
+from settings import placeholders, secrets
 from settings.names import GUID, PREFIX, Names
 from settings.schema import NAMESPACE, Settings
+from settings.secrets import SECRET_PLACEHOLDER, Credential
 from settings.validation import did_you_mean, key_path, unwrap
 
-# Values that look like credentials must live in secret config, never in a stack file.
-_SECRET_LOOKING: Final = re.compile(
-    r"(AccountKey=|SharedAccessSignature=|sig=[A-Za-z0-9%]{20,}|-----BEGIN [A-Z ]*PRIVATE KEY"
-    r"|^[A-Za-z0-9+/]{86}==$)"
-)
 _STACK_NAME: Final = re.compile(r"[\w.-]+")
 # The resource group is rg-<prefix>-mlops-<stack>: Azure allows 90 characters.
 _LONGEST_STACK: Final = 90 - len("rg-xxxxxxxxxx-mlops-")
@@ -164,6 +160,7 @@ def load(
     if refuse_placeholders:
         problems += placeholders.refusals(placeholders.find(config, secret_keys))
     values: dict[str, Any] = {}
+    reading = _Secrets(problems, refuse_placeholders)
     for key, raw in config.items():
         namespace, _, name = key.partition(":")
         if namespace in (PROVIDER, CLASSIC_PROVIDER) and key not in CONFIG_KEYS:
@@ -175,14 +172,9 @@ def load(
                     f"{key}: unknown namespace {namespace!r} (did you mean '{NAMESPACE}:{name}'?)"
                 )
             continue  # other namespaces configure providers
-        values[key] = config_value(key, raw, problems)
-        if key not in secret_keys:
-            problems += [
-                f"{path}: looks like a credential; never put secrets in plain config "
-                "(use `pulumi config set --secret`, and prefer identity-based access)"
-                for path, text in placeholders.strings(values[key], key)
-                if _SECRET_LOOKING.search(text)
-            ]
+        value = reading.value(key, raw, key in secret_keys)
+        if value is not _UNREAD:
+            values[key] = value
     if len(stack) > _LONGEST_STACK or not _STACK_NAME.fullmatch(stack):
         problems.append(
             f"stack name: {stack!r} must be at most {_LONGEST_STACK} letters, digits, '-', '_' or "
@@ -217,8 +209,139 @@ def load(
             if not any(problem.startswith(f"{key}: is required") for key in misplaced)
         )
     if problems or settings is None:
-        raise SettingsError(problems)
+        hidden = secrets.secret_strings(config, secret_keys)
+        raise SettingsError([_redacted(problem, hidden) for problem in reading.kept(problems)])
     return settings
+
+
+def _redacted(problem: str, hidden: frozenset[str]) -> str:
+    """A problem without any secret value in its message (its key path names no value)."""
+    path, separator, message = problem.partition(": ")
+    return path + separator + secrets.redact(message, hidden)
+
+
+# A key whose value is not validated: its problem is said already.
+_UNREAD: Final = object()
+_PLAIN: Final = (
+    "set it in plain config, without --secret, so that reviewers and the offline preview can "
+    "read it"
+)
+
+
+class _Secrets:
+    """Reads each key's value by the rules of secret config (``settings.secrets``): stand-ins
+    where the offline preview cannot read a secret that may carry a credential, a problem for
+    any other secret and for a credential in plain config.
+
+    A path whose problem is said here (``settled``) has its other problems left out: the error
+    that value would cause otherwise ("must be an https:// URL, got '[secret]'") misleads, or
+    would show the credential.
+    """
+
+    def __init__(self, problems: list[str], refuse_placeholders: bool) -> None:
+        self.problems = problems
+        self.refuse = refuse_placeholders
+        self.said: list[str] = []
+        self.settled: list[str] = []
+
+    def problem(self, path: str, message: str) -> None:
+        text = f"{path}: {message}"
+        self.problems.append(text)
+        self.said.append(text)
+        self.settled.append(path)
+
+    def kept(self, problems: Sequence[str]) -> list[str]:
+        """``problems`` without those of a settled path (but the problem that settled it)."""
+        said = set(self.said)
+        return [
+            problem
+            for problem in problems
+            if problem in said
+            or not any(
+                problem.startswith((f"{path}:", f"{path}.", f"{path}[")) for path in self.settled
+            )
+        ]
+
+    def value(self, key: str, raw: str, secret: bool) -> Any:
+        field = CONFIG_KEYS.get(key)
+        marked = secrets.positions(field)
+        if secret and field is not None and not marked:
+            self.problem(key, f"is secret, but holds no credential: {_PLAIN}")
+            if raw == SECRET_PLACEHOLDER:
+                return _UNREAD
+        elif secret and raw == SECRET_PLACEHOLDER and field is not None:
+            if not self.refuse:
+                return secrets.whole_stand_in(field)  # the offline preview says it stood in
+            path = secrets.example_path(key, field)
+            self.problem(key, self._unread(secrets.set_command(path, marked[0][1])))
+            return _UNREAD
+        value = config_value(key, raw, self.problems)
+        walked = list(placeholders.strings(value, key))
+        read_offline = secret and any(text == SECRET_PLACEHOLDER for *_, text in walked)
+        stand_ins = 0
+        for steps, path, text in walked:
+            marker = secrets.credential_at(field, steps)
+            if secret and text == SECRET_PLACEHOLDER:
+                if marker is None and marked:
+                    allowed = ", ".join(
+                        key + "".join("[*]" if s == secrets.EACH else f".{s}" for s in where)
+                        for where, _ in marked
+                    )
+                    self.problem(
+                        path,
+                        f"is secret, but holds no credential (only {allowed} may be): {_PLAIN}",
+                    )
+                elif marker is None:
+                    if field is not None:
+                        self.settled.append(path)  # the key's problem says it
+                elif self.refuse:
+                    self.problem(path, self._unread(secrets.set_command(path, marker)))
+                elif steps:
+                    stand_ins += 1
+                    _replace(value, steps, marker.stand_in.format(n=stand_ins))
+            elif not secret and text == SECRET_PLACEHOLDER:
+                self.problem(
+                    path,
+                    f"is the text {SECRET_PLACEHOLDER!r} in plain config, which stands for a "
+                    "secret the offline preview cannot read: write the value itself",
+                )
+            elif not secret or read_offline:
+                self._plain(path, text, marker)
+        return value
+
+    def _plain(self, path: str, text: str, marker: Credential | None) -> None:
+        """A credential in plain config, refused without showing it."""
+        reason = secrets.looks_like_credential(text)
+        if reason is None:
+            return
+        if marker is not None:
+            self.problem(
+                path,
+                f"looks like a credential ({reason}), in plain config: set it as a secret, "
+                f"{secrets.set_command(path, marker)}",
+            )
+        else:
+            self.problem(
+                path,
+                f"looks like a credential; never put secrets in plain config ({reason}), and "
+                "this key takes none: remove it, and prefer identity-based access, which is all "
+                "this program needs",
+            )
+
+    @staticmethod
+    def _unread(command: str) -> str:
+        return (
+            f"is {SECRET_PLACEHOLDER!r}, what the offline preview passes for a secret it cannot "
+            f"read, not a value: `pulumi up` needs the real one, set with {command}"
+        )
+
+
+def _replace(value: Any, steps: Sequence[str | int], text: str) -> None:
+    """Put ``text`` at ``steps`` inside ``value`` (decoded JSON: dicts and lists)."""
+    *inner, last = steps
+    for step in inner:
+        value = value[step]
+    value[last] = text
 
 
 def from_pulumi() -> Settings:

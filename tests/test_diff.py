@@ -329,14 +329,14 @@ def test_a_protect_change_is_an_option_change_not_an_update() -> None:
 
 def test_a_changed_secret_is_shown_as_secret_and_never_in_clear() -> None:
     def plan(owner: str) -> Plan:
-        config, _ = fixture_config(tags={"owner": owner})
-        return Plan(run_stack("dev", config=config, secret_keys=["mlops:tags"]))
+        config, _ = fixture_config(alerts={"emails": [f"{owner}@contoso.com"]})
+        return Plan(run_stack("dev", config=config, secret_keys=["mlops:alerts"]))
 
     diff = diff_plans(plan("s3cret-owner-before"), plan("s3cret-owner-after"))
 
-    storage = change_of(diff, STORAGE)
-    assert [(p.path, p.before, p.after) for p in storage.properties] == [
-        ("tags.owner", SECRET, SECRET)
+    group = change_of(diff, "azure-native:monitor:ActionGroup")
+    assert [(p.path, p.before, p.after) for p in group.properties] == [
+        ("emailReceivers[0].emailAddress", SECRET, SECRET)
     ]
     for rendered in every_format(diff):
         assert "s3cret-owner" not in rendered

@@ -344,15 +344,16 @@ def test_every_problem_in_one_config_is_reported_together() -> None:
 
 def test_credential_in_secret_config_is_not_flagged() -> None:
     config, secret_keys = stack_config("dev", FIXTURE_STACKS)
-    config["mlops:tags"] = '{"dataUrl": "https://st.example/c?sig=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6"}'
+    hook = "https://st.example/c?sig=Zm9vYmFyYmF6cXV4Zm9vYmFyYmF6"
+    config["mlops:alerts"] = f'{{"webhooks": ["{hook}"]}}'
 
     with pytest.raises(settings.SettingsError):
         settings.load(config, project=PROJECT, stack="dev", secret_keys=secret_keys)
     loaded = settings.load(
-        config, project=PROJECT, stack="dev", secret_keys=(*secret_keys, "mlops:tags")
+        config, project=PROJECT, stack="dev", secret_keys=(*secret_keys, "mlops:alerts")
     )
 
-    assert "dataUrl" in loaded.tags
+    assert len(loaded.alerts.webhooks) == 1
 
 
 # --------------------------------------------------------------------------------------------

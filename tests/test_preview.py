@@ -53,10 +53,11 @@ def dev_text(plans: dict[str, Plan]) -> str:
 
 @pytest.fixture(scope="module")
 def secret_run() -> ProgramRun:
-    """dev with its tags set as a secret config value (the tags reach every resource)."""
+    """dev with its alerts set as a secret config value, as `pulumi up` passes it (the e-mail
+    reaches the action group and the budget)."""
     config, _ = stack_config("dev", FIXTURE_STACKS)
-    config["mlops:tags"] = json.dumps({"costCenter": SECRET_VALUE})
-    return run_stack("dev", config=config, secret_keys=["mlops:tags"])
+    config["mlops:alerts"] = json.dumps({"emails": [f"{SECRET_VALUE}@contoso.com"]})
+    return run_stack("dev", config=config, secret_keys=["mlops:alerts"])
 
 
 def _every_format(plans: dict[str, Plan]) -> list[str]:
@@ -415,9 +416,9 @@ def test_secret_config_value_never_appears_in_any_format(
 
 def test_secret_config_value_is_shown_as_secret(secret_run: ProgramRun) -> None:
     data = json.loads(render_json(Plan(secret_run)))
-    assert data["config"]["mlops:tags"] == SECRET
-    storage = next(r for r in data["resources"] if r["name"] == "ml-storage")
-    assert storage["inputs"]["tags"]["costCenter"] == SECRET
+    assert data["config"]["mlops:alerts"] == SECRET
+    group = next(r for r in data["resources"] if r["name"] == "monitoring-action-group")
+    assert group["inputs"]["emailReceivers"][0]["emailAddress"] == SECRET
 
 
 def test_invalid_secret_value_is_not_echoed_in_the_error() -> None:

@@ -208,9 +208,9 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
     ),
     (
         "registry mode",
-        {"containerRegistry": {"mode": "shared"}},
+        {"containerRegistry": {"mode": "borrowed"}},
         "mlops:containerRegistry.mode",
-        "none, create, existing",
+        "none, create, shared, existing",
     ),
     (
         "existing registry without id",
@@ -591,9 +591,10 @@ def test_missing_location_and_prefix_are_required() -> None:
 
 
 def test_secret_config_values_are_not_flagged_as_plain_credentials() -> None:
-    config = {**BASE, "mlops:tags": json.dumps({"conn": "AccountKey=abc"})}
-    loaded = settings.load(config, project="mlops", stack="dev", secret_keys=["mlops:tags"])
-    assert loaded.tags == {"conn": "AccountKey=abc"}
+    hook = "https://hooks.slack.com/services/T0/B0/AccountKey=abc"
+    config = {**BASE, "mlops:alerts": json.dumps({"webhooks": [hook]})}
+    loaded = settings.load(config, project="mlops", stack="dev", secret_keys=["mlops:alerts"])
+    assert loaded.alerts.webhooks == (hook,)
 
 
 def test_premium_registry_is_required_with_approved_outbound_only() -> None:
@@ -703,14 +704,14 @@ def test_from_pulumi_reads_config_as_the_cli_passes_it(monkeypatch: pytest.Monke
     config = {
         **BASE,
         **required_network("qa"),
-        "mlops:tags": json.dumps({"conn": "AccountKey=abc"}),
+        "mlops:alerts": json.dumps({"webhooks": ["https://hooks.slack.com/services/T/B/x"]}),
     }
     monkeypatch.setenv("PULUMI_CONFIG", json.dumps(config))
-    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mlops:tags"]))
+    monkeypatch.setenv("PULUMI_CONFIG_SECRET_KEYS", json.dumps(["mlops:alerts"]))
     loaded: list[Settings] = []
     evaluate(lambda: loaded.append(settings.from_pulumi()), stack="qa")
     assert loaded[0].environment == "qa"
-    assert loaded[0].tags == {"conn": "AccountKey=abc"}
+    assert loaded[0].alerts.webhooks == ("https://hooks.slack.com/services/T/B/x",)
 
 
 def test_private_inbound_settings_name_the_subnet_its_network_and_the_dns_mode() -> None:
