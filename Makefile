@@ -92,8 +92,10 @@ test:
 
 # Offline preview of a stack under Pulumi's mock engine: no Pulumi CLI, no Azure login.
 # BASE=<git ref> shows what changes against the stack at that ref (the reviewer's diff).
+# ENVIRONMENT_FILES="mlops/dev=<path> ..." gives local copies of the Pulumi ESC environments the
+# stack file imports (README "Pulumi ESC").
 preview: runtime
-	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)$(if $(BASE), --base $(BASE))
+	@$(BIN)/python -m offline.preview --stack $(STACK) --format $(FORMAT)$(if $(BASE), --base $(BASE))$(if $(ENVIRONMENT_FILES), $(foreach file,$(ENVIRONMENT_FILES),--environment-file $(file)))
 
 # Regenerates docs/architecture.md and docs/network.md (Mermaid diagrams of every stack) and
 # docs/access.md (the access matrix and every stack's role assignments) and docs/journeys.md (each

@@ -18,12 +18,15 @@ import subprocess
 import sys
 import tarfile
 import tempfile
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Final
 
+from offline import esc
 from offline.engine import (
+    PROJECT,
     ROOT,
+    SECRET_PLACEHOLDER,
     ProgramRun,
     run_from_data,
     run_program,
@@ -75,8 +78,13 @@ def export(commit: str, into: Path, root: Path = ROOT) -> None:
         tar.extractall(into, filter="data")
 
 
-def run_at(ref: str, stack: str, root: Path = ROOT) -> ProgramRun | None:
-    """The stack as ``ref`` left it; None when the stack had no stack file there (a new stack)."""
+def run_at(
+    ref: str, stack: str, root: Path = ROOT, environments: Mapping[str, Path] | None = None
+) -> ProgramRun | None:
+    """The stack as ``ref`` left it; None when the stack had no stack file there (a new stack).
+
+    ``environments``: local copies of the ESC environments its stack file imports (name → path;
+    ``offline.esc``), the same at every ref: they live outside the repository."""
     commit = resolve(ref, root)
     with tempfile.TemporaryDirectory(prefix="mlops-base-") as tmp:
         tree = Path(tmp)
@@ -85,7 +93,10 @@ def run_at(ref: str, stack: str, root: Path = ROOT) -> ProgramRun | None:
             return None
         try:
             completed = subprocess.run(
-                [sys.executable, "-m", "offline.revision", str(tree), stack],
+                [
+                    *(sys.executable, "-m", "offline.revision", str(tree), stack),
+                    *(f"{name}={path}" for name, path in (environments or {}).items()),
+                ],
                 cwd=ROOT,
                 env={**os.environ, "PYTHONPATH": str(ROOT)},
                 capture_output=True,
@@ -105,13 +116,30 @@ def run_at(ref: str, stack: str, root: Path = ROOT) -> ProgramRun | None:
 
 
 def _worker(argv: Sequence[str]) -> int:
-    """Evaluate the program of ``tree`` for ``stack`` and print the run as JSON."""
+    """Evaluate the program of ``tree`` for ``stack`` and print the run as JSON; the arguments
+    after them are the local copies of its ESC environments, NAME=PATH."""
     tree, stack = Path(argv[0]), argv[1]
+    files = {name: Path(path) for name, _, path in (arg.partition("=") for arg in argv[2:])}
+    resolved: esc.Resolved | None = None
     # The ref's own modules (settings, components) come first; the engine stays the one loaded.
     sys.path[:] = [str(tree), *(p for p in sys.path if p not in ("", str(ROOT)))]
     try:
         config, secret_keys = stack_config(stack, tree)
-        run = run_program(stack, config, secret_keys, program=tree / "__main__.py")
+        resolved = esc.resolve(
+            tree / f"Pulumi.{stack}.yaml",
+            config,
+            secret_keys,
+            files,
+            project=PROJECT,
+            placeholder=SECRET_PLACEHOLDER,
+        )
+        run = run_program(
+            stack,
+            resolved.values,
+            resolved.secret_keys,
+            program=tree / "__main__.py",
+            root=tree,
+        )
     except StackFileError as error:
         print(error, file=sys.stderr)
         return _CONFIG_ERROR
@@ -119,6 +147,8 @@ def _worker(argv: Sequence[str]) -> int:
         found = settings_error(error)
         if found is None:
             raise
+        for line in resolved.explain(getattr(found, "problems", ())) if resolved else []:
+            print(line, file=sys.stderr)
         print(found, file=sys.stderr)
         return _CONFIG_ERROR
     json.dump(run_to_data(run), sys.stdout)
