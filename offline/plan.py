@@ -33,6 +33,8 @@ from offline.engine import (
 )
 from offline.prices import LOCATION_KEY
 from offline.resource_types import CostBound, get_path, resource_type
+from settings.placeholders import strings
+from settings.secrets import secret_strings
 
 KNOWN_AFTER_APPLY: Final = "(known after apply)"
 SUFFIX_MARKER: Final = "<suffix>"
@@ -62,41 +64,7 @@ def _client_config_values() -> tuple[str, ...]:
 
 def leaf_strings(value: Any) -> Iterator[str]:
     """Every string inside a JSON-like value."""
-    if isinstance(value, str):
-        yield value
-    elif isinstance(value, Mapping):
-        for item in value.values():
-            yield from leaf_strings(item)
-    elif isinstance(value, list | tuple):
-        for item in value:
-            yield from leaf_strings(item)
-
-
-def _decoded_leaves(raw: str) -> Iterator[str]:
-    yield raw
-    try:
-        decoded = json.loads(raw)
-    except (json.JSONDecodeError, RecursionError):
-        return
-    yield from leaf_strings(decoded)
-
-
-def secret_values(config: Mapping[str, str], secret_keys: Sequence[str]) -> frozenset[str]:
-    """The clear-text values of secret config keys, whole and (for structures) each string."""
-    secrets: set[str] = set()
-    for key in secret_keys:
-        raw = config.get(key)
-        if raw is None or raw == SECRET_PLACEHOLDER:
-            continue
-        secrets.update(s for s in _decoded_leaves(raw) if s and s != SECRET_PLACEHOLDER)
-    return frozenset(secrets)
-
-
-def redact(text: str, secrets: frozenset[str]) -> str:
-    """``text`` with every occurrence of a secret value replaced by ``[secret]``."""
-    for secret in sorted(secrets, key=len, reverse=True):
-        text = text.replace(secret, SECRET)
-    return text
+    return (text for *_, text in strings(value))
 
 
 class Values:
@@ -108,7 +76,7 @@ class Values:
     """
 
     def __init__(self, run: ProgramRun) -> None:
-        secrets = secret_values(run.config, run.secret_keys)
+        secrets = secret_strings(run.config, run.secret_keys)
         self._secret_exact = secrets
         self._secret_substrings = tuple(
             sorted(s for s in secrets if len(s) >= _MIN_SECRET_SUBSTRING)

@@ -68,16 +68,20 @@ def reason(value: str) -> str | None:
     return None
 
 
-def strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Every string inside a config value, with its key path (``mlops:access[0].principalId``)."""
+Steps = tuple[str | int, ...]
+
+
+def strings(value: Any, path: str = "", steps: Steps = ()) -> Iterator[tuple[Steps, str, str]]:
+    """Every string inside a config value (or any JSON-like value): its steps below the value,
+    its key path (``mlops:access[0].principalId``, given the key as ``path``) and its text."""
     if isinstance(value, str):
-        yield path, value
+        yield steps, path, value
     elif isinstance(value, Mapping):
         for key, item in value.items():
-            yield from strings(item, f"{path}.{key}")
-    elif isinstance(value, list):
+            yield from strings(item, f"{path}.{key}", (*steps, str(key)))
+    elif isinstance(value, list | tuple):
         for index, item in enumerate(value):
-            yield from strings(item, f"{path}[{index}]")
+            yield from strings(item, f"{path}[{index}]", (*steps, index))
 
 
 def _decoded(raw: str) -> Any:
@@ -97,7 +101,7 @@ def find(config: Mapping[str, str], secret_keys: Sequence[str] = ()) -> tuple[Pl
     for key, raw in config.items():
         if key in secret_keys or not isinstance(raw, str):
             continue
-        for path, text in strings(_decoded(raw), key):
+        for _, path, text in strings(_decoded(raw), key):
             why = reason(text)
             if why is not None:
                 found.append(Placeholder(path, why))
