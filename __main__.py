@@ -3,6 +3,7 @@ with the Azure ML registry they promote models through."""
 
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 import pulumi
 import pulumi_random as random
@@ -23,9 +24,16 @@ from components.managed_network import pending_approvals
 from components.model_registry import ModelRegistry, ModelRegistryArgs
 from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, first_of_month
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
+from components.shared_stack import SharedStack, SharedStackArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from settings.names import SUFFIX_LENGTH
 from settings.schema import IMAGE_BUILDER
+from settings.shared_stack import (
+    MODEL_REGISTRY_NAME_OUTPUT,
+    SHARED_OUTPUTS,
+    SharedPart,
+    qualified,
+)
 
 stack_settings = settings.from_pulumi()
 # What this environment differs in (compute, protection, retention), as plain values.
@@ -119,16 +127,38 @@ if not profile.has_workspace:
         },
     )
     monitoring = Monitoring("monitoring", context, alerting)
-    pulumi.export("modelRegistryId", registry.id)
-    # What dev, qa and prod name in mlops:modelRegistry (storageAccountId: their region's).
-    pulumi.export("modelRegistryStorageAccountIds", registry.storage_account_ids)
-    pulumi.export("modelRegistryContainerRegistryId", registry.container_registry_id)
-    pulumi.export("modelRegistryName", registry.name)
+    # What dev, qa and prod read through their stack reference (mode: shared), by output name
+    # (settings.shared_stack); the registry's storage by region.
+    exported: dict[SharedPart, pulumi.Input[Any] | None] = {
+        "modelRegistry": registry.id,
+        "modelRegistryStorage": registry.storage_account_ids,
+        "modelRegistryAcr": registry.container_registry_id,
+        "keyVault": shared_vault.id if shared_vault else None,
+        "containerRegistry": shared_images.id if shared_images else None,
+    }
+    for part, value in exported.items():
+        pulumi.export(SHARED_OUTPUTS[part].output, value)
+    pulumi.export(MODEL_REGISTRY_NAME_OUTPUT, registry.name)
     pulumi.export("modelRegistryDiscoveryUrl", registry.discovery_url)
-    # What dev, qa and prod adopt: mlops:keyVault.existingId, mlops:containerRegistry.existingId.
-    pulumi.export("keyVaultId", shared_vault.id if shared_vault else None)
-    pulumi.export("containerRegistryId", shared_images.id if shared_images else None)
 else:
+    # What this stack uses but never manages (the model registry, an adopted Key Vault or
+    # container registry): the shared stack's outputs, read through a stack reference, or IDs
+    # in config.
+    referenced = stack_settings.referenced_stack
+    shared = SharedStack(
+        "shared-stack",
+        SharedStackArgs(
+            stack=(
+                qualified(referenced, pulumi.get_organization(), pulumi.get_project())
+                if referenced
+                else None
+            ),
+            location=stack_settings.location,
+            model_registry=stack_settings.model_registry,
+            key_vault=stack_settings.key_vault,
+            container_registry=stack_settings.container_registry,
+        ),
+    )
     # The Key Vault, created here or adopted from another stack; the workspace and everything it
     # depends on, with its managed network and the roles of the people and pipelines config names;
     # the datastores it reads; with private inbound, the private endpoints clients reach them
@@ -139,7 +169,7 @@ else:
         context,
         SharedKeyVaultArgs(
             deny_public_network=stack_settings.network.managed,
-            existing=stack_settings.key_vault.existing,
+            existing=shared.key_vault,
         ),
     )
     ml = WorkspaceStack(
@@ -151,6 +181,7 @@ else:
             storage=stack_settings.storage,
             network=stack_settings.network,
             container_registry=stack_settings.container_registry,
+            adopted_registry=shared.container_registry,
             people=people(
                 stack_settings.access,
                 stack_settings.compute_instances,
@@ -162,7 +193,7 @@ else:
             blob_versioning=profile.blob_versioning,
             zone_redundant_registry=profile.zone_redundant_registry,
             batch_endpoints=any(e.kind == "batch" for e in stack_settings.endpoints),
-            model_registry=stack_settings.model_registry,
+            model_registry=shared.model_registry,
             shares_models=profile.shares_models,
             image_build_compute=IMAGE_BUILDER if stack_settings.builds_images else None,
         ),
@@ -274,7 +305,7 @@ else:
     pulumi.export("imageBuildCompute", builder.name if builder else None)
     # Outbound private endpoints that stay Pending until someone else approves them (README).
     pulumi.export(
-        "pendingApprovals", pending_approvals(stack_settings.network, stack_settings.model_registry)
+        "pendingApprovals", pending_approvals(stack_settings.network, shared.model_registry)
     )
     pulumi.export("endpointNames", {key: info.name for key, info in endpoints.info.items()})
     pulumi.export("scoringUris", {key: info.scoring_uri for key, info in endpoints.info.items()})
@@ -298,8 +329,10 @@ else:
     pulumi.export("applicationInsightsId", ml.application_insights.id)
     pulumi.export("alertRuleNames", monitoring.rule_names)
     # Where the release pipeline deploys registry models from (azureml://registries/<name>/...).
-    shared_registry = stack_settings.model_registry.existing
-    pulumi.export("modelRegistryName", shared_registry.name if shared_registry else None)
+    used = shared.model_registry
+    pulumi.export(MODEL_REGISTRY_NAME_OUTPUT, used.registry.name if used else None)
+    # Where the registry, vault and container registry this stack uses came from.
+    pulumi.export("sharedFrom", shared.sources)
 
 pulumi.export("environment", stack_settings.environment)
 pulumi.export("resourceGroupName", group.name)

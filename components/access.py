@@ -30,6 +30,7 @@ import pulumi
 from pulumi_azure_native import authorization
 
 from components.context import StackContext
+from components.shared_stack import Adopted
 from settings.learn import (
     APPROVE_ENDPOINTS,
     ASSIGN_ROLES,
@@ -48,7 +49,6 @@ from settings.learn import (
     SHARE_MODELS,
     WORKSPACE_ROLES,
 )
-from settings.names import ArmId
 from settings.profiles import PROFILES
 from settings.roles import BUILT_IN_ROLES
 from settings.schema import DatastoreSettings
@@ -308,7 +308,7 @@ def stack_targets(
     registry: tuple[pulumi.Input[str], pulumi.Input[str]] | None,
     datastores: Sequence[DatastoreSettings],
     environment: str = "",
-    model_registry: ArmId | None = None,
+    model_registry: Adopted | None = None,
     managed_network: bool = False,
 ) -> Targets:
     """The scopes of a stack: its own resources (``own``, in the stack's subscription), the Key

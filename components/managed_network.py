@@ -42,7 +42,8 @@ from typing import Final
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
 
-from settings.schema import DatastoreSettings, ModelRegistrySettings, NetworkSettings
+from components.shared_stack import UsedModelRegistry
+from settings.schema import DatastoreSettings, NetworkSettings
 
 # Azure allows 3-33 letters, digits, '_' and '-' in a rule name, starting with a letter or digit.
 RULE_NAME_LENGTH: Final = 33
@@ -97,7 +98,7 @@ def outbound_rules(
     workspace_storage_id: pulumi.Input[str],
     batch_endpoints: bool,
     *,
-    model_registry: ModelRegistrySettings | None = None,
+    model_registry: UsedModelRegistry | None = None,
     workspace_storage_public: bool = False,
 ) -> dict[str, OutboundRule]:
     """The user-defined outbound rules of the workspace's managed network, by rule name.
@@ -121,17 +122,17 @@ def outbound_rules(
         for subresource in BATCH_STORAGE_SUBRESOURCES:
             name = WORKSPACE_STORAGE_RULE.format(subresource=subresource)
             rules[name] = _private_endpoint(workspace_storage_id, subresource)
-    if model_registry is not None and model_registry.existing is not None:
+    if model_registry is not None:
         rules[MODEL_REGISTRY_RULE] = _private_endpoint(
-            model_registry.existing.id, MODEL_REGISTRY_SUBRESOURCE
+            model_registry.registry.id, MODEL_REGISTRY_SUBRESOURCE
         )
-        if model_registry.storage_account is not None:
+        if model_registry.storage_account_id is not None:
             rules[MODEL_REGISTRY_STORAGE_RULE] = _private_endpoint(
-                model_registry.storage_account.id, "blob"
+                model_registry.storage_account_id, "blob"
             )
-        if model_registry.container_registry is not None:
+        if model_registry.container_registry_id is not None:
             rules[MODEL_REGISTRY_ACR_RULE] = _private_endpoint(
-                model_registry.container_registry.id, "registry"
+                model_registry.container_registry_id, "registry"
             )
     for fqdn in network.fqdns:
         rules[fqdn_rule_name(fqdn)] = ml.FqdnOutboundRuleArgs(
@@ -150,18 +151,18 @@ REGISTRY_OWNER_APPROVES: Final = (
 
 
 def pending_approvals(
-    network: NetworkSettings, model_registry: ModelRegistrySettings
-) -> list[dict[str, str]]:
+    network: NetworkSettings, model_registry: UsedModelRegistry | None
+) -> list[dict[str, pulumi.Input[str]]]:
     """The outbound private endpoints whose connection someone else approves, and whom: every
     other target's is approved by the workspace identity (access matrix, approver rows)."""
-    if not network.managed:
+    if not network.managed or model_registry is None:
         return []
     targets = (
-        (MODEL_REGISTRY_STORAGE_RULE, model_registry.storage_account),
-        (MODEL_REGISTRY_ACR_RULE, model_registry.container_registry),
+        (MODEL_REGISTRY_STORAGE_RULE, model_registry.storage_account_id),
+        (MODEL_REGISTRY_ACR_RULE, model_registry.container_registry_id),
     )
     return [
-        {"rule": rule, "target": target.id, "approver": REGISTRY_OWNER_APPROVES}
+        {"rule": rule, "target": target, "approver": REGISTRY_OWNER_APPROVES}
         for rule, target in targets
         if target is not None
     ]

@@ -8,7 +8,7 @@ import pulumi
 from pulumi_azure_native import keyvault
 
 from components.context import StackContext
-from settings.names import ArmId
+from components.shared_stack import Adopted
 
 # Days a deleted vault, or a deleted secret, key or certificate in it, can be recovered.
 KEY_VAULT_SOFT_DELETE_RETENTION_DAYS = 90
@@ -21,7 +21,7 @@ class SharedKeyVaultArgs:
     # services still pass): https://learn.microsoft.com/azure/machine-learning/how-to-managed-network
     deny_public_network: bool
     # A vault to adopt instead of creating one (named after the stack's names otherwise).
-    existing: ArmId | None = None
+    existing: Adopted | None = None
 
 
 class SharedKeyVault(pulumi.ComponentResource):

@@ -1,12 +1,12 @@
 """One environment's Azure ML workspace and what it depends on.
 
 Storage account, Log Analytics with workspace-based Application Insights, the container
-registry (none, created, or an existing shared one), the workspace itself with its managed
-network and outbound rules, and, in a component of their own, the role assignments of the
-principals config names (``mlops:access``, the release pipeline, compute instances' users). In a
-protected stack the storage account, Log Analytics workspace and created registry carry delete
-locks. ``targets`` are the scopes the access matrix grants on: this stack's resources and the
-datastores' containers.
+registry (none, created, or adopted: the shared stack's or another), the workspace itself
+with its managed network and outbound rules, and, in a component of their own, the role
+assignments of the principals config names (``mlops:access``, the release pipeline, compute
+instances' users). In a protected stack the storage account, Log Analytics workspace and created
+registry carry delete locks. ``targets`` are the scopes the access matrix grants on: this
+stack's resources and the datastores' containers.
 
 With a managed network the storage account and a Premium registry refuse public network
 access: Azure ML creates its own private endpoints to them only then
@@ -37,13 +37,8 @@ from components.container_registry import ContainerRegistryArgs, create_containe
 from components.context import StackContext, WorkspacePlacement
 from components.managed_network import managed_network, outbound_rules
 from components.roles import system_principal_id
-from settings.schema import (
-    DatastoreSettings,
-    ModelRegistrySettings,
-    NetworkSettings,
-    RegistrySettings,
-    StorageSettings,
-)
+from components.shared_stack import Adopted, UsedModelRegistry
+from settings.schema import DatastoreSettings, NetworkSettings, RegistrySettings, StorageSettings
 
 # Marks the workspace storage when config allows shared keys: the policy pack accepts
 # allowSharedKeyAccess: true only on an account carrying it.
@@ -72,14 +67,16 @@ class WorkspaceStackArgs:
     zone_redundant_registry: bool = False
     # Batch endpoints need the workspace storage's queues and tables in the managed network.
     batch_endpoints: bool = False
-    # The shared Azure ML registry models are promoted through (mode existing): a scope of the
-    # access matrix, reached (with its storage and container registry) through private-endpoint
-    # rules of the managed network.
-    model_registry: ModelRegistrySettings | None = None
+    # The shared Azure ML registry models are promoted through: a scope of the access matrix,
+    # reached (with its storage and container registry) through private-endpoint rules of the
+    # managed network.
+    model_registry: UsedModelRegistry | None = None
     # The compute Azure ML builds environment images on (components.image_build), if any.
     image_build_compute: str | None = None
     # Models are shared from this workspace to the model registry (the profile's shares_models).
     shares_models: bool = False
+    # The container registry adopted (mode shared or existing): the shared stack's, or by ID.
+    adopted_registry: Adopted | None = None
 
 
 class WorkspaceStack(pulumi.ComponentResource):
@@ -100,8 +97,8 @@ class WorkspaceStack(pulumi.ComponentResource):
         # endpoint, which then stays on, denying everything else:
         # https://learn.microsoft.com/azure/machine-learning/how-to-registry-network-isolation
         # ("Share assets from workspace to registry")
-        registry_id = args.model_registry.existing if args.model_registry else None
-        sharing_to = registry_id if args.shares_models and private else None
+        model_registry = args.model_registry.registry if args.model_registry else None
+        sharing_to = model_registry if args.shares_models and private else None
         # Laptops and hosted runners upload local code, data and models into this storage (the
         # CLI and SDK): their public addresses pass its firewall, denying everything else.
         # https://learn.microsoft.com/azure/storage/common/storage-network-security#grant-access-from-an-internet-ip-range
@@ -222,12 +219,13 @@ class WorkspaceStack(pulumi.ComponentResource):
             )
             self.registry_id = self.registry.id
             self.registry_login_server = self.registry.login_server
-        elif registry.existing is not None:
-            registry_subscription = registry.existing.subscription_id
-            self.registry_id = pulumi.Output.from_input(registry.existing.id)
+        elif args.adopted_registry is not None:
+            adopted = args.adopted_registry
+            registry_subscription = adopted.subscription_id
+            self.registry_id = pulumi.Output.from_input(adopted.id)
             # Registry login servers are <lowercase name>.azurecr.io in Azure's public cloud.
-            self.registry_login_server = pulumi.Output.from_input(
-                f"{registry.existing.name.lower()}.azurecr.io"
+            self.registry_login_server = pulumi.Output.from_input(adopted.name).apply(
+                lambda name: f"{name.lower()}.azurecr.io"
             )
 
         self.workspace = machinelearningservices.Workspace(
@@ -308,7 +306,7 @@ class WorkspaceStack(pulumi.ComponentResource):
             ),
             datastores=args.datastores,
             environment=context.names.environment,
-            model_registry=registry_id,
+            model_registry=model_registry,
             managed_network=args.network.managed,
         )
         self.access_grants = AccessGrants(

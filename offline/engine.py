@@ -25,8 +25,10 @@ from pulumi.runtime import settings as runtime_settings
 from pulumi.runtime.rpc_manager import RPCManager
 from pulumi.runtime.stack import wait_for_rpcs
 
+from offline.references import ORGANIZATION, Reference, referenced, resolve
 from offline.resource_types import Generated, resource_type
 from offline.stack_file import StackConfig, read_config
+from settings import secrets
 
 ROOT: Final = Path(__file__).resolve().parent.parent
 PROJECT: Final = "mlops"
@@ -37,7 +39,7 @@ MOCK_SUBSCRIPTION_ID: Final = "00000000-0000-0000-0000-000000000001"
 MOCK_TENANT_ID: Final = "00000000-0000-0000-0000-000000000002"
 MOCK_SUFFIX: Final = "sfx0x1"
 _PRINCIPAL_NAMESPACE: Final = uuid.UUID("0d6a7f39-2f1e-4f43-9b0c-5d1f7f1c3e11")
-SECRET_PLACEHOLDER: Final = "[secret]"
+SECRET_PLACEHOLDER: Final = secrets.SECRET_PLACEHOLDER  # what stands for a secure value offline
 # What the program logs (pulumi.log: the placeholder warning of a preview) is not printed: the
 # offline preview reports it itself, and its stderr carries errors alone.
 _PROGRAM_LOG: Final = logging.getLogger("offline.engine.program")
@@ -96,6 +98,8 @@ class ProgramRun:
     resources: tuple[Resource, ...]
     outputs: Mapping[str, Any] = field(default_factory=dict)
     secret_outputs: frozenset[str] = frozenset()
+    # The stacks the program read through stack references, resolved offline.
+    references: tuple[Reference, ...] = ()
 
     def of_type(self, type_token: str) -> list[Resource]:
         return [r for r in self.resources if r.type == type_token]
@@ -122,6 +126,7 @@ def run_to_data(run: ProgramRun) -> dict[str, Any]:
         ],
         "outputs": dict(run.outputs),
         "secretOutputs": sorted(run.secret_outputs),
+        "references": [asdict(r) for r in run.references],
     }
 
 
@@ -141,6 +146,10 @@ def run_from_data(data: Mapping[str, Any]) -> ProgramRun:
         resources=tuple(resource(r) for r in data["resources"]),
         outputs=data["outputs"],
         secret_outputs=frozenset(data["secretOutputs"]),
+        references=tuple(
+            Reference(r["stack"], r["outputs"], tuple(r["secret_outputs"]), r["source"])
+            for r in data.get("references", ())
+        ),
     )
 
 
@@ -187,11 +196,24 @@ def _located(entry: Mapping[str, Any]) -> dict[str, Any]:
     return {"location": location} if isinstance(location, str) else {}
 
 
+STACK_REFERENCE: Final = "pulumi:pulumi:StackReference"
+
+
 class AzureMocks(pulumi_mocks.Mocks):
-    """Answers as Azure would on create, deterministically."""
+    """Answers as Azure would on create, deterministically; a stack reference with the
+    referenced stack's outputs, resolved before the run (``offline.references``)."""
+
+    def __init__(self, references: Sequence[Reference] = ()) -> None:
+        self.references = {r.stack: r for r in references}
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
+        if args.typ == STACK_REFERENCE:
+            name = str(inputs.get("name"))
+            found = self.references.get(name)
+            outputs = dict(found.outputs) if found else {}
+            secret = list(found.secret_outputs) if found else []
+            return name, {"name": name, "outputs": outputs, "secretOutputNames": secret}
         mock = resource_type(args.typ).mock
         if isinstance(mock, Generated):
             return f"{args.name}-id", _with_templates(inputs, mock.outputs, suffix=MOCK_SUFFIX)
@@ -287,21 +309,34 @@ def run_program(
     root: Path = ROOT,
     *,
     preview: bool = True,
+    references: Sequence[Reference] | None = None,
+    seen: tuple[str, ...] = (),
 ) -> ProgramRun:
     """Evaluate the program for one stack under mocks and return what it registered.
 
     With ``config`` omitted, the stack's ``Pulumi.<stack>.yaml`` in ``root`` is used. The run is
     a preview (``pulumi.runtime.is_dry_run()``), as `pulumi preview` is; ``preview=False`` runs
-    it as `pulumi up` would, which refuses placeholders (``settings.placeholders``).
+    it as `pulumi up` would, which refuses placeholders (``settings.placeholders``). The stack
+    the config references (``mlops:sharedStack``) is resolved from ``root`` unless
+    ``references`` are given (``offline.references``; ``seen``: the stacks referring to this
+    one, so that references going round are refused).
     """
     if config is None:
         config, secret_keys = stack_config(stack, root)
+    if references is None:
+        name = referenced(config, secret_keys, stack)
+        references = (
+            (resolve(name, root, program, (*seen, f"{ORGANIZATION}/{PROJECT}/{stack}")),)
+            if name
+            else ()
+        )
     return evaluate(
         lambda: runpy.run_path(str(program), run_name="__main__"),
         stack,
         config,
         secret_keys,
         preview=preview,
+        references=references,
     )
 
 
@@ -312,6 +347,7 @@ def evaluate(
     secret_keys: Sequence[str] = (),
     *,
     preview: bool = True,
+    references: Sequence[Reference] = (),
 ) -> ProgramRun:
     """Run ``body`` as a Pulumi program under mocks (components can be tested on their own).
 
@@ -319,9 +355,8 @@ def evaluate(
     other's resources. ``preview`` is what ``pulumi.runtime.is_dry_run()`` answers: a dry run
     by default, as the offline preview is one.
     """
-    return contextvars.copy_context().run(
-        _run_isolated, stack, dict(config or {}), tuple(secret_keys), body, preview
-    )
+    run = functools.partial(_run_isolated, preview=preview, references=tuple(references))
+    return contextvars.copy_context().run(run, stack, dict(config or {}), tuple(secret_keys), body)
 
 
 def _run_isolated(
@@ -329,7 +364,9 @@ def _run_isolated(
     config: dict[str, str],
     secret_keys: tuple[str, ...],
     body: Callable[[], object],
+    *,
     preview: bool,
+    references: tuple[Reference, ...],
 ) -> ProgramRun:
     # Pulumi keeps pending work in context-wide settings; a failed earlier run must not leak
     # its unfinished tasks into this one.
@@ -338,15 +375,17 @@ def _run_isolated(
     runtime_settings.SETTINGS.rpc_manager = RPCManager()  # pyrefly: ignore[bad-assignment]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    monitor = _RecordingMonitor(AzureMocks())
+    mocks = AzureMocks(references)
+    monitor = _RecordingMonitor(mocks)
     try:
         pulumi.runtime.set_mocks(
-            AzureMocks(),
+            mocks,
             project=PROJECT,
             stack=stack,
             preview=preview,
             logger=_PROGRAM_LOG,
             monitor=monitor,
+            organization=ORGANIZATION,
         )
         pulumi.runtime.set_all_config(config, list(secret_keys))
         body()
@@ -368,6 +407,7 @@ def _run_isolated(
         resources=tuple(_records(monitor)),
         outputs=outputs,
         secret_outputs=secret_outputs,
+        references=references,
     )
 
 

@@ -16,7 +16,9 @@ from typing import Any, Final
 
 from components.access import MATRIX
 from components.managed_network import WORKSPACE_STORAGE_SUBRESOURCES, pending_approvals
+from components.shared_stack import Adopted, UsedModelRegistry
 from offline.engine import ProgramRun, Resource
+from offline.references import used
 from offline.resource_types import JourneyPart, resource_type
 from settings.journeys import JOURNEYS, Hop, Journey
 from settings.loader import load
@@ -106,6 +108,8 @@ class _Plan:
 
     def __init__(self, run: ProgramRun, settings: Settings) -> None:
         self.run, self.settings = run, settings
+        # What the stack uses of the shared stack's (or others'), as the program resolved it.
+        self.used = {part: found.id for part, found in used(settings, run.references).items()}
         self.by_urn = {r.urn: r for r in run.resources}
         self.workspace = self._one(JourneyPart.WORKSPACE)
         self.storage = self._one(JourneyPart.STORAGE)
@@ -128,6 +132,17 @@ class _Plan:
             for r in self.of(JourneyPart.PRIVATE_ENDPOINT)
             for connection in r.outputs.get("privateLinkServiceConnections", ())
         ]
+
+    def model_registry_used(self) -> UsedModelRegistry | None:
+        registry = self.used.get("modelRegistry")
+        if registry is None:
+            return None
+        storage, acr = self.used.get("modelRegistryStorage"), self.used.get("modelRegistryAcr")
+        return UsedModelRegistry(
+            Adopted(registry.id, registry.name, registry.subscription_id),
+            storage_account_id=storage.id if storage else None,
+            container_registry_id=acr.id if acr else None,
+        )
 
     def of(self, part: JourneyPart) -> list[Resource]:
         return [r for r in self.run.resources if r.custom and resource_type(r.type).journey is part]
@@ -178,7 +193,7 @@ class _Plan:
 
     def targets(self, destination: str) -> list[tuple[str, str, tuple[str, ...]]]:
         """(label, resource ID, sub-resources) of each resource a destination names."""
-        settings, models = self.settings, self.settings.model_registry
+        settings = self.settings
         own: dict[str, Resource | None] = {
             "workspace": self.workspace,
             "storage": self.storage,
@@ -191,8 +206,8 @@ class _Plan:
         if destination == "registry":
             if self.registry is not None:
                 return [(self.registry.name, _id(self.registry), ())]
-            existing = settings.container_registry.existing
-            return [(existing.name, existing.id, ())] if existing else []
+            adopted = self.used.get("containerRegistry")
+            return [(adopted.name, adopted.id, ())] if adopted else []
         if destination == "datastores":
             return [(s.name, s.storage_account.id, s.subresources) for s in settings.datastores]
         if self.model_registry is not None:  # the shared stack's own registry
@@ -205,11 +220,7 @@ class _Plan:
             what = {"modelRegistryStorage": "'s storage", "modelRegistryAcr": "'s ACR"}
             label = f"{registry.name}{what.get(destination, '')}"
             return [(label, i, ()) for i in created.get(destination, [])]
-        chosen = {
-            "modelRegistry": models.existing,
-            "modelRegistryStorage": models.storage_account,
-            "modelRegistryAcr": models.container_registry,
-        }.get(destination)
+        chosen = next((u for part, u in self.used.items() if part == destination), None)
         return [(chosen.name, chosen.id, ())] if chosen else []
 
     # -- how -------------------------------------------------------------------------------
@@ -284,9 +295,9 @@ def _conditions(plan: _Plan) -> dict[str, bool]:
         "containerRegistry": settings.container_registry.mode != "none",
         "datastores": bool(settings.datastores),
         "sharesModels": profile.shares_models,
-        "usesModelRegistry": profile.has_workspace and models.existing is not None,
+        "usesModelRegistry": profile.has_workspace and models.used,
         "privateModelRegistry": not profile.has_workspace and not profile.model_registry_public,
-        "ownKeyVault": settings.key_vault.existing is None,
+        "ownKeyVault": not settings.key_vault.adopted,
         "ownContainerRegistry": settings.container_registry.mode == "create",
     }
 
@@ -409,7 +420,7 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
     elif hop.origin == "azureML" and hop.to == "storage" and hop.role is None:
         # The registry copies a shared model out of the storage: its firewall must admit it.
         rules = (plan.storage.inputs.get("networkRuleSet") or {}) if plan.storage else {}
-        registry = plan.settings.model_registry.existing
+        registry = plan.used.get("modelRegistry")
         admitted = [
             str(r.get("resourceId", "")).lower() for r in rules.get("resourceAccessRules") or ()
         ]
@@ -437,8 +448,8 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
                 found.append(f"{role} on {label}")
     pending = [
         a
-        for a in pending_approvals(plan.settings.network, plan.settings.model_registry)
-        if any(a["target"].lower() == t.lower() for _, t, _ in targets)
+        for a in pending_approvals(plan.settings.network, plan.model_registry_used())
+        if any(str(a["target"]).lower() == t.lower() for _, t, _ in targets)
     ]
     if pending and hop.origin == "managedNetwork":
         found.append(f"awaits approval by {pending[0]['approver']} (output pendingApprovals)")
@@ -480,7 +491,7 @@ def _where(plan: _Plan, hop: Hop) -> str:
 
 def evaluate(run: ProgramRun) -> JourneyReport:
     """Every journey of the table on one stack's run."""
-    settings = load(run.config, project="mlops", stack=run.stack)
+    settings = load(run.config, project="mlops", stack=run.stack, secret_keys=run.secret_keys)
     plan = _Plan(run, settings)
     conditions = _conditions(plan)
     results = []

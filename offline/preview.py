@@ -10,6 +10,7 @@ prints a plan in the spirit of ``pulumi preview``::
     python -m offline.preview --config-file my.yaml    # any stack file, e.g. in tests
     python -m offline.preview --base origin/main       # what a change does: the reviewer's diff
     python -m offline.preview --stack qa --journeys    # each workflow, hop by hop
+    python -m offline.preview --environment-file mlops/dev=../esc/dev.yaml   # its ESC environment
 
 Every run also runs the policy pack (``policy/``) as ``pulumi preview --policy-pack policy``
 would, and evaluates the journeys (``offline.journeys``). Exit status 1: invalid config or stack
@@ -27,10 +28,12 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
+from offline import esc
 from offline.diff import SYMBOLS, Change, Diff, Op, compare_properties, diff_plans
 from offline.engine import (
     PROJECT,
     ROOT,
+    SECRET_PLACEHOLDER,
     ProgramRun,
     Resource,
     file_config,
@@ -50,17 +53,18 @@ from offline.plan import (
     STACK_TYPE,
     SUFFIX_MARKER,
     Plan,
-    redact,
-    secret_values,
 )
 from offline.policies import POLICY_COUNT, PolicyReport, Violation, check
 from offline.prices import FALLBACK_REGION, Source
+from offline.references import ReferenceError, used
 from offline.resource_types import AzureMock, JourneyPart, resource_type
 from offline.revision import RevisionError, run_at
 from offline.stack_file import StackFileError
-from settings.loader import SettingsError, load
+from settings.loader import CONFIG_KEYS, SettingsError, load
 from settings.placeholders import Placeholder
 from settings.placeholders import find as find_placeholders
+from settings.secrets import Unreadable, redact, secret_strings, unreadable
+from settings.shared_stack import SharedStackError
 
 FORMATS: Final = ("text", "json", "markdown")
 LEGEND: Final = (
@@ -79,7 +83,7 @@ class ConfigError(Exception):
 
 
 # What ends a run with status 1 and its message alone on stderr.
-FAILURES: Final = (ConfigError, StackFileError, RevisionError)
+FAILURES: Final = (ConfigError, StackFileError, RevisionError, ReferenceError)
 
 
 # -- running a stack ------------------------------------------------------------------------------
@@ -100,25 +104,55 @@ def load_stack_config(
     return file_config(config_file)
 
 
+def environment_config(
+    stack: str,
+    config_file: Path | None = None,
+    environment_files: Mapping[str, Path] | None = None,
+) -> esc.Resolved:
+    """Config as the Pulumi CLI would pass it: the stack file's over the ``pulumiConfig`` of the
+    ESC environments it imports, each read from its local copy in ``environment_files`` (name →
+    path; ``offline.esc``). Without one, the stack file's alone, and the notice says so."""
+    config, secret_keys = load_stack_config(stack, config_file)
+    path = ROOT / f"Pulumi.{stack}.yaml" if config_file is None else config_file
+    return esc.resolve(
+        path,
+        config,
+        secret_keys,
+        environment_files or {},
+        project=PROJECT,
+        placeholder=SECRET_PLACEHOLDER,
+    )
+
+
 def run_stack(
     stack: str,
     config: Mapping[str, str] | None = None,
     secret_keys: Sequence[str] = (),
     config_file: Path | None = None,
+    environment_files: Mapping[str, Path] | None = None,
 ) -> ProgramRun:
-    """Evaluate the program for a stack; invalid config raises ConfigError (secrets redacted)."""
+    """Evaluate the program for a stack; invalid config raises ConfigError (secrets redacted).
+
+    What the stack's ESC environments leave unresolved offline (``environment_config``) is said
+    on stderr, and first in the ConfigError's message."""
     if str(ROOT) not in sys.path:  # the program imports its own modules (settings, components)
         sys.path.insert(0, str(ROOT))
+    resolved: esc.Resolved | None = None
     if config is None:
-        config, secret_keys = load_stack_config(stack, config_file)
+        resolved = environment_config(stack, config_file, environment_files)
+        config, secret_keys = resolved.values, resolved.secret_keys
     try:
-        return run_program(stack, config=config, secret_keys=secret_keys)
+        run = run_program(stack, config=config, secret_keys=secret_keys)
     except Exception as error:
         found = settings_error(error)
         if found is None:
             raise
-        secrets = secret_values(config, secret_keys)
-        raise ConfigError(redact(str(found), secrets)) from None
+        secrets = secret_strings(config, secret_keys)
+        notes = resolved.explain(getattr(found, "problems", ())) if resolved else []
+        raise ConfigError("\n".join([*notes, redact(str(found), secrets)])) from None
+    for line in resolved.notice() if resolved else []:
+        print(f"{stack}: {line}", file=sys.stderr)
+    return run
 
 
 # -- text -----------------------------------------------------------------------------------------
@@ -419,8 +453,51 @@ def _config_line(plan: Plan) -> list[str]:
     keys, secrets = len(plan.run.config), sorted(plan.run.secret_keys)
     if not secrets:
         return [f"Config: {keys} keys, none secret"]
-    return [f"Config: {keys} keys, {len(secrets)} secret:"] + [
-        f"    {key}: {SECRET}" for key in secrets
+    lines = [f"Config: {keys} keys, {len(secrets)} secret:"]
+    lines += [f"    {key}: {SECRET}" for key in secrets]
+    return lines + [f"    Note: {found}" for found in unreadable_secrets(plan)]
+
+
+def unreadable_secrets(plan: Plan) -> tuple[Unreadable, ...]:
+    """Keys secret as a whole, which the preview cannot read: what stood in for each."""
+    return unreadable(plan.run.config, plan.run.secret_keys, CONFIG_KEYS)
+
+
+def unreadable_data(plan: Plan) -> list[dict[str, Any]]:
+    return [
+        {"key": found.key, "standIn": found.stand_in, "note": str(found)}
+        for found in unreadable_secrets(plan)
+    ]
+
+
+def unreadable_markdown(plan: Plan) -> list[str]:
+    return [line for found in unreadable_secrets(plan) for line in ("> [!NOTE]", f"> {found}", "")]
+
+
+def shared_from(plan: Plan) -> list[dict[str, str]]:
+    """What the stack uses and does not manage (the shared model registry, an adopted Key Vault
+    or container registry), each with where its ID came from: a stack reference's outputs
+    (from the referenced stack's offline run, or its recorded outputs) or config."""
+    try:
+        settings = load(
+            plan.run.config, project=PROJECT, stack=plan.stack, secret_keys=plan.run.secret_keys
+        )
+        found = used(settings, plan.run.references)
+    except (SettingsError, SharedStackError):  # the program's run has said why
+        return []
+    return [
+        {"uses": part, "name": str(plan.values.render(u.id.name)), "from": u.source}
+        for part, u in found.items()
+    ]
+
+
+def shared_lines(plan: Plan) -> list[str]:
+    found = shared_from(plan)
+    if not found:
+        return []
+    width = max(len(f["uses"]) for f in found)
+    return ["Uses, and does not manage:"] + [
+        f"    {f['uses']:<{width}}: {f['name']} ← {f['from']}" for f in found
     ]
 
 
@@ -491,6 +568,7 @@ def render_text(
         *_config_line(plan),
         "",
         *([*placeholder_lines(plan), ""] if placeholders(plan) else []),
+        *([*shared_lines(plan), ""] if shared_from(plan) else []),
         *tree_lines(plan),
         "",
         *summary_lines(plan),
@@ -547,6 +625,7 @@ def plan_data(plan: Plan) -> dict[str, Any]:
             "secret": SECRET,
         },
         "config": plan.config(),
+        "sharedFrom": shared_from(plan),
         "summary": {
             "toCreate": plan.custom_count + plan.component_count + 1,
             "resources": plan.custom_count,
@@ -590,6 +669,7 @@ def render_json(
 ) -> str:
     data = plan_data(plan)
     data["placeholders"] = [{"key": p.key, "why": p.why} for p in placeholders(plan)]
+    data["unreadableSecrets"] = unreadable_data(plan)
     if policies is not None:
         data["policies"] = policy_data(policies)
     if journeys is not None:
@@ -647,6 +727,7 @@ def render_markdown(
         + ".",
         "",
         *placeholder_markdown(plan),
+        *unreadable_markdown(plan),
         *budget_warning_markdown(plan),
         *(policy_markdown(policies) if policies is not None else []),
         *(journey_markdown(journeys) if journeys is not None else []),
@@ -664,6 +745,11 @@ def render_markdown(
         "",
     ]
     lines += cost_markdown(plan)
+    shared = shared_from(plan)
+    if shared:
+        lines += ["| Uses, and does not manage | Name | From |", "|---|---|---|"]
+        lines += [f"| {_code(f['uses'])} | {_code(f['name'])} | {f['from']} |" for f in shared]
+        lines.append("")
     outputs = plan.outputs()
     if outputs:
         lines += ["| Output | Value |", "|---|---|"]
@@ -781,6 +867,7 @@ def render_diff_text(
         *(f"    {line}" for line in diff.summary_lines()),
         "",
         *([*refusal_lines(diff), ""] if diff.refusals else []),
+        *(f"Note: {found}\n" for found in unreadable_secrets(diff.after)),
         *([*policy_lines(policies), ""] if policies is not None else []),
         *([*journey_summary(journeys), ""] if journeys is not None else []),
         "Values as Pulumi shows them before `pulumi up`: " + LEGEND,
@@ -821,6 +908,7 @@ def diff_data(
         "summary": {op.value: diff.count(op) for op in Op},
         "changes": [change_data(c) for c in diff.changes if c.noteworthy],
         "plan": plan_data(diff.after),
+        "unreadableSecrets": unreadable_data(diff.after),
     }
     if policies is not None:
         data["policies"] = policy_data(policies)
@@ -845,6 +933,7 @@ def render_diff_markdown(
     ]
     if diff.new_stack:
         lines += [f"Stack `{diff.stack}` does not exist at `{base}`: everything is created.", ""]
+    lines += unreadable_markdown(diff.after)
     if diff.refusals:
         lines += ["> [!WARNING]", "> `pulumi up` would not make these changes:"]
         lines += [
@@ -1073,6 +1162,17 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a Pulumi.<stack>.yaml-style file to use instead of the stack's own",
     )
+    parser.add_argument(
+        "--environment-file",
+        action="append",
+        default=[],
+        type=_environment_file,
+        dest="environment_files",
+        metavar="NAME=PATH",
+        help="a local copy of a Pulumi ESC environment the stack file imports (environment:), "
+        "e.g. mlops/dev=../esc/mlops-dev.yaml from `esc env get mlops/dev --definition`; once "
+        "per environment (README: Pulumi ESC)",
+    )
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
         "--compare",
@@ -1093,6 +1193,23 @@ def _parser() -> argparse.ArgumentParser:
         "program and stack file at the ref are evaluated too",
     )
     return parser
+
+
+def _environment_file(text: str) -> tuple[str, Path]:
+    name, equals, path = text.partition("=")
+    if not (equals and name.strip() and path.strip()):
+        raise argparse.ArgumentTypeError(f"{text!r} is not NAME=PATH (mlops/dev=esc/dev.yaml)")
+    return name.strip(), Path(path.strip()).expanduser().resolve()
+
+
+def _environment_files(args: argparse.Namespace) -> dict[str, Path]:
+    """``--environment-file`` NAME=PATH, each environment once."""
+    files: dict[str, Path] = {}
+    for name, path in args.environment_files:
+        if name in files:
+            raise ConfigError(f"--environment-file {name} is given twice")
+        files[name] = path
+    return files
 
 
 def _stack_name(stack: str | None, config_file: Path | None) -> str:
@@ -1120,7 +1237,11 @@ def _compared(args: argparse.Namespace) -> str:
         files[1 if pair[1] == stack else 0] = args.config_file
         if pair[0] == pair[1]:
             names = (stack, f"{stack} ({args.config_file.name})")
-    left, right = (Plan(run_stack(s, config_file=f)) for s, f in zip(pair, files, strict=True))
+    given = _environment_files(args)
+    environments: dict[str, Any] = {"environment_files": given} if given else {}
+    left, right = (
+        Plan(run_stack(s, config_file=f, **environments)) for s, f in zip(pair, files, strict=True)
+    )
     return render_compare(left, right, args.format, names)
 
 
@@ -1128,8 +1249,10 @@ def _preview(args: argparse.Namespace) -> tuple[str, PolicyReport, JourneyReport
     stack = _stack_name(args.stack, args.config_file)
     with ThreadPoolExecutor(max_workers=1) as pool:
         # The base is evaluated in another process while this one evaluates the working tree.
-        base = pool.submit(run_at, args.base, stack) if args.base else None
-        run = run_stack(stack, config_file=args.config_file)
+        given = _environment_files(args)
+        at_ref: dict[str, Any] = {"environments": given} if given else {}
+        base = pool.submit(run_at, args.base, stack, **at_ref) if args.base else None
+        run = run_stack(stack, config_file=args.config_file, environment_files=given)
         plan, report, journeys = Plan(run), check(run), evaluate(run)
         if args.journeys and args.format == "text":
             output = "\n".join(journey_lines(journeys)) + "\n"

@@ -19,6 +19,8 @@ from pydantic import BaseModel
 from pydantic.fields import FieldInfo
 
 from bootstrap import pipeline_access
+from offline import esc
+from settings import secrets
 from settings.alerts import CATALOGUE, Alert, Metric
 from settings.schema import DEFAULTED_BY_LOADER, NAMESPACE, Settings
 from settings.validation import choices, condition, constraint, hint, unwrap
@@ -43,6 +45,13 @@ def stack_file_schema() -> dict[str, Any]:
     defaulted = [k for k, v in config["properties"].items() if DEFAULTED_BY_LOADER in v]
     config["required"] = [key for key in config["required"] if key not in defaulted]
     config["patternProperties"] = {OTHER_NAMESPACES: {}}
+    # A key that may carry a credential may be secret as a whole (settings.secrets).
+    for name, field in Settings.model_fields.items():
+        key = field.alias or name
+        if secrets.positions(field):
+            described = dict(config["properties"][key])
+            note = {"description": described.pop("description", "")}
+            config["properties"][key] = {**note, "anyOf": [described, secrets.SECURE_SCHEMA]}
     return {
         "$schema": "https://json-schema.org/draft/2020-12/schema",
         "title": "mlops stack file (Pulumi.<stack>.yaml)",
@@ -53,7 +62,22 @@ def stack_file_schema() -> dict[str, Any]:
             "secretsprovider": {"type": "string"},
             "encryptedkey": {"type": "string"},
             "encryptionsalt": {"type": "string"},
-            "environment": {"description": "Pulumi ESC environments to import."},
+            "environment": {
+                "description": "Pulumi ESC environments to import, in order (later over "
+                "earlier), or an environment definition written here (imports:, values:).",
+                "anyOf": [
+                    {"type": "array", "items": {"type": "string", "pattern": esc.NAME_PATTERN}},
+                    {
+                        "type": "object",
+                        "properties": {
+                            "imports": {"type": "array"},
+                            "values": {"type": "object"},
+                            "description": {"type": "string"},
+                        },
+                        "additionalProperties": False,
+                    },
+                ],
+            },
         },
         "additionalProperties": False,
         "$defs": definitions,

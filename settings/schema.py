@@ -33,6 +33,8 @@ from settings.names import ArmId, Names, id_form
 from settings.private_link import MODEL_REGISTRY_TARGETS, PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
 from settings.roles import ACCESS_SCOPES, AccessScope
+from settings.secrets import Credential
+from settings.shared_stack import DEFAULT_SHARED_STACK
 from settings.validation import (
     Hint,
     Listed,
@@ -67,6 +69,7 @@ from settings.values import (
     PublicIpRange,
     Region,
     RegistryId,
+    SharedStackName,
     StorageId,
     SubnetId,
     Tags,
@@ -87,35 +90,46 @@ Role = Literal[tuple(ACCESS_SCOPES)]  # pyrefly: ignore[invalid-literal]
 
 
 class KeyVaultSettings(Section):
-    mode: Literal["create"] | None = None
-    """Shared stack only: create the shared Key Vault that dev, qa and prod adopt (their
-    existingId is `pulumi stack output -s shared keyVaultId`). dev, qa and prod create a vault
-    of their own unless existingId names one."""
+    mode: Literal["create", "shared"] | None = None
+    """shared (dev, qa and prod): adopt the shared stack's vault, read through mlops:sharedStack
+    (its keyVaultId output). create (the shared stack only): create the vault dev, qa and prod
+    adopt. Left out, dev, qa and prod create a vault of their own unless existingId names one."""
     existing: VaultId | None = Field(None, alias="existingId")
-    """Adopt this existing (shared) Key Vault instead of creating one for the stack."""
+    """Adopt this existing Key Vault, by ID, instead of creating one for the stack: for a vault
+    no stack of this project exports."""
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
         if "mode" in given and "existing" in given:
-            yield ("existingId",), "adopts a vault, so it is not valid with mode: create"
+            yield (
+                ("existingId",),
+                f"adopts a vault by ID, so it is not valid with mode: {fields.get('mode')}",
+            )
+
+    @property
+    def adopted(self) -> bool:
+        """Another stack or team owns the vault: this stack neither creates nor locks it."""
+        return self.mode == "shared" or self.existing is not None
 
 
 class RegistrySettings(Section):
-    mode: Literal["none", "create", "existing"] = "none"
-    """No container registry, one created for the stack, or an existing shared one."""
+    mode: Literal["none", "create", "shared", "existing"] = "none"
+    """No container registry; one created for the stack; the shared stack's, read through
+    mlops:sharedStack (its containerRegistryId output); or an existing one by existingId."""
     sku: Annotated[Literal["Basic", "Standard", "Premium"], Only("mode", ("create",))] = "Premium"
     """SKU of a created registry."""
     existing: Annotated[
         RegistryId | None, Only("mode", ("existing",), f"the resource ID of a {REGISTRY}")
     ] = Field(None, alias="existingId")
-    """The shared registry."""
+    """The registry to adopt, by ID: for one no stack of this project exports."""
 
 
 class ModelRegistrySettings(Section):
-    mode: Literal["none", "create", "existing"] = "none"
+    mode: Literal["none", "create", "shared", "existing"] = "none"
     """The Azure ML registry models are promoted through: create (the shared stack, where it is
-    required); existing, the shared stack's (dev, qa and prod), whose ID is `pulumi stack output
-    -s shared modelRegistryId`; or none."""
+    required); in dev, qa and prod, shared: the shared stack's, with its storage and container
+    registry, read through mlops:sharedStack; existing: a registry managed elsewhere, by
+    existingId, storageAccountId and containerRegistryId; or none."""
     regions: Annotated[tuple[Region, ...], Listed, Unique(), Only("mode", ("create",))] = ()
     """Regions the registry replicates to besides its primary region
     (azure-native:location); workspaces can use it only from one of its regions. Each region,
@@ -132,21 +146,22 @@ class ModelRegistrySettings(Section):
         Only(
             "mode",
             ("existing",),
-            f"the resource ID of a {ML_REGISTRY}: `pulumi stack output -s shared modelRegistryId`",
+            f"the resource ID of a {ML_REGISTRY} (or mode: shared, to read it from the shared "
+            "stack)",
         ),
     ] = Field(None, alias="existingId")
-    """The shared registry's resource ID."""
+    """The registry's resource ID (its stack's modelRegistryId output)."""
     storage_account: Annotated[StorageId | None, Only("mode", ("existing",))] = Field(
         None, alias="storageAccountId"
     )
-    """The storage account Azure created for the registry in this stack's region (`pulumi
-    stack output -s shared modelRegistryStorageAccountIds`): a managed network reaches it
-    through an outbound private endpoint, as it reaches the registry."""
+    """The storage account Azure created for the registry in this stack's region (its stack's
+    modelRegistryStorageAccountIds output): a managed network reaches it through an outbound
+    private endpoint, as it reaches the registry."""
     container_registry: Annotated[RegistryId | None, Only("mode", ("existing",))] = Field(
         None, alias="containerRegistryId"
     )
-    """The container registry Azure created for the registry (`pulumi stack output -s shared
-    modelRegistryContainerRegistryId`), reached like its storage."""
+    """The container registry Azure created for the registry (its stack's
+    modelRegistryContainerRegistryId output), reached like its storage."""
 
     @model_validator(mode="wrap")
     @classmethod
@@ -172,6 +187,11 @@ class ModelRegistrySettings(Section):
                     if not message.startswith(("is only valid with mode", "is required with mode"))
                 ]
         raise problems(found)
+
+    @property
+    def used(self) -> bool:
+        """A workspace uses a registry another stack or team created."""
+        return self.mode in ("shared", "existing")
 
 
 class StorageSettings(Section):
@@ -631,9 +651,14 @@ class AlertSettings(Section):
     """The action group and every alert rule; false switches them off (refused in prod)."""
     emails: Annotated[tuple[Email, ...], Listed, Unique()] = ()
     """Who is told: e-mail addresses. The budget notifies them too."""
-    webhooks: Annotated[tuple[Webhook, ...], Listed, Unique()] = ()
-    """Also told: https webhooks (chat, paging, ITSM). A URL that carries a token belongs in
-    secret config."""
+    webhooks: Annotated[
+        tuple[Annotated[Webhook, Credential("https://secret-webhook-{n}.invalid", "<url>")], ...],
+        Listed,
+        Unique(),
+    ] = ()
+    """Also told: https webhooks (chat, paging, ITSM). A URL with a token (Slack, Teams,
+    `sig=`, `code=`, `token=` …) is refused in plain config: set each with `pulumi config set
+    --secret --path 'mlops:alerts.webhooks[0]' '<url>'`."""
     thresholds: AlertThresholdSettings = _empty(AlertThresholdSettings)  # pyrefly: ignore[invalid-annotation]
     """Thresholds that differ from the environment's defaults, by alert."""
 
@@ -777,6 +802,18 @@ class Settings(Section):
     environment profile (on in prod)."""
     tags: Tags = Field(default_factory=dict)
     """Tags on every resource, besides those the program sets (environment, managedBy, ...)."""
+    shared_stack: Annotated[
+        SharedStackName | None,
+        Hint(
+            "a stack name (shared) or organization/project/stack",
+            "it names the Pulumi stack whose outputs mode: shared reads",
+        ),
+        InWorkspace,
+    ] = None
+    """The Pulumi stack dev, qa and prod read the shared model registry, Key Vault and
+    container registry from (mode: shared), through a stack reference: a stack of this
+    project and organization by name, or organization/project/stack. Defaults to shared
+    wherever a mode is shared."""
     key_vault: KeyVaultSettings = _empty(KeyVaultSettings)
     """The workspace's Key Vault: created for the stack, or a shared one adopted."""
     container_registry: RegistrySettings = _empty(RegistrySettings)
@@ -817,7 +854,9 @@ class Settings(Section):
             "prod)"
         ),
     ]
-    """Who is told when the environment breaks or overspends, and the alert thresholds."""
+    """Who is told when the environment breaks or overspends, and the alert thresholds. May be
+    secret as a whole, which the offline preview cannot read (it previews one secret webhook
+    instead): keep it plain and only its webhooks secret."""
     budget: BudgetSettings | None = None
     """Monthly cost budget of the resource group: required in prod; elsewhere the environment
     profile's amount unless set."""
@@ -870,6 +909,14 @@ class Settings(Section):
                 else self.model_registry.public
             ),
         )
+
+    @property
+    def referenced_stack(self) -> str | None:
+        """The stack whose outputs mode: shared reads, as config names it; None if none does."""
+        parts = (self.model_registry.mode, self.key_vault.mode, self.container_registry.mode)
+        if "shared" not in parts:
+            return None
+        return self.shared_stack or DEFAULT_SHARED_STACK
 
     @property
     def builds_images(self) -> bool:
@@ -1029,7 +1076,7 @@ def _private_dns_zones(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
         targets: set[str] = set(MODEL_REGISTRY_TARGETS)
     else:
         targets = {"workspace", "storage"}
-        targets |= {"keyVault"} if vault.existing is None else set()
+        targets |= set() if vault.adopted else {"keyVault"}
         targets |= {"registry"} if registry.mode == "create" else set()
     for key in zones_for(targets):
         if getattr(dns.zone_ids, key) is None:
@@ -1082,7 +1129,8 @@ def registry_created_elsewhere(environment: str) -> str:
     """What mlops:modelRegistry.mode: create says in a stack with a workspace."""
     return (
         "create is only valid in the shared stack (mlops:environment: shared); in "
-        f"{environment} use mode: existing with the shared registry's existingId"
+        f"{environment} use mode: shared, which reads the shared stack's registry "
+        "(mlops:sharedStack), or mode: existing with a registry's existingId"
     )
 
 
@@ -1090,7 +1138,7 @@ def _shared_rules(
     fields: Mapping[str, Any], given: set[str], profile: EnvironmentProfile
 ) -> Iterator[Problem]:
     """The shared stack alone creates the model registry, and the Key Vault and container
-    registry that dev, qa and prod may adopt (their existingId); it adopts none itself."""
+    registry that dev, qa and prod may adopt (their mode: shared); it adopts none itself."""
     environment, vault = fields["environment"], fields.get("key_vault")
     models, images = fields.get("model_registry"), fields.get("container_registry")
     elsewhere = "is only valid in the shared stack (mlops:environment: shared)"
@@ -1101,8 +1149,15 @@ def _shared_rules(
         if vault is not None and vault.mode == "create":
             yield (
                 (_key("keyVault"), "mode"),
-                f"create {elsewhere}; this stack creates its own vault unless existingId adopts "
-                "the shared one",
+                f"create {elsewhere}; this stack creates its own vault unless mode: shared "
+                "adopts the shared stack's (or existingId another)",
+            )
+        parts = (models, vault, images)
+        if "shared_stack" in given and not any(p is not None and p.mode == "shared" for p in parts):
+            yield (
+                (_key("sharedStack"),),
+                "is read by nothing: set mode: shared in mlops:modelRegistry, mlops:keyVault or "
+                "mlops:containerRegistry, or remove it",
             )
         return
     if models is not None and models.mode != "create":
@@ -1129,13 +1184,13 @@ def _shared_rules(
             "is not valid in shared: the shared stack has no workspace; its network keys are "
             "inbound, subnetId and privateDns, for the model registry's private endpoints",
         )
-    if vault is not None and vault.existing is not None:
+    if vault is not None and vault.adopted:
         yield (
-            (_key("keyVault"), "existingId"),
+            (_key("keyVault"), "existingId" if vault.existing is not None else "mode"),
             "is not valid in shared: the shared stack creates the vault (mode: create) that "
             "dev, qa and prod adopt",
         )
-    if images is not None and images.mode == "existing":
+    if images is not None and images.mode in ("existing", "shared"):
         yield (
             (_key("containerRegistry"), "mode"),
             "must be create (or none) in shared: the shared stack creates the registry that "
@@ -1246,7 +1301,7 @@ def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> It
         yield (
             (_key("imageBuild"),),
             "is only used with a managed network (mlops:network.isolation other than disabled) "
-            "and a container registry (mlops:containerRegistry.mode create or existing): only "
+            "and a container registry (mlops:containerRegistry.mode other than none): only "
             "then does the registry, behind the network, need a cluster to build images on",
         )
 

@@ -9,7 +9,7 @@ import ipaddress
 import re
 from typing import Annotated, Any, Final
 
-from pydantic import AfterValidator, BeforeValidator
+from pydantic import AfterValidator, BeforeValidator, Field
 from pydantic import WithJsonSchema as Schema
 
 from settings.catalogs import (
@@ -158,10 +158,12 @@ TimeZone = Annotated[
 Email = Annotated[str, *named(EMAIL)]
 Webhook = Annotated[str, pattern(WEBHOOK), Hint(WEBHOOK.what, "alerts leave Azure only over TLS")]
 DeploymentName = Annotated[str, *named(DEPLOYMENT_NAME)]
-VaultId = Annotated[ArmId, *_resource_id("Microsoft.KeyVault/vaults")]
+VAULT: Final = "Microsoft.KeyVault/vaults"
+VaultId = Annotated[ArmId, *_resource_id(VAULT)]
 REGISTRY: Final = "Microsoft.ContainerRegistry/registries"
 RegistryId = Annotated[ArmId, *_resource_id(REGISTRY)]
-StorageId = Annotated[ArmId, *_resource_id("Microsoft.Storage/storageAccounts")]
+STORAGE: Final = "Microsoft.Storage/storageAccounts"
+StorageId = Annotated[ArmId, *_resource_id(STORAGE)]
 ML_REGISTRY: Final = "Microsoft.MachineLearningServices/registries"
 ModelRegistryId = Annotated[ArmId, *_resource_id(ML_REGISTRY)]
 SUBNET: Final = "Microsoft.Network/virtualNetworks/subnets"
@@ -169,6 +171,10 @@ SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
 ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
 ManagedClusterId = Annotated[ArmId, *_resource_id("Microsoft.ContainerService/managedClusters")]
 Fqdn = Annotated[str, *named(FQDN)]
+# A Pulumi stack: a name in this organization and project, or organization/project/stack.
+SharedStackName = Annotated[
+    str, Field(pattern=r"^([\w.-]+|[\w.-]+/[\w.-]+/[\w.-]+)$", max_length=300)
+]
 ClusterName = Annotated[str, *named(CLUSTER_NAME)]
 DatastoreName = Annotated[str, *named(DATASTORE_NAME)]
 ContainerName = Annotated[str, *named(CONTAINER_NAME)]

@@ -18,6 +18,7 @@ from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.roles import assignment_guid
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
+from components.shared_stack import Adopted
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
 from offline.engine import MOCK_SUFFIX, ProgramRun, evaluate
 from settings.names import ArmId, Names
@@ -199,6 +200,11 @@ def grants_of(run: ProgramRun, principal: str) -> set[tuple[str, str]]:
 # ---------------------------------------------------------------- SharedKeyVault
 
 
+def adopted(arm: ArmId | None) -> Adopted | None:
+    """What the shared stack component hands components for an ID config gives."""
+    return Adopted(arm.id, arm.name, arm.subscription_id) if arm else None
+
+
 def vault(
     existing: ArmId | None = None, deny: bool = False, protect: bool = False
 ) -> Callable[[], object]:
@@ -206,7 +212,7 @@ def vault(
         kv = SharedKeyVault(
             "kv",
             stack_context(protect=protect),
-            SharedKeyVaultArgs(deny_public_network=deny, existing=existing),
+            SharedKeyVaultArgs(deny_public_network=deny, existing=adopted(existing)),
         )
         pulumi.export("id", kv.id)
         pulumi.export("name", kv.name)
@@ -314,6 +320,7 @@ def workspace(
                 storage=storage,
                 network=network,
                 container_registry=registry,
+                adopted_registry=adopted(registry.existing),
                 people=people(access, (), None),
                 datastores=datastores,
                 log_retention_days=log_retention_days,

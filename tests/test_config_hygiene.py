@@ -173,8 +173,8 @@ def test_a_model_registry_created_in_dev_blames_mode_alone() -> None:
 
     assert found == (
         "mlops:modelRegistry.mode: create is only valid in the shared stack "
-        "(mlops:environment: shared); in dev use mode: existing with the shared registry's "
-        "existingId",
+        "(mlops:environment: shared); in dev use mode: shared, which reads the shared stack's "
+        "registry (mlops:sharedStack), or mode: existing with a registry's existingId",
     )
 
 

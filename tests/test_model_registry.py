@@ -507,8 +507,9 @@ def test_a_vault_is_either_created_or_adopted() -> None:
         "Microsoft.KeyVault/vaults/kv-other"
     )
     values = {**SHARED, "mlops:keyVault": {"mode": "create", "existingId": vault_id}}
-    assert "mlops:keyVault.existingId: adopts a vault, so it is not valid with mode: create" in (
-        problems_of(values, "shared")
+    assert (
+        "mlops:keyVault.existingId: adopts a vault by ID, so it is not valid with mode: create"
+        in (problems_of(values, "shared"))
     )
 
 

@@ -135,7 +135,6 @@ def test_the_dev_stacks_placeholders_are_those_its_comments_name(
         "mlops:network.clientIpRanges[0]",
         "mlops:datastores[0].storageAccountId",
         "mlops:computeInstances[0].assignedUserObjectId",
-        "mlops:modelRegistry.existingId",
     } <= keys
 
 
@@ -220,17 +219,17 @@ def test_the_refusal_comes_before_any_resource_is_registered() -> None:
 
 def test_pulumi_up_never_examines_nor_shows_a_secret_value() -> None:
     config, _ = stack_config("dev")
-    config["mlops:tags"] = json.dumps({"hook": SECRET_VALUE})
+    config["mlops:alerts"] = json.dumps({"webhooks": [SECRET_VALUE]})
     with pytest.raises(settings.SettingsError) as caught:
         settings.load(
             config,
             project="mlops",
             stack="dev",
-            secret_keys=["mlops:tags"],
+            secret_keys=["mlops:alerts"],
             refuse_placeholders=True,
         )
     assert SECRET_VALUE not in str(caught.value)
-    assert not any(p.startswith("mlops:tags") for p in caught.value.problems)
+    assert not any(p.startswith("mlops:alerts") for p in caught.value.problems)
 
 
 def test_a_config_without_placeholders_is_accepted_in_both_modes(

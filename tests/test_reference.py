@@ -143,6 +143,7 @@ def test_readme_reference_has_a_table_per_section() -> None:
 
 
 def test_reference_says_which_value_a_key_goes_with() -> None:
-    assert "The shared registry. Only with mode: existing, and required there." in (
-        reference.reference()
+    assert (
+        "The registry to adopt, by ID: for one no stack of this project exports. "
+        "Only with mode: existing, and required there." in (reference.reference())
     )

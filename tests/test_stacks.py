@@ -207,6 +207,7 @@ EXPORTS = {
     "alertRuleNames",
     "budgetName",
     "modelRegistryName",
+    "sharedFrom",
     "endpointServing",
     "kubernetesComputes",
     "applicationInsightsId",
