@@ -51,7 +51,7 @@ CONFIG_KEYS: Final[Mapping[str, FieldInfo]] = {
 PROVIDER: Final = "azure-native"
 CLASSIC_PROVIDER: Final = "azure"
 # Provider keys that hold a GUID, with where to find it.
-_PROVIDER_GUIDS: Final = {
+PROVIDER_GUIDS: Final = {
     "subscriptionId": "the subscription's ID (`az account show --query id`)",
     "tenantId": "the Entra ID tenant's ID (`az account show --query tenantId`)",
     "clientId": "the application (client) ID of the identity Pulumi signs in as",
@@ -89,8 +89,8 @@ def _provider_problems(namespace: str, name: str, raw: str, secret: bool) -> Ite
             )
     elif name not in known:
         yield f"{key}: unknown key of the azure-native provider{_namespaced(name, known)}; {valid}"
-    elif name in _PROVIDER_GUIDS and not secret and not re.fullmatch(GUID.pattern, raw):
-        yield f"{key}: must be {GUID.what}, {_PROVIDER_GUIDS[name]}; got {raw!r}"
+    elif name in PROVIDER_GUIDS and not secret and not re.fullmatch(GUID.pattern, raw):
+        yield f"{key}: must be {GUID.what}, {PROVIDER_GUIDS[name]}; got {raw!r}"
 
 
 def _namespaced(name: str, known: Sequence[str]) -> str:

@@ -22,7 +22,8 @@ FIXTURE = {
         "mlops:network": {"isolation": "allowInternetOutbound"},
         "mlops:computeClusters": [{"name": "cpu", "vmSize": "Standard_DS3_v2", "maxNodes": 2}],
         "mlops:alerts": {"emails": ["ml-platform@contoso.example"]},
-        "azure-native:subscriptionId": "another provider's key",
+        "azure-native:subscriptionId": "11111111-2222-3333-4444-555555555555",
+        "random:anything": "another provider's key",
     }
 }
 
@@ -53,6 +54,30 @@ def test_check_mode_fails_on_a_stale_schema(
 
 def test_schema_accepts_a_valid_stack_file() -> None:
     assert schema_errors(FIXTURE) == []
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("azure-native:locaton", "westeurope"),  # a typo of a provider key
+        ("azure:location", "westeurope"),  # the classic provider, which the program does not use
+        ("azure-native:subscriptionId", "my-dev-sub"),  # not a GUID
+    ],
+)
+def test_schema_refuses_what_the_azure_native_provider_would_not_read(key: str, value: str) -> None:
+    assert schema_errors(with_config(**{key: value}))
+
+
+@pytest.mark.parametrize(
+    ("key", "value"),
+    [
+        ("azure-native:useMsi", True),
+        ("azure-native:tenantId", {"secure": "v1:AAAA"}),
+        ("azure-native:clientId", "11111111-2222-3333-4444-555555555555"),
+    ],
+)
+def test_schema_accepts_the_azure_native_providers_own_keys(key: str, value: Any) -> None:
+    assert schema_errors(with_config(**{key: value})) == []
 
 
 @pytest.mark.parametrize(
