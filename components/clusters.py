@@ -1,8 +1,9 @@
-"""Azure ML compute clusters, shared by dev training clusters and batch endpoints."""
+"""Azure ML compute clusters, shared by dev training clusters, batch endpoints and the image
+build compute; and where any compute's nodes sit on the network (``node_network``)."""
 
 from __future__ import annotations
 
-from typing import Final
+from typing import Any, Final
 
 import pulumi
 from pulumi_azure_native import machinelearningservices as ml
@@ -23,6 +24,22 @@ CLUSTER_REPLACED_ON: Final = (
     "properties.properties.remoteLoginPortPublicAccess",
     "properties.properties.enableNodePublicIp",
 )
+# A node pool's virtual network is chosen when it is created (the team's subnet, with
+# customerManaged): a cluster moved to another subnet is replaced. Only where there is one, so
+# that a stack on a managed network keeps its options as they were.
+SUBNET_REPLACES: Final = "properties.properties.subnet"
+
+
+def node_network(placement: WorkspacePlacement) -> dict[str, Any]:
+    """The network properties of a compute's nodes (a cluster's or an instance's): in the team's
+    subnet with no public IP (customerManaged), or, on a managed network, no public IP either.
+    https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet#compute-instancecluster-or-serverless-compute-with-no-public-ip"""
+    if placement.compute_subnet is None:
+        return {"enable_node_public_ip": not placement.managed_network}
+    return {
+        "enable_node_public_ip": False,
+        "subnet": ml.ResourceIdArgs(id=placement.compute_subnet),
+    }
 
 
 def compute_cluster(
@@ -57,13 +74,16 @@ def compute_cluster(
                     node_idle_time_before_scale_down=f"PT{cluster.idle_seconds_before_scale_down}S",
                 ),
                 remote_login_port_public_access=ml.RemoteLoginPortPublicAccess.DISABLED,
-                enable_node_public_ip=not placement.managed_network,
+                **node_network(placement),
             ),
         ),
         tags=context.tags,
         opts=pulumi.ResourceOptions(
             parent=parent,
-            replace_on_changes=list(CLUSTER_REPLACED_ON),
+            replace_on_changes=[
+                *CLUSTER_REPLACED_ON,
+                *((SUBNET_REPLACES,) if placement.compute_subnet else ()),
+            ],
             delete_before_replace=True,
         ),
     )

@@ -117,3 +117,6 @@ class WorkspacePlacement:
     workspace_name: pulumi.Input[str]
     # Nodes need no public IP when the workspace's managed network carries their traffic.
     managed_network: bool
+    # The team's subnet every compute's nodes join (mlops:network.computeSubnetId, with
+    # isolation customerManaged), with no public IP either; None elsewhere.
+    compute_subnet: str | None = None

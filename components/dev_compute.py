@@ -15,7 +15,7 @@ from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
 from components.access import Holder, Targets, grant_all
-from components.clusters import compute_cluster
+from components.clusters import compute_cluster, node_network
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
 from settings.schema import ComputeClusterSettings, ComputeInstanceSettings
@@ -91,8 +91,8 @@ class DevCompute(pulumi.ComponentResource):
                         ssh_settings=ml.ComputeInstanceSshSettingsArgs(
                             ssh_public_access=ml.SshPublicAccess.DISABLED
                         ),
-                        enable_node_public_ip=not placement.managed_network,
                         schedules=schedules,
+                        **node_network(placement),
                     ),
                 ),
                 tags=context.tags,

@@ -19,6 +19,7 @@ class SharedKeyVaultArgs:
     # With a managed network the workspace reaches the vault through a private endpoint, which
     # Azure ML creates only when the vault refuses public network access (trusted Azure
     # services still pass): https://learn.microsoft.com/azure/machine-learning/how-to-managed-network
+    # With the team's network (customerManaged), through the stack's inbound private endpoint.
     deny_public_network: bool
     # A vault to adopt instead of creating one (named after the stack's names otherwise).
     existing: Adopted | None = None

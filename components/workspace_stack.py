@@ -12,6 +12,11 @@ With a managed network the storage account and a Premium registry refuse public 
 access: Azure ML creates its own private endpoints to them only then
 (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network, "List of required
 rules"), and with private inbound the client network reaches them through private endpoints too.
+With the team's network instead (``customerManaged``) they refuse it as well: the workspace has
+no managed network, its compute (serverless jobs too) runs in the team's subnet with no public IP
+and reaches them through the inbound private endpoints
+(https://learn.microsoft.com/azure/machine-learning/how-to-secure-workspace-vnet), and the
+workspace is tagged ``customerManagedNetwork`` for reviewers and the policy pack.
 The exception: where models are shared to the model registry (dev), the storage firewall admits
 that registry as a resource instance, which only the public endpoint (denying everything else)
 honours, and the managed network gets the storage's private endpoints as rules of its own.
@@ -43,6 +48,9 @@ from settings.schema import DatastoreSettings, NetworkSettings, RegistrySettings
 # Marks the workspace storage when config allows shared keys: the policy pack accepts
 # allowSharedKeyAccess: true only on an account carrying it.
 SHARED_KEY_TAG = "allowSharedKeyAccess"
+# Marks a workspace the team's network isolates (mlops:network.isolation: customerManaged): the
+# policy pack then asks it to prove itself private instead of having a managed network.
+CUSTOMER_MANAGED_NETWORK_TAG = "customerManagedNetwork"
 
 
 @dataclass(frozen=True)
@@ -90,7 +98,7 @@ class WorkspaceStack(pulumi.ComponentResource):
         super().__init__("mlops:workspace:WorkspaceStack", name, None, opts)
         child = pulumi.ResourceOptions(parent=self)
         data = pulumi.ResourceOptions(parent=self, protect=context.protect)
-        private = args.network.managed  # see the module's docstring
+        private = args.network.isolated  # see the module's docstring
         network_default = storage.DefaultAction.DENY if private else storage.DefaultAction.ALLOW
         # Sharing a model copies it out of this storage, which Azure allows only to a registry
         # the storage firewall lists as a resource instance; such rules apply to the public
@@ -104,6 +112,9 @@ class WorkspaceStack(pulumi.ComponentResource):
         # https://learn.microsoft.com/azure/storage/common/storage-network-security#grant-access-from-an-internet-ip-range
         clients = args.network.client_ip_ranges if private else ()
         storage_public = sharing_to is not None or bool(clients)
+        # The team's subnet compute runs in (customerManaged), else None.
+        subnet = args.network.compute_subnet if args.network.customer_managed else None
+        compute_subnet = subnet.id if subnet is not None else None
 
         self.storage_account = storage.StorageAccount(
             f"{name}-storage",
@@ -264,8 +275,22 @@ class WorkspaceStack(pulumi.ComponentResource):
             # Builds the managed network with the workspace, so the first compute does not
             # wait (about 30 minutes) for it.
             provision_network_now=args.network.managed or None,
+            # On the team's network, serverless jobs run in its subnet too, with no public IP:
+            # https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet#compute-instancecluster-or-serverless-compute-with-no-public-ip
+            serverless_compute_settings=(
+                machinelearningservices.ServerlessComputeSettingsArgs(
+                    serverless_compute_custom_subnet=compute_subnet,
+                    serverless_compute_no_public_ip=True,
+                )
+                if compute_subnet is not None
+                else None
+            ),
             v1_legacy_mode=False,
-            tags=context.tags,
+            tags=(
+                {**context.tags, CUSTOMER_MANAGED_NETWORK_TAG: "true"}
+                if args.network.customer_managed
+                else context.tags
+            ),
             opts=data,
         )
         self.diagnostics = monitor.DiagnosticSetting(
@@ -286,7 +311,9 @@ class WorkspaceStack(pulumi.ComponentResource):
         self.principal_id: pulumi.Output[str] = system_principal_id(self.workspace.identity)
         # Where compute and endpoints go.
         self.placement = WorkspacePlacement(
-            workspace_name=self.workspace_name, managed_network=args.network.managed
+            workspace_name=self.workspace_name,
+            managed_network=args.network.managed,
+            compute_subnet=compute_subnet,
         )
         self.studio_url: pulumi.Output[str] = pulumi.Output.concat(
             "https://ml.azure.com/home?wsid=", self.workspace.id, "&tid=", context.tenant_id

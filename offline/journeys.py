@@ -292,6 +292,7 @@ def _conditions(plan: _Plan) -> dict[str, bool]:
         "workspace": profile.has_workspace,
         "privateInbound": settings.network.private_inbound,
         "managedNetwork": settings.network.managed,
+        "isolatedNetwork": settings.network.isolated,
         "containerRegistry": settings.container_registry.mode != "none",
         "datastores": bool(settings.datastores),
         "sharesModels": profile.shares_models,
@@ -328,8 +329,37 @@ def _client_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> 
     return f"over the internet to {label}"
 
 
+# What the team's network carries for compute in its subnet (customerManaged), which no plan
+# shows: its routes, DNS and firewall (the README's Network lists what Azure ML needs).
+TEAM_EGRESS: Final = "through the team's network from mlops:network.computeSubnetId"
+
+
+def _team_compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> str | None:
+    """Why compute in the team's subnet (customerManaged) reaches the target, or None: the
+    stack's own resources only through its inbound private endpoints, the rest through what the
+    team's network provides."""
+    if hop.to.startswith("modelRegistry"):
+        # https://learn.microsoft.com/azure/machine-learning/how-to-registry-network-isolation#use-assets-from-registry-in-workspace-1
+        return (
+            f"{TEAM_EGRESS} to the shared stack's private endpoints to {label} (its "
+            "registryClients), which the team's network routes and resolves"
+        )
+    if hop.to == "applicationInsights":
+        return f"{TEAM_EGRESS} to Azure Monitor (service tag AzureMonitor, README)"
+    if hop.to == "datastores":
+        return f"{TEAM_EGRESS} to {label} ({group}): its own private endpoint, outside the stack"
+    if plan.has_endpoint(target, group):
+        return f"from the compute subnet through the private endpoint ({group}) to {label}"
+    own = {"registry": bool(plan.registry), "keyVault": bool(plan.of(JourneyPart.KEY_VAULT))}
+    if hop.to in own and not own[hop.to]:
+        return f"{TEAM_EGRESS} to its owner's private endpoint ({group}) to {label}"
+    return None
+
+
 def _compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> str | None:
-    """Why compute in the managed network reaches the target, or None."""
+    """Why compute in the managed network (or the team's subnet) reaches the target, or None."""
+    if plan.settings.network.customer_managed:
+        return _team_compute_path(plan, hop, label, target, group)
     isolation = plan.isolation()
     if isolation == "Disabled":
         if hop.to.startswith("modelRegistry"):
@@ -369,6 +399,9 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
             return HopResult(hop, True, f"the workspace's imageBuildCompute is cluster {name}")
         return HopResult(hop, False, f"the workspace names no image build cluster: set {fix}")
     if hop.to == "packageFeeds":
+        if plan.settings.network.customer_managed:
+            hosts = ", ".join(PACKAGE_FEEDS)
+            return HopResult(hop, True, f"{TEAM_EGRESS}, whose firewall lets out {hosts}")
         if plan.isolation() != "AllowOnlyApprovedOutbound":
             return HopResult(hop, True, "internet outbound reaches the package feeds")
         missing = [host for host in PACKAGE_FEEDS if host not in plan.fqdn_rules()]
@@ -484,6 +517,8 @@ def _scopes(
 def _where(plan: _Plan, hop: Hop) -> str:
     if hop.origin == "client":
         return "a laptop on the internet" if plan.public(plan.workspace) else "the team's network"
+    if hop.origin == "managedNetwork" and plan.settings.network.customer_managed:
+        return "the team's subnet (mlops:network.computeSubnetId)"
     return {"teamNetwork": "the team's network", "managedNetwork": "the managed network"}.get(
         hop.origin, "Azure ML"
     )

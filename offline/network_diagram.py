@@ -43,6 +43,8 @@ from offline.resource_types import (
 DOCUMENT: Final = Path("docs/network.md")
 INTERNET: Final = "internet"
 AZURE_POLICY: Final = "azure_policy"
+# Where a workspace on the team's network (customerManaged) runs its compute.
+TEAM_COMPUTE_SUBNET: Final = "serverlessComputeSettings.serverlessComputeCustomSubnet"
 
 
 class _NetworkDrawing:
@@ -71,6 +73,7 @@ class _NetworkDrawing:
             self._zone_link(link)
         for workspace in by_part[NetworkPart.WORKSPACE]:
             self._managed_network(workspace)
+            self._team_compute(workspace)
         return self.graph
 
     # -- boxes ----------------------------------------------------------------------------------
@@ -134,6 +137,17 @@ class _NetworkDrawing:
         elif access != "Disabled":
             self.graph.edge(self._special(INTERNET, "Internet"), node, "public network access")
 
+    def _in_subnet(self, node: str, subnet: Any) -> None:
+        """Frame ``node`` in the team's subnet the ID names (endpoints and compute alike)."""
+        ref = parse_arm_id(subnet) if isinstance(subnet, str) else None
+        if ref is not None:
+            subnet_name = ref.rest.rsplit("/", 1)[-1]
+            title = label_text(
+                f"Subnet {subnet_name} of virtual network {ref.name} (resource group "
+                f"{ref.group}, subscription {ref.subscription})"
+            )
+            self.graph.group(node_id("subnet", f"{ref.name}_{subnet_name}"), title, node)
+
     def _endpoint(self, endpoint: Resource) -> None:
         subnet = get_path(endpoint.inputs, "subnet.id")
         connections: Any = endpoint.inputs.get("privateLinkServiceConnections") or [{}]
@@ -143,14 +157,7 @@ class _NetworkDrawing:
         group = ", ".join(map(str, groups)) if isinstance(groups, list) else "?"
         node = self.ids[endpoint.urn] = node_id("pe", endpoint.name)
         self.graph.nodes[node] = box(node, Shape.BOX, ["Private endpoint", group])
-        ref = parse_arm_id(subnet) if isinstance(subnet, str) else None
-        if ref is not None:
-            subnet_name = ref.rest.rsplit("/", 1)[-1]
-            title = label_text(
-                f"Subnet {subnet_name} of virtual network {ref.name} (resource group "
-                f"{ref.group}, subscription {ref.subscription})"
-            )
-            self.graph.group(node_id("subnet", f"{ref.name}_{subnet_name}"), title, node)
+        self._in_subnet(node, subnet)
         target = self._external(target_id) if isinstance(target_id, str) else None
         if target is not None:
             self.graph.edge(node, target, f"private link {group}")
@@ -199,6 +206,18 @@ class _NetworkDrawing:
             subresource = get_path(rule, "destination.subresourceTarget")
             if target is not None:
                 self.graph.edge(node, target, f"private endpoint {subresource}", dotted=True)
+
+    def _team_compute(self, workspace: Resource) -> None:
+        """With the team's network (customerManaged), the compute in its subnet, no public IP:
+        it reaches the workspace's dependencies through the private endpoints drawn."""
+        subnet = get_path(workspace.inputs, TEAM_COMPUTE_SUBNET)
+        if not isinstance(subnet, str):
+            return
+        node = node_id("tc", workspace.name)
+        lines = ["Compute, no public IP", "clusters, instances, serverless jobs"]
+        self.graph.nodes[node] = box(node, Shape.BOX, lines)
+        self._in_subnet(node, subnet)
+        self.graph.edge(self._box(workspace, []), node, "compute (the team's network)")
 
     def _depended_on(self, resource: Resource, key: str) -> str | None:
         """The drawn node of the resource that ``resource``'s input ``key`` comes from."""

@@ -57,7 +57,17 @@ CONFIG_FIXES: Final[Mapping[str, ConfigFix]] = {
     "workspace-prod-managed-network": ConfigFix(
         "mlops:network",
         "prod allows only approved outbound traffic: set `mlops:network.isolation: "
-        "allowOnlyApprovedOutbound`",
+        "allowOnlyApprovedOutbound` (or `customerManaged`, the team's network filtering egress)",
+    ),
+    "workspace-network-isolation": ConfigFix(
+        "mlops:network",
+        "qa and prod isolate the workspace: set `mlops:network.isolation` to a managed network, "
+        "or `customerManaged` with `computeSubnetId`",
+    ),
+    "customer-managed-network": ConfigFix(
+        "mlops:network",
+        "the team's network isolates the workspace: `mlops:network.isolation: customerManaged` "
+        "with `inbound: private` and `computeSubnetId`, and no `clientIpRanges`",
     ),
     "cluster-scale-to-zero": ConfigFix(
         "mlops:computeClusters",

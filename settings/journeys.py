@@ -50,8 +50,10 @@ from settings.learn import (
 # - client: a person's laptop or a pipeline's runner: on the internet where the workspace accepts
 #   public traffic, in the team's network (through its private endpoints) where it does not;
 # - teamNetwork: a runner or client inside the team's network, always through private endpoints;
-# - managedNetwork: compute in the workspace's managed network (clusters, managed online
-#   deployments), through Azure ML's required rules and the stack's outbound rules;
+# - managedNetwork: the workspace's compute (clusters, managed online deployments): in its managed
+#   network, through Azure ML's required rules and the stack's outbound rules; with the team's
+#   network instead (isolation customerManaged), in the team's subnet, through the stack's
+#   inbound private endpoints and what the team's network routes to;
 # - azureML: Azure ML's own service, server-side: the hop needs a permission or a setting, no
 #   network path of the caller's.
 Origin = Literal["client", "teamNetwork", "managedNetwork", "azureML"]
@@ -74,13 +76,16 @@ Destination = Literal[
     "packageFeeds",
 ]
 # When a journey or hop applies, from the stack's settings (offline.journeys says how each is
-# read): a workspace, dev's compute, private inbound, a container registry, datastores, models
-# shared from here, a model registry used (dev, qa, prod) or created (shared), private, a Key
-# Vault and a container registry the stack creates (an adopted one is its owner's to reach).
+# read): a workspace, dev's compute, private inbound, a managed network, a network of either kind
+# (managed or the team's: the workspace's dependencies refuse public traffic), a container
+# registry, datastores, models shared from here, a model registry used (dev, qa, prod) or created
+# (shared), private, a Key Vault and a container registry the stack creates (an adopted one is its
+# owner's to reach).
 Condition = Literal[
     "workspace",
     "privateInbound",
     "managedNetwork",
+    "isolatedNetwork",
     "containerRegistry",
     "datastores",
     "sharesModels",
@@ -200,7 +205,7 @@ def _registry_pulls(who: str, what: str) -> tuple[Hop, ...]:
             "modelRegistryStorage",
             REGISTRY_ASSETS,
             subresource="blob",
-            when=("usesModelRegistry", "managedNetwork"),
+            when=("usesModelRegistry", "isolatedNetwork"),
             question=MANAGED_REGISTRY_RULES,
         ),
         Hop(
@@ -210,7 +215,7 @@ def _registry_pulls(who: str, what: str) -> tuple[Hop, ...]:
             "modelRegistryAcr",
             REGISTRY_ASSETS,
             subresource="registry",
-            when=("usesModelRegistry", "managedNetwork"),
+            when=("usesModelRegistry", "isolatedNetwork"),
             question=MANAGED_REGISTRY_RULES,
         ),
         Hop(
@@ -251,8 +256,8 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
     Journey(
         "imageBuild",
         "Build a custom environment image",
-        # Without a managed network, the registry builds images itself.
-        when=("workspace", "containerRegistry", "managedNetwork"),
+        # Without a network (managed or the team's), the registry builds images itself.
+        when=("workspace", "containerRegistry", "isolatedNetwork"),
         hops=(
             Hop("Azure ML builds the image on the workspace's image build compute (a container "
                 "registry behind a network cannot build it)", "workspace", "azureML",
@@ -294,7 +299,7 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
                 (REGISTRY_CLIENTS, REGISTRY_WRITE), subresource="amlregistry",
                 role="AzureML Registry User", scope="modelRegistry"),
             Hop("the registry copies the model out of the workspace storage", "workspace",
-                "azureML", "storage", SHARE_TO_REGISTRY, when=("managedNetwork",)),
+                "azureML", "storage", SHARE_TO_REGISTRY, when=("isolatedNetwork",)),
         ),
     ),
     Journey(

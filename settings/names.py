@@ -98,6 +98,27 @@ K8S_OBJECT_NAME: Final = NameRule(
     "a Kubernetes object name: at most 253 lowercase letters, digits, hyphens and dots, "
     "starting and ending with a letter or digit",
 )
+# A node label's key: an optional DNS-subdomain prefix and '/', then a name of at most 63
+# letters, digits, '-', '_' and '.' starting and ending with a letter or digit; its value is empty
+# or such a name.
+# https://kubernetes.io/docs/concepts/overview/working-with-objects/labels/#syntax-and-character-set
+K8S_LABEL_NAME: Final = r"[A-Za-z0-9]([-A-Za-z0-9_.]{0,61}[A-Za-z0-9])?"
+K8S_LABEL_KEY: Final = NameRule(
+    rf"^((?=[^/]{{1,253}}/)[a-z0-9]([-a-z0-9]*[a-z0-9])?(\.[a-z0-9]([-a-z0-9]*[a-z0-9])?)*/)?"
+    rf"{K8S_LABEL_NAME}$",
+    "a Kubernetes label key: an optional DNS prefix and '/' (kubernetes.azure.com/), then at "
+    "most 63 letters, digits, '-', '_' and '.', starting and ending with a letter or digit",
+)
+K8S_LABEL_VALUE: Final = NameRule(
+    rf"^({K8S_LABEL_NAME})?$",
+    "a Kubernetes label value: empty, or at most 63 letters, digits, '-', '_' and '.', starting "
+    "and ending with a letter or digit",
+)
+# The host name clients call Kubernetes online endpoints at (the extension's sslCname).
+HOST_NAME: Final = NameRule(
+    r"^(?=.{4,253}$)([a-z0-9]([a-z0-9-]{0,61}[a-z0-9])?\.)+[a-z]{2,63}$",
+    "a lowercase host name such as scoring.ml.contoso.com (no wildcard, no scheme, no port)",
+)
 
 # Outbound FQDN rules of a managed network: a host name, or a wildcard of one (lowercase).
 FQDN: Final = NameRule(

@@ -7,6 +7,9 @@ and by the component that creates the endpoints:
   ``blob`` and ``file`` (https://learn.microsoft.com/azure/machine-learning/how-to-managed-network,
   "Azure Machine Learning studio"); a created Key Vault (``vault``) and registry (``registry``)
   (https://learn.microsoft.com/azure/machine-learning/how-to-secure-workspace-vnet);
+- with the team's network (``customerManaged``) and batch endpoints, the storage's ``queue`` and
+  ``table`` too: "Batch deployments require all the four"
+  (https://learn.microsoft.com/azure/machine-learning/how-to-secure-batch-endpoint);
 - each sub-resource's private DNS zones
   (https://learn.microsoft.com/azure/private-link/private-endpoint-dns).
 """
@@ -27,6 +30,8 @@ PRIVATE_DNS_ZONES: Final[Mapping[str, str]] = {
     "notebooks": "privatelink.notebooks.azure.net",
     "blob": "privatelink.blob.core.windows.net",
     "file": "privatelink.file.core.windows.net",
+    "queue": "privatelink.queue.core.windows.net",
+    "table": "privatelink.table.core.windows.net",
     "vault": "privatelink.vaultcore.azure.net",
     "registry": "privatelink.azurecr.io",
 }
@@ -36,6 +41,8 @@ PRIVATE_DNS_ZONES: Final[Mapping[str, str]] = {
 Target = Literal[
     "workspace",
     "storage",
+    # The workspace storage's queues and tables, for batch deployments on the team's network.
+    "batchStorage",
     "keyVault",
     "registry",
     "modelRegistry",
@@ -62,6 +69,8 @@ INBOUND_ENDPOINTS: Final[tuple[InboundEndpoint, ...]] = (
     InboundEndpoint("workspace", "amlworkspace", ("api", "notebooks")),
     InboundEndpoint("storage", "blob", ("blob",)),
     InboundEndpoint("storage", "file", ("file",)),
+    InboundEndpoint("batchStorage", "queue", ("queue",)),
+    InboundEndpoint("batchStorage", "table", ("table",)),
     InboundEndpoint("keyVault", "vault", ("vault",)),
     InboundEndpoint("registry", "registry", ("registry",)),
     # Clients of a private Azure ML registry: the registry, its storage and its ACR.

@@ -47,6 +47,11 @@ class EnvironmentProfile:
     # The managed network allows only approved outbound (mlops:network.isolation), as the
     # policy pack requires.
     approved_outbound_only: bool
+    # The team's own network may isolate the workspace instead of a managed network
+    # (mlops:network.isolation: customerManaged): private endpoints only, compute in the team's
+    # subnet with no public IP, egress filtered by the team's firewall. It meets private_inbound
+    # and approved_outbound_only, as the policy pack accepts (tag customerManagedNetwork).
+    customer_managed_network: bool
     # A created Azure ML registry accepts traffic from the internet unless
     # mlops:modelRegistry.publicNetworkAccess says otherwise.
     model_registry_public: bool
@@ -67,20 +72,21 @@ def _by_environment(**rows: tuple[Any, ...]) -> dict[str, EnvironmentProfile]:
 # which it has, so its action group serves the budget.
 # fmt: off
 PROFILES: Final[Mapping[str, EnvironmentProfile]] = _by_environment(
-    #                        dev    qa     prod   shared
-    allows_compute=         (True,  False, False, False),
-    protect=                (False, False, True,  True),
-    log_retention_days=     (30,    30,    90,    90),
-    soft_delete_days=       (7,     7,     30,    30),
-    blob_versioning=        (False, False, True,  True),
-    zone_redundant_registry=(False, False, True,  True),
-    alerts_optional=        (True,  True,  False, False),
-    alert_thresholds=       tuple(map(default_thresholds, get_args(Environment))),
-    monthly_budget=         (1000,  2000,  None,  500),
-    has_workspace=          (True,  True,  True,  False),
-    shares_models=          (True,  False, False, False),
-    private_inbound=        (False, True,  True,  False),
-    approved_outbound_only= (False, False, True,  False),
-    model_registry_public=  (False, False, False, False),
+    #                         dev    qa     prod   shared
+    allows_compute=           (True,  False, False, False),
+    protect=                  (False, False, True,  True),
+    log_retention_days=       (30,    30,    90,    90),
+    soft_delete_days=         (7,     7,     30,    30),
+    blob_versioning=          (False, False, True,  True),
+    zone_redundant_registry=  (False, False, True,  True),
+    alerts_optional=          (True,  True,  False, False),
+    alert_thresholds=         tuple(map(default_thresholds, get_args(Environment))),
+    monthly_budget=           (1000,  2000,  None,  500),
+    has_workspace=            (True,  True,  True,  False),
+    shares_models=            (True,  False, False, False),
+    private_inbound=          (False, True,  True,  False),
+    approved_outbound_only=   (False, False, True,  False),
+    customer_managed_network= (True,  True,  True,  False),
+    model_registry_public=    (False, False, False, False),
 )
 # fmt: on

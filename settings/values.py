@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import ipaddress
 import re
+from decimal import Decimal, InvalidOperation
 from typing import Annotated, Any, Final
 
 from pydantic import AfterValidator, BeforeValidator, Field
@@ -29,6 +30,9 @@ from settings.names import (
     EMAIL,
     FQDN,
     GUID,
+    HOST_NAME,
+    K8S_LABEL_KEY,
+    K8S_LABEL_VALUE,
     K8S_NAMESPACE,
     K8S_OBJECT_NAME,
     PREFIX,
@@ -233,6 +237,105 @@ Cron = Annotated[str, *named(CRON), AfterValidator(_cron)]
 Prefix = Annotated[str, *named(PREFIX)]
 KubernetesNamespace = Annotated[str, *named(K8S_NAMESPACE)]
 KubernetesObjectName = Annotated[str, *named(K8S_OBJECT_NAME)]
+HostName = Annotated[str, *named(HOST_NAME)]
+
+# A Kubernetes resource quantity as Kubernetes reads one: a number, then a decimal suffix (n, u,
+# m, k, M, G, T, P, E), a binary one (Ki, Mi, Gi, Ti, Pi, Ei) or an exponent (e3); no sign here.
+# https://kubernetes.io/docs/reference/kubernetes-api/common-definitions/quantity/
+QUANTITY_PATTERN: Final = (
+    r"^([0-9]+(\.[0-9]*)?|\.[0-9]+)(Ki|Mi|Gi|Ti|Pi|Ei|[numkMGTPE]|[eE][+-]?[0-9]+)?$"
+)
+_BINARY: Final = ("Ki", "Mi", "Gi", "Ti", "Pi", "Ei")
+_SUFFIXES: Final[dict[str, Decimal]] = {
+    "": Decimal(1),
+    "n": Decimal("1e-9"),
+    "u": Decimal("1e-6"),
+    "m": Decimal("1e-3"),
+    "k": Decimal("1e3"),
+    "M": Decimal("1e6"),
+    "G": Decimal("1e9"),
+    "T": Decimal("1e12"),
+    "P": Decimal("1e15"),
+    "E": Decimal("1e18"),
+    **{suffix: Decimal(1024**power) for power, suffix in enumerate(_BINARY, 1)},
+}
+
+
+def quantity(text: str) -> Decimal | None:
+    """The amount a quantity stands for (cores, bytes), or None when it is no quantity."""
+    match = re.fullmatch(QUANTITY_PATTERN, text)
+    if match is None:
+        return None
+    number, suffix = match.group(1), match.group(3) or ""
+    try:
+        if suffix[:1] in ("e", "E") and suffix[1:]:
+            return Decimal(number) * Decimal(10) ** int(suffix[1:])
+        return Decimal(number) * _SUFFIXES[suffix]
+    except (InvalidOperation, ValueError, OverflowError):
+        return None
+
+
+def _quantity(what: str, example: str, whole: Decimal, steps: str) -> Any:
+    """A quantity of more than nothing, in steps of ``whole`` (a CPU's 1m, memory's byte,
+    ``steps`` in words); YAML numbers (2, 0.5) are read as Kubernetes reads them."""
+
+    def check(value: object) -> str:
+        if isinstance(value, bool) or not isinstance(value, str | int | float):
+            raise invalid(f"must be {what} such as {example}, got {type_name(value)}")
+        text = value if isinstance(value, str) else format(Decimal(str(value)), "f")
+        amount = quantity(text)
+        if amount is None:
+            raise invalid(f"must be {what} such as {example}, got {text!r}")
+        if amount <= 0 or amount % whole:
+            raise invalid(f"{text!r} must be {what} above zero {steps}, such as {example}")
+        return text
+
+    return check
+
+
+_QUANTITY_SCHEMA: Final = {
+    "anyOf": [
+        {"type": "string", "pattern": QUANTITY_PATTERN},
+        {"type": "number", "exclusiveMinimum": 0},
+    ]
+}
+# Kubernetes allows no CPU finer than 1m, and memory in bytes (400m would be 0.4 bytes).
+# https://kubernetes.io/docs/concepts/configuration/manage-resources-containers/#meaning-of-cpu
+CpuQuantity = Annotated[
+    str,
+    BeforeValidator(
+        _quantity("a CPU quantity", "500m or 2", Decimal("0.001"), "in whole millicores (1m)")
+    ),
+    Schema(_QUANTITY_SCHEMA),
+    Hint("a CPU quantity such as 500m or 2"),
+]
+MemoryQuantity = Annotated[
+    str,
+    BeforeValidator(
+        _quantity(
+            "a memory quantity", "512Mi or 4Gi", Decimal(1), "in whole bytes (m means thousandths)"
+        )
+    ),
+    Schema(_QUANTITY_SCHEMA),
+    Hint("a memory quantity such as 512Mi or 4Gi"),
+]
+
+
+def _node_selector(labels: dict[str, str]) -> dict[str, str]:
+    """Each key and value a Kubernetes label's."""
+    found: list[Problem] = []
+    for key, value in labels.items():
+        if not re.fullmatch(K8S_LABEL_KEY.pattern, key):
+            found.append(((key,), f"is not {K8S_LABEL_KEY.what}"))
+        elif not re.fullmatch(K8S_LABEL_VALUE.pattern, value):
+            found.append(((key,), f"{value!r} is not {K8S_LABEL_VALUE.what}"))
+    if found:
+        raise problems(found)
+    return labels
+
+
+# Node labels a pod must match (an instance type's nodeSelector).
+NodeSelector = Annotated[dict[str, str], AfterValidator(_node_selector)]
 InstanceName = Annotated[str, *_regional(24)]
 EndpointName = Annotated[str, *_regional(32)]
 

@@ -93,8 +93,9 @@ def test_prod_refuses_a_managed_network_with_internet_outbound() -> None:
         "prod", budget=BUDGET, network={**PRIVATE, "isolation": "allowInternetOutbound"}
     )
     assert found == (
-        "mlops:network.isolation: must be allowOnlyApprovedOutbound in prod: compute reaches "
-        "only approved destinations, so data cannot be exfiltrated",
+        "mlops:network.isolation: must be allowOnlyApprovedOutbound (or customerManaged, the "
+        "team's network filtering egress) in prod: compute reaches only approved "
+        "destinations, so data cannot be exfiltrated",
     )
 
 
@@ -567,7 +568,8 @@ def test_an_unknown_nested_key_with_a_colon_lists_the_section_s_keys() -> None:
     found = problems(network={"isolation:mode": "disabled"})
     assert found == (
         "mlops:network.isolation:mode: unknown key (did you mean 'isolation'?); valid keys: "
-        "clientIpRanges, inbound, isolation, outboundFqdns, privateDns, subnetId",
+        "clientIpRanges, computeSubnetId, inbound, isolation, outboundFqdns, privateDns, "
+        "subnetId",
     )
 
 

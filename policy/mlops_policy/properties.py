@@ -38,6 +38,10 @@ PRIVATE_ENVIRONMENTS: Final = ("qa", "prod")
 # Where Key Vaults and container registries are private: those environments', and the shared
 # stack's, which dev, qa and prod adopt.
 PRIVATE_DEPENDENCY_ENVIRONMENTS: Final = (*PRIVATE_ENVIRONMENTS, "shared")
+# The program's tag on a workspace the team's network isolates instead of a managed network
+# (mlops:network.isolation: customerManaged): the marker that makes the pack ask it to prove
+# itself private (customer-managed-network) rather than have a managed network.
+CUSTOMER_MANAGED_NETWORK_TAG: Final = "customerManagedNetwork"
 RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
 ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
 METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"
@@ -120,6 +124,17 @@ def show(value: Any) -> str:
 def environment_of(props: Any) -> str | None:
     value = peek(props, "tags", "environment")
     return value if isinstance(value, str) else None
+
+
+def customer_managed(props: Any) -> bool:
+    """Whether the program marked the workspace as isolated by the team's network."""
+    return same(peek(props, "tags", CUSTOMER_MANAGED_NETWORK_TAG), "true")
+
+
+def managed_network(props: Any) -> bool:
+    """Whether the workspace has an Azure ML managed network (any isolation but Disabled)."""
+    isolation = peek(props, "managedNetwork", "isolationMode")
+    return isinstance(isolation, str) and not same(isolation, "Disabled")
 
 
 def has_managed_identity(props: Any) -> bool:

@@ -24,6 +24,7 @@ from .properties import (
     BATCH_ENDPOINT,
     BLOB_SERVICE,
     COMPUTE,
+    CUSTOMER_MANAGED_NETWORK_TAG,
     DIAGNOSTIC_SETTING,
     KEY_VAULT,
     LOG_ALERT,
@@ -43,9 +44,12 @@ from .properties import (
     STORAGE_ACCOUNT,
     VIRTUAL_NETWORK_LINK,
     canonical_type,
+    customer_managed,
     environment_of,
     get,
+    is_set,
     items,
+    managed_network,
     peek,
     same,
     show,
@@ -391,6 +395,110 @@ def storage_network_default_deny(args: StackValidationArgs) -> Iterator[tuple[st
                 "through a private endpoint",
                 account.urn,
             )
+
+
+def _customer_managed_dependencies(
+    args: StackValidationArgs, workspace: PolicyResource
+) -> Iterator[str]:
+    """What a customer-managed workspace's storage, Key Vault and registry leave public."""
+    for account in of_type(args.resources, STORAGE_ACCOUNT):
+        if not refers_to(workspace, "storageAccount", account):
+            continue
+        rules = peek(account.props, "networkRuleSet") or {}
+        public = peek(account.props, "publicNetworkAccess")
+        # Sharing models to the registry (dev) keeps the public endpoint for the registry's
+        # resource instance rule alone: Azure honours such rules on the public endpoint only.
+        instances_only = bool(items(get(rules, "resourceAccessRules")))
+        if not same(public, "Disabled") and not instances_only:
+            yield f"{_label(account)} has publicNetworkAccess {show(public)}; set it to 'Disabled'"
+        if not same(get(rules, "defaultAction"), "Deny") or items(get(rules, "ipRules")):
+            yield (
+                f"{_label(account)} admits public traffic (networkRuleSet.defaultAction "
+                f"{show(get(rules, 'defaultAction'))}, {len(items(get(rules, 'ipRules')))} IP "
+                "rules); deny it by default, with no IP rules (mlops:network.clientIpRanges is "
+                "refused with customerManaged)"
+            )
+    for vault in of_type(args.resources, KEY_VAULT):
+        if refers_to(workspace, "keyVault", vault):
+            public = get(vault.props, "properties", "publicNetworkAccess")
+            default = get(vault.props, "properties", "networkAcls", "defaultAction")
+            if not same(public, "Disabled") or not same(default, "Deny"):
+                yield (
+                    f"{_label(vault)} has properties.publicNetworkAccess {show(public)} and "
+                    f"networkAcls.defaultAction {show(default)}; set them to 'Disabled' and 'Deny'"
+                )
+    for registry in of_type(args.resources, REGISTRY):
+        if refers_to(workspace, "containerRegistry", registry):
+            public = get(registry.props, "publicNetworkAccess")
+            if not same(public, "Disabled"):
+                yield (
+                    f"{_label(registry)} has publicNetworkAccess {show(public)}; set it to "
+                    "'Disabled' (a Premium registry, reached through its private endpoint)"
+                )
+
+
+def _customer_managed_compute(
+    args: StackValidationArgs, workspace: PolicyResource
+) -> Iterator[tuple[str, str]]:
+    """Compute of a customer-managed workspace outside the team's subnet, or with public IPs."""
+    for compute in of_type(args.resources, COMPUTE):
+        kind = get(compute.props, "properties", "computeType")
+        if not (same(kind, "AmlCompute") or same(kind, "ComputeInstance")):
+            continue  # an attached Kubernetes cluster sits in its owner's network
+        if not refers_to(compute, "workspaceName", workspace, by="name"):
+            continue
+        inner = get(compute.props, "properties", "properties")
+        public_ip = get(inner, "enableNodePublicIp")
+        if not is_set(inner, "subnet", "id") or public_ip is not False:
+            yield (
+                f"{_label(compute)} has properties.properties.subnet "
+                f"{show(peek(inner, 'subnet', 'id'))} and enableNodePublicIp {show(public_ip)}; "
+                "put it in the team's subnet (mlops:network.computeSubnetId) with no public IP",
+                compute.urn,
+            )
+    serverless = get(workspace.props, "serverlessComputeSettings")
+    if not is_set(serverless, "serverlessComputeCustomSubnet") or (
+        get(serverless, "serverlessComputeNoPublicIP") is not True
+    ):
+        yield (
+            f"{_label(workspace)} runs serverless jobs outside the team's network "
+            "(serverlessComputeSettings); set serverlessComputeCustomSubnet to "
+            "mlops:network.computeSubnetId and serverlessComputeNoPublicIP to true",
+            workspace.urn,
+        )
+
+
+@area.stack_rule(
+    "customer-managed-network",
+    "A workspace the team's network isolates (tag customerManagedNetwork: 'true', from "
+    "mlops:network.isolation: customerManaged) has no managed network and refuses public network "
+    "access; its storage account, Key Vault and container registry refuse public traffic; every "
+    "compute cluster and instance created in it, and its serverless jobs, run in the team's "
+    "subnet (mlops:network.computeSubnetId) with no public IP.",
+)
+def customer_managed_network(args: StackValidationArgs) -> Iterator[tuple[str, str]]:
+    for workspace in of_type(args.resources, ML_WORKSPACE):
+        if not customer_managed(workspace.props):
+            continue
+        if managed_network(workspace.props):
+            isolation = get(workspace.props, "managedNetwork", "isolationMode")
+            yield (
+                f"{_label(workspace)} is tagged {CUSTOMER_MANAGED_NETWORK_TAG} but has "
+                f"managedNetwork.isolationMode {show(isolation)}; a workspace is isolated by a "
+                "managed network or by the team's, never both (mlops:network.isolation)",
+                workspace.urn,
+            )
+        public = get(workspace.props, "publicNetworkAccess")
+        if not same(public, "Disabled"):
+            yield (
+                f"{_label(workspace)} has publicNetworkAccess {show(public)}; set it to "
+                "'Disabled': with the team's network it is reached only through its private "
+                "endpoint (mlops:network.inbound: private)",
+                workspace.urn,
+            )
+        for found in _customer_managed_dependencies(args, workspace):
+            yield f"{found}: {_label(workspace)} is isolated by the team's network", workspace.urn
+        yield from _customer_managed_compute(args, workspace)
 
 
 def _zone_groups_of(

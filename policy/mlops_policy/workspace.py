@@ -7,13 +7,17 @@ from collections.abc import Iterator
 from pulumi_policy import ResourceValidationArgs, Severity
 
 from .properties import (
+    CUSTOMER_MANAGED_NETWORK_TAG,
     DIAGNOSTIC_SETTING,
     ML_WORKSPACE,
     PRIVATE_ENVIRONMENTS,
+    customer_managed,
+    environment_of,
     get,
     has_managed_identity,
     is_set,
     items,
+    managed_network,
     refuse_public_network,
     same,
     show,
@@ -67,18 +71,45 @@ def workspace_application_insights(args: ResourceValidationArgs) -> Iterator[str
 
 @area.resource_rule(
     "workspace-prod-managed-network",
-    "Production Azure ML workspaces isolate their managed network (approved outbound only).",
+    "Production Azure ML workspaces isolate their managed network (approved outbound only), "
+    f"unless the team's network isolates them (tag {CUSTOMER_MANAGED_NETWORK_TAG}: 'true', which "
+    "customer-managed-network then checks).",
     ML_WORKSPACE,
     environments=("prod",),
 )
 def workspace_prod_managed_network(args: ResourceValidationArgs) -> Iterator[str]:
     found = get(args.props, "managedNetwork", "isolationMode")
+    # The team's firewall filters egress: no managed network at all, never a loose one.
+    if customer_managed(args.props) and not managed_network(args.props):
+        return
     if not same(found, "AllowOnlyApprovedOutbound"):
         yield (
             f"managedNetwork.isolationMode is {show(found)}; set it to "
             "'AllowOnlyApprovedOutbound' in prod: compute reaches only approved destinations, "
-            "so data cannot be exfiltrated"
+            "so data cannot be exfiltrated (or, without a managed network, isolate the workspace "
+            "in the team's network: mlops:network.isolation customerManaged)"
         )
+
+
+@area.resource_rule(
+    "workspace-network-isolation",
+    "In qa and prod, Azure ML workspaces are isolated: by a managed network, or by the team's "
+    f"network (tag {CUSTOMER_MANAGED_NETWORK_TAG}: 'true', which customer-managed-network then "
+    "checks).",
+    ML_WORKSPACE,
+    environments=PRIVATE_ENVIRONMENTS,
+)
+def workspace_network_isolation(args: ResourceValidationArgs) -> Iterator[str]:
+    if managed_network(args.props) or customer_managed(args.props):
+        return
+    found = get(args.props, "managedNetwork", "isolationMode")
+    yield (
+        f"managedNetwork.isolationMode is {show(found)} and the workspace is not tagged "
+        f"{CUSTOMER_MANAGED_NETWORK_TAG}: 'true'; in {environment_of(args.props)} set "
+        "mlops:network.isolation to allowInternetOutbound or allowOnlyApprovedOutbound, or to "
+        "customerManaged (with computeSubnetId): otherwise its compute has public IPs and "
+        "reaches storage, Key Vault and registry over their public endpoints"
+    )
 
 
 @area.resource_rule(

@@ -43,6 +43,21 @@ WORKSPACE_ID = f"{GROUP_ID}/providers/Microsoft.MachineLearningServices/workspac
 MANAGED = {"isolationMode": "AllowInternetOutbound"}
 ENDPOINT_ID = f"{GROUP_ID}/providers/Microsoft.Network/privateEndpoints/pe-test"
 ZONE_ID = f"{GROUP_ID}/providers/Microsoft.Network/privateDnsZones/privatelink.api.azureml.ms"
+COMPUTE_SUBNET_ID = (
+    f"{GROUP_ID}/providers/Microsoft.Network/virtualNetworks/vnet-test/subnets/snet-compute"
+)
+# A workspace the team's network isolates, private in itself (its compute is what cases vary).
+CUSTOMER_MANAGED_WORKSPACE = {
+    "id": WORKSPACE_ID,
+    "name": "mlw-test",
+    "tags": {"environment": "prod", "customerManagedNetwork": "true"},
+    "managedNetwork": {"isolationMode": "Disabled"},
+    "publicNetworkAccess": "Disabled",
+    "serverlessComputeSettings": {
+        "serverlessComputeCustomSubnet": COMPUTE_SUBNET_ID,
+        "serverlessComputeNoPublicIP": True,
+    },
+}
 
 VIOLATIONS = [
     ResourceCase(
@@ -135,6 +150,26 @@ VIOLATIONS = [
         ),
         "storage",
         "'storage' has networkRuleSet.defaultAction 'Allow'; set it to 'Deny'",
+    ),
+    StackCase(
+        "customer-managed-network",
+        (
+            stack_resource(ML_WORKSPACE, "workspace", CUSTOMER_MANAGED_WORKSPACE),
+            stack_resource(
+                COMPUTE,
+                "cluster",
+                {
+                    "workspaceName": "mlw-test",
+                    "properties": {
+                        "computeType": CLUSTER,
+                        "properties": {"enableNodePublicIp": True},
+                    },
+                },
+            ),
+        ),
+        "cluster",
+        "'cluster' has properties.properties.subnet not set and enableNodePublicIp true; put it "
+        "in the team's subnet (mlops:network.computeSubnetId) with no public IP",
     ),
     StackCase(
         "private-endpoint-dns",

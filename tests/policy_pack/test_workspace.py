@@ -42,6 +42,13 @@ VIOLATIONS = [
         "managedNetwork.isolationMode is 'Disabled'; set it to 'AllowOnlyApprovedOutbound' in prod",
     ),
     ResourceCase(
+        "workspace-network-isolation",
+        ML_WORKSPACE,
+        {"tags": {"environment": "qa"}, "managedNetwork": {"isolationMode": "Disabled"}},
+        "managedNetwork.isolationMode is 'Disabled' and the workspace is not tagged "
+        "customerManagedNetwork: 'true'; in qa set mlops:network.isolation",
+    ),
+    ResourceCase(
         "workspace-no-public-network",
         ML_WORKSPACE,
         {"tags": {"environment": "prod"}, "publicNetworkAccess": "Enabled"},
