@@ -26,8 +26,9 @@ from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, f
 from components.shared_key_vault import SharedKeyVault, SharedKeyVaultArgs
 from components.shared_stack import SharedStack, SharedStackArgs
 from components.workspace_stack import WorkspaceStack, WorkspaceStackArgs
+from settings.kubernetes import owner_actions
 from settings.names import SUFFIX_LENGTH
-from settings.schema import IMAGE_BUILDER
+from settings.schema import IMAGE_BUILDER, batch_storage_endpoints
 from settings.shared_stack import (
     MODEL_REGISTRY_NAME_OUTPUT,
     SHARED_OUTPUTS,
@@ -168,7 +169,7 @@ else:
         "key-vault",
         context,
         SharedKeyVaultArgs(
-            deny_public_network=stack_settings.network.managed,
+            deny_public_network=stack_settings.network.isolated,
             existing=shared.key_vault,
         ),
     )
@@ -230,6 +231,11 @@ else:
             "storage": [("", ml.storage_account.id)],
             "keyVault": [("", vault.vault.id)] if vault.vault is not None else [],
             "registry": [("", ml.registry.id)] if ml.registry is not None else [],
+            "batchStorage": (
+                [("", ml.storage_account.id)]
+                if batch_storage_endpoints(stack_settings.network, stack_settings.endpoints)
+                else []
+            ),
         },
         workspace_principal_id=ml.principal_id,
     )
@@ -255,7 +261,9 @@ else:
             "kubernetes",
             context,
             KubernetesComputesArgs(
-                placement=ml.placement, clusters=stack_settings.kubernetes_clusters
+                placement=ml.placement,
+                clusters=stack_settings.kubernetes_clusters,
+                workspace_id=ml.workspace_id,
             ),
         )
         if stack_settings.kubernetes_clusters
@@ -322,10 +330,17 @@ else:
     pulumi.export(
         "kubernetesComputes",
         {
-            c.name: {"namespace": c.namespace, "instanceTypes": list(c.instance_types)}
+            c.name: {"namespace": c.namespace, "instanceTypes": list(c.instance_type_names)}
             for c in stack_settings.kubernetes_clusters
         },
     )
+    # What is done by hand on each attached cluster before it serves (settings.kubernetes): all
+    # of its cluster side for one owned elsewhere, what is left for one this stack manages.
+    if stack_settings.kubernetes_clusters:
+        pulumi.export(
+            "kubernetesOwnerActions",
+            {c.name: owner_actions(c) for c in stack_settings.kubernetes_clusters},
+        )
     pulumi.export("applicationInsightsId", ml.application_insights.id)
     pulumi.export("alertRuleNames", monitoring.rule_names)
     # Where the release pipeline deploys registry models from (azureml://registries/<name>/...).

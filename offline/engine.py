@@ -203,8 +203,10 @@ class AzureMocks(pulumi_mocks.Mocks):
     """Answers as Azure would on create, deterministically; a stack reference with the
     referenced stack's outputs, resolved before the run (``offline.references``)."""
 
-    def __init__(self, references: Sequence[Reference] = ()) -> None:
+    def __init__(self, references: Sequence[Reference] = (), location: str | None = None) -> None:
         self.references = {r.stack: r for r in references}
+        # Where an existing resource the program reads is taken to be: the stack's region.
+        self.location = location or "region"
 
     def new_resource(self, args: pulumi_mocks.MockResourceArgs) -> tuple[str, dict[str, Any]]:
         inputs = dict(args.inputs)
@@ -240,6 +242,14 @@ class AzureMocks(pulumi_mocks.Mocks):
     def call(self, args: pulumi_mocks.MockCallArgs) -> tuple[dict[str, Any], list[Any]]:
         if args.token == "azure-native:authorization:getClientConfig":
             return dict(CLIENT_CONFIG), []
+        if args.token == "azure-native:containerservice:getManagedCluster":
+            # An AKS cluster the stack manages the cluster side of (an existing one).
+            group, name = args.args.get("resourceGroupName"), args.args.get("resourceName")
+            cluster_id = (
+                f"/subscriptions/{MOCK_SUBSCRIPTION_ID}/resourceGroups/{group}"
+                f"/providers/Microsoft.ContainerService/managedClusters/{name}"
+            )
+            return {"id": cluster_id, "name": name, "location": self.location}, []
         raise NotImplementedError(f"no mock for {args.token}")
 
 
@@ -375,7 +385,7 @@ def _run_isolated(
     runtime_settings.SETTINGS.rpc_manager = RPCManager()  # pyrefly: ignore[bad-assignment]
     loop = asyncio.new_event_loop()
     asyncio.set_event_loop(loop)
-    mocks = AzureMocks(references)
+    mocks = AzureMocks(references, config.get("azure-native:location"))
     monitor = _RecordingMonitor(mocks)
     try:
         pulumi.runtime.set_mocks(

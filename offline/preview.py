@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import textwrap
 from collections.abc import Mapping, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -501,6 +502,45 @@ def shared_lines(plan: Plan) -> list[str]:
     ]
 
 
+# The stack output listing what is done by hand on each attached AKS cluster before it serves
+# (settings.kubernetes.STEPS); the preview shows it as a section of its own.
+OWNER_ACTIONS: Final = "kubernetesOwnerActions"
+
+
+def owner_actions(plan: Plan) -> dict[str, list[str]]:
+    """Per attached cluster (config name), what its owner does first, in order."""
+    found = plan.run.outputs.get(OWNER_ACTIONS)
+    if not isinstance(found, Mapping):
+        return {}
+    return {str(name): [str(a) for a in actions] for name, actions in found.items()}
+
+
+_OWNER_ACTIONS_TITLE: Final = "done by hand on each attached cluster before it serves"
+
+
+def owner_action_lines(plan: Plan) -> list[str]:
+    lines = [f"Kubernetes clusters, {_OWNER_ACTIONS_TITLE} ({OWNER_ACTIONS}):"]
+    for cluster, actions in owner_actions(plan).items():
+        lines.append(f"    {cluster}:")
+        for number, action in enumerate(actions, 1):
+            lines += textwrap.wrap(
+                action,
+                WRAP,
+                initial_indent=f"      {number}. ",
+                subsequent_indent=" " * (len(str(number)) + 8),
+                break_on_hyphens=False,
+            )
+    return lines
+
+
+def owner_action_markdown(plan: Plan) -> list[str]:
+    lines = [f"**Kubernetes clusters**, {_OWNER_ACTIONS_TITLE} ({_code(OWNER_ACTIONS)}):", ""]
+    for cluster, actions in owner_actions(plan).items():
+        lines.append(f"- {_code(cluster)}:")
+        lines += [f"  {number}. {action}" for number, action in enumerate(actions, 1)]
+    return [*lines, ""]
+
+
 def placeholders(plan: Plan) -> tuple[Placeholder, ...]:
     """The config values still the example's (``settings.placeholders``), by key path."""
     return find_placeholders(plan.run.config, plan.run.secret_keys)
@@ -575,6 +615,7 @@ def render_text(
         "",
         *output_lines(plan),
         "",
+        *([*owner_action_lines(plan), ""] if owner_actions(plan) else []),
         *([*policy_lines(policies), ""] if policies is not None else []),
         *([*journey_summary(journeys), ""] if journeys is not None else []),
         LEGEND,
@@ -670,6 +711,8 @@ def render_json(
     data = plan_data(plan)
     data["placeholders"] = [{"key": p.key, "why": p.why} for p in placeholders(plan)]
     data["unreadableSecrets"] = unreadable_data(plan)
+    if owner_actions(plan):
+        data[OWNER_ACTIONS] = owner_actions(plan)
     if policies is not None:
         data["policies"] = policy_data(policies)
     if journeys is not None:
@@ -755,6 +798,8 @@ def render_markdown(
         lines += ["| Output | Value |", "|---|---|"]
         lines += [f"| {_code(key)} | {_md_value(value)} |" for key, value in outputs.items()]
         lines.append("")
+    if owner_actions(plan):
+        lines += owner_action_markdown(plan)
     if plan.run.secret_keys:
         secret = ", ".join(_code(k) for k in sorted(plan.run.secret_keys))
         lines += [f"Secret config (shown as {SECRET}): {secret}", ""]

@@ -342,10 +342,14 @@ class Refusal:
     # Set: the values from loosest to strictest, and only moves towards stricter are accepted
     # (a value not listed counts as the loosest). Empty: every change is refused.
     stricter: tuple[str, ...] = ()
+    # Set: only moves away from one of these values are refused.
+    leaving: tuple[str, ...] = ()
 
     def refuses(self, old: Any, new: Any) -> bool:
         if old == new:
             return False
+        if self.leaving:
+            return old in self.leaving
         if not self.stricter:
             return old is not None
 
@@ -488,12 +492,42 @@ def _compute(plan: Plan, resource: Resource) -> Settings:
             ("public IP", inner.get("enableNodePublicIp")),
         ]
     elif kind == "Kubernetes":
-        # An attached cluster: which one, and the namespace its workloads run in.
+        # An attached cluster: which one, and the namespace its workloads run in; a managed
+        # cluster's instance types, declared in the attach (the default first).
+        declared = inner.get("instanceTypes")
         found += [
             ("cluster", properties.get("resourceId")),
             ("namespace", inner.get("namespace")),
+            ("instance types", ", ".join(declared) if isinstance(declared, Mapping) else None),
+            ("default instance type", inner.get("defaultInstanceType")),
         ]
     return found
+
+
+def _cluster_extension(plan: Plan, resource: Resource) -> Settings:
+    """An extension on an AKS cluster: which, and how the Azure ML extension serves."""
+    inputs = resource.inputs
+    config = inputs.get("configurationSettings")
+    config = config if isinstance(config, Mapping) else {}
+    router = config.get("inferenceRouterServiceType")
+    if router is not None and config.get("internalLoadBalancerProvider") == "azure":
+        router = f"{router}, internal"
+    https = None
+    if config.get("allowInsecureConnections") == "False" and config.get("sslCname"):
+        https = f"{config.get('sslCname')} (certificate: secret {config.get('sslSecret')})"
+    replicas = {"True": 3, "False": 1}.get(str(config.get("inferenceRouterHA")))
+    upgrades = inputs.get("releaseTrain") if inputs.get("autoUpgradeMinorVersion") else None
+    return [
+        ("type", inputs.get("extensionType")),
+        ("cluster", inputs.get("clusterName")),
+        ("inference", config.get("enableInference")),
+        ("training", config.get("enableTraining")),
+        ("router", router),
+        ("router replicas", replicas),
+        ("https", https),
+        ("insecure http", config.get("allowInsecureConnections")),
+        ("minor upgrades", upgrades),
+    ]
 
 
 def _compute_cost(resource: Resource) -> CostBound | None:
@@ -897,11 +931,26 @@ _ROWS: Final = (
             # workspaceRP.json: "This cannot be changed once the workspace has been created".
             Refusal("storageAccount", "a workspace keeps its storage account for life"),
             Refusal("keyVault", "a workspace keeps its Key Vault for life"),
-            # https://learn.microsoft.com/azure/machine-learning/how-to-managed-network
+            # https://learn.microsoft.com/azure/machine-learning/how-to-managed-network: "Once a
+            # managed VNet workspace is configured to allow internet outbound, the workspace
+            # cannot be reconfigured to disabled" (nor approved outbound back to internet).
             Refusal(
                 "managedNetwork.isolationMode",
-                "a workspace's managed network only moves to a stricter isolation",
+                "a workspace's managed network only moves to a stricter isolation: Azure never "
+                "turns it off or loosens it (mlops:network.isolation); for disabled or "
+                "customerManaged, create a new stack, whose new workspace starts without one, "
+                "and move to it",
                 stricter=("Disabled", "AllowInternetOutbound", "AllowOnlyApprovedOutbound"),
+            ),
+            # Same page: "Before updating an existing workspace to use a managed virtual
+            # network, you must delete all computing resources for the workspace."
+            Refusal(
+                "managedNetwork.isolationMode",
+                "Azure adds a managed network only to a workspace with no compute left "
+                "(mlops:network.isolation from disabled or customerManaged): delete its clusters, "
+                "instances, online endpoints and attached Kubernetes computes in an earlier "
+                "`pulumi up` (or by hand), or create a new stack",
+                leaving=("Disabled",),
             ),
         ),
     ),
@@ -926,6 +975,52 @@ _ROWS: Final = (
         cost=_compute_cost,
         # Path: resourceGroupName, workspaceName, computeName.
         replace_on_changes=("workspaceName",),
+    ),
+    ResourceType(
+        "azure-native:kubernetesconfiguration:Extension",
+        label="Cluster extension",
+        # Software on a cluster (the Azure ML extension): the cluster's, not a box of its own.
+        drawn=Drawn.HIDDEN,
+        summary=_cluster_extension,
+        mock=AzureMock(
+            ChildOf(
+                "Microsoft.ContainerService/managedClusters",
+                "clusterName",
+                "providers/Microsoft.KubernetesConfiguration/extensions",
+            ),
+            "extensionName",
+        ),
+        # Path: resourceGroupName, clusterRp, clusterResourceName, clusterName, extensionName;
+        # the type and scope are fixed at creation (an update carries neither: the CLI's
+        # PatchExtension, azure-cli-extensions k8s-extension).
+        replace_on_changes=(
+            "clusterRp",
+            "clusterResourceName",
+            "clusterName",
+            "extensionType",
+            "scope",
+        ),
+    ),
+    ResourceType(
+        "azure-native:containerservice:TrustedAccessRoleBinding",
+        label="AKS trusted access",
+        # A permission on a cluster, like a role assignment: no box of its own.
+        drawn=Drawn.HIDDEN,
+        summary=(
+            Field("cluster", "resourceName"),
+            Field("roles", "roles"),
+            Field("source", "sourceResourceId", Read.REFERENCE),
+        ),
+        mock=AzureMock(
+            ChildOf(
+                "Microsoft.ContainerService/managedClusters",
+                "resourceName",
+                "trustedAccessRoleBindings",
+            ),
+            "trustedAccessRoleBindingName",
+        ),
+        # Path: resourceGroupName, resourceName, trustedAccessRoleBindingName.
+        replace_on_changes=("resourceName",),
     ),
     ResourceType(
         "azure-native:machinelearningservices:OnlineEndpoint",

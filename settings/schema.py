@@ -10,11 +10,13 @@ they report; ``settings.values`` declares the kinds of value (IDs, names, region
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+import re
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import replace
 from typing import Annotated, Any, ClassVar, Final, Literal
 
 from pydantic import (
+    BeforeValidator,
     ConfigDict,
     Field,
     PrivateAttr,
@@ -29,7 +31,7 @@ from pydantic.alias_generators import to_camel, to_snake
 from settings.alerts import CATALOGUE
 from settings.catalogs import AVAILABILITY_ZONE_REGIONS
 from settings.journeys import JOURNEYS
-from settings.names import ArmId, Names, id_form
+from settings.names import K8S_OBJECT_NAME, ArmId, Names, id_form
 from settings.private_link import MODEL_REGISTRY_TARGETS, PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
 from settings.roles import ACCESS_SCOPES, AccessScope
@@ -43,9 +45,11 @@ from settings.validation import (
     Section,
     Unique,
     did_you_mean,
+    invalid,
     key_path,
     problems,
     repeats,
+    type_name,
 )
 from settings.values import (
     ML_REGISTRY,
@@ -53,6 +57,7 @@ from settings.values import (
     SUBNET,
     ClusterName,
     ContainerName,
+    CpuQuantity,
     Cron,
     DatastoreName,
     DeploymentName,
@@ -60,11 +65,14 @@ from settings.values import (
     EndpointName,
     Fqdn,
     Guid,
+    HostName,
     InstanceName,
     KubernetesNamespace,
     KubernetesObjectName,
     ManagedClusterId,
+    MemoryQuantity,
     ModelRegistryId,
+    NodeSelector,
     Prefix,
     PublicIpRange,
     Region,
@@ -78,6 +86,7 @@ from settings.values import (
     VmSize,
     Webhook,
     ZoneId,
+    quantity,
 )
 
 NAMESPACE: Final = "mlops"
@@ -215,6 +224,12 @@ class PrivateDnsZoneIds(Section):
     """The privatelink.blob.core.windows.net zone: the workspace storage's blobs."""
     file: ZoneId | None = None
     """The privatelink.file.core.windows.net zone: the workspace storage's file shares."""
+    queue: ZoneId | None = None
+    """The privatelink.queue.core.windows.net zone: the workspace storage's queues, which batch
+    deployments use (isolation customerManaged with batch endpoints)."""
+    table: ZoneId | None = None
+    """The privatelink.table.core.windows.net zone: the workspace storage's tables, which batch
+    deployments use (isolation customerManaged with batch endpoints)."""
     vault: ZoneId | None = None
     """The privatelink.vaultcore.azure.net zone: a Key Vault the stack creates."""
     registry: ZoneId | None = None
@@ -254,12 +269,26 @@ PACKAGE_FEEDS: Final = (
 )
 
 
+CUSTOMER_MANAGED: Final = "customerManaged"
+# Network isolation without a managed virtual network, as Microsoft documents it:
+# https://learn.microsoft.com/azure/machine-learning/how-to-network-isolation-planning
+CUSTOMER_MANAGED_DOCS: Final = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-network-isolation-planning"
+)
+# Managed online endpoints without a managed network: the legacy per-deployment isolation only.
+ONLINE_ENDPOINT_ISOLATION: Final = (
+    "https://learn.microsoft.com/azure/machine-learning/concept-secure-online-endpoint#appendix"
+)
+
+
 class NetworkSettings(Section):
-    isolation_mode: Literal["disabled", "allowInternetOutbound", "allowOnlyApprovedOutbound"] = (
-        Field("allowInternetOutbound", alias="isolation")
-    )
+    isolation_mode: Literal[
+        "disabled", "allowInternetOutbound", "allowOnlyApprovedOutbound", "customerManaged"
+    ] = Field("allowInternetOutbound", alias="isolation")
     """The workspace's managed network: none, internet outbound allowed, or approved outbound
-    only (private endpoints to datastores)."""
+    only (private endpoints to datastores); or customerManaged: no managed network, the team's
+    own network isolates the workspace (private endpoints in subnetId, compute in
+    computeSubnetId, egress filtered by the team's firewall)."""
     inbound: Literal["public", "private"] = "public"
     """public: the workspace accepts traffic from the internet; private: only through private
     endpoints in subnetId, as do its storage, Key Vault and registry."""
@@ -286,7 +315,9 @@ class NetworkSettings(Section):
             "isolation_mode",
             (APPROVED_ONLY,),
             why="FQDN rules open hosts in an approved-outbound network; with "
-            "allowInternetOutbound every host is reachable",
+            "allowInternetOutbound every host is reachable, and without a managed network "
+            "(disabled, customerManaged) there is no managed firewall to open them: egress is the "
+            "team's network's to filter (the README's Network lists the hosts Azure ML needs)",
         ),
     ] = ()
     """Hosts compute may reach besides Azure ML's own (FQDN rules, enforced by an Azure
@@ -305,6 +336,21 @@ class NetworkSettings(Section):
     """Public IPv4 addresses or ranges (CIDR) of the team's laptops and runners, which the
     workspace storage then admits besides its private endpoints: the CLI and SDK upload local
     code, data and models there (`az ml job create`, `az ml model create --path`)."""
+    compute_subnet: Annotated[
+        SubnetId | None,
+        Only(
+            "isolation_mode",
+            (CUSTOMER_MANAGED,),
+            f"the resource ID of the subnet the workspace's compute runs in, {id_form(SUBNET)}",
+            why="with a managed network Azure ML places compute itself; with disabled it has no "
+            "network to join",
+        ),
+    ] = Field(None, alias="computeSubnetId")
+    """The existing subnet of the team's network every compute the stack creates runs in (the
+    image build and batch endpoints' clusters, dev's instances and clusters, serverless jobs),
+    with no public IP. In the subscription and region the stack deploys to, not delegated, with
+    an IP address per node; its network routes to the private endpoints of subnetId and lets
+    out what Azure ML needs (see the README's Network)."""
 
     RETIRED: ClassVar[Mapping[str, str]] = {
         "publicNetworkAccess": (
@@ -315,29 +361,93 @@ class NetworkSettings(Section):
 
     @classmethod
     def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
-        if fields.get("client_ip_ranges") and fields.get("isolation_mode") == "disabled":
+        isolation, inbound = fields.get("isolation_mode"), fields.get("inbound")
+        if fields.get("client_ip_ranges") and isolation == "disabled":
             yield (
                 ("clientIpRanges",),
                 "has no effect with isolation: disabled: without a managed network the workspace "
                 "storage accepts traffic from anywhere (Entra ID still decides who gets in)",
             )
-        if fields.get("inbound") == "private" and fields.get("isolation_mode") == "disabled":
+        if inbound == "private" and isolation == "disabled":
             yield (
                 ("inbound",),
                 "private needs a managed network (isolation allowInternetOutbound or "
-                "allowOnlyApprovedOutbound): without one, compute would reach storage, Key "
-                "Vault and registry over the public endpoints that inbound: private closes",
+                "allowOnlyApprovedOutbound) or the team's (isolation customerManaged, with "
+                "computeSubnetId): without one, compute would reach storage, Key Vault and "
+                "registry over the public endpoints that inbound: private closes",
+            )
+        if isolation == CUSTOMER_MANAGED:
+            yield from cls._customer_managed(fields, given)
+
+    @classmethod
+    def _customer_managed(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        """What isolation: customerManaged needs of the other network keys."""
+        if fields.get("inbound") != "private":
+            yield (
+                ("inbound",),
+                "must be private with isolation: customerManaged (it defaults to public): the "
+                "workspace, its storage, Key Vault and registry are then reached only through "
+                f"private endpoints in the team's network, with subnetId and privateDns "
+                f"({CUSTOMER_MANAGED_DOCS})",
+            )
+            if fields.get("client_ip_ranges"):
+                yield (
+                    ("clientIpRanges",),
+                    "is not valid with isolation: customerManaged: its storage refuses public "
+                    "traffic, and clients reach it through the private endpoints in subnetId",
+                )
+        compute, endpoints = fields.get("compute_subnet"), fields.get("subnet")
+        if not isinstance(compute, ArmId) or not isinstance(endpoints, ArmId):
+            return
+        if compute.subscription_id.lower() != endpoints.subscription_id.lower():
+            # https://learn.microsoft.com/azure/machine-learning/how-to-secure-training-vnet#prerequisites
+            yield (
+                ("computeSubnetId",),
+                f"is in subscription {compute.subscription_id}, but subnetId is in "
+                f"{endpoints.subscription_id}: both must be in the subscription the stack "
+                "deploys to (Azure ML places compute only in a virtual network of the "
+                "workspace's subscription)",
+            )
+            return  # another subscription's network is another network too: one problem
+        dns = fields.get("private_dns")
+        network, compute_network = endpoints.parent, compute.parent
+        same_network = (
+            network is not None
+            and compute_network is not None
+            and compute_network.id.lower() == network.id.lower()
+        )
+        if isinstance(dns, PrivateDnsSettings) and dns.mode == "create" and not same_network:
+            yield (
+                ("computeSubnetId",),
+                "must be in subnetId's virtual network with privateDns.mode create: the zones "
+                "the program creates are linked to that network only, and compute elsewhere "
+                "would resolve the workspace, storage, Key Vault and registry to their public "
+                "addresses (or use mode existing or policy, with zones linked to both networks)",
             )
 
     @property
     def isolation(self) -> str:
-        """Azure's isolation mode."""
-        return self.isolation_mode[0].upper() + self.isolation_mode[1:]
+        """Azure's isolation mode of the managed network (Disabled with customerManaged)."""
+        mode = "disabled" if self.customer_managed else self.isolation_mode
+        return mode[0].upper() + mode[1:]
 
     @property
     def managed(self) -> bool:
-        """True when the workspace has a managed virtual network (no public IPs needed)."""
-        return self.isolation_mode != "disabled"
+        """True when the workspace has an Azure ML managed virtual network (no public IPs
+        needed)."""
+        return self.isolation_mode not in ("disabled", CUSTOMER_MANAGED)
+
+    @property
+    def customer_managed(self) -> bool:
+        """True when the team's own network isolates the workspace, without a managed network:
+        compute runs in compute_subnet, everything is reached through private endpoints."""
+        return self.isolation_mode == CUSTOMER_MANAGED
+
+    @property
+    def isolated(self) -> bool:
+        """The workspace's storage, Key Vault and registry refuse public traffic: compute
+        reaches them through private endpoints, the managed network's or the team's."""
+        return self.managed or self.customer_managed
 
     @property
     def approved_outbound_only(self) -> bool:
@@ -488,26 +598,221 @@ def _batch_cluster_schema() -> dict[str, Any]:
     return {"anyOf": [cluster, {"type": "null"}]}
 
 
+class ExtensionTlsSettings(Section):
+    """HTTPS of the inference router (azureml-fe), as the Azure ML extension expects in
+    production: the certificate stays on the cluster, named here, never in config."""
+
+    secret: KubernetesObjectName
+    """The Kubernetes secret in the azureml namespace holding cert.pem and key.pem (PEM, the
+    full certificate chain, no passphrase) for hostName: the extension's sslSecret. The team
+    keeps it there before the first `pulumi up` (cert-manager, the Key Vault CSI driver or
+    kubectl)."""
+    host_name: HostName
+    """The host name clients call the endpoints at, which the certificate is issued for: the
+    extension's sslCname. DNS points it at the router's internal load balancer."""
+
+
+class AzureMLExtensionSettings(Section):
+    """The Azure ML extension a managed cluster gets from this stack: inference only, its router
+    behind an internal load balancer, over HTTPS."""
+
+    tls: ExtensionTlsSettings
+    """The router's certificate and host name."""
+    high_availability: bool = True
+    """Three inference router replicas (inferenceRouterHA), which need three nodes; false runs
+    one, for a cluster of fewer nodes."""
+    nvidia_device_plugin: bool = False
+    """Install the NVIDIA device plugin (installNvidiaDevicePlugin), which GPU instance types
+    need unless the cluster runs one already."""
+
+
+class ResourceRequests(Section):
+    """What a pod of the instance type is guaranteed."""
+
+    cpu: CpuQuantity
+    """CPU requested: cores, or millicores with m."""
+    memory: MemoryQuantity
+    """Memory requested, in bytes with a suffix (Mi, Gi)."""
+
+
+# Azure's largest GPU sizes have 8 GPUs a node, and a pod runs on one node.
+# https://learn.microsoft.com/azure/virtual-machines/sizes/gpu-accelerated/ndh100v5-series
+MAX_POD_GPUS: Final = 8
+
+
+class ResourceLimits(Section):
+    """The most a pod of the instance type may use."""
+
+    cpu: CpuQuantity
+    """CPU limit: at least the request."""
+    memory: MemoryQuantity
+    """Memory limit: at least the request."""
+    gpu: int | None = Field(None, alias="nvidia.com/gpu", ge=1, le=MAX_POD_GPUS)
+    """NVIDIA GPUs a pod gets (GPUs are set as limits only); the nodes need the NVIDIA device
+    plugin."""
+
+
+class InstanceTypeResources(Section):
+    """Requests and limits, as Azure ML requires them of an instance type."""
+
+    requests: ResourceRequests
+    """CPU and memory a pod is guaranteed."""
+    limits: ResourceLimits
+    """CPU, memory and GPUs a pod may use at most."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        requests, limits = fields.get("requests"), fields.get("limits")
+        if not isinstance(requests, ResourceRequests) or not isinstance(limits, ResourceLimits):
+            return
+        for resource in ("cpu", "memory"):
+            asked, most = getattr(requests, resource), getattr(limits, resource)
+            if (quantity(asked) or 0) > (quantity(most) or 0):
+                # Kubernetes refuses a request above its limit.
+                yield (
+                    ("requests", resource),
+                    f"({asked}) must not exceed limits.{resource} ({most})",
+                )
+
+
+class InstanceTypeSettings(Section):
+    """An instance type a managed cluster's attach declares: which nodes its pods run on and
+    what they get."""
+
+    name: KubernetesObjectName
+    """The name a deployment's instance_type gives; the first listed is the cluster's
+    default."""
+    node_selector: NodeSelector = Field(default_factory=dict)
+    """Node labels its pods' nodes carry (agentpool: gpu); any node without."""
+    resources: InstanceTypeResources
+    """Its requests and limits."""
+
+
+def _instance_type(entry: Any, info: ValidationInfo) -> Any:
+    """A name (a cluster owned elsewhere) or a declaration (a managed cluster), each checked as
+    such, so a mistake is reported once, under its own key."""
+    if isinstance(entry, str):
+        if not re.fullmatch(K8S_OBJECT_NAME.pattern, entry):
+            raise invalid(f"must be {K8S_OBJECT_NAME.what}, got {entry!r}")
+        return entry
+    if not isinstance(entry, Mapping):
+        raise invalid(
+            f"must be an instance type's name or a map {{name, resources, nodeSelector}}, got "
+            f"{type_name(entry)}"
+        )
+    try:
+        return InstanceTypeSettings.model_validate(entry, context=info.context, by_name=False)
+    except ValidationError as error:
+        found = [f for e in error.errors() for f in (e.get("ctx") or {}).get("found", ())]
+        raise problems(found or [((), str(error))]) from None
+
+
+InstanceType = Annotated[
+    KubernetesObjectName | InstanceTypeSettings,
+    BeforeValidator(_instance_type),
+    Hint(
+        "the name of an InstanceType resource the cluster's owner created, or (manage: true) "
+        "a map: [InstanceType](#instancetype)"
+    ),
+]
+
+
+def _kubernetes_cluster_schema(schema: dict[str, Any], model: Any) -> None:
+    """For editors, what the loader refuses: a managed cluster's extension and declared
+    instance types, a cluster owned elsewhere's instance type names (in place of the rules of
+    ``Only`` markers, which this section has none of)."""
+    managed = {"required": ["manage"], "properties": {"manage": {"const": True}}}
+    schema["allOf"] = [
+        {
+            "if": managed,
+            "then": {
+                "required": ["extension"],
+                "properties": {"instanceTypes": {"items": {"type": "object"}}},
+            },
+            "else": {
+                "properties": {
+                    "extension": {"enum": [None]},
+                    "instanceTypes": {"items": {"type": "string"}},
+                }
+            },
+        }
+    ]
+
+
 class KubernetesClusterSettings(Section):
-    """An existing AKS cluster, attached to the workspace as a Kubernetes compute target."""
+    """An AKS cluster attached to the workspace as a Kubernetes compute target: another team's,
+    or (manage: true) the team's own, whose cluster side this stack builds too."""
+
+    model_config = ConfigDict(json_schema_extra=_kubernetes_cluster_schema)
 
     name: ClusterName
     """Compute name in the workspace, as endpoints (kubernetesCluster) and the release pipeline
     refer to it (no suffix)."""
     cluster: ManagedClusterId = Field(alias="clusterId")
-    """The AKS cluster, often another team's in another resource group or subscription; its
-    owner installs the Azure ML extension (see the README). The program does not modify it."""
+    """The AKS cluster, in the workspace's subscription (Azure ML attaches no AKS cluster
+    across subscriptions). Unless manage is true, its owner readies it (the stack output
+    kubernetesOwnerActions says how) and the program does not modify it."""
     namespace: KubernetesNamespace
     """The existing namespace the endpoints' deployments run in: attaching neither creates nor
     checks it."""
-    instance_types: Annotated[
-        tuple[KubernetesObjectName, ...],
-        Listed,
-        Unique(),
-    ] = ()
-    """Instance types (InstanceType custom resources) the cluster's owner created on it, which
-    the release pipeline may name as a deployment's instance_type; exported for the pipeline,
-    never created here. defaultinstancetype always exists."""
+    manage: bool = False
+    """The cluster is the team's own: this stack installs the Azure ML extension (extension),
+    binds the workspace through AKS trusted access and declares the instance types in the
+    attach, before attaching. False (another team's cluster): its owner does all that."""
+    extension: AzureMLExtensionSettings | None = None
+    """The Azure ML extension this stack installs. Required with manage: true, and only
+    valid there."""
+    instance_types: Annotated[tuple[InstanceType, ...], Listed] = ()
+    """The instance types a deployment may name as its instance_type, exported for the release
+    pipeline: with manage: false, names of InstanceType resources the cluster's owner created;
+    with manage: true, declared here and carried by the attach, the first being the cluster's
+    default. Without any, deployments get defaultinstancetype."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        manage, entries = fields.get("manage"), fields.get("instance_types") or ()
+        has_extension = "extension" in given and fields.get("extension", ...) is not None
+        if manage is True and not has_extension:
+            yield (
+                ("extension",),
+                "is required with manage: true: {tls: {secret, hostName}}, the Azure ML "
+                "extension's HTTPS certificate (a Kubernetes secret) and host name",
+            )
+        if manage is False and has_extension:
+            yield (
+                ("extension",),
+                "is only valid with manage: true: a cluster owned elsewhere gets its extension "
+                "from its owner (the stack output kubernetesOwnerActions)",
+            )
+        for index, entry in enumerate(entries):
+            if manage is True and isinstance(entry, str):
+                yield (
+                    ("instanceTypes", index),
+                    f"{entry!r} is a name only: with manage: true the attach declares each "
+                    "instance type, as {name, resources: {requests: {cpu, memory}, limits: "
+                    "{cpu, memory}}}",
+                )
+            if manage is False and isinstance(entry, InstanceTypeSettings):
+                yield (
+                    ("instanceTypes", index),
+                    "declares an instance type, which only a managed cluster's attach carries "
+                    "(manage: true); name an InstanceType resource the cluster's owner created",
+                )
+        names = [entry if isinstance(entry, str) else entry.name for entry in entries]
+        for index, first in repeats(names, str.lower):
+            where = ("instanceTypes", index)
+            where += () if isinstance(entries[index], str) else ("name",)
+            yield where, f"repeats instanceTypes[{first}] ({names[index]!r})"
+
+    @property
+    def instance_type_names(self) -> tuple[str, ...]:
+        """What a deployment may name as its instance_type (the first: the default)."""
+        return tuple(e if isinstance(e, str) else e.name for e in self.instance_types)
+
+    @property
+    def declared_instance_types(self) -> tuple[InstanceTypeSettings, ...]:
+        """The instance types the attach carries (a managed cluster's)."""
+        return tuple(e for e in self.instance_types if isinstance(e, InstanceTypeSettings))
 
 
 AUTH_MODES: Final = {"aadToken": "AADToken", "amlToken": "AMLToken", "key": "Key"}
@@ -1078,6 +1383,8 @@ def _private_dns_zones(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
         targets = {"workspace", "storage"}
         targets |= set() if vault.adopted else {"keyVault"}
         targets |= {"registry"} if registry.mode == "create" else set()
+        endpoints = [e for e in fields.get("endpoints", ()) if e is not None]
+        targets |= {"batchStorage"} if batch_storage_endpoints(network, endpoints) else set()
     for key in zones_for(targets):
         if getattr(dns.zone_ids, key) is None:
             yield (
@@ -1095,18 +1402,33 @@ def _profile_rules(
     environment = fields["environment"]
     network, alerts = fields.get("network"), fields.get("alerts")
     if profile.has_workspace and network is not None:
-        if profile.private_inbound and not network.private_inbound:
+        # (customerManaged requires private inbound itself, and says so.)
+        if profile.private_inbound and not network.private_inbound and not network.customer_managed:
             yield (
                 (_key("network"), "inbound"),
                 f"must be private in {environment}: people and pipelines reach the workspace, "
                 "its storage, Key Vault and registry through private endpoints (inbound: "
                 "private, with subnetId and privateDns)",
             )
-        if profile.approved_outbound_only and not network.approved_outbound_only:
+        # The team's network meets both requirements where the profile accepts it: inbound
+        # private is required with it, and its firewall filters what compute reaches.
+        alternative = f" (or {CUSTOMER_MANAGED}, the team's network filtering egress)"
+        if network.customer_managed and not profile.customer_managed_network:
             yield (
                 (_key("network"), "isolation"),
-                f"must be {APPROVED_ONLY} in {environment}: compute reaches only approved "
-                "destinations, so data cannot be exfiltrated",
+                f"{CUSTOMER_MANAGED} is not valid in {environment}: its profile requires a "
+                "managed network",
+            )
+        elif (
+            profile.approved_outbound_only
+            and not network.approved_outbound_only
+            and not network.customer_managed
+        ):
+            yield (
+                (_key("network"), "isolation"),
+                f"must be {APPROVED_ONLY}"
+                f"{alternative if profile.customer_managed_network else ''} in {environment}: "
+                "compute reaches only approved destinations, so data cannot be exfiltrated",
             )
     if alerts is not None and not alerts.enabled and not profile.alerts_optional:
         yield (
@@ -1122,7 +1444,9 @@ def _profile_rules(
 
 
 # What only a workspace's network has: refused in shared.
-WORKSPACE_NETWORK_KEYS: Final = frozenset({"isolation_mode", "outbound_fqdns", "client_ip_ranges"})
+WORKSPACE_NETWORK_KEYS: Final = frozenset(
+    {"isolation_mode", "outbound_fqdns", "client_ip_ranges", "compute_subnet"}
+)
 
 
 def registry_created_elsewhere(environment: str) -> str:
@@ -1210,7 +1534,8 @@ def _kubernetes_rules(fields: Mapping[str, Any], given: set[str], *_: Any) -> It
             (key,),
             f"needs a workspace without a managed network, but mlops:network.isolation is "
             f"{network.isolation_mode}: Azure ML does not support Kubernetes compute in a "
-            "managed virtual network; attach clusters in a stack with isolation: disabled",
+            "managed virtual network; attach clusters in a stack with isolation: disabled or "
+            f"{CUSTOMER_MANAGED}",
         )
     if "kubernetes_clusters" in given and ("kubernetes_clusters" not in fields or None in attached):
         return  # a broken entry says what is wrong with it; its name is unknown
@@ -1279,20 +1604,57 @@ def _availability_zone_rules(
 def builds_images(
     environment: str | None, network: NetworkSettings | None, registry: RegistrySettings | None
 ) -> bool:
-    """A workspace behind a managed network with a container registry builds images on a
-    cluster of its own: the registry, behind the network, cannot build them."""
+    """A workspace behind a network (a managed one, or the team's) with a container registry
+    builds images on a cluster of its own: the registry, behind the network, cannot build
+    them."""
     workspace = environment in InWorkspace.values
     return (
         workspace
         and network is not None
-        and network.managed
+        and network.isolated
         and (registry is not None and registry.mode != "none")
     )
 
 
+def batch_storage_endpoints(
+    network: NetworkSettings | None, endpoints: Sequence[EndpointSettings]
+) -> bool:
+    """The workspace storage's queue and table private endpoints in subnetId: batch deployments
+    need all four of blob, file, queue and table, and with customerManaged the batch clusters
+    reach the storage through the team's network (a managed network has its own rules).
+    https://learn.microsoft.com/azure/machine-learning/how-to-secure-batch-endpoint#securing-batch-endpoints"""
+    batch = any(endpoint.kind == "batch" for endpoint in endpoints)
+    return batch and network is not None and network.customer_managed
+
+
+def _customer_managed_rules(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
+    """What the team's network (isolation: customerManaged) cannot carry."""
+    network = fields.get("network")
+    if network is None or not network.customer_managed:
+        return
+    for index, endpoint in enumerate(fields.get("endpoints", ())):
+        if endpoint is None or endpoint.serving != "managedOnline":
+            continue
+        # Without a managed network a managed online deployment's outbound is private only in
+        # Microsoft's legacy per-deployment isolation (egress_public_network_access: disabled),
+        # which it recommends against and which reaches the workspace's own storage and registry
+        # only: "if the deployment uses model assets uploaded to other storage accounts, the
+        # model download will fail" (the model registry's models are in its own storage).
+        yield (
+            (_key("endpoints"), index, "kind"),
+            f"online without kubernetesCluster (a managed online endpoint) is not valid with "
+            f"mlops:network.isolation: {CUSTOMER_MANAGED}: without a managed network, Azure ML's "
+            "only private outbound for its deployments is the legacy per-deployment network "
+            "(egress_public_network_access: disabled), which Microsoft recommends against and "
+            "which cannot download the model registry's models "
+            f"({ONLINE_ENDPOINT_ISOLATION}); serve it on an attached AKS cluster "
+            "(kubernetesCluster), or use a managed network",
+        )
+
+
 def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
-    """mlops:imageBuild configures a cluster only a workspace behind a managed network with a
-    container registry gets: elsewhere it would be silently ignored."""
+    """mlops:imageBuild configures a cluster only a workspace behind a network (managed, or the
+    team's) with a container registry gets: elsewhere it would be silently ignored."""
     network, registry = fields.get("network"), fields.get("container_registry")
     in_workspace = fields.get("environment") in InWorkspace.values  # shared: refused as such
     if "image_build" not in given or network is None or registry is None or not in_workspace:
@@ -1300,9 +1662,10 @@ def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> It
     if not builds_images(fields.get("environment"), network, registry):
         yield (
             (_key("imageBuild"),),
-            "is only used with a managed network (mlops:network.isolation other than disabled) "
-            "and a container registry (mlops:containerRegistry.mode other than none): only "
-            "then does the registry, behind the network, need a cluster to build images on",
+            "is only used with a managed network or the team's (mlops:network.isolation other "
+            "than disabled) and a container registry (mlops:containerRegistry.mode other than "
+            "none): only then does the registry, behind the network, need a cluster to build "
+            "images on",
         )
 
 
@@ -1314,5 +1677,6 @@ RULES: Final = (
     _registry_rules,
     _private_dns_zones,
     _kubernetes_rules,
+    _customer_managed_rules,
 )
 PROFILE_RULES: Final = (_profile_rules, _shared_rules, _availability_zone_rules)
