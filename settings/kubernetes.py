@@ -16,18 +16,18 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from typing import Final
 
+from settings.learn import KUBERNETES_ATTACH as ATTACH
+from settings.learn import KUBERNETES_EXTENSION as DEPLOY_EXTENSION
+from settings.learn import TRUSTED_ACCESS
 from settings.schema import KubernetesClusterSettings
 
 _ML: Final = "https://learn.microsoft.com/azure/machine-learning"
-DEPLOY_EXTENSION: Final = f"{_ML}/how-to-deploy-kubernetes-extension"
 # The extension's ARM form: Microsoft's template, which this page links
 # (Azure/AML-Kubernetes files/deployextension.json).
 EXTENSION_ARM: Final = f"{_ML}/reference-kubernetes#use-arm-template-to-deploy-extension"
 SECURE_ENDPOINTS: Final = f"{_ML}/how-to-secure-kubernetes-online-endpoint"
-ATTACH: Final = f"{_ML}/how-to-attach-kubernetes-to-workspace"
 INSTANCE_TYPES: Final = f"{_ML}/how-to-manage-kubernetes-instance-types"
 ASSIGN_ROLES: Final = f"{_ML}/how-to-assign-roles#common-scenarios"
-TRUSTED_ACCESS: Final = "https://learn.microsoft.com/azure/aks/trusted-access-feature"
 
 # The extension a managed cluster gets: one per cluster, named as Microsoft's examples name it,
 # released into the namespace the Azure ML extension always uses.
@@ -63,7 +63,9 @@ STEPS: Final[tuple[ClusterStep, ...]] = (
         "Microsoft.KubernetesConfiguration resource provider is registered",
         "{cluster} uses a managed identity (not a service principal) and is in the workspace's "
         "subscription (Azure ML attaches no AKS cluster across subscriptions), where the "
-        "Microsoft.KubernetesConfiguration resource provider is registered",
+        "Microsoft.KubernetesConfiguration resource provider is registered; no other stack "
+        "manages it (a cluster has one Azure ML extension: other stacks attach it with manage: "
+        "false)",
         DEPLOY_EXTENSION,
     ),
     ClusterStep(
@@ -82,8 +84,9 @@ STEPS: Final[tuple[ClusterStep, ...]] = (
         "A TLS certificate for the scoring host name (PEM, the full chain, no passphrase) and a "
         "DNS record of that name for the inference router's internal load balancer (service "
         "azureml-fe, namespace azureml)",
-        "The Kubernetes secret {tls_secret} in namespace azureml, with cert.pem and key.pem for "
-        "{tls_host} (PEM, the full chain, no passphrase), before the first pulumi up; then a "
+        "The namespace azureml and in it the Kubernetes secret {tls_secret}, with cert.pem and "
+        "key.pem for {tls_host} (PEM, the full chain, no passphrase), before the first pulumi "
+        "up (the extension uses the namespace, and finds the secret there); then a "
         "DNS record of {tls_host} for the inference router's internal load balancer (service "
         "azureml-fe)",
         SECURE_ENDPOINTS,
@@ -120,7 +123,11 @@ STEPS: Final[tuple[ClusterStep, ...]] = (
         "The instance types",
         "The InstanceType resources {instance_types} (apiVersion amlarc.azureml.com/v1alpha1), "
         "each with CPU and memory requests and limits",
-        None,
+        # Azure ML's REST API takes instance types in the attach, which this stack declares; Learn
+        # documents only InstanceType resources made on the cluster, so they are made there too.
+        "The InstanceType resources {instance_types} (apiVersion amlarc.azureml.com/v1alpha1) "
+        "as mlops:kubernetesClusters declares them: the attach declares them too, but Microsoft "
+        "documents instance types only as resources created on the cluster",
         INSTANCE_TYPES,
         instance_types_only=True,
     ),

@@ -597,8 +597,14 @@ def test_no_instance_type_step_is_listed_where_none_is_named() -> None:
 def test_a_managed_cluster_leaves_only_what_no_arm_resource_does(run: ProgramRun) -> None:
     found = run.outputs["kubernetesOwnerActions"]["aks-team"]
     assert not [a for a in found if "az k8s-extension" in a or "trustedaccess" in a]
-    assert any("The Kubernetes secret azureml-fe-tls in namespace azureml" in a for a in found)
+    assert any("in it the Kubernetes secret azureml-fe-tls" in a for a in found)
     assert any("Kubernetes Extension Contributor" in a for a in found)
+
+
+def test_a_managed_cluster_still_gets_its_instance_types_made_on_it(run: ProgramRun) -> None:
+    # The attach declares them, but Learn documents only InstanceType resources on the cluster.
+    found = run.outputs["kubernetesOwnerActions"]["aks-team"]
+    assert any(a.startswith("The InstanceType resources ") for a in found)
 
 
 def test_the_owner_actions_are_exported_only_where_clusters_are_attached(

@@ -441,6 +441,8 @@ def _customer_managed_compute(
     args: StackValidationArgs, workspace: PolicyResource
 ) -> Iterator[tuple[str, str]]:
     """Compute of a customer-managed workspace outside the team's subnet, or with public IPs."""
+    serverless = get(workspace.props, "serverlessComputeSettings")
+    team_subnet = peek(serverless, "serverlessComputeCustomSubnet")
     for compute in of_type(args.resources, COMPUTE):
         kind = get(compute.props, "properties", "computeType")
         if not (same(kind, "AmlCompute") or same(kind, "ComputeInstance")):
@@ -456,7 +458,13 @@ def _customer_managed_compute(
                 "put it in the team's subnet (mlops:network.computeSubnetId) with no public IP",
                 compute.urn,
             )
-    serverless = get(workspace.props, "serverlessComputeSettings")
+        elif isinstance(team_subnet, str) and not same(peek(inner, "subnet", "id"), team_subnet):
+            yield (
+                f"{_label(compute)} is in subnet {show(peek(inner, 'subnet', 'id'))}, not the "
+                f"workspace's compute subnet {show(team_subnet)}: every compute of the stack "
+                "goes in mlops:network.computeSubnetId",
+                compute.urn,
+            )
     if not is_set(serverless, "serverlessComputeCustomSubnet") or (
         get(serverless, "serverlessComputeNoPublicIP") is not True
     ):
@@ -497,7 +505,11 @@ def customer_managed_network(args: StackValidationArgs) -> Iterator[tuple[str, s
                 workspace.urn,
             )
         for found in _customer_managed_dependencies(args, workspace):
-            yield f"{found}: {_label(workspace)} is isolated by the team's network", workspace.urn
+            yield (
+                f"{found}: {_label(workspace)} is isolated by the team's network (the program "
+                "sets this from mlops:network.isolation: customerManaged with inbound: private)",
+                workspace.urn,
+            )
         yield from _customer_managed_compute(args, workspace)
 
 

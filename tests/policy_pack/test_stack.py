@@ -369,3 +369,21 @@ def test_an_endpoint_whose_dns_azure_policy_keeps_needs_no_zone_group() -> None:
 def test_a_zone_group_of_another_endpoint_does_not_count() -> None:
     resources = [endpoint(), zone_group([{"privateDnsZoneId": ZONE_ID}], privateEndpointName="x")]
     assert len(stack_violations(stack_rule("private-endpoint-dns"), resources)) == 1
+
+
+def test_a_customer_managed_workspaces_compute_is_in_its_own_compute_subnet() -> None:
+    elsewhere = COMPUTE_SUBNET_ID.replace("snet-compute", "snet-other")
+    cluster = stack_resource(
+        COMPUTE,
+        "cluster",
+        {
+            "workspaceName": "mlw-test",
+            "properties": {
+                "computeType": CLUSTER,
+                "properties": {"subnet": {"id": elsewhere}, "enableNodePublicIp": False},
+            },
+        },
+    )
+    workspace = stack_resource(ML_WORKSPACE, "workspace", CUSTOMER_MANAGED_WORKSPACE)
+    found = stack_violations(stack_rule("customer-managed-network"), [workspace, cluster])
+    assert any("not the workspace's compute subnet" in message for message, _ in found), found
