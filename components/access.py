@@ -42,6 +42,7 @@ from settings.learn import (
     IMAGE_BUILDS,
     JOB_DATA,
     NO_SHARED_KEY,
+    ONLINE_ENDPOINT_ROLES,
     REGISTRY_NETWORK,
     REGISTRY_READ,
     REGISTRY_USER,
@@ -58,6 +59,7 @@ Principal = Literal[
     "computeCluster",
     "batchCluster",
     "onlineEndpoint",
+    "kubernetesEndpoint",
     "instanceUser",
     "dataScientist",
     "accessEntry",
@@ -84,7 +86,8 @@ PRINCIPALS: Final[Mapping[Principal, str]] = {
     "workspace": "Workspace identity (system-assigned)",
     "computeCluster": "Each compute cluster's identity (dev)",
     "batchCluster": "Each batch endpoint's cluster identity",
-    "onlineEndpoint": "Each online endpoint's identity (system-assigned)",
+    "onlineEndpoint": "Each managed online endpoint's identity (system-assigned)",
+    "kubernetesEndpoint": "Each Kubernetes online endpoint's identity (system-assigned)",
     "instanceUser": "Each compute instance's assigned user",
     "dataScientist": (
         "Each `mlops:access` entry granting AzureML Data Scientist (unless `dataAccess: false`)"
@@ -117,6 +120,7 @@ DEPLOYING: Final = tuple(
 )
 
 JOBS: Final[tuple[Principal, ...]] = ("computeCluster", "batchCluster")
+ONLINE: Final[tuple[Principal, ...]] = ("onlineEndpoint", "kubernetesEndpoint")
 PEOPLE: Final[tuple[Principal, ...]] = ("dataScientist", "instanceUser")
 
 
@@ -174,11 +178,17 @@ MATRIX: Final[tuple[Entitlement, ...]] = (
     Entitlement(("imageBuilder",), "AcrPush", "registry",
                 "pushes the image it built and pulls base images (AcrPush includes pull)",
                 (IMAGE_BUILDS, COMPUTE_ACR)),
-    # Online endpoints: Azure ML grants their system-assigned identity what a deployment needs.
-    Entitlement(("onlineEndpoint",), "AcrPull", "registry",
-                "pulls the deployment's image", ENDPOINT_ROLES, by_azure=True),
-    Entitlement(("onlineEndpoint",), "Storage Blob Data Reader", "storage",
-                "reads the model from the default datastore", ENDPOINT_ROLES, by_azure=True),
+    # Online endpoints, managed and Kubernetes alike: Azure ML grants their system-assigned
+    # identity what a deployment needs ("Online endpoints require ... AcrPull ... and Storage
+    # Blob Data Reader", ONLINE_ENDPOINT_ROLES, a page for both kinds).
+    Entitlement(ONLINE, "AcrPull", "registry",
+                "pulls the deployment's image", (ENDPOINT_ROLES, ONLINE_ENDPOINT_ROLES),
+                by_azure=True),
+    Entitlement(ONLINE, "Storage Blob Data Reader", "storage",
+                "reads the model from the default datastore",
+                (ENDPOINT_ROLES, ONLINE_ENDPOINT_ROLES), by_azure=True),
+    # Managed online endpoints only: Azure Monitor's metrics of a Kubernetes deployment are
+    # "user responsibility" (ONLINE_KINDS), and no hop of one needs this role.
     Entitlement(("onlineEndpoint",), "AzureML Metrics Writer (preview)", "workspace",
                 "writes metrics to the workspace", ENDPOINT_ROLES, by_azure=True),
     # People: the studio, notebooks and uploads use the person's own identity.
@@ -223,7 +233,7 @@ MATRIX: Final[tuple[Entitlement, ...]] = (
     Entitlement(("releasePipeline",), "Reader", "modelRegistry",
                 "reads the registry's model version to deploy it to an endpoint", REGISTRY_READ,
                 environments=DEPLOYING),
-    Entitlement(("onlineEndpoint", "batchCluster"), "Reader", "modelRegistry",
+    Entitlement((*ONLINE, "batchCluster"), "Reader", "modelRegistry",
                 "pulls the registry model its deployment serves", (REGISTRY_READ, SHARE_MODELS)),
     # Everything else a person, group or pipeline gets is reviewed in the stack's config.
     Entitlement(("accessEntry",), AS_CONFIGURED, "entry", "as configured", ASSIGN_ROLES),

@@ -11,8 +11,9 @@ identical assignment fails with RoleAssignmentExists); the program grants it rea
 model registry, whose models it serves. A batch deployment runs on its cluster,
 whose identity gets the job roles of the access matrix here: read on every datastore, write on
 the workspace storage; AcrPull Azure ML grants it (see components/access.py). A Kubernetes online
-endpoint's identity is an online endpoint's like any other: Azure ML grants the system-assigned
-identity of every online endpoint what its deployments need.
+endpoint's identity gets what a managed one's does (the access matrix's kubernetesEndpoint kind):
+Azure ML grants the system-assigned identity of every online endpoint what its deployments need,
+and the program read on the model registry; its deployments pull from the cluster's nodes.
 https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online-auth#automatic-role-assignment-for-endpoint-identity
 """
 
@@ -26,7 +27,7 @@ import pulumi
 from pulumi_azure_native import authorization
 from pulumi_azure_native import machinelearningservices as ml
 
-from components.access import Holder, Targets, grant_all
+from components.access import Holder, Principal, Targets, grant_all
 from components.clusters import compute_cluster
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
@@ -77,7 +78,8 @@ class Endpoints(pulumi.ComponentResource):
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
         self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
-        online: dict[str, ml.OnlineEndpoint] = {}
+        # Online endpoints in config order, each with its kind of principal in the matrix.
+        online: dict[str, tuple[Principal, ml.OnlineEndpoint]] = {}
         self.info: dict[str, EndpointInfo] = {}
 
         for endpoint in args.endpoints:
@@ -111,8 +113,9 @@ class Endpoints(pulumi.ComponentResource):
                     ),
                     **placed,
                 )
-                # Its identity pulls models like a managed endpoint's: the same matrix rows.
-                online[endpoint.name] = resource
+                # Its identity pulls models like a managed endpoint's, from the cluster's
+                # nodes in the team's network: the matrix's kubernetesEndpoint rows.
+                online[endpoint.name] = ("kubernetesEndpoint", resource)
             elif endpoint.cluster is None:
                 resource = ml.OnlineEndpoint(
                     f"{name}-{endpoint.name}",
@@ -127,7 +130,7 @@ class Endpoints(pulumi.ComponentResource):
                     ),
                     **placed,
                 )
-                online[endpoint.name] = resource
+                online[endpoint.name] = ("onlineEndpoint", resource)
             else:  # settings give every batch endpoint, and only those, a cluster
                 cluster = compute_cluster(
                     f"{name}-{endpoint.name}-cluster",
@@ -165,15 +168,16 @@ class Endpoints(pulumi.ComponentResource):
             )
             for endpoint, cluster in self.batch_clusters.items()
         ] + [
+            # Either kind keeps the key, label and name its assignments were always named by.
             Holder(
-                "onlineEndpoint",
+                kind,
                 system_principal_id(resource.identity),
                 "ServicePrincipal",
                 key=endpoint,
                 label=f"online-endpoint/{endpoint}",
                 name=f"online endpoint {endpoint}",
             )
-            for endpoint, resource in online.items()
+            for endpoint, (kind, resource) in online.items()
         ]
         self.role_assignments: list[authorization.RoleAssignment] = [
             assignment

@@ -372,14 +372,15 @@ def stack_document(
 EXAMPLES: Final = ROOT / "docs" / "examples"
 
 
-def example_sections() -> list[str]:
-    """A diagram of each example stack file, after the stacks'."""
+def example_sections(draw: Callable[[Plan], str] | None = None) -> list[str]:
+    """A diagram of each example stack file, after the stacks': drawn by ``draw`` (the
+    architecture's by default)."""
     sections: list[str] = []
     for stack in stacks(EXAMPLES):
         plan = Plan(run_stack(stack, config_file=EXAMPLES / f"Pulumi.{stack}.yaml"))
         source = f"examples/Pulumi.{stack}.yaml"
         sections += ["", f"## Example: {stack}", "", f"Drawn from [{source}]({source}).", ""]
-        sections += ["```mermaid", mermaid(plan).rstrip("\n"), "```"]
+        sections += ["```mermaid", (draw or mermaid)(plan).rstrip("\n"), "```"]
     return sections
 
 

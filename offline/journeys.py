@@ -21,6 +21,7 @@ from offline.engine import ProgramRun, Resource
 from offline.references import used
 from offline.resource_types import JourneyPart, resource_type
 from settings.journeys import JOURNEYS, Hop, Journey
+from settings.kubernetes import EXTENSION_TYPE, MLWORKLOAD_ROLE
 from settings.loader import load
 from settings.roles import BUILT_IN_ROLES, ROLES_INCLUDING
 from settings.schema import PACKAGE_FEEDS, Settings
@@ -47,6 +48,11 @@ FIX_KEYS: Final[Mapping[tuple[str, str], str]] = {
     ("managedNetwork", "modelRegistryAcr"): "mlops:modelRegistry.containerRegistryId",
     ("managedNetwork", "packageFeeds"): "mlops:network.outboundFqdns",
     ("azureML", "imageBuildCompute"): "mlops:network.isolation and mlops:containerRegistry",
+    ("azureML", "kubernetesCompute"): "mlops:kubernetesClusters (manage: true, extension)",
+    ("kubernetesCluster", "applicationInsights"): (
+        "the workspace's Application Insights accepting public ingestion (the program builds no "
+        "Azure Monitor Private Link Scope)"
+    ),
 }
 TEAM_NETWORK_FIX: Final = "mlops:network (inbound: private, subnetId, privateDns)"
 OK: Final = "✓"
@@ -180,6 +186,8 @@ class _Plan:
                 for r in self.of(JourneyPart.ONLINE_ENDPOINT)
                 if any(r.name.endswith(f"-{name}") for name in managed)
             ]
+        if kind == "kubernetesEndpoint":
+            return [_principal(r) for r in self.kubernetes_endpoints()]
         if kind == "dataScientist":
             return [g.principal_id for g in settings.access if g.brings_data_access]
         if kind == "accessEntry":
@@ -188,6 +196,14 @@ class _Plan:
             pipeline = settings.release_pipeline
             return [pipeline.principal_id] if pipeline else []
         return []
+
+    def kubernetes_endpoints(self) -> list[Resource]:
+        """The Kubernetes online endpoints: those that name an attached compute."""
+        return [
+            r
+            for r in self.of(JourneyPart.ONLINE_ENDPOINT)
+            if (r.inputs.get("properties") or {}).get("compute")
+        ]
 
     # -- what ------------------------------------------------------------------------------
 
@@ -356,6 +372,98 @@ def _team_compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: st
     return None
 
 
+# Where an attached AKS cluster's nodes are: the team's network, which the settings cannot see
+# (README, "Serving on an attached AKS cluster").
+CLUSTER_EGRESS: Final = "from the AKS cluster's nodes in the team's network"
+
+
+def _cluster_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> str | None:
+    """Why an attached cluster's nodes reach the target, or None: the stack's own resources
+    through its inbound private endpoints (over the internet where they accept public traffic),
+    the model registry through the shared stack's private endpoints, Application Insights
+    through Azure Monitor's public ingestion, for which the program builds no private path."""
+    if hop.to.startswith("modelRegistry"):
+        return (
+            f"{CLUSTER_EGRESS} to the shared stack's private endpoints to {label} (its "
+            "registryClients), which the team's network routes and resolves"
+        )
+    if hop.to == "applicationInsights":
+        attached = plan.workspace.inputs.get("applicationInsights") if plan.workspace else None
+        insights = plan.insights
+        if insights is None or str(attached).lower() != target.lower():
+            return None
+        if insights.inputs.get("publicNetworkAccessForIngestion") == "Disabled":
+            return None
+        return (
+            f"{CLUSTER_EGRESS} over the internet to the workspace's {label}, which accepts public "
+            "ingestion (a firewall on the way lets out the service tag AzureMonitor): no private "
+            "path"
+        )
+    if plan.has_endpoint(target, group):
+        return f"{CLUSTER_EGRESS} through the stack's private endpoint ({group}) to {label}"
+    own = {"workspace": plan.workspace, "storage": plan.storage, "registry": plan.registry}
+    resource = own.get(hop.to)
+    if hop.to == "registry" and resource is None:
+        return f"{CLUSTER_EGRESS} to its owner's private endpoint ({group}) to {label}"
+    if not plan.public(resource):
+        return None
+    if hop.to == "storage" and resource is not None:
+        rules = resource.inputs.get("networkRuleSet") or {}
+        if rules.get("defaultAction", "Allow") != "Allow":
+            return None  # its firewall admits the clients' ranges, not the cluster's
+    return f"{CLUSTER_EGRESS} over the internet to {label}, which accepts public traffic"
+
+
+def _kubernetes_computes(plan: _Plan, hop: Hop) -> HopResult:
+    """Each Kubernetes endpoint serves on an attached compute; on a cluster this stack manages,
+    the Azure ML extension runs inference and the workspace holds trusted access."""
+    fix = FIX_KEYS[(hop.origin, hop.to)]
+    computes = {
+        _id(r).lower(): r
+        for r in plan.of(JourneyPart.COMPUTE)
+        if r.inputs.get("properties", {}).get("computeType") == "Kubernetes"
+    }
+    clusters = {c.name: c for c in plan.settings.kubernetes_clusters}
+    workspace = _id(plan.workspace).lower() if plan.workspace else ""
+    found: list[str] = []
+    for endpoint in plan.kubernetes_endpoints():
+        compute = computes.get(str(endpoint.inputs["properties"]["compute"]).lower())
+        if compute is None:
+            return HopResult(hop, False, f"{endpoint.name} names no attached compute: set {fix}")
+        name = str(compute.inputs.get("computeName", ""))
+        cluster = clusters.get(name)
+        if cluster is None or not cluster.manage:
+            found.append(
+                f"compute {name} is attached; its cluster's owner installs the Azure ML extension "
+                "(kubernetesOwnerActions)"
+            )
+            continue
+        aks, group = cluster.cluster.name, cluster.cluster.resource_group.lower()
+        extension = any(
+            e.inputs.get("clusterName") == aks
+            and str(e.inputs.get("resourceGroupName", "")).lower() == group
+            and e.inputs.get("extensionType") == EXTENSION_TYPE
+            and (e.inputs.get("configurationSettings") or {}).get("enableInference") == "True"
+            for e in plan.of(JourneyPart.CLUSTER_EXTENSION)
+        )
+        if not extension:
+            return HopResult(hop, False, f"no Azure ML extension for inference on {aks}: set {fix}")
+        bound = any(
+            b.inputs.get("resourceName") == aks
+            and str(b.inputs.get("resourceGroupName", "")).lower() == group
+            and str(b.inputs.get("sourceResourceId", "")).lower() == workspace
+            and MLWORKLOAD_ROLE in (b.inputs.get("roles") or ())
+            for b in plan.of(JourneyPart.TRUSTED_ACCESS)
+        )
+        if not bound:
+            return HopResult(hop, False, f"no trusted access for the workspace on {aks}: set {fix}")
+        found.append(
+            f"compute {name} is attached to {aks}, with the Azure ML extension (inference) and "
+            "the workspace's trusted access from this stack"
+        )
+    return HopResult(hop, True, "; ".join(found))
+
+
 def _compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> str | None:
     """Why compute in the managed network (or the team's subnet) reaches the target, or None."""
     if plan.settings.network.customer_managed:
@@ -385,9 +493,11 @@ def _compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) ->
 
 def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
     targets = plan.targets(hop.to) if hop.to not in ("resourceManager", "packageFeeds") else []
-    fix = (
-        TEAM_NETWORK_FIX if hop.origin == "teamNetwork" else FIX_KEYS.get((hop.origin, hop.to), "")
+    fix = FIX_KEYS.get((hop.origin, hop.to)) or (
+        TEAM_NETWORK_FIX if hop.origin in ("teamNetwork", "kubernetesCluster") else ""
     )
+    if hop.to == "kubernetesCompute":
+        return _kubernetes_computes(plan, hop)
     if hop.to == "imageBuildCompute":
         name = plan.workspace.inputs.get("imageBuildCompute") if plan.workspace else None
         built = {
@@ -436,11 +546,13 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
 
     found: list[str] = []
     # The network path, to each target (resource manager: Azure's control plane, anywhere).
-    if hop.origin in ("client", "teamNetwork", "managedNetwork"):
+    if hop.origin in ("client", "teamNetwork", "managedNetwork", "kubernetesCluster"):
         for label, target, subresources in targets:
             groups = (hop.subresource,) if hop.subresource else subresources or ("",)
             for group in groups:
-                judge = _compute_path if hop.origin == "managedNetwork" else _client_path
+                judge = {"managedNetwork": _compute_path, "kubernetesCluster": _cluster_path}.get(
+                    hop.origin, _client_path
+                )
                 why = judge(plan, hop, label, target, group)
                 if why is None:
                     return HopResult(
@@ -519,9 +631,11 @@ def _where(plan: _Plan, hop: Hop) -> str:
         return "a laptop on the internet" if plan.public(plan.workspace) else "the team's network"
     if hop.origin == "managedNetwork" and plan.settings.network.customer_managed:
         return "the team's subnet (mlops:network.computeSubnetId)"
-    return {"teamNetwork": "the team's network", "managedNetwork": "the managed network"}.get(
-        hop.origin, "Azure ML"
-    )
+    return {
+        "teamNetwork": "the team's network",
+        "managedNetwork": "the managed network",
+        "kubernetesCluster": "the AKS cluster's nodes",
+    }.get(hop.origin, "Azure ML")
 
 
 def evaluate(run: ProgramRun) -> JourneyReport:

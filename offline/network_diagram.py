@@ -23,6 +23,7 @@ from offline.diagram import (
     Graph,
     box,
     cli,
+    example_sections,
     external_box,
     label_text,
     node_id,
@@ -45,6 +46,9 @@ INTERNET: Final = "internet"
 AZURE_POLICY: Final = "azure_policy"
 # Where a workspace on the team's network (customerManaged) runs its compute.
 TEAM_COMPUTE_SUBNET: Final = "serverlessComputeSettings.serverlessComputeCustomSubnet"
+# What an attached AKS cluster's nodes reach through the stack's private endpoints, by
+# sub-resource, for a Kubernetes online deployment (settings.journeys, kubernetesServing).
+CLUSTER_REACHES: Final = {"amlworkspace": "workspace API", "registry": "image", "blob": "model"}
 
 
 class _NetworkDrawing:
@@ -52,6 +56,7 @@ class _NetworkDrawing:
         self.plan = plan
         self.graph = Graph()
         self.ids: dict[str, str] = {}  # urn -> node id of the stack's resources drawn
+        self.clusters: list[str] = []  # node ids of the attached AKS clusters drawn
 
     def draw(self) -> Graph:
         customs = [r for r in self.plan.run.resources if r.custom]
@@ -74,6 +79,8 @@ class _NetworkDrawing:
         for workspace in by_part[NetworkPart.WORKSPACE]:
             self._managed_network(workspace)
             self._team_compute(workspace)
+        for endpoint in by_part[NetworkPart.PRIVATE_ENDPOINT]:
+            self._cluster_paths(endpoint)
         return self.graph
 
     # -- boxes ----------------------------------------------------------------------------------
@@ -116,6 +123,10 @@ class _NetworkDrawing:
 
     def _reachable(self, resource: Resource) -> None:
         """A resource that accepts or refuses public traffic; the internet reaches it if it may."""
+        compute = get_path(resource.inputs, "properties.compute")
+        if isinstance(compute, str):
+            self._kubernetes_endpoint(resource, compute)
+            return
         path = resource_type(resource.type).public_access or ""
         access = get_path(resource.inputs, path)
         # A storage firewall denying by default admits only its resource instance rules.
@@ -136,6 +147,31 @@ class _NetworkDrawing:
                     self.graph.edge(source, node, "resource instance rule")
         elif access != "Disabled":
             self.graph.edge(self._special(INTERNET, "Internet"), node, "public network access")
+
+    def _kubernetes_endpoint(self, endpoint: Resource, compute_id: str) -> None:
+        """A Kubernetes online endpoint has no public network access of its own: callers reach
+        it through its cluster's inference router (azureml-fe), in the cluster's network."""
+        node = self._box(endpoint, ["through its cluster's inference router"], _shape(endpoint))
+        compute = self.plan.resource_for_id(compute_id)
+        cluster_id = get_path(compute.inputs, "properties.resourceId") if compute else None
+        cluster = self._external(cluster_id) if isinstance(cluster_id, str) else None
+        if cluster is not None and isinstance(cluster_id, str):
+            name = cluster_id.rstrip("/").rsplit("/", 1)[-1]
+            self.graph.nodes[cluster] = box(cluster, Shape.BOX, ["AKS cluster", name])
+            self.graph.edge(cluster, node, "inference router azureml-fe")
+            self.clusters.append(cluster)
+
+    def _cluster_paths(self, endpoint: Resource) -> None:
+        """The attached clusters' nodes reach the workspace, its registry and storage through
+        the stack's private endpoints, as they are in the team's network."""
+        connections: Any = endpoint.inputs.get("privateLinkServiceConnections") or [{}]
+        groups = get_path(connections[0], "groupIds")
+        reached = [CLUSTER_REACHES[g] for g in groups or () if g in CLUSTER_REACHES]
+        node = self.ids.get(endpoint.urn)
+        if node is None or not reached or not endpoint.name.startswith("inbound-"):
+            return
+        for cluster in dict.fromkeys(self.clusters):
+            self.graph.edge(cluster, node, f"nodes: {', '.join(reached)}")
 
     def _in_subnet(self, node: str, subnet: Any) -> None:
         """Frame ``node`` in the team's subnet the ID names (endpoints and compute alike)."""
@@ -251,9 +287,11 @@ def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
         "records live, the virtual network a zone the stack creates answers for, and the managed",
         "network's outbound rules the program sets (Azure ML adds its own required rules, not",
         f"drawn). `{SUFFIX_LABEL}` is the stack's random name suffix. See the README's Network",
-        "section for what each mode means for people and pipelines.",
+        "section for what each mode means for people and pipelines. The example stacks",
+        "(docs/examples) follow the repository's.",
     ]
-    return stack_document(head, mermaid, runs)
+    drawn = stack_document(head, mermaid, runs).rstrip("\n")
+    return drawn + "\n".join(example_sections(mermaid)) + "\n"
 
 
 def main(argv: Sequence[str] | None = None) -> int:

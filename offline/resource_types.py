@@ -183,6 +183,8 @@ class JourneyPart(Enum):
     ROLE_ASSIGNMENT = "role assignment"  # a permission
     COMPUTE = "compute"  # clusters: whose identity is which principal
     ONLINE_ENDPOINT = "online endpoint"
+    CLUSTER_EXTENSION = "cluster extension"  # the Azure ML extension on an attached cluster
+    TRUSTED_ACCESS = "trusted access"  # an AKS trusted access role binding
 
 
 # -- how the mock engine answers ------------------------------------------------------------------
@@ -978,6 +980,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:kubernetesconfiguration:Extension",
+        journey=JourneyPart.CLUSTER_EXTENSION,
         label="Cluster extension",
         # Software on a cluster (the Azure ML extension): the cluster's, not a box of its own.
         drawn=Drawn.HIDDEN,
@@ -1003,6 +1006,7 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:containerservice:TrustedAccessRoleBinding",
+        journey=JourneyPart.TRUSTED_ACCESS,
         label="AKS trusted access",
         # A permission on a cluster, like a role assignment: no box of its own.
         drawn=Drawn.HIDDEN,

@@ -29,9 +29,19 @@ from settings.learn import (
     ENDPOINT_ROLES,
     IMAGE_BUILDS,
     JOB_DATA,
+    KUBERNETES_ATTACH,
+    KUBERNETES_CONNECTIVITY,
+    KUBERNETES_EGRESS,
+    KUBERNETES_EXTENSION,
+    KUBERNETES_PRIVATE_LINK,
+    KUBERNETES_VNET,
+    MONITOR_EGRESS,
     NO_SHARED_KEY,
+    ONLINE_ENDPOINT_ROLES,
+    ONLINE_KINDS,
     PACKAGES,
     PRIVATE_LINK,
+    PRIVATE_MONITOR,
     REGISTRY_ASSETS,
     REGISTRY_CLIENTS,
     REGISTRY_DEPLOY,
@@ -43,6 +53,7 @@ from settings.learn import (
     SHARE_TO_REGISTRY,
     STORAGE_IP_RULES,
     STUDIO,
+    TRUSTED_ACCESS,
     V2_CONTROL_PLANE,
 )
 
@@ -54,12 +65,18 @@ from settings.learn import (
 #   network, through Azure ML's required rules and the stack's outbound rules; with the team's
 #   network instead (isolation customerManaged), in the team's subnet, through the stack's
 #   inbound private endpoints and what the team's network routes to;
+# - kubernetesCluster: an attached AKS cluster's nodes, where a Kubernetes online deployment
+#   runs: in the team's network (their own subnet, in the virtual network of the stack's private
+#   endpoints or one peered with it), through the stack's inbound private endpoints to the
+#   workspace, its storage and registry where they refuse public traffic, through the shared
+#   stack's private endpoints to the model registry, through the team's egress to the rest;
 # - azureML: Azure ML's own service, server-side: the hop needs a permission or a setting, no
 #   network path of the caller's.
-Origin = Literal["client", "teamNetwork", "managedNetwork", "azureML"]
+Origin = Literal["client", "teamNetwork", "managedNetwork", "kubernetesCluster", "azureML"]
 # What a hop reaches. resourceManager is Azure's control plane, which answers from anywhere;
 # datastores are each datastore's storage account; the model registry's storage and container
-# registry are those Azure creates for it; packageFeeds the pip and conda hosts.
+# registry are those Azure creates for it; packageFeeds the pip and conda hosts; kubernetesCompute
+# the attached clusters Kubernetes online endpoints serve on, with their Azure ML extension.
 Destination = Literal[
     "resourceManager",
     "workspace",
@@ -69,6 +86,7 @@ Destination = Literal[
     "registry",
     "applicationInsights",
     "imageBuildCompute",
+    "kubernetesCompute",
     "datastores",
     "modelRegistry",
     "modelRegistryStorage",
@@ -111,6 +129,12 @@ REGISTRY_GROUP_ENDPOINTS: Final = (
     "no page says whether a deny assignment there stops their connections being approved "
     "automatically (the endpoints themselves are in the stack's own group). If one stays "
     "Pending, approve it in the resource's Networking."
+)
+KUBERNETES_PULL_IDENTITY: Final = (
+    "The attach page has a Kubernetes compute's own managed identity pull images (for training "
+    "jobs); the online endpoint pages have the endpoint's identity pull them, with AcrPull Azure "
+    "ML grants a system-assigned one. The program attaches the cluster without an identity and "
+    "relies on the endpoint's."
 )
 BUILDER_ROLES: Final = (
     "No page says which identity pushes an image built on the image build compute (a job on "
@@ -187,37 +211,7 @@ def _datastore_reads(who: str, why: str, source: str | tuple[str, ...]) -> tuple
 def _registry_pulls(who: str, what: str) -> tuple[Hop, ...]:
     """Compute uses a registry model: the registry, its storage and its ACR, approved."""
     return (
-        Hop(
-            what,
-            who,
-            "managedNetwork",
-            "modelRegistry",
-            (REGISTRY_DEPLOY, REGISTRY_READ),
-            subresource="amlregistry",
-            role="Reader",
-            scope="modelRegistry",
-            when=("usesModelRegistry",),
-        ),
-        Hop(
-            "downloads the model's files from the registry's storage",
-            who,
-            "managedNetwork",
-            "modelRegistryStorage",
-            REGISTRY_ASSETS,
-            subresource="blob",
-            when=("usesModelRegistry", "isolatedNetwork"),
-            question=MANAGED_REGISTRY_RULES,
-        ),
-        Hop(
-            "pulls a registry environment's image from the registry's container registry",
-            who,
-            "managedNetwork",
-            "modelRegistryAcr",
-            REGISTRY_ASSETS,
-            subresource="registry",
-            when=("usesModelRegistry", "isolatedNetwork"),
-            question=MANAGED_REGISTRY_RULES,
-        ),
+        *_registry_reads(who, what, "managedNetwork"),
         Hop(
             "approves the managed network's private endpoint to the registry",
             "workspace",
@@ -228,6 +222,50 @@ def _registry_pulls(who: str, what: str) -> tuple[Hop, ...]:
             scope="modelRegistry",
             when=("usesModelRegistry", "managedNetwork"),
             question=UNLISTED_REGISTRY_APPROVAL,
+        ),
+    )
+
+
+def _registry_reads(who: str, what: str, origin: Origin) -> tuple[Hop, ...]:
+    """A deployment reads a registry model: the registry, its storage and its ACR. Compute in a
+    managed network (or the team's subnet) reaches the last two only where the workspace is
+    isolated; an attached cluster, in the team's network, always does, as the registry refuses
+    public traffic."""
+    managed = origin == "managedNetwork"
+    storage_when: tuple[Condition, ...] = (
+        ("usesModelRegistry", "isolatedNetwork") if managed else ("usesModelRegistry",)
+    )
+    return (
+        Hop(
+            what,
+            who,
+            origin,
+            "modelRegistry",
+            (REGISTRY_DEPLOY, REGISTRY_READ),
+            subresource="amlregistry",
+            role="Reader",
+            scope="modelRegistry",
+            when=("usesModelRegistry",),
+        ),
+        Hop(
+            "downloads the model's files from the registry's storage",
+            who,
+            origin,
+            "modelRegistryStorage",
+            REGISTRY_ASSETS if managed else (REGISTRY_ASSETS, KUBERNETES_CONNECTIVITY),
+            subresource="blob",
+            when=storage_when,
+            question=MANAGED_REGISTRY_RULES if managed else "",
+        ),
+        Hop(
+            "pulls a registry environment's image from the registry's container registry",
+            who,
+            origin,
+            "modelRegistryAcr",
+            REGISTRY_ASSETS if managed else (REGISTRY_ASSETS, KUBERNETES_CONNECTIVITY),
+            subresource="registry",
+            when=storage_when,
+            question=MANAGED_REGISTRY_RULES if managed else "",
         ),
     )
 
@@ -338,6 +376,56 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
             Hop("sends requests, responses and traces to the workspace's Application Insights "
                 "(app_insights_enabled)", "onlineEndpoint", "managedNetwork",
                 "applicationInsights", (ENDPOINT_LOGS, REQUIRED_RULES)),
+        ),
+    ),
+    Journey(
+        "kubernetesReleaseDeploy",
+        "The release pipeline deploys a registry model version to a Kubernetes online endpoint",
+        when=("workspace", "usesModelRegistry"),
+        needs=("releasePipeline", "kubernetesEndpoint"),
+        hops=(
+            Hop("creates the Kubernetes online deployment on one of the compute's instance types "
+                "(az ml online-deployment create, Azure Resource Manager)", "releasePipeline",
+                "client", "resourceManager", (V2_CONTROL_PLANE, ASSIGN_ROLES),
+                role="AzureML Data Scientist", scope="workspace"),
+            Hop("reads the registry's model version, which Azure ML resolves server-side",
+                "releasePipeline", "azureML", "modelRegistry", REGISTRY_READ, role="Reader",
+                scope="modelRegistry"),
+            Hop("the workspace uses the registry's model and environment in the deployment",
+                "workspace", "azureML", "modelRegistry", (REGISTRY_READ, SHARE_MODELS),
+                role="Reader", scope="modelRegistry"),
+            *_registry_reads("kubernetesEndpoint", "the deployment pulls the registry's model",
+                             "kubernetesCluster"),
+        ),
+    ),
+    Journey(
+        "kubernetesServing",
+        "The Kubernetes endpoint runs on its cluster, pulls its image and model, and reports "
+        "to Application Insights",
+        when=("workspace",),
+        needs=("kubernetesEndpoint",),
+        hops=(
+            Hop("Azure ML runs the deployment on the attached cluster through its Azure ML "
+                "extension (inference) and, without local accounts, AKS trusted access",
+                "workspace", "azureML", "kubernetesCompute",
+                (KUBERNETES_ATTACH, KUBERNETES_EXTENSION, TRUSTED_ACCESS)),
+            Hop("the cluster's Azure ML components reach the workspace's API", "kubernetesEndpoint",
+                "kubernetesCluster", "workspace", (KUBERNETES_EGRESS, KUBERNETES_VNET),
+                subresource="amlworkspace"),
+            Hop("pulls the deployment's image from the workspace registry", "kubernetesEndpoint",
+                "kubernetesCluster", "registry",
+                (ONLINE_ENDPOINT_ROLES, KUBERNETES_PRIVATE_LINK, KUBERNETES_CONNECTIVITY),
+                subresource="registry", role="AcrPull", scope="registry",
+                when=("containerRegistry",), question=KUBERNETES_PULL_IDENTITY),
+            Hop("reads the model from the workspace storage", "kubernetesEndpoint",
+                "kubernetesCluster", "storage",
+                (ONLINE_ENDPOINT_ROLES, KUBERNETES_PRIVATE_LINK, KUBERNETES_CONNECTIVITY),
+                subresource="blob", role="Storage Blob Data Reader", scope="storage"),
+            Hop("sends requests, responses and traces to the workspace's Application Insights "
+                "(app_insights_enabled) over Azure Monitor's public ingestion: the program builds "
+                "no private path to it (an Azure Monitor Private Link Scope)",
+                "kubernetesEndpoint", "kubernetesCluster", "applicationInsights",
+                (ENDPOINT_LOGS, ONLINE_KINDS, MONITOR_EGRESS, PRIVATE_MONITOR)),
         ),
     ),
     Journey(

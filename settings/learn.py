@@ -65,3 +65,45 @@ SHARE_TO_REGISTRY: Final = f"{REGISTRY_NETWORK}#share-assets-from-workspace-to-r
 REGISTRY_ASSETS: Final = f"{REGISTRY_NETWORK}#use-assets-from-registry-in-workspace-1"
 REGISTRY_CLIENTS: Final = f"{REGISTRY_NETWORK}#create-assets-in-registry-from-local-files-1"
 REGISTRY_DEPLOY: Final = f"{REGISTRY_NETWORK}#deploy-a-model-from-registry-to-workspace-1"
+# Kubernetes online endpoints, on an attached AKS cluster in the team's network. The cluster side
+# (settings.kubernetes's steps): the Azure ML extension, the attach, AKS trusted access.
+KUBERNETES_EXTENSION: Final = f"{_ML}/how-to-deploy-kubernetes-extension"
+KUBERNETES_ATTACH: Final = f"{_ML}/how-to-attach-kubernetes-to-workspace"
+TRUSTED_ACCESS: Final = f"{_LEARN}/aks/trusted-access-feature"
+# Managed against Kubernetes: identity supported for both; Azure Monitor's metrics and logs "user
+# responsibility" on Kubernetes; Application Insights supported for both.
+ONLINE_KINDS: Final = (
+    f"{_ML}/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints"
+)
+# "Online endpoints require ... AcrPull permission, to the container registry and Storage Blob
+# Data Reader permission to the default datastore of the workspace": a page for managed and
+# Kubernetes endpoints alike.
+ONLINE_ENDPOINT_ROLES: Final = (
+    f"{_ML}/how-to-access-resources-from-endpoints-managed-identities"
+    "#give-access-permission-to-the-managed-identity"
+)
+# "If your ACR and blob storage are configured as private ... access from the Kubernetes endpoint
+# should be over the private link regardless of whether your workspace is public or private."
+KUBERNETES_PRIVATE_LINK: Final = (
+    f"{_ML}/how-to-access-resources-from-endpoints-managed-identities#limitations"
+)
+# "At model deployment time ... AKS node should be able to ... Download images from customer's
+# ACR ... Download models from Azure BLOBs."
+KUBERNETES_CONNECTIVITY: Final = (
+    f"{_ML}/how-to-kubernetes-inference-routing-azureml-fe"
+    "#understand-connectivity-requirements-for-aks-inferencing-cluster"
+)
+# "If your AKS cluster is behind of a VNet, your workspace and its associated resources
+# (storage, key vault, Azure Container Registry) must have private endpoints or service
+# endpoints in the same or peered VNet as AKS cluster's VNet."
+KUBERNETES_VNET: Final = f"{_ML}/how-to-secure-kubernetes-inferencing-environment#limitations"
+# Inference on Kubernetes compute needs the workspace's API, its ACR and its blob storage.
+KUBERNETES_EGRESS: Final = (
+    f"{_ML}/how-to-access-azureml-behind-firewall#scenario-use-kubernetes-compute"
+)
+# Application Insights behind a network needs an Azure Monitor Private Link Scope; without one,
+# telemetry leaves through the AzureMonitor service tag.
+PRIVATE_MONITOR: Final = (
+    f"{_ML}/how-to-secure-workspace-vnet#secure-azure-monitor-and-application-insights"
+)
+MONITOR_EGRESS: Final = f"{_ML}/how-to-access-azureml-behind-firewall#basic-configuration"

@@ -1639,9 +1639,13 @@ MODEL_OUTPUTS: dict[str, Any] = {
 
 
 def read_model_outputs(
-    tmp_path: Path, endpoint: str, instance_type: str = ""
+    tmp_path: Path,
+    endpoint: str,
+    instance_type: str = "",
+    outputs: dict[str, Any] = MODEL_OUTPUTS,
 ) -> tuple[subprocess.CompletedProcess[str], dict[str, str]]:
-    """Run the outputs job's read step on MODEL_OUTPUTS; its result and GITHUB_OUTPUT values."""
+    """Run the outputs job's read step on ``outputs`` (MODEL_OUTPUTS by default); its result and
+    GITHUB_OUTPUT values."""
     (step,) = [
         s for s in job_steps(load(MODEL_WORKFLOW)["jobs"]["outputs"]) if s.get("id") == "read"
     ]
@@ -1653,7 +1657,7 @@ def read_model_outputs(
         "INSTANCE_TYPE": instance_type,
         "RUNNER_TEMP": str(tmp_path),
         "GITHUB_OUTPUT": str(output),
-        **fake_pulumi(tmp_path, MODEL_OUTPUTS),
+        **fake_pulumi(tmp_path, outputs),
     }
     result = run_script(step["run"], tmp_path, env)
     values = dict(line.split("=", 1) for line in output.read_text().splitlines())
@@ -1700,6 +1704,21 @@ def test_a_kubernetes_endpoint_refuses_an_instance_type_its_cluster_lacks(tmp_pa
     assert result.returncode != 0
     assert "not an instance type of the Kubernetes compute 'aks-scoring'" in result.stderr
     assert "['cpu-small', 'gpu-large']" in result.stderr
+
+
+@GITHUB_ACTIONS
+def test_a_managed_clusters_declared_instance_types_reach_the_workflow_from_the_program(
+    tmp_path: Path,
+) -> None:
+    # The program's own outputs for a cluster its stack manages (manage: true, instance types
+    # declared in the attach, the first its default): the workflow reads them unchanged.
+    from tests.conftest import stack_run  # noqa: PLC0415 (the program runs only here)
+
+    outputs = stack_run("qa", ROOT / "tests" / "fixtures" / "kubernetes_serving").outputs
+    result, values = read_model_outputs(tmp_path, "churn-score", outputs=dict(outputs))
+    assert result.returncode == 0, result.stderr
+    assert values["serving"] == "kubernetesOnline"
+    assert values["instance-type"] == "cpu-small"
 
 
 @GITHUB_ACTIONS

@@ -307,12 +307,12 @@ def test_prod_locks_neither_the_workspace_nor_a_resource_group() -> None:
     assert not of_type(run, "ManagementLockAtResourceGroupLevel")
 
 
-def test_every_client_hop_to_a_private_endpoint_target_is_a_row_of_the_inbound_table() -> None:
+def test_every_client_and_cluster_hop_to_a_private_endpoint_target_is_an_inbound_row() -> None:
     inbound = {(e.target, e.group) for e in INBOUND_ENDPOINTS}
     targets = {target for target, _ in inbound}
     for journey in JOURNEYS:
         for hop in journey.hops:
-            if hop.origin in ("client", "teamNetwork") and hop.to in targets:
+            if hop.origin in ("client", "teamNetwork", "kubernetesCluster") and hop.to in targets:
                 assert (hop.to, hop.subresource) in inbound, f"{journey.key}: {hop.what}"
 
 

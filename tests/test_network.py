@@ -44,7 +44,7 @@ from settings.schema import (
     RegistrySettings,
     StorageSettings,
 )
-from tests.conftest import of_type, only
+from tests.conftest import of_type, only, stack_run
 from tests.test_components import RG_ID, VAULT_ID, stack_context
 
 SUBNET_ID = (
@@ -533,6 +533,31 @@ def test_network_diagram_draws_private_endpoints_in_their_subnet(
     inside = subnet.split("  end", 1)[0]
     assert 'pe_inbound_amlworkspace["Private endpoint<br/>amlworkspace"]' in inside
     assert "pe_inbound_amlworkspace -->|private link amlworkspace| r_ml_workspace" in diagram
+
+
+def kubernetes_diagram() -> str:
+    """The network of a qa stack on the team's network serving on its own AKS cluster."""
+    return mermaid(Plan(stack_run("qa", ROOT / "tests" / "fixtures" / "kubernetes_serving")))
+
+
+AKS_NODE = "ext_Microsoft_ContainerService_managedClusters_aks_qa"
+
+
+def test_network_diagram_draws_a_kubernetes_endpoint_behind_its_clusters_router() -> None:
+    diagram = kubernetes_diagram()
+    assert f'{AKS_NODE}["AKS cluster<br/>aks-qa"]' in diagram
+    assert f"{AKS_NODE} -->|inference router azureml-fe| r_endpoints_churn_score" in diagram
+    assert "internet -->|public network access| r_endpoints_churn_score" not in diagram
+
+
+def test_network_diagram_draws_the_clusters_nodes_through_the_stacks_private_endpoints() -> None:
+    diagram = kubernetes_diagram()
+    for group, what in (
+        ("amlworkspace", "workspace API"),
+        ("registry", "image"),
+        ("blob", "model"),
+    ):
+        assert f"{AKS_NODE} -->|nodes: {what}| pe_inbound_{group}" in diagram
 
 
 # ---------------------------------------------------------------- the stack files
