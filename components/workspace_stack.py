@@ -51,6 +51,7 @@ SHARED_KEY_TAG = "allowSharedKeyAccess"
 # Marks a workspace the team's network isolates (mlops:network.isolation: customerManaged): the
 # policy pack then asks it to prove itself private instead of having a managed network.
 CUSTOMER_MANAGED_NETWORK_TAG = "customerManagedNetwork"
+EGRESS_FIREWALL_TAG = "egressFirewall"
 
 
 @dataclass(frozen=True)
@@ -287,7 +288,16 @@ class WorkspaceStack(pulumi.ComponentResource):
             ),
             v1_legacy_mode=False,
             tags=(
-                {**context.tags, CUSTOMER_MANAGED_NETWORK_TAG: "true"}
+                {
+                    **context.tags,
+                    CUSTOMER_MANAGED_NETWORK_TAG: "true",
+                    # Who filters egress (prod requires it): reviewers and the policy pack see it.
+                    **(
+                        {EGRESS_FIREWALL_TAG: egress.id}
+                        if (egress := args.network.egress_firewall)
+                        else {}
+                    ),
+                }
                 if args.network.customer_managed
                 else context.tags
             ),

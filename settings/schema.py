@@ -55,6 +55,7 @@ from settings.values import (
     ML_REGISTRY,
     REGISTRY,
     SUBNET,
+    TAG_VALUE_LENGTH,
     ClusterName,
     ContainerName,
     CpuQuantity,
@@ -63,6 +64,7 @@ from settings.values import (
     DeploymentName,
     Email,
     EndpointName,
+    FirewallId,
     Fqdn,
     Guid,
     HostName,
@@ -352,6 +354,20 @@ class NetworkSettings(Section):
     an IP address per node; its network routes to the private endpoints of subnetId and lets
     out what Azure ML needs (see the README's Network)."""
 
+    egress_firewall: Annotated[
+        FirewallId | None,
+        Only(
+            "isolation_mode",
+            (CUSTOMER_MANAGED,),
+            why="a managed network filters egress itself",
+        ),
+    ] = Field(None, alias="egressFirewallId")
+    """The Azure Firewall or network virtual appliance the compute subnet's default route sends
+    its traffic through. Required in prod with customerManaged, where a managed network would
+    allow only approved outbound: the program cannot see the team's routes, so config names
+    the firewall that filters egress, and the workspace carries it (tag egressFirewall) for
+    reviewers and the policy pack."""
+
     RETIRED: ClassVar[Mapping[str, str]] = {
         "publicNetworkAccess": (
             "was replaced by inbound: write `inbound: public` for true, or `inbound: private` "
@@ -382,6 +398,13 @@ class NetworkSettings(Section):
     @classmethod
     def _customer_managed(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
         """What isolation: customerManaged needs of the other network keys."""
+        firewall = fields.get("egress_firewall")
+        if isinstance(firewall, ArmId) and len(firewall.id) > TAG_VALUE_LENGTH:
+            yield (
+                ("egressFirewallId",),
+                f"must be at most {TAG_VALUE_LENGTH} characters: the workspace carries it as a "
+                "tag, and Azure limits tag values to that",
+            )
         if fields.get("inbound") != "private":
             yield (
                 ("inbound",),
@@ -1418,6 +1441,18 @@ def _profile_rules(
                 (_key("network"), "isolation"),
                 f"{CUSTOMER_MANAGED} is not valid in {environment}: its profile requires a "
                 "managed network",
+            )
+        elif (
+            profile.approved_outbound_only
+            and network.customer_managed
+            and network.egress_firewall is None
+        ):
+            yield (
+                (_key("network"), "egressFirewallId"),
+                f"is required with {CUSTOMER_MANAGED} in {environment}: compute may reach only "
+                "approved destinations, which without a managed network the team's firewall "
+                "decides: give the resource ID of the Azure Firewall or network virtual "
+                "appliance the compute subnet's default route goes to",
             )
         elif (
             profile.approved_outbound_only

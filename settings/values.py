@@ -59,7 +59,8 @@ from settings.validation import (
 # Tags the program sets itself: config may not set them, and they count against Azure's limit.
 # Every resource gets environment and managedBy; endpoints also purpose, and allowKeyAuth when
 # key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed; a
-# model registry allowPublicNetworkAccess when config opens it to the internet.
+# model registry allowPublicNetworkAccess when config opens it to the internet; a workspace the
+# team's network isolates customerManagedNetwork, and egressFirewall where config names one.
 PROGRAM_TAGS: Final = (
     "environment",
     "managedBy",
@@ -67,32 +68,47 @@ PROGRAM_TAGS: Final = (
     "allowKeyAuth",
     "allowSharedKeyAccess",
     "allowPublicNetworkAccess",
+    "customerManagedNetwork",
+    "egressFirewall",
 )
 # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
 AZURE_MAX_TAGS: Final = 50
+TAG_VALUE_LENGTH: Final = 256
 
 
-def _resource_id(resource_type: str) -> tuple[Any, ...]:
-    """A resource ID in config, parsed into an ArmId."""
-    expected = id_form(resource_type)
+def _resource_id(resource_type: str, *others: str) -> tuple[Any, ...]:
+    """A resource ID in config (of ``resource_type`` or one of ``others``), parsed into an
+    ArmId."""
+    types = (resource_type, *others)
+    expected = " or ".join(id_form(t) for t in types)
 
     def parse(value: object) -> ArmId:
         if isinstance(value, ArmId):  # built in code, already parsed
             return value
         if not isinstance(value, str):
             raise invalid(f"must be a resource ID string ({expected}), got {type_name(value)}")
-        try:
-            return parse_arm_id(value, resource_type)
-        except ValueError as error:
-            raise invalid(str(error)) from None
+        errors: list[str] = []
+        for kind in types:
+            try:
+                return parse_arm_id(value, kind)
+            except ValueError as error:
+                errors.append(str(error))
+        raise invalid(errors[0] if len(types) == 1 else f"must be {expected}; got {value!r}")
 
-    namespace, *kinds = resource_type.split("/")
-    path = "".join(f"/{kind}/[^/]+" for kind in kinds)
-    shape = f"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{namespace}{path}$"
+    def shape(kind: str) -> str:
+        namespace, *kinds = kind.split("/")
+        path = "".join(f"/{step}/[^/]+" for step in kinds)
+        return f"/subscriptions/[^/]+/resourceGroups/[^/]+/providers/{namespace}{path}"
+
+    # One alternative is a pattern as it is; several are grouped.
+    shapes = "|".join(shape(t) for t in types)
+
     return (
         BeforeValidator(parse),
-        Schema({"type": "string", "pattern": shape}),
-        Hint(f"the resource ID of a {resource_type}"),
+        Schema(
+            {"type": "string", "pattern": f"^{shapes}$" if len(types) == 1 else f"^({shapes})$"}
+        ),
+        Hint(f"the resource ID of a {' or a '.join(types)}"),
     )
 
 
@@ -175,6 +191,11 @@ SubnetId = Annotated[ArmId, *_resource_id(SUBNET)]
 ZoneId = Annotated[ArmId, *_resource_id("Microsoft.Network/privateDnsZones")]
 ManagedClusterId = Annotated[ArmId, *_resource_id("Microsoft.ContainerService/managedClusters")]
 Fqdn = Annotated[str, *named(FQDN)]
+# The firewall a subnet's default route leads to: an Azure Firewall or a network virtual appliance.
+FirewallId = Annotated[
+    ArmId,
+    *_resource_id("Microsoft.Network/azureFirewalls", "Microsoft.Network/networkVirtualAppliances"),
+]
 # A Pulumi stack: a name in this organization and project, or organization/project/stack.
 SharedStackName = Annotated[
     str, Field(pattern=r"^([\w.-]+|[\w.-]+/[\w.-]+/[\w.-]+)$", max_length=300)
@@ -350,8 +371,8 @@ def _tags(tags: dict[str, str]) -> dict[str, str]:
             found.append(((key,), "is set by the program; remove it from config"))
         elif not key.strip() or not re.fullmatch(TAG_NAME.pattern, key):
             found.append(((key,), f"tag names are {TAG_NAME.what}"))
-        elif len(value) > 256:  # Azure's limit on tag values
-            found.append(((key,), "must be a string of at most 256 characters"))
+        elif len(value) > TAG_VALUE_LENGTH:
+            found.append(((key,), f"must be a string of at most {TAG_VALUE_LENGTH} characters"))
         elif (first := seen.setdefault(key.casefold(), key)) != key:
             found.append(((key,), f"is the same tag as {first!r}: Azure ignores case in tag names"))
     room = AZURE_MAX_TAGS - len(PROGRAM_TAGS)

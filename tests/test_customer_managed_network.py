@@ -48,9 +48,14 @@ ELSEWHERE: Final = (
     "/subscriptions/00000000-0000-0000-0000-0000000000ee/resourceGroups/rg-compute"
     "/providers/Microsoft.Network/virtualNetworks/vnet-compute/subnets/snet-compute"
 )
+FIREWALL: Final = (
+    "/subscriptions/00000000-0000-0000-0000-0000000000dd/resourceGroups/rg-hub"
+    "/providers/Microsoft.Network/azureFirewalls/afw-hub"
+)
 NETWORK: Final = {
     "isolation": "customerManaged",
     "computeSubnetId": COMPUTE_SUBNET,
+    "egressFirewallId": FIREWALL,
     "inbound": "private",
     "subnetId": ENDPOINT_SUBNET,
     "privateDns": {"mode": "create"},
@@ -182,6 +187,41 @@ def test_kubernetes_and_batch_endpoints_are_accepted() -> None:
 @pytest.mark.parametrize("stack", ["qa", "prod"])
 def test_qa_and_prod_accept_it_instead_of_their_managed_network(stack: str) -> None:
     assert load(stack).network.customer_managed
+
+
+def test_prod_names_the_firewall_that_filters_its_egress() -> None:
+    found = problems("prod", network=network(egressFirewallId=None))
+    assert problem_at(found, "mlops:network.egressFirewallId").startswith(
+        "mlops:network.egressFirewallId: is required with customerManaged in prod: compute may "
+        "reach only approved destinations"
+    )
+
+
+def test_qa_may_leave_the_firewall_unnamed() -> None:
+    assert load("qa", network=network(egressFirewallId=None)).network.customer_managed
+
+
+def test_the_firewall_is_an_azure_firewall_or_a_network_virtual_appliance() -> None:
+    subnet_as_firewall = network(egressFirewallId=COMPUTE_SUBNET)
+    found = problems("prod", network=subnet_as_firewall)
+    assert problem_at(found, "mlops:network.egressFirewallId").startswith(
+        "mlops:network.egressFirewallId: must be /subscriptions/<guid>/resourceGroups/<group>/"
+        "providers/Microsoft.Network/azureFirewalls/<name> or "
+    )
+
+
+def test_a_firewall_is_refused_with_a_managed_network() -> None:
+    managed = {"isolation": "allowOnlyApprovedOutbound", "egressFirewallId": FIREWALL}
+    found = problems("dev", network=managed)
+    assert problem_at(found, "mlops:network.egressFirewallId").startswith(
+        "mlops:network.egressFirewallId: is only valid with isolation: customerManaged"
+    )
+
+
+def test_the_workspace_carries_the_firewall_for_reviewers_and_the_policy_pack(
+    run: ProgramRun,
+) -> None:
+    assert workspace(run).inputs["tags"]["egressFirewall"].endswith("/azureFirewalls/afw-hub")
 
 
 def test_an_environment_whose_profile_refuses_it_says_so(monkeypatch: pytest.MonkeyPatch) -> None:
@@ -453,7 +493,7 @@ def managed_config() -> dict[str, str]:
     config, _ = file_config(FIXTURE)
     managed = json.loads(config["mlops:network"])
     managed["isolation"] = "allowOnlyApprovedOutbound"
-    del managed["computeSubnetId"]
+    del managed["computeSubnetId"], managed["egressFirewallId"]
     endpoints = [e for e in json.loads(config["mlops:endpoints"]) if e["kind"] == "batch"]
     config = {k: v for k, v in config.items() if k != "mlops:kubernetesClusters"}
     return {

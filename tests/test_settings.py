@@ -568,8 +568,8 @@ def test_an_unknown_nested_key_with_a_colon_lists_the_section_s_keys() -> None:
     found = problems(network={"isolation:mode": "disabled"})
     assert found == (
         "mlops:network.isolation:mode: unknown key (did you mean 'isolation'?); valid keys: "
-        "clientIpRanges, computeSubnetId, inbound, isolation, outboundFqdns, privateDns, "
-        "subnetId",
+        "clientIpRanges, computeSubnetId, egressFirewallId, inbound, isolation, outboundFqdns, "
+        "privateDns, subnetId",
     )
 
 

@@ -54,22 +54,52 @@ def shared_run() -> ProgramRun:
     return run_program("shared", config=pulumi_config(values))
 
 
+@pytest.fixture(scope="module")
+def isolated_run() -> ProgramRun:
+    """A workspace the team's network isolates, with the firewall named (its two tags)."""
+    subnets = (
+        "/subscriptions/00000000-0000-0000-0000-0000000000ee/resourceGroups/rg-spoke"
+        "/providers/Microsoft.Network/virtualNetworks/vnet-spoke/subnets"
+    )
+    network = {
+        "isolation": "customerManaged",
+        "computeSubnetId": f"{subnets}/snet-compute",
+        "egressFirewallId": (
+            "/subscriptions/00000000-0000-0000-0000-0000000000dd/resourceGroups/rg-hub"
+            "/providers/Microsoft.Network/azureFirewalls/afw-hub"
+        ),
+        "inbound": "private",
+        "subnetId": f"{subnets}/snet-endpoints",
+        "privateDns": {"mode": "create"},
+    }
+    values = {
+        "azure-native:location": "westeurope",
+        "mlops:prefix": "acme",
+        "mlops:alerts": {"emails": ["ml-platform@acme.example"]},
+        "mlops:budget": {"monthlyAmount": 5000},
+        "mlops:network": network,
+        "mlops:tags": MOST_TAGS,
+    }
+    return run_program("prod", config=pulumi_config(values))
+
+
 def tagged(run: ProgramRun) -> list[tuple[str, dict[str, str]]]:
     return [(r.name, r.inputs["tags"]) for r in run.resources if r.custom and "tags" in r.inputs]
 
 
 def test_every_tag_the_program_adds_is_declared_in_program_tags(
-    run: ProgramRun, shared_run: ProgramRun
+    run: ProgramRun, shared_run: ProgramRun, isolated_run: ProgramRun
 ) -> None:
-    everywhere = [*tagged(run), *tagged(shared_run)]
+    everywhere = [*tagged(run), *tagged(shared_run), *tagged(isolated_run)]
     added = {key for _, tags in everywhere for key in tags} - set(MOST_TAGS)
     assert added == set(PROGRAM_TAGS)
 
 
 def test_no_resource_exceeds_azures_tag_limit_with_the_most_tags_config_allows(
-    run: ProgramRun, shared_run: ProgramRun
+    run: ProgramRun, shared_run: ProgramRun, isolated_run: ProgramRun
 ) -> None:
-    assert max(len(tags) for _, tags in [*tagged(run), *tagged(shared_run)]) <= AZURE_MAX_TAGS
+    everywhere = [*tagged(run), *tagged(shared_run), *tagged(isolated_run)]
+    assert max(len(tags) for _, tags in everywhere) <= AZURE_MAX_TAGS
 
 
 def test_one_tag_more_than_config_may_set_is_refused_naming_the_limit() -> None:

@@ -42,6 +42,8 @@ PRIVATE_DEPENDENCY_ENVIRONMENTS: Final = (*PRIVATE_ENVIRONMENTS, "shared")
 # (mlops:network.isolation: customerManaged): the marker that makes the pack ask it to prove
 # itself private (customer-managed-network) rather than have a managed network.
 CUSTOMER_MANAGED_NETWORK_TAG: Final = "customerManagedNetwork"
+# Who filters a customer-managed workspace's egress (mlops:network.egressFirewallId).
+EGRESS_FIREWALL_TAG: Final = "egressFirewall"
 RESOURCE_GROUP_LOCK: Final = "azure-native:authorization:ManagementLockAtResourceGroupLevel"
 ACTION_GROUP: Final = "azure-native:monitor:ActionGroup"
 METRIC_ALERT: Final = "azure-native:monitor:MetricAlert"

@@ -9,6 +9,7 @@ from pulumi_policy import ResourceValidationArgs, Severity
 from .properties import (
     CUSTOMER_MANAGED_NETWORK_TAG,
     DIAGNOSTIC_SETTING,
+    EGRESS_FIREWALL_TAG,
     ML_WORKSPACE,
     PRIVATE_ENVIRONMENTS,
     customer_managed,
@@ -18,6 +19,7 @@ from .properties import (
     is_set,
     items,
     managed_network,
+    peek,
     refuse_public_network,
     same,
     show,
@@ -79,8 +81,15 @@ def workspace_application_insights(args: ResourceValidationArgs) -> Iterator[str
 )
 def workspace_prod_managed_network(args: ResourceValidationArgs) -> Iterator[str]:
     found = get(args.props, "managedNetwork", "isolationMode")
-    # The team's firewall filters egress: no managed network at all, never a loose one.
+    # The team's firewall filters egress: no managed network at all, never a loose one, and the
+    # firewall named.
     if customer_managed(args.props) and not managed_network(args.props):
+        if not peek(args.props, "tags", EGRESS_FIREWALL_TAG):
+            yield (
+                f"the workspace has no managed network and no {EGRESS_FIREWALL_TAG} tag: in prod "
+                "name the firewall the compute subnet's egress goes through "
+                "(mlops:network.egressFirewallId), so that only approved destinations are reached"
+            )
         return
     if not same(found, "AllowOnlyApprovedOutbound"):
         yield (

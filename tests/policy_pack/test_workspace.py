@@ -111,3 +111,14 @@ def test_diagnostics_into_the_legacy_azure_diagnostics_table_are_refused() -> No
         "logAnalyticsDestinationType is not set; set it to 'Dedicated': resource-specific "
         "tables, not the legacy AzureDiagnostics table"
     ]
+
+
+def test_a_prod_workspace_the_teams_network_isolates_names_its_egress_firewall() -> None:
+    isolated = {"customerManagedNetwork": "true"}
+    props = tagged("prod", managedNetwork={"isolationMode": "Disabled"})
+    props["tags"] = {**props["tags"], **isolated}
+    rule = resource_rule("workspace-prod-managed-network")
+    found = resource_violations(rule, subject(ML_WORKSPACE, props))
+    assert found and all("mlops:network.egressFirewallId" in message for message, _ in found)
+    props["tags"]["egressFirewall"] = "/subscriptions/x/resourceGroups/rg/providers/fw"
+    assert resource_violations(rule, subject(ML_WORKSPACE, props)) == []
