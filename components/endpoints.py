@@ -4,6 +4,10 @@ Online endpoints are managed online endpoints, or Kubernetes online endpoints on
 cluster (components/kubernetes_compute.py). Batch endpoints get a scale-to-zero cluster of their
 own for their deployments. Model deployments are not managed here.
 
+With mlops:endpointLogs, every managed online endpoint gets a diagnostic setting that sends its
+traffic, console and event logs to the stack's Log Analytics workspace, in resource-specific
+tables (settings.endpoint_logs); Kubernetes online endpoints and batch endpoints get none.
+
 Identities: every endpoint has a system-assigned identity. For a managed online endpoint Azure ML
 itself grants that identity what a deployment needs (AcrPull, Storage Blob Data Reader...) when
 the endpoint is created, so the program must not create those assignments again (a second
@@ -24,13 +28,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 import pulumi
-from pulumi_azure_native import authorization
+from pulumi_azure_native import authorization, monitor
 from pulumi_azure_native import machinelearningservices as ml
 
 from components.access import Holder, Principal, Targets, grant_all
 from components.clusters import compute_cluster
 from components.context import StackContext, WorkspacePlacement
 from components.roles import system_principal_id
+from settings.endpoint_logs import CATEGORIES
 from settings.schema import EndpointSettings
 
 # What the endpoint serves, for reviewers and cost reports.
@@ -51,6 +56,9 @@ class EndpointsArgs:
     kubernetes_computes: Mapping[str, pulumi.Input[str]] = field(
         default_factory=dict[str, pulumi.Input[str]]
     )
+    # The Log Analytics workspace every managed online endpoint sends its logs to
+    # (mlops:endpointLogs); None: they send them nowhere.
+    log_analytics_id: pulumi.Input[str] | None = None
 
 
 @dataclass(frozen=True)
@@ -78,6 +86,10 @@ class Endpoints(pulumi.ComponentResource):
         identity = ml.ManagedServiceIdentityArgs(type=ml.ManagedServiceIdentityType.SYSTEM_ASSIGNED)
         self.endpoints: dict[str, ml.OnlineEndpoint | ml.BatchEndpoint] = {}
         self.batch_clusters: dict[str, ml.Compute] = {}
+        # Managed online endpoints whose logs go to Log Analytics: their diagnostic settings, and
+        # the name their logs carry (EndpointName, the endpoint's Azure name).
+        self.diagnostics: dict[str, monitor.DiagnosticSetting] = {}
+        self.logged_as: dict[str, pulumi.Output[str]] = {}
         # Online endpoints in config order, each with its kind of principal in the matrix.
         online: dict[str, tuple[Principal, ml.OnlineEndpoint]] = {}
         self.info: dict[str, EndpointInfo] = {}
@@ -131,6 +143,11 @@ class Endpoints(pulumi.ComponentResource):
                     **placed,
                 )
                 online[endpoint.name] = ("onlineEndpoint", resource)
+                if args.log_analytics_id is not None:
+                    self.diagnostics[endpoint.name] = _endpoint_logs(
+                        f"{name}-{endpoint.name}-logs", resource, args.log_analytics_id, self
+                    )
+                    self.logged_as[endpoint.name] = resource.name
             else:  # settings give every batch endpoint, and only those, a cluster
                 cluster = compute_cluster(
                     f"{name}-{endpoint.name}-cluster",
@@ -190,3 +207,33 @@ class Endpoints(pulumi.ComponentResource):
                 "scoringUris": {key: info.scoring_uri for key, info in self.info.items()},
             }
         )
+
+
+def _endpoint_logs(
+    resource_name: str,
+    endpoint: ml.OnlineEndpoint,
+    log_analytics_id: pulumi.Input[str],
+    parent: pulumi.Resource,
+) -> monitor.DiagnosticSetting:
+    """A managed online endpoint's traffic, console and event logs, to Log Analytics.
+
+    Each category Microsoft lists for the type, by name (settings.endpoint_logs cites the page
+    next to each); no metrics: the endpoint's platform metrics stay in Azure Monitor, where its
+    metric alert rules read them, and copying them would be billed as ingestion too
+    (https://learn.microsoft.com/azure/azure-monitor/platform/diagnostic-settings#controlling-costs).
+    """
+    return monitor.DiagnosticSetting(
+        resource_name,
+        name="to-log-analytics",
+        resource_uri=endpoint.id,
+        workspace_id=log_analytics_id,
+        # Resource-specific tables (AmlOnlineEndpointTrafficLog...), which the alert catalogue's
+        # query reads, rather than AzureDiagnostics:
+        # https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#resource-specific
+        log_analytics_destination_type="Dedicated",
+        logs=[
+            monitor.DiagnosticsLogSettingsArgs(category=category.name, enabled=True)
+            for category in CATEGORIES
+        ],
+        opts=pulumi.ResourceOptions(parent=parent),
+    )

@@ -16,6 +16,9 @@ and the rules Microsoft recommends in "Monitor Azure Machine Learning"
 (https://learn.microsoft.com/azure/machine-learning/monitor-azure-machine-learning#machine-learning-alert-rules).
 Batch endpoints publish no metrics: their failed jobs are counted in the AmlComputeJobEvent table
 (https://learn.microsoft.com/azure/azure-monitor/reference/tables/amlcomputejobevent).
+A managed online endpoint whose logs go to Log Analytics (mlops:endpointLogs) is also watched
+through its AmlOnlineEndpointTrafficLog table: the share of its requests that failed with a
+server error, per deployment (columns as settings.endpoint_logs cites them).
 "Online endpoint" and "online deployment" rows watch managed online endpoints only: Kubernetes
 online endpoints publish none of these metrics (monitoring them is the cluster's, "User
 responsibility" in https://learn.microsoft.com/azure/machine-learning/concept-endpoints-online#managed-online-endpoints-vs-kubernetes-online-endpoints),
@@ -27,6 +30,8 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Final, Literal
+
+from settings.endpoint_logs import TRAFFIC
 
 WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
 ONLINE_ENDPOINTS: Final = f"{WORKSPACES}/onlineEndpoints"
@@ -52,9 +57,20 @@ class Metric:
 
 @dataclass(frozen=True)
 class LogQuery:
-    """A Log Analytics query whose rows are counted; ``{cluster}`` is the watched cluster."""
+    """A Log Analytics query: ``{cluster}`` is the watched batch endpoint's cluster,
+    ``{endpoint}`` the watched online endpoint's name (as its logs carry it).
+
+    Without ``measure`` the rule counts the query's rows. With it, the rule compares that numeric
+    column of the query's result, aggregated as ``aggregation`` for each value of
+    ``dimensions`` on its own ("Calculation of a numeric column", split by dimensions:
+    https://learn.microsoft.com/azure/azure-monitor/alerts/alerts-create-log-alert-rule).
+    """
 
     query: str
+    measure: str | None = None
+    aggregation: Literal["Count", "Average", "Maximum"] = "Count"
+    # Columns of the result split on: every value, those that appear later included.
+    dimensions: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -261,6 +277,36 @@ CATALOGUE: Final[tuple[Alert, ...]] = (
         frequency="PT5M",
         why="a batch scoring or preprocessing job failed; batch endpoints publish no metrics, "
         "so the cluster's job events in Log Analytics tell",
+    ),
+    Alert(
+        key="serverErrorRatePercent",
+        slug="server-error-rate",
+        target="online endpoint",
+        what="share of requests failing with a server error",
+        # A server error is Azure ML's (ResponseCode 5xx) or the model's own (ModelStatusCode
+        # 5xx, which the caller receives as 424); a model's 4xx answers bad input and is not
+        # counted. Columns and types: settings.endpoint_logs.TRAFFIC_COLUMNS.
+        signal=LogQuery(
+            f"{TRAFFIC.name}\n"
+            '| where EndpointName == "{endpoint}"\n'
+            "| summarize Requests = count(), "
+            "ServerErrors = countif(ResponseCode >= 500 or ModelStatusCode >= 500) "
+            "by DeploymentName\n"
+            "| extend ServerErrorRatePercent = 100.0 * ServerErrors / Requests",
+            measure="ServerErrorRatePercent",
+            aggregation="Maximum",
+            dimensions=("DeploymentName",),
+        ),
+        unit="%",
+        defaults=Defaults(dev=20, qa=10, prod=2),
+        low=0,
+        high=100,
+        severity=1,
+        window="PT5M",
+        frequency="PT5M",
+        why="a deployment fails a share of its callers, the model's own failures included; "
+        "only where mlops:endpointLogs sends the endpoint's traffic logs to Log Analytics, "
+        "where each failed request can then be looked up",
     ),
 )
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Final
 
 from pulumi_policy import ResourceValidationArgs, Severity
 
@@ -136,10 +137,22 @@ def workspace_no_public_network(args: ResourceValidationArgs) -> Iterator[str]:
     )
 
 
+# The resource log categories Microsoft lists for online endpoints, a type for which it documents
+# no category group: a setting that enables all three sends all of an endpoint's logs. Azure
+# accepts them on online endpoints only, so a setting that names one is an online endpoint's.
+# https://learn.microsoft.com/azure/azure-monitor/reference/supported-logs/microsoft-machinelearningservices-workspaces-onlineendpoints-logs
+ONLINE_ENDPOINT_LOGS: Final = (
+    "AmlOnlineEndpointTrafficLog",
+    "AmlOnlineEndpointConsoleLog",
+    "AmlOnlineEndpointEventLog",
+)
+
+
 @area.resource_rule(
     "diagnostics-to-log-analytics",
-    "Diagnostic settings send all logs and metrics to a Log Analytics workspace, in "
-    "resource-specific tables.",
+    "Diagnostic settings send all logs to a Log Analytics workspace, in resource-specific "
+    "tables, and metrics too; an online endpoint's names its three log categories and keeps its "
+    "metrics in Azure Monitor.",
     DIAGNOSTIC_SETTING,
     severity=Severity.MEDIUM,
 )
@@ -147,13 +160,23 @@ def diagnostics_to_log_analytics(args: ResourceValidationArgs) -> Iterator[str]:
     props = args.props
     if not is_set(props, "workspaceId"):
         yield "workspaceId is not set; send the diagnostics to the Log Analytics workspace"
-    logs = items(get(props, "logs"))
-    if not any(
-        same(get(log, "categoryGroup"), "allLogs") and get(log, "enabled") is True for log in logs
-    ):
-        yield "logs has no enabled entry with categoryGroup 'allLogs'; add one"
-    if not any(get(metric, "enabled") is True for metric in items(get(props, "metrics"))):
-        yield "metrics has no enabled entry; add category 'AllMetrics'"
+    logs = [log for log in items(get(props, "logs")) if get(log, "enabled") is True]
+    enabled = [get(log, "category") for log in logs]
+    named = [c for c in ONLINE_ENDPOINT_LOGS if any(same(found, c) for found in enabled)]
+    if named:
+        # An online endpoint's: its platform metrics stay in Azure Monitor, where its metric
+        # alert rules read them; copying them to the workspace would be billed as ingestion.
+        missing = [c for c in ONLINE_ENDPOINT_LOGS if c not in named]
+        if missing:
+            yield (
+                f"logs does not enable {', '.join(missing)}; an online endpoint's setting "
+                f"enables every category Microsoft lists for it ({', '.join(ONLINE_ENDPOINT_LOGS)})"
+            )
+    else:
+        if not any(same(get(log, "categoryGroup"), "allLogs") for log in logs):
+            yield "logs has no enabled entry with categoryGroup 'allLogs'; add one"
+        if not any(get(metric, "enabled") is True for metric in items(get(props, "metrics"))):
+            yield "metrics has no enabled entry; add category 'AllMetrics'"
     destination = get(props, "logAnalyticsDestinationType")
     if not same(destination, "Dedicated"):
         # https://learn.microsoft.com/azure/azure-monitor/essentials/resource-logs#resource-specific

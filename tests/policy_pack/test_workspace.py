@@ -122,3 +122,38 @@ def test_a_prod_workspace_the_teams_network_isolates_names_its_egress_firewall()
     assert found and all("mlops:network.egressFirewallId" in message for message, _ in found)
     props["tags"]["egressFirewall"] = "/subscriptions/x/resourceGroups/rg/providers/fw"
     assert resource_violations(rule, subject(ML_WORKSPACE, props)) == []
+
+
+ENDPOINT_LOGS = [
+    {"category": "AmlOnlineEndpointTrafficLog", "enabled": True},
+    {"category": "AmlOnlineEndpointConsoleLog", "enabled": True},
+    {"category": "AmlOnlineEndpointEventLog", "enabled": True},
+]
+
+
+def test_an_online_endpoints_setting_may_name_its_three_categories_without_metrics() -> None:
+    props = {
+        "workspaceId": f"{GROUP_ID}/providers/Microsoft.OperationalInsights/workspaces/log",
+        "logs": ENDPOINT_LOGS,
+        "logAnalyticsDestinationType": "Dedicated",
+    }
+    found = resource_violations(
+        resource_rule("diagnostics-to-log-analytics"), subject(DIAGNOSTIC_SETTING, props)
+    )
+    assert found == []
+
+
+def test_an_online_endpoints_setting_missing_a_category_is_refused_naming_it() -> None:
+    props = {
+        "workspaceId": f"{GROUP_ID}/providers/Microsoft.OperationalInsights/workspaces/log",
+        "logs": [*ENDPOINT_LOGS[:2], {**ENDPOINT_LOGS[2], "enabled": False}],
+        "logAnalyticsDestinationType": "Dedicated",
+    }
+    found = resource_violations(
+        resource_rule("diagnostics-to-log-analytics"), subject(DIAGNOSTIC_SETTING, props)
+    )
+    assert found.messages == [
+        "logs does not enable AmlOnlineEndpointEventLog; an online endpoint's setting enables "
+        "every category Microsoft lists for it (AmlOnlineEndpointTrafficLog, "
+        "AmlOnlineEndpointConsoleLog, AmlOnlineEndpointEventLog)"
+    ]
