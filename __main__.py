@@ -15,6 +15,7 @@ from components.container_registry import ContainerRegistryArgs, SharedContainer
 from components.context import StackContext
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
 from components.dev_compute import DevCompute, DevComputeArgs
+from components.encryption import Encryption, encryption_args
 from components.endpoints import Endpoints, EndpointsArgs
 from components.environment_group import EnvironmentGroup, EnvironmentGroupArgs
 from components.image_build import ImageBuildArgs, ImageBuildCompute
@@ -173,6 +174,22 @@ else:
             existing=shared.key_vault,
         ),
     )
+    # With mlops:encryption, the customer-managed key and the identity that reaches it, before
+    # the workspace, its storage and registry that are created with it.
+    encryption = (
+        Encryption(
+            "encryption",
+            context,
+            encryption_args(
+                stack_settings.encryption,
+                stack_settings.key_vault,
+                vault,
+                encrypts_registry=stack_settings.encrypts_registry,
+            ),
+        )
+        if stack_settings.encryption.enabled
+        else None
+    )
     ml = WorkspaceStack(
         "ml",
         context,
@@ -197,6 +214,8 @@ else:
             model_registry=shared.model_registry,
             shares_models=profile.shares_models,
             image_build_compute=IMAGE_BUILDER if stack_settings.builds_images else None,
+            customer_key=encryption.customer_key if encryption else None,
+            high_business_impact=stack_settings.high_business_impact,
         ),
     )
     builder = (
@@ -278,6 +297,10 @@ else:
             public_network_access=not stack_settings.network.private_inbound,
             targets=ml.targets,
             kubernetes_computes=attached.ids if attached else {},
+            # mlops:endpointLogs: managed online endpoints' logs, to this Log Analytics.
+            log_analytics_id=(
+                ml.log_analytics.id if stack_settings.endpoint_logs.enabled else None
+            ),
         ),
     )
 
@@ -293,7 +316,12 @@ else:
             # Kubernetes online endpoints publish no Azure Monitor metrics, so no metric alert
             # could fire for them: they report to Application Insights instead (README).
             online_endpoints=tuple(
-                WatchedEndpoint(e.name, endpoints.endpoints[e.name].id, e.deployments)
+                WatchedEndpoint(
+                    e.name,
+                    endpoints.endpoints[e.name].id,
+                    e.deployments,
+                    logged_as=endpoints.logged_as.get(e.name),
+                )
                 for e in stack_settings.endpoints
                 if e.serving == "managedOnline"
             ),

@@ -171,6 +171,12 @@ DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "azure-native:authorization:ManagementLockByScope": LOCK_ACTIONS,
     "azure-native:authorization:RoleAssignment": (_ASSIGN, _UNASSIGN),
     "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/*",),
+    # The customer-managed key (mlops:encryption create), made through the control plane; and the
+    # identity that reaches it, which the workspace, storage and registry are given (assign).
+    "azure-native:keyvault:Key": ("Microsoft.KeyVault/vaults/keys/*",),
+    "azure-native:managedidentity:UserAssignedIdentity": (
+        "Microsoft.ManagedIdentity/userAssignedIdentities/*",
+    ),
     "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts/*",),
     "azure-native:storage:BlobServiceProperties": (
         "Microsoft.Storage/storageAccounts/blobServices/*",

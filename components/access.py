@@ -16,8 +16,10 @@ path to its data is a role: jobs, people in the studio and notebooks, and the re
 each get the data roles Microsoft lists for Entra-ID-only workspace storage. Datastores are
 identity-based, so whoever reads them (the workspace for previews, jobs, people, batch jobs
 invoked by the pipeline) needs a data role on the datastore's own container, addressed in that
-container's subscription. No identity gets a Key Vault role from this table: identity-based
-datastores keep no secrets there.
+container's subscription. No identity gets a Key Vault secrets role from this table:
+identity-based datastores keep no secrets there. The one Key Vault role is the encryption
+identity's (with ``mlops:encryption``), which wraps and unwraps data keys with the
+customer-managed key.
 """
 
 from __future__ import annotations
@@ -36,18 +38,23 @@ from settings.learn import (
     ASSIGN_ROLES,
     BATCH_DATA,
     BATCH_INVOKE,
+    CMK,
+    CMK_IDENTITY,
     COMPUTE_ACR,
     DATA_AUTH,
     ENDPOINT_ROLES,
     IMAGE_BUILDS,
     JOB_DATA,
+    KEY_VAULT_RBAC,
     NO_SHARED_KEY,
     ONLINE_ENDPOINT_ROLES,
+    REGISTRY_CMK,
     REGISTRY_NETWORK,
     REGISTRY_READ,
     REGISTRY_USER,
     REGISTRY_WRITE,
     SHARE_MODELS,
+    STORAGE_CMK,
     WORKSPACE_ROLES,
 )
 from settings.profiles import PROFILES
@@ -65,6 +72,7 @@ Principal = Literal[
     "accessEntry",
     "releasePipeline",
     "imageBuilder",
+    "encryptionIdentity",
 ]
 ScopeKind = Literal[
     "workspace",
@@ -78,6 +86,7 @@ ScopeKind = Literal[
     "datastoreAccounts",
     "dependencies",
     "modelRegistry",
+    "encryptionVault",
     "entry",
 ]
 
@@ -95,6 +104,10 @@ PRINCIPALS: Final[Mapping[Principal, str]] = {
     "accessEntry": "Each `mlops:access` entry",
     "releasePipeline": "The release pipeline (`mlops:releasePipeline`)",
     "imageBuilder": "The image build cluster's identity",
+    "encryptionIdentity": (
+        "The encryption identity (user-assigned, with `mlops:encryption`) of the workspace, its "
+        "storage and registry"
+    ),
 }
 SCOPES: Final[Mapping[ScopeKind, str]] = {
     "workspace": "the Azure ML workspace",
@@ -108,6 +121,7 @@ SCOPES: Final[Mapping[ScopeKind, str]] = {
     "datastoreAccounts": "each datastore's storage account",
     "dependencies": "its storage account, Key Vault, registry and Application Insights",
     "modelRegistry": "the shared Azure ML registry (`mlops:modelRegistry`)",
+    "encryptionVault": "the Key Vault holding the customer-managed key (`mlops:encryption`)",
     "entry": "the scope the entry names",
 }
 # The role and scope an `mlops:access` entry names: reviewed in the stack's config.
@@ -235,6 +249,14 @@ MATRIX: Final[tuple[Entitlement, ...]] = (
                 environments=DEPLOYING),
     Entitlement((*ONLINE, "batchCluster"), "Reader", "modelRegistry",
                 "pulls the registry model its deployment serves", (REGISTRY_READ, SHARE_MODELS)),
+    # The customer-managed key: Azure ML, the storage account and the registry reach it as the
+    # encryption identity, which needs "Wrap Key, Unwrap Key, Get" (CMK) and no more: this role.
+    # On the vault holding the key, as those pages grant it and Key Vault's RBAC guide recommends
+    # over roles on single keys.
+    Entitlement(("encryptionIdentity",), "Key Vault Crypto Service Encryption User",
+                "encryptionVault", "wraps and unwraps the data keys of the workspace, its "
+                "storage and registry with the customer-managed key", (CMK, CMK_IDENTITY,
+                STORAGE_CMK, REGISTRY_CMK, KEY_VAULT_RBAC)),
     # Everything else a person, group or pipeline gets is reviewed in the stack's config.
     Entitlement(("accessEntry",), AS_CONFIGURED, "entry", "as configured", ASSIGN_ROLES),
 )  # fmt: skip

@@ -10,6 +10,7 @@ import pulumi
 from pulumi_azure_native import authorization, containerregistry
 
 from components.context import StackContext
+from components.encryption import CustomerManagedKey
 
 
 @dataclass(frozen=True)
@@ -22,6 +23,8 @@ class ContainerRegistryArgs:
     private: bool
     # Survive the loss of an availability zone (Premium only; chosen at creation only).
     zone_redundant: bool
+    # Encrypt with this customer-managed key (Premium; chosen at creation, never removed).
+    customer_key: CustomerManagedKey | None = None
 
 
 def create_container_registry(
@@ -31,6 +34,7 @@ def create_container_registry(
     pass its network rules), protected and locked in a protected stack, as a child of
     ``parent``; and its lock."""
     premium = args.sku == "Premium"
+    key = args.customer_key
     registry = containerregistry.Registry(
         f"{name}-registry",
         registry_name=context.unique_name(context.names.container_registry),
@@ -50,11 +54,37 @@ def create_container_registry(
             if premium and args.zone_redundant
             else containerregistry.ZoneRedundancy.DISABLED
         ),
+        # A customer-managed key only at creation, through a user-assigned identity, never
+        # disabled; the key without a version, which the registry follows as it rotates:
+        # https://learn.microsoft.com/azure/container-registry/container-registry-customer-managed-keys
+        identity=(
+            containerregistry.IdentityPropertiesArgs(
+                type=containerregistry.ResourceIdentityType.USER_ASSIGNED,
+                user_assigned_identities=pulumi.Output.from_input(key.identity_id).apply(
+                    lambda identity: {identity: containerregistry.UserIdentityPropertiesArgs()}
+                ),
+            )
+            if key is not None
+            else None
+        ),
+        encryption=(
+            containerregistry.EncryptionPropertyArgs(
+                status=containerregistry.EncryptionStatus.ENABLED,
+                key_vault_properties=containerregistry.KeyVaultPropertiesArgs(
+                    identity=key.identity_client_id, key_identifier=key.key_id
+                ),
+            )
+            if key is not None
+            else None
+        ),
         tags=context.tags,
         # Zone redundancy is chosen when a registry is created and Azure cannot change it
         # later: an existing registry must never be replaced for it.
         opts=pulumi.ResourceOptions(
-            parent=parent, protect=context.protect, ignore_changes=["zoneRedundancy"]
+            parent=parent,
+            protect=context.protect,
+            ignore_changes=["zoneRedundancy"],
+            depends_on=list(key.ready) if key is not None else None,
         ),
     )
     return registry, context.lock(f"{name}-registry-lock", registry, parent=parent)

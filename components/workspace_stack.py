@@ -20,6 +20,12 @@ workspace is tagged ``customerManagedNetwork`` for reviewers and the policy pack
 The exception: where models are shared to the model registry (dev), the storage firewall admits
 that registry as a resource instance, which only the public endpoint (denying everything else)
 honours, and the managed network gets the storage's private endpoints as rules of its own.
+
+With a customer-managed key (``mlops:encryption``, components/encryption.py) the storage account,
+a created registry where Azure supports it, and the workspace take the key through the encryption
+identity, each created after that identity's role on the key's vault; the workspace keeps its
+system-assigned identity beside it. ``mlops:highBusinessImpact`` creates the workspace with
+``hbiWorkspace``. Both are chosen at creation (concept-customer-managed-keys).
 """
 
 from __future__ import annotations
@@ -40,6 +46,7 @@ from components.access import Holder, stack_targets
 from components.access_grants import AccessGrants, AccessGrantsArgs
 from components.container_registry import ContainerRegistryArgs, create_container_registry
 from components.context import StackContext, WorkspacePlacement
+from components.encryption import CustomerManagedKey
 from components.managed_network import managed_network, outbound_rules
 from components.roles import system_principal_id
 from components.shared_stack import Adopted, UsedModelRegistry
@@ -86,6 +93,10 @@ class WorkspaceStackArgs:
     shares_models: bool = False
     # The container registry adopted (mode shared or existing): the shared stack's, or by ID.
     adopted_registry: Adopted | None = None
+    # The customer-managed key (mlops:encryption) the workspace, storage and registry use.
+    customer_key: CustomerManagedKey | None = None
+    # The workspace is created as high business impact (mlops:highBusinessImpact).
+    high_business_impact: bool = False
 
 
 class WorkspaceStack(pulumi.ComponentResource):
@@ -116,6 +127,14 @@ class WorkspaceStack(pulumi.ComponentResource):
         # The team's subnet compute runs in (customerManaged), else None.
         subnet = args.network.compute_subnet if args.network.customer_managed else None
         compute_subnet = subnet.id if subnet is not None else None
+        # What takes the customer-managed key is created after its identity may use it: Azure
+        # checks the key then.
+        key = args.customer_key
+        keyed = (
+            pulumi.ResourceOptions.merge(data, pulumi.ResourceOptions(depends_on=list(key.ready)))
+            if key is not None
+            else data
+        )
 
         self.storage_account = storage.StorageAccount(
             f"{name}-storage",
@@ -133,13 +152,16 @@ class WorkspaceStack(pulumi.ComponentResource):
             allow_shared_key_access=args.storage.shared_key_access,
             default_to_o_auth_authentication=True,
             allow_cross_tenant_replication=False,
-            encryption=storage.EncryptionArgs(
-                key_source=storage.KeySource.MICROSOFT_STORAGE,
-                require_infrastructure_encryption=True,
-                services=storage.EncryptionServicesArgs(
-                    blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                    file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
-                ),
+            encryption=storage_encryption(key),
+            # A new account takes a customer-managed key through a user-assigned identity:
+            # https://learn.microsoft.com/azure/storage/common/customer-managed-keys-configure-new-account
+            identity=(
+                storage.IdentityArgs(
+                    type=storage.IdentityType.USER_ASSIGNED,
+                    user_assigned_identities=[key.identity_id],
+                )
+                if key is not None
+                else None
             ),
             public_network_access="Disabled" if private and not storage_public else "Enabled",
             network_rule_set=storage.NetworkRuleSetArgs(
@@ -165,7 +187,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                 if args.storage.shared_key_access
                 else context.tags
             ),
-            opts=data,
+            opts=keyed,
         )
         self.storage_lock = context.lock(f"{name}-storage-lock", self.storage_account, parent=self)
 
@@ -226,6 +248,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                     sku=registry.sku,
                     private=private,
                     zone_redundant=args.zone_redundant_registry,
+                    customer_key=key if key is not None and key.encrypts_registry else None,
                 ),
                 parent=self,
             )
@@ -251,9 +274,36 @@ class WorkspaceStack(pulumi.ComponentResource):
             sku=machinelearningservices.SkuArgs(
                 name="Basic", tier=machinelearningservices.SkuTier.BASIC
             ),
+            # With a customer-managed key, the encryption identity beside the system-assigned one
+            # (which keeps the roles Azure ML gave it).
             identity=machinelearningservices.ManagedServiceIdentityArgs(
                 type=machinelearningservices.ManagedServiceIdentityType.SYSTEM_ASSIGNED
+            )
+            if key is None
+            else machinelearningservices.ManagedServiceIdentityArgs(
+                type=machinelearningservices.ManagedServiceIdentityType.SYSTEM_ASSIGNED_USER_ASSIGNED,
+                user_assigned_identities=[key.identity_id],
             ),
+            # https://learn.microsoft.com/azure/machine-learning/concept-customer-managed-keys
+            encryption=(
+                machinelearningservices.EncryptionPropertyArgs(
+                    status=machinelearningservices.EncryptionStatus.ENABLED,
+                    key_vault_properties=machinelearningservices.KeyVaultPropertiesArgs(
+                        key_vault_arm_id=key.vault_id, key_identifier=key.key_version_id
+                    ),
+                    identity=machinelearningservices.IdentityForCmkArgs(
+                        user_assigned_identity=key.identity_id
+                    ),
+                )
+                if key is not None
+                else None
+            ),
+            # Metadata encrypted on Azure ML's side, as Microsoft recommends (classic: false).
+            enable_service_side_cmk_encryption=(
+                True if key is not None and key.service_side else None
+            ),
+            # https://learn.microsoft.com/azure/machine-learning/concept-customer-managed-keys#high-business-impact-hbi-configuration
+            hbi_workspace=True if args.high_business_impact else None,
             storage_account=self.storage_account.id,
             key_vault=args.key_vault_id,
             application_insights=self.application_insights.id,
@@ -301,7 +351,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                 if args.network.customer_managed
                 else context.tags
             ),
-            opts=data,
+            opts=keyed,
         )
         self.diagnostics = monitor.DiagnosticSetting(
             f"{name}-workspace-diagnostics",
@@ -362,3 +412,30 @@ class WorkspaceStack(pulumi.ComponentResource):
                 "studioUrl": self.studio_url,
             }
         )
+
+
+def storage_encryption(key: CustomerManagedKey | None) -> storage.EncryptionArgs:
+    """Blobs and files encrypted twice (infrastructure encryption), with Microsoft's keys or the
+    customer-managed key without its version, which the account follows as it rotates (checked
+    daily): https://learn.microsoft.com/azure/storage/common/customer-managed-keys-overview"""
+    services = storage.EncryptionServicesArgs(
+        blob=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+        file=storage.EncryptionServiceArgs(enabled=True, key_type="Account"),
+    )
+    if key is None:
+        return storage.EncryptionArgs(
+            key_source=storage.KeySource.MICROSOFT_STORAGE,
+            require_infrastructure_encryption=True,
+            services=services,
+        )
+    return storage.EncryptionArgs(
+        key_source=storage.KeySource.MICROSOFT_KEYVAULT,
+        key_vault_properties=storage.KeyVaultPropertiesArgs(
+            key_name=key.key_name, key_vault_uri=key.vault_uri
+        ),
+        encryption_identity=storage.EncryptionIdentityArgs(
+            encryption_user_assigned_identity=key.identity_id
+        ),
+        require_infrastructure_encryption=True,
+        services=services,
+    )

@@ -26,6 +26,8 @@ from settings.loader import load
 from settings.roles import BUILT_IN_ROLES, ROLES_INCLUDING
 from settings.schema import PACKAGE_FEEDS, Settings
 
+# The component whose user-assigned identity is the encryption identity (mlops:encryption).
+ENCRYPTION_COMPONENT: Final = "mlops:encryption:Encryption"
 # The compute whose identity is each kind of workload principal, by its parent component.
 WORKLOAD_PARENTS: Final[Mapping[str, str]] = {
     "computeCluster": "mlops:compute:DevCompute",
@@ -195,6 +197,12 @@ class _Plan:
         if kind == "releasePipeline":
             pipeline = settings.release_pipeline
             return [pipeline.principal_id] if pipeline else []
+        if kind == "encryptionIdentity":
+            return [
+                str(r.outputs.get("principalId", ""))
+                for r in self.of(JourneyPart.IDENTITY)
+                if r.parent in self.by_urn and self.by_urn[r.parent].type == ENCRYPTION_COMPONENT
+            ]
         return []
 
     def kubernetes_endpoints(self) -> list[Resource]:
@@ -226,6 +234,8 @@ class _Plan:
             return [(adopted.name, adopted.id, ())] if adopted else []
         if destination == "datastores":
             return [(s.name, s.storage_account.id, s.subresources) for s in settings.datastores]
+        if destination in ("encryptionKey", "encryptionVault"):
+            return self.encryption_targets(destination)
         if self.model_registry is not None:  # the shared stack's own registry
             registry = self.model_registry
             created = {
@@ -238,6 +248,29 @@ class _Plan:
             return [(label, i, ()) for i in created.get(destination, [])]
         chosen = next((u for part, u in self.used.items() if part == destination), None)
         return [(chosen.name, chosen.id, ())] if chosen else []
+
+    def encryption_vault(self) -> tuple[str, str] | None:
+        """(name, resource ID) of the vault holding the customer-managed key, or None."""
+        encryption = self.settings.encryption
+        if encryption.mode == "create":
+            vault = self._one(JourneyPart.KEY_VAULT)
+            return (vault.name, _id(vault)) if vault else None
+        if encryption.key_vault is not None:
+            return encryption.key_vault.name, encryption.key_vault.id
+        adopted = self.used.get("keyVault")
+        return (adopted.name, adopted.id) if adopted else None
+
+    def encryption_targets(self, destination: str) -> list[tuple[str, str, tuple[str, ...]]]:
+        """The customer-managed key (encryptionKey), or the vault holding it (encryptionVault)."""
+        vault = self.encryption_vault()
+        created = self._one(JourneyPart.KEY)
+        key = self.settings.encryption.key
+        name = str(created.inputs.get("keyName")) if created else key.name if key else None
+        if vault is None or name is None:
+            return []
+        if destination == "encryptionVault":
+            return [(f"vault {vault[0]}", vault[1], ())]
+        return [(f"key {name}", _id(created) if created else f"{vault[1]}/keys/{name}", ())]
 
     # -- how -------------------------------------------------------------------------------
 
@@ -316,6 +349,8 @@ def _conditions(plan: _Plan) -> dict[str, bool]:
         "privateModelRegistry": not profile.has_workspace and not profile.model_registry_public,
         "ownKeyVault": not settings.key_vault.adopted,
         "ownContainerRegistry": settings.container_registry.mode == "create",
+        "customerManagedKey": profile.has_workspace and settings.encryption.enabled,
+        "encryptedRegistry": profile.has_workspace and settings.encrypts_registry,
     }
 
 
@@ -562,6 +597,11 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
                         + (f": set {fix}" if fix else ""),
                     )
                 found.append(why)
+    elif hop.to == "encryptionKey":
+        why = _vault_path(plan, hop)
+        if why.startswith(BROKEN):
+            return HopResult(hop, False, why.removeprefix(BROKEN).strip())
+        found.append(why)
     elif hop.origin == "azureML" and hop.to == "storage" and hop.role is None:
         # The registry copies a shared model out of the storage: its firewall must admit it.
         rules = (plan.storage.inputs.get("networkRuleSet") or {}) if plan.storage else {}
@@ -601,6 +641,53 @@ def _judge(plan: _Plan, hop: Hop, principals: Sequence[str]) -> HopResult:
     return HopResult(hop, True, "; ".join(dict.fromkeys(found)) or "nothing to check")
 
 
+# Where a vault that refuses a service is opened: its owner's, or this stack's network.
+VAULT_FIX: Final = (
+    "the vault's firewall (networkAcls.bypass: AzureServices); the stack's own vault refuses "
+    "public traffic wherever mlops:network isolates the workspace"
+)
+
+
+def _vault_path(plan: _Plan, hop: Hop) -> str:
+    """Why the service reaches the vault holding the customer-managed key, or (starting with
+    BROKEN) why not: the vault accepts public traffic, or lets trusted Microsoft services through
+    its firewall and the service passes with this identity (hop.trusted). A vault outside the
+    plan (another's) is its owner's to open."""
+    vault = plan.encryption_vault()
+    if vault is None:
+        return f"{BROKEN} no vault holds the key here: set mlops:encryption"
+    name, vault_id = vault
+    own = next(
+        (v for v in plan.of(JourneyPart.KEY_VAULT) if _id(v).lower() == vault_id.lower()), None
+    )
+    if own is None:
+        if not hop.trusted:
+            return (
+                f"{BROKEN} vault {name} is another's, which the program cannot see accept public "
+                "traffic, and this service passes no vault firewall with a user-assigned identity"
+            )
+        return (
+            f"vault {name} is its owner's: it lets trusted Microsoft services through its "
+            "firewall, or accepts public traffic (README: Customer-managed keys)"
+        )
+    properties = own.inputs.get("properties") or {}
+    rules = properties.get("networkAcls") or {}
+    public = properties.get("publicNetworkAccess") != "Disabled"
+    if public and rules.get("defaultAction", "Allow") == "Allow":
+        return f"vault {name} accepts public traffic"
+    if not hop.trusted:
+        return (
+            f"{BROKEN} vault {name} refuses public traffic, which this service passes only with a "
+            f"system-assigned identity: set {VAULT_FIX}"
+        )
+    if rules.get("bypass") == "AzureServices":
+        return f"through vault {name}'s exception for trusted Microsoft services"
+    return (
+        f"{BROKEN} vault {name} refuses public traffic and trusted Microsoft services: set "
+        f"{VAULT_FIX}"
+    )
+
+
 def _scopes(
     plan: _Plan, hop: Hop, targets: Sequence[tuple[str, str, tuple[str, ...]]]
 ) -> Iterator[tuple[str, str, str]]:
@@ -635,6 +722,7 @@ def _where(plan: _Plan, hop: Hop) -> str:
         "teamNetwork": "the team's network",
         "managedNetwork": "the managed network",
         "kubernetesCluster": "the AKS cluster's nodes",
+        "azureService": "the Azure service",
     }.get(hop.origin, "Azure ML")
 
 

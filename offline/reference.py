@@ -196,8 +196,14 @@ def reference() -> str:
 def _signal(alert: Alert) -> str:
     window = alert.window.removeprefix("PT").replace("M", " min").replace("H", " h")
     signal = alert.signal
-    if not isinstance(signal, Metric):
+    if not isinstance(signal, Metric) and signal.measure is None:
         return f"rows of `{' '.join(signal.query.split())}` in {window}"
+    if not isinstance(signal, Metric):
+        per = "".join(f"; per {name}" for name in signal.dimensions)
+        return (
+            f"`{signal.measure}` of `{' '.join(signal.query.split())}` "
+            f"({signal.aggregation.lower()} over {window}{per})"
+        )
     where = [
         f"; {name} {', '.join(values)}" if values != ("*",) else f"; per {name}"
         for name, values in signal.dimensions.items()

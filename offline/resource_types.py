@@ -177,6 +177,8 @@ class JourneyPart(Enum):
     STORAGE = "storage"  # its firewall: public access, IP and resource-instance rules
     REGISTRY = "registry"  # a container registry
     KEY_VAULT = "key vault"
+    KEY = "key"  # a customer-managed key (mlops:encryption)
+    IDENTITY = "identity"  # a user-assigned identity: the encryption identity's
     MODEL_REGISTRY = "model registry"  # the shared stack's Azure ML registry
     APPLICATION_INSIGHTS = "application insights"
     PRIVATE_ENDPOINT = "private endpoint"  # a client's path to what it connects to
@@ -201,6 +203,8 @@ class InResourceGroup:
 
 
 _ML_WORKSPACES: Final = "Microsoft.MachineLearningServices/workspaces"
+# The version the mock gives a key it creates (Key Vault's are 32 hexadecimal characters).
+_KEY_VERSION: Final = "0" * 31 + "1"
 # The managed resource group Azure creates a model registry's storage and registry in.
 _REGISTRY_GROUP: Final = (
     "/subscriptions/00000000-0000-0000-0000-000000000001/resourceGroups/azureml-rg-{name}_mock"
@@ -251,7 +255,8 @@ class AzureMock:
     """How the mock engine answers the creation of an Azure resource.
 
     ``computed`` maps an output path (``properties.vaultUri``) to a template of a value only
-    Azure knows; ``{name}`` is the Azure name and ``{location}`` the location input.
+    Azure knows; ``{name}`` is the Azure name, ``{location}`` the location input and
+    ``{inputs[...]}`` any input (a key's vault, ``{inputs[vaultName]}``).
     """
 
     # Where its ARM ID puts it; None: the mock does not know, the ID is ``<logical name>-id``.
@@ -346,10 +351,17 @@ class Refusal:
     stricter: tuple[str, ...] = ()
     # Set: only moves away from one of these values are refused.
     leaving: tuple[str, ...] = ()
+    # Chosen at creation: adding or removing it is refused too, not only changing it.
+    at_creation: bool = False
+    # Paths inside ``path`` Azure does change in place, left out of the comparison.
+    except_paths: tuple[str, ...] = ()
 
     def refuses(self, old: Any, new: Any) -> bool:
+        old, new = _without(old, self.except_paths), _without(new, self.except_paths)
         if old == new:
             return False
+        if self.at_creation:
+            return True
         if self.leaving:
             return old in self.leaving
         if not self.stricter:
@@ -359,6 +371,21 @@ class Refusal:
             return self.stricter.index(value) if value in self.stricter else 0
 
         return rank(new) < rank(old)
+
+
+def _without(value: Any, paths: tuple[str, ...]) -> Any:
+    """``value`` (a map) without the entries at ``paths`` (``a.b``), copied; else as it is."""
+    if not paths or not isinstance(value, Mapping):
+        return value
+    found = {key: inner for key, inner in value.items()}
+    for path in paths:
+        head, _, rest = path.partition(".")
+        if head in found:
+            if rest:
+                found[head] = _without(found[head], (rest,))
+            else:
+                del found[head]
+    return found
 
 
 # -- the table ------------------------------------------------------------------------------------
@@ -421,6 +448,7 @@ def _storage_account(plan: Plan, resource: Resource) -> Settings:
         ("shared key access", inputs.get("allowSharedKeyAccess")),
         ("public blob access", inputs.get("allowBlobPublicAccess")),
         ("network default", get_path(inputs, "networkRuleSet.defaultAction")),
+        ("customer-managed key", get_path(inputs, "encryption.keyVaultProperties.keyName")),
     ]
 
 
@@ -617,10 +645,16 @@ def _log_alert(plan: Plan, resource: Resource) -> Settings:
     query = get_path(first, "query") if isinstance(first, Mapping) else None
     condition = None
     if isinstance(query, str):
+        # Rows counted, or a measure column aggregated (per dimension) and compared.
+        measure = get_path(first, "metricMeasureColumn")
+        aggregated = f"{get_path(first, 'timeAggregation')}{f' {measure}' if measure else ''}"
         condition = (
-            f"{get_path(first, 'timeAggregation')} of {' '.join(query.split())} > "
+            f"{aggregated} of {' '.join(query.split())} > "
             f"{plan.values.one_line(get_path(first, 'threshold'))}"
         )
+        dimensions = get_path(first, "dimensions")
+        if isinstance(dimensions, list) and dimensions:
+            condition += " per " + ", ".join(str(get_path(d, "name")) for d in dimensions)
     groups = get_path(inputs, "actions.actionGroups")
     return [
         ("watches", _watched(plan, scopes[0]) if isinstance(scopes, list) and scopes else None),
@@ -686,6 +720,10 @@ WORKSPACE_SUMMARY: Final = (
     Field("key vault", "keyVault", Read.REFERENCE),
     Field("insights", "applicationInsights", Read.REFERENCE),
     Field("registry", "containerRegistry", Read.REFERENCE),
+    Field("customer-managed key", "encryption.keyVaultProperties.keyIdentifier"),
+    Field("key vault of the key", "encryption.keyVaultProperties.keyVaultArmId", Read.REFERENCE),
+    Field("service-side encryption", "enableServiceSideCMKEncryption"),
+    Field("high business impact", "hbiWorkspace"),
 )
 OUTBOUND_RULES: Final = "managedNetwork.outboundRules"
 # The program's tag on an endpoint whose DNS records Azure Policy keeps
@@ -713,6 +751,21 @@ def _workspace(plan: Plan, resource: Resource) -> Settings:
             shown = plan.values.one_line(destination)
         found.append(("outbound rule", f"{name}: {rule.get('type')} {shown}"))
     return found
+
+
+def _key(plan: Plan, resource: Resource) -> Settings:
+    """Its type and size, and when its rotation policy makes a new version."""
+    actions = get_path(resource.inputs, "properties.rotationPolicy.lifetimeActions")
+    rotations = [
+        get_path(action, "trigger.timeAfterCreate")
+        for action in (actions if isinstance(actions, list) else [])
+        if isinstance(action, Mapping) and get_path(action, "action.type") == "rotate"
+    ]
+    return [
+        ("type", get_path(resource.inputs, "properties.kty")),
+        ("size", get_path(resource.inputs, "properties.keySize")),
+        ("rotates after", rotations[0] if rotations else None),
+    ]
 
 
 def _private_endpoint(plan: Plan, resource: Resource) -> Settings:
@@ -886,6 +939,7 @@ _ROWS: Final = (
             Field("anonymous pull", "anonymousPullEnabled"),
             Field("public network", "publicNetworkAccess"),
             Field("zone redundancy", "zoneRedundancy"),
+            Field("customer-managed key", "encryption.keyVaultProperties.keyIdentifier"),
         ),
         public_access="publicNetworkAccess",
         mock=AzureMock(
@@ -894,6 +948,19 @@ _ROWS: Final = (
             {"loginServer": "{name}.azurecr.io"},
         ),
         # Path: resourceGroupName, registryName.
+        refused=(
+            # container-registry-customer-managed-keys: "You can currently enable a
+            # customer-managed key only when you create a registry", and "can't disable" it; a
+            # rotation (another key or version) is an update.
+            Refusal(
+                "encryption",
+                "a registry takes a customer-managed key only when it is created and never drops "
+                "it (mlops:encryption): keep mlops:encryption as the registry was created, or "
+                "create a new stack, whose new registry starts with the key, and move its images",
+                at_creation=True,
+                except_paths=("keyVaultProperties.keyIdentifier",),
+            ),
+        ),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Registry",
@@ -930,6 +997,35 @@ _ROWS: Final = (
         # Path: resourceGroupName, workspaceName. workspaceRP.json (2025-12-01) marks no property
         # create-only: azure-native would update in place what Azure then refuses.
         refused=(
+            # concept-customer-managed-keys: the key "can only be updated to another key in the
+            # original Azure Key Vault"; how-to-create-workspace-template: "Once a workspace has
+            # been created, you cannot change the settings for confidential data, encryption, key
+            # vault ID". So only the key identifier changes in place.
+            Refusal(
+                "encryption",
+                "a workspace is encrypted with a customer-managed key, from one vault through one "
+                "identity, only as it was created (mlops:encryption): Azure neither adds, removes "
+                "nor moves it; only a new version of the key, or another key of the same vault "
+                "(mlops:encryption.keyId), replaces it in place. Keep mlops:encryption as the "
+                "workspace was created, or create a new stack with it and move to it",
+                at_creation=True,
+                except_paths=("keyVaultProperties.keyIdentifier",),
+            ),
+            Refusal(
+                "enableServiceSideCMKEncryption",
+                "where Azure ML keeps a workspace's encrypted metadata is chosen when it is "
+                "created (mlops:encryption.serviceSide): keep it, or create a new stack",
+                at_creation=True,
+            ),
+            # concept-customer-managed-keys: "You can set the hbi_workspace flag only when you
+            # create a workspace. You can't change it for an existing workspace."
+            Refusal(
+                "hbiWorkspace",
+                "high business impact is set when a workspace is created and never changed "
+                "(mlops:highBusinessImpact): keep it as the workspace was created, or create a "
+                "new stack with it and move to it",
+                at_creation=True,
+            ),
             # workspaceRP.json: "This cannot be changed once the workspace has been created".
             Refusal("storageAccount", "a workspace keeps its storage account for life"),
             Refusal("keyVault", "a workspace keeps its Key Vault for life"),
@@ -1124,9 +1220,10 @@ _ROWS: Final = (
         summary=_diagnostics,
         replace_on_changes=("resourceUri",),  # path: resourceUri, name
     ),
-    # The bootstrap program's types (bootstrap/): how the mock answers for its tests.
+    # The encryption identity (mlops:encryption), and the bootstrap program's identities.
     ResourceType(
         "azure-native:managedidentity:UserAssignedIdentity",
+        journey=JourneyPart.IDENTITY,
         label="Managed identity",
         summary=(Field("location", "location"),),
         mock=AzureMock(
@@ -1154,9 +1251,19 @@ _ROWS: Final = (
     ),
     ResourceType(
         "azure-native:keyvault:Key",
+        journey=JourneyPart.KEY,
         label="Key Vault key",
-        summary=(Field("type", "properties.kty"), Field("size", "properties.keySize")),
-        mock=AzureMock(name_input="keyName"),
+        summary=_key,
+        mock=AzureMock(
+            ChildOf("Microsoft.KeyVault/vaults", "vaultName", "keys"),
+            "keyName",
+            {
+                "keyUri": "https://{inputs[vaultName]}.vault.azure.net/keys/{name}",
+                "keyUriWithVersion": (
+                    "https://{inputs[vaultName]}.vault.azure.net/keys/{name}/" + _KEY_VERSION
+                ),
+            },
+        ),
         replace_on_changes=("vaultName",),  # path: resourceGroupName, vaultName, keyName
     ),
     ResourceType(

@@ -23,12 +23,15 @@ from settings.learn import (
     BATCH_DATA,
     BATCH_INVOKE,
     BATCH_STORAGE,
+    CMK,
+    CMK_IDENTITY,
     COMPUTE_ACR,
     CPU_BUILD_COMPUTE,
     ENDPOINT_LOGS,
     ENDPOINT_ROLES,
     IMAGE_BUILDS,
     JOB_DATA,
+    KEY_VAULT_TRUSTED,
     KUBERNETES_ATTACH,
     KUBERNETES_CONNECTIVITY,
     KUBERNETES_EGRESS,
@@ -44,6 +47,7 @@ from settings.learn import (
     PRIVATE_MONITOR,
     REGISTRY_ASSETS,
     REGISTRY_CLIENTS,
+    REGISTRY_CMK,
     REGISTRY_DEPLOY,
     REGISTRY_NETWORK,
     REGISTRY_READ,
@@ -51,6 +55,7 @@ from settings.learn import (
     REQUIRED_RULES,
     SHARE_MODELS,
     SHARE_TO_REGISTRY,
+    STORAGE_CMK,
     STORAGE_IP_RULES,
     STUDIO,
     TRUSTED_ACCESS,
@@ -71,12 +76,17 @@ from settings.learn import (
 #   workspace, its storage and registry where they refuse public traffic, through the shared
 #   stack's private endpoints to the model registry, through the team's egress to the rest;
 # - azureML: Azure ML's own service, server-side: the hop needs a permission or a setting, no
-#   network path of the caller's.
-Origin = Literal["client", "teamNetwork", "managedNetwork", "kubernetesCluster", "azureML"]
+#   network path of the caller's;
+# - azureService: another Azure service, server-side (the workspace's storage account, its
+#   container registry), with a managed identity: likewise, a permission and the target's leave.
+Origin = Literal[
+    "client", "teamNetwork", "managedNetwork", "kubernetesCluster", "azureML", "azureService"
+]
 # What a hop reaches. resourceManager is Azure's control plane, which answers from anywhere;
 # datastores are each datastore's storage account; the model registry's storage and container
 # registry are those Azure creates for it; packageFeeds the pip and conda hosts; kubernetesCompute
-# the attached clusters Kubernetes online endpoints serve on, with their Azure ML extension.
+# the attached clusters Kubernetes online endpoints serve on, with their Azure ML extension;
+# encryptionKey the customer-managed key (mlops:encryption), reached in its vault.
 Destination = Literal[
     "resourceManager",
     "workspace",
@@ -92,13 +102,14 @@ Destination = Literal[
     "modelRegistryStorage",
     "modelRegistryAcr",
     "packageFeeds",
+    "encryptionKey",
 ]
 # When a journey or hop applies, from the stack's settings (offline.journeys says how each is
 # read): a workspace, dev's compute, private inbound, a managed network, a network of either kind
 # (managed or the team's: the workspace's dependencies refuse public traffic), a container
 # registry, datastores, models shared from here, a model registry used (dev, qa, prod) or created
 # (shared), private, a Key Vault and a container registry the stack creates (an adopted one is its
-# owner's to reach).
+# owner's to reach), a customer-managed key, and a created registry that takes it.
 Condition = Literal[
     "workspace",
     "privateInbound",
@@ -111,6 +122,8 @@ Condition = Literal[
     "privateModelRegistry",
     "ownKeyVault",
     "ownContainerRegistry",
+    "customerManagedKey",
+    "encryptedRegistry",
 ]
 
 # The questions Microsoft's docs leave open, named where a hop depends on them.
@@ -135,6 +148,16 @@ KUBERNETES_PULL_IDENTITY: Final = (
     "jobs); the online endpoint pages have the endpoint's identity pull them, with AcrPull Azure "
     "ML grants a system-assigned one. The program attaches the cluster without an identity and "
     "relies on the endpoint's."
+)
+TRUSTED_STORAGE: Final = (
+    "Key Vault lists Azure Storage's customer-managed keys among the trusted services without "
+    "saying which identity it passes with; the program relies on it for the user-assigned one a "
+    "new account takes."
+)
+SERVICE_SIDE_FIREWALL: Final = (
+    "While service-side encryption was in preview its page said it did not support a vault "
+    "with public network access disabled; the page since its release says nothing of it. Azure "
+    "Machine Learning is among the vault's trusted services."
 )
 BUILDER_ROLES: Final = (
     "No page says which identity pushes an image built on the image build compute (a job on "
@@ -163,6 +186,10 @@ class Hop:
     when: tuple[Condition, ...] = ()
     # What Microsoft's docs leave open about this hop.
     question: str = ""
+    # To a Key Vault: the caller passes the vault's exception for trusted Microsoft services
+    # (Key Vault lists the service, with this identity); False: only a vault that accepts public
+    # traffic lets it through.
+    trusted: bool = True
 
     @property
     def sources(self) -> tuple[str, ...]:
@@ -473,6 +500,28 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
             Hop("pushes a custom base image to the workspace's container registry",
                 "accessEntry", "teamNetwork", "registry", PRIVATE_LINK, subresource="registry",
                 when=("ownContainerRegistry",)),
+        ),
+    ),
+    Journey(
+        "customerManagedKey",
+        "The encryption identity wraps and unwraps the data keys with the customer-managed key",
+        when=("workspace", "customerManagedKey"),
+        needs=("encryptionIdentity",),
+        hops=(
+            Hop("Azure ML encrypts the workspace's metadata with the key, as the encryption "
+                "identity", "encryptionIdentity", "azureML", "encryptionKey",
+                (CMK, CMK_IDENTITY, KEY_VAULT_TRUSTED),
+                role="Key Vault Crypto Service Encryption User", scope="encryptionVault",
+                question=SERVICE_SIDE_FIREWALL),
+            Hop("the workspace storage wraps its account encryption key with the key",
+                "encryptionIdentity", "azureService", "encryptionKey",
+                (STORAGE_CMK, KEY_VAULT_TRUSTED), role="Key Vault Crypto Service Encryption User",
+                scope="encryptionVault", question=TRUSTED_STORAGE),
+            Hop("the container registry wraps its data key with the key, with its user-assigned "
+                "identity (which passes no vault firewall)", "encryptionIdentity",
+                "azureService", "encryptionKey", (REGISTRY_CMK, KEY_VAULT_TRUSTED),
+                role="Key Vault Crypto Service Encryption User", scope="encryptionVault",
+                when=("encryptedRegistry",), trusted=False),
         ),
     ),
     Journey(

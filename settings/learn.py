@@ -107,3 +107,26 @@ PRIVATE_MONITOR: Final = (
     f"{_ML}/how-to-secure-workspace-vnet#secure-azure-monitor-and-application-insights"
 )
 MONITOR_EGRESS: Final = f"{_ML}/how-to-access-azureml-behind-firewall#basic-configuration"
+# Customer-managed keys. Azure ML: "The key vault must enable soft delete and purge protection";
+# the identity needs "Wrap Key, Unwrap Key, Get"; what cannot change after creation; HBI.
+CMK: Final = f"{_ML}/concept-customer-managed-keys"
+# "For a workspace with customer-managed keys for encryption, you can pass in a user-assigned
+# managed identity to authenticate ... to Key Vault."
+CMK_IDENTITY: Final = f"{_ML}/how-to-identity-based-service-authentication#workspace"
+# "Assign the Key Vault Crypto Service Encryption User role to the user-assigned managed
+# identity"; a new account takes a customer-managed key through a user-assigned identity.
+STORAGE_CMK: Final = (
+    f"{_LEARN}/storage/common/customer-managed-keys-configure-new-account"
+    "#use-a-user-assigned-managed-identity-to-authorize-access-to-the-key-vault"
+)
+# A registry takes a key only at creation, through a user-assigned identity; "an Azure container
+# registry can only bypass the firewall when using its system-managed identity".
+REGISTRY_CMK: Final = f"{_LEARN}/container-registry/container-registry-customer-managed-keys"
+# Azure Machine Learning, Azure Storage and Azure Container Registry among the services a vault's
+# "Allow trusted services" exception lets through.
+KEY_VAULT_TRUSTED: Final = (
+    f"{_LEARN}/key-vault/general/overview-vnet-service-endpoints#trusted-services"
+)
+# "Our recommendation is to use a vault per application per environment ... with roles assigned
+# at the key vault scope"; roles on single keys are the exception.
+KEY_VAULT_RBAC: Final = f"{_LEARN}/key-vault/general/rbac-guide"

@@ -158,6 +158,58 @@ RESOURCE_NAMES: Final[dict[str, NameRule]] = {
         "1-63 letters, digits, '_' and '-', starting and ending with a letter or digit",
     ),
 }
+# A Key Vault key's identifier (its kid): https://<vault>.vault.azure.net/keys/<name>, then the
+# version (32 hexadecimal characters) for one version of it. Key names are 1-127 letters, digits
+# and hyphens. Azure's public cloud only, like every vault URI the program derives.
+# https://learn.microsoft.com/azure/key-vault/general/about-keys-secrets-certificates#object-identifiers
+KEY_NAME: Final = NameRule(r"^[a-zA-Z0-9-]{1,127}$", "1-127 letters, digits and hyphens")
+_KEY_ID: Final = re.compile(
+    r"^https://(?P<vault>[^./]+)\.vault\.azure\.net/keys/(?P<name>[^/]+)(?:/(?P<version>[^/]*))?/?$"
+)
+KEY_ID_FORM: Final = "https://<vault>.vault.azure.net/keys/<name>/<version>"
+_KEY_VERSION: Final = re.compile(r"^[0-9a-fA-F]{32}$")
+
+
+@dataclass(frozen=True)
+class KeyVaultKey:
+    """A parsed Key Vault key identifier: the vault, the key and (a versioned one) its version."""
+
+    id: str
+    vault: str
+    name: str
+    version: str | None = None
+
+    @property
+    def vault_uri(self) -> str:
+        return f"https://{self.vault}.vault.azure.net/"
+
+    @property
+    def versionless(self) -> str:
+        """The key without its version: services given it follow the key's rotations."""
+        return f"{self.vault_uri}keys/{self.name}"
+
+
+def parse_key_id(value: str) -> KeyVaultKey:
+    """The parsed identifier; ValueError says what is wrong in a user's words."""
+    match = _KEY_ID.fullmatch(value)
+    if match is None:
+        raise ValueError(
+            f"{value!r} is not a Key Vault key identifier of the form {KEY_ID_FORM} (the "
+            "version may be left out)"
+        )
+    vault, name, version = match["vault"], match["name"], match["version"] or None
+    vault_rule = RESOURCE_NAMES["Microsoft.KeyVault/vaults"]
+    if not re.fullmatch(vault_rule.pattern, vault):
+        raise ValueError(f"{vault!r} is not a valid Key Vault name: Azure allows {vault_rule.what}")
+    if not re.fullmatch(KEY_NAME.pattern, name):
+        raise ValueError(f"{name!r} is not a valid key name: Azure allows {KEY_NAME.what}")
+    if version is not None and not _KEY_VERSION.fullmatch(version):
+        raise ValueError(
+            f"{version!r} is not a key version: a version is 32 hexadecimal characters"
+        )
+    return KeyVaultKey(value, vault.lower(), name, version.lower() if version else None)
+
+
 # A resource ID: its subscription and group, then the provider namespace and one or more
 # type/name pairs (a top-level resource, or a child such as a virtual network's subnet).
 _ARM_ID: Final = re.compile(
@@ -284,6 +336,18 @@ class Names:
         """Azure ML registries: 3-32 letters, digits, '-' and '_' (see RESOURCE_NAMES), unique
         in the tenant; the name is part of every asset ID in the registry."""
         return f"mlr-{self.prefix}-{self.label}-{suffix}"
+
+    @property
+    def encryption_key(self) -> str:
+        """The customer-managed key the stack makes in its own vault (mlops:encryption mode
+        create): 1-127 letters, digits and hyphens, unique in the vault."""
+        return f"cmk-{self.prefix}-{self.label}"
+
+    @property
+    def encryption_identity(self) -> str:
+        """The identity that reaches that key: user-assigned identity names are 3-128 letters,
+        digits, '-' and '_', unique per resource group."""
+        return f"id-{self.prefix}-{self.label}-encryption"
 
     def private_endpoint(self, suffix: str, group: str) -> str:
         """Per resource group, at most 80: ``group`` is the sub-resource it connects to."""

@@ -30,6 +30,10 @@ BUILT_IN_ROLES: Final[Mapping[str, str]] = {
     # Registry read plus every action on its assets (models, environments, components).
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/ai-machine-learning#azureml-registry-user
     "AzureML Registry User": "1823dd4f-9b8c-4ab6-ab4e-7397a3684615",
+    # Reads a key's metadata and wraps and unwraps data keys with it, nothing else: what the
+    # identity that encrypts with a customer-managed key holds on the key.
+    # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/security#key-vault-crypto-service-encryption-user
+    "Key Vault Crypto Service Encryption User": "e147488a-f6f5-4113-8e2d-b22465e65bf6",
     # Approves private endpoint connections on a target (storage, ML registries, ...): the
     # workspace identity's, so its managed network's outbound rules are approved.
     # https://learn.microsoft.com/azure/role-based-access-control/built-in-roles/ai-machine-learning#azure-ai-enterprise-network-connection-approver

@@ -31,6 +31,7 @@ from pydantic.alias_generators import to_camel, to_snake
 from settings.alerts import CATALOGUE
 from settings.catalogs import AVAILABILITY_ZONE_REGIONS
 from settings.journeys import JOURNEYS
+from settings.learn import ONLINE_KINDS
 from settings.names import K8S_OBJECT_NAME, ArmId, Names, id_form
 from settings.private_link import MODEL_REGISTRY_TARGETS, PRIVATE_DNS_ZONES, zones_for
 from settings.profiles import PROFILES, Environment, EnvironmentProfile
@@ -69,6 +70,7 @@ from settings.values import (
     Guid,
     HostName,
     InstanceName,
+    KeyId,
     KubernetesNamespace,
     KubernetesObjectName,
     ManagedClusterId,
@@ -213,6 +215,72 @@ class StorageSettings(Section):
     """Allow account keys and SAS on the workspace storage: an explicit opt-out of Entra-ID-only
     access (which Azure ML labels preview), for a team blocked by one of its limitations. The
     account is tagged allowSharedKeyAccess for reviewers and the policy pack."""
+
+
+# How Azure ML takes a customer-managed key: a vault's ID and a version of the key.
+CMK_SETUP: Final = (
+    "https://learn.microsoft.com/azure/machine-learning/how-to-setup-customer-managed-keys"
+)
+
+
+class EncryptionSettings(Section):
+    """The customer-managed key the workspace, its storage account and (where Azure supports
+    it) its container registry are encrypted with, through a user-assigned identity holding Key
+    Vault Crypto Service Encryption User on the key's vault. Chosen when the workspace is created:
+    Azure ML neither adds a key to an existing workspace nor removes one, nor moves it to another
+    vault, identity or serviceSide."""
+
+    mode: Literal["none", "create", "existing"] = "none"
+    """none: Microsoft-managed keys. create: the stack makes the key (RSA 3072, rotated every
+    18 months) in its own Key Vault. existing: a key its owner made, by keyId. Set when the
+    workspace is created: changing it later takes a new stack."""
+    key: Annotated[
+        KeyId | None,
+        Only(
+            "mode",
+            ("existing",),
+            "the key's identifier with its version, https://<vault>.vault.azure.net/keys/<name>/"
+            "<version> (its kid)",
+        ),
+    ] = Field(None, alias="keyId")
+    """The key, with its version: the workspace takes that version, the storage account and
+    registry the key itself, following its rotations. RSA (2048, 3072 or 4096 bits), in a
+    vault with soft delete and purge protection, in the subscription the stack deploys to. A
+    later version of the same key (or another key of the same vault) may replace it."""
+    key_vault: Annotated[VaultId | None, Only("mode", ("existing",))] = Field(
+        None, alias="keyVaultId"
+    )
+    """The vault holding keyId, by resource ID; defaults to the vault the stack adopts
+    (mlops:keyVault existingId or mode shared). It must admit trusted Microsoft services past its
+    firewall, and cannot change once the workspace exists."""
+    service_side: Annotated[bool, Only("mode", ("create", "existing"))] = True
+    """Azure ML keeps the workspace's encrypted metadata on its own resources (service-side),
+    as Microsoft recommends; false: in Azure Cosmos DB, AI Search and storage it creates in a
+    resource group of the stack's subscription (classic), which also needs the Azure Machine
+    Learning app as Contributor on the subscription and Azure Cosmos DB reaching the key, steps
+    this program does not take. Set at creation."""
+
+    @classmethod
+    def rules(cls, fields: Mapping[str, Any], given: set[str]) -> Iterator[Problem]:
+        key, vault = fields.get("key"), fields.get("key_vault")
+        if key is not None and key.version is None:
+            yield (
+                ("keyId",),
+                f"must name a key version ({key.versionless}/<version>, the key's kid: `az "
+                f"keyvault key show --vault-name {key.vault} --name {key.name} --query key.kid`): "
+                f"Azure ML's workspace takes a version of the key ({CMK_SETUP}); the storage "
+                "account and registry use the key without it and follow its rotations",
+            )
+        if isinstance(vault, ArmId) and key is not None and vault.name.lower() != key.vault:
+            yield (
+                ("keyId",),
+                f"is a key of vault {key.vault}, but keyVaultId names vault {vault.name}: name "
+                "the vault that holds the key",
+            )
+
+    @property
+    def enabled(self) -> bool:
+        return self.mode != "none"
 
 
 class PrivateDnsZoneIds(Section):
@@ -1041,6 +1109,17 @@ class BudgetSettings(Section):
                 )
 
 
+class EndpointLogSettings(Section):
+    """Where managed online endpoints' logs go (settings.endpoint_logs): off unless a stack
+    turns them on."""
+
+    enabled: bool = False
+    """true: every managed online endpoint sends its traffic, console and event logs to the
+    stack's Log Analytics workspace (resource-specific tables, kept for the workspace's
+    retention; Log Analytics bills their ingestion), and is alerted on the share of its requests
+    that fail with a server error (mlops:alerts.thresholds.serverErrorRatePercent)."""
+
+
 # The image build cluster's compute name: no other compute of the workspace may take it.
 IMAGE_BUILDER: Final = "image-builder"
 
@@ -1148,6 +1227,18 @@ class Settings(Section):
     """Container registry for custom images."""
     storage: Annotated[StorageSettings, InWorkspace] = _empty(StorageSettings)
     """The workspace's own storage account."""
+    encryption: Annotated[EncryptionSettings, InWorkspace] = _empty(EncryptionSettings)
+    """A customer-managed key for the workspace, its storage account and (where Azure supports
+    it) its container registry, instead of Microsoft-managed keys; set when the workspace is
+    created (see the README's Customer-managed keys and high business impact)."""
+    high_business_impact: Annotated[bool, InWorkspace] = False
+    """Create the workspace as high business impact (hbiWorkspace): Microsoft collects less
+    diagnostic data from its compute, compute clusters' and instances' local scratch disks are
+    encrypted (a cluster's only where the subscription had no cluster before: else a support
+    request) and a cluster's is wiped between jobs (no cached images: jobs start slower), and
+    compute receives the storage, registry and SSH credentials through the workspace's Key
+    Vault; troubleshooting gets harder. Set at creation only: changing it later takes a new
+    stack."""
     network: NetworkSettings = _empty(NetworkSettings)
     """Network isolation of the workspace; in shared, the private endpoints clients reach the
     model registry through (inbound, subnetId and privateDns only)."""
@@ -1174,6 +1265,9 @@ class Settings(Section):
     ] = ()
     """Existing AKS clusters attached to the workspace as Kubernetes compute targets, for
     online endpoints that serve on them (kubernetesCluster)."""
+    endpoint_logs: Annotated[EndpointLogSettings, InWorkspace] = _empty(EndpointLogSettings)
+    """The logs of managed online endpoints, in the stack's Log Analytics workspace: off by
+    default."""
     alerts: Annotated[
         AlertSettings,
         Hint(
@@ -1245,6 +1339,14 @@ class Settings(Section):
         if "shared" not in parts:
             return None
         return self.shared_stack or DEFAULT_SHARED_STACK
+
+    @property
+    def encrypts_registry(self) -> bool:
+        """The created container registry takes the customer-managed key (components.encryption
+        says where Azure supports it)."""
+        return encrypts_registry(
+            self.encryption, self.key_vault, self.container_registry, self.network
+        )
 
     @property
     def builds_images(self) -> bool:
@@ -1687,6 +1789,76 @@ def _customer_managed_rules(fields: Mapping[str, Any], *_: Any) -> Iterator[Prob
         )
 
 
+def encrypts_registry(
+    encryption: EncryptionSettings | None,
+    vault: KeyVaultSettings | None,
+    registry: RegistrySettings | None,
+    network: NetworkSettings | None,
+) -> bool:
+    """A container registry takes a customer-managed key only when it is created, through a
+    user-assigned identity, which passes no Key Vault firewall (a registry passes it with its
+    system-assigned identity alone, which it gets after creation):
+    https://learn.microsoft.com/azure/container-registry/container-registry-customer-managed-keys
+    So the registry this stack creates takes the key where the key's vault accepts public
+    traffic: the stack's own vault (mode create), which refuses it wherever the workspace is
+    isolated (a managed network or the team's)."""
+    return (
+        encryption is not None
+        and encryption.mode == "create"
+        and vault is not None
+        and not vault.adopted
+        and registry is not None
+        and registry.mode == "create"
+        and network is not None
+        and not network.isolated
+    )
+
+
+def _encryption_rules(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
+    """Where the customer-managed key lives: create makes it in the stack's own vault, existing
+    names a vault the key is in; a registry that takes the key is Premium."""
+    encryption, vault = fields.get("encryption"), fields.get("key_vault")
+    if encryption is None or vault is None or not encryption.enabled:
+        return
+    key = (_key("encryption"),)
+    adopted = "existingId" if vault.existing is not None else "mode: shared"
+    if encryption.mode == "create" and vault.adopted:
+        yield (
+            (*key, "mode"),
+            f"create makes the key in the stack's own Key Vault, but mlops:keyVault adopts "
+            f"another's ({adopted}), whose keys its owner makes: use mode: existing with the "
+            "keyId of a key there (or let the stack create its vault)",
+        )
+    if encryption.mode == "existing" and encryption.key_vault is None:
+        if not vault.adopted:
+            yield (
+                (*key, "keyVaultId"),
+                "is required with mode: existing while the stack creates its own Key Vault (which "
+                "holds no key before the stack exists): the resource ID of the vault holding "
+                "keyId, or mode: create to make the key in the stack's vault",
+            )
+        elif (
+            vault.existing is not None
+            and encryption.key is not None
+            and vault.existing.name.lower() != encryption.key.vault
+        ):
+            yield (
+                (*key, "keyId"),
+                f"is a key of vault {encryption.key.vault}, but the stack adopts vault "
+                f"{vault.existing.name} (mlops:keyVault.existingId): give the vault holding the "
+                "key as keyVaultId",
+            )
+    registry, network = fields.get("container_registry"), fields.get("network")
+    encrypted = encrypts_registry(encryption, vault, registry, network)
+    if encrypted and registry is not None and registry.sku != "Premium":
+        yield (
+            (_key("containerRegistry"), "sku"),
+            f"must be Premium with mlops:encryption (mode {encryption.mode}): the registry takes "
+            "the customer-managed key, which only Premium supports "
+            "(https://learn.microsoft.com/azure/container-registry/container-registry-customer-managed-keys)",
+        )
+
+
 def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
     """mlops:imageBuild configures a cluster only a workspace behind a network (managed, or the
     team's) with a container registry gets: elsewhere it would be silently ignored."""
@@ -1704,14 +1876,37 @@ def _image_build_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> It
         )
 
 
+def _endpoint_logs_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
+    """mlops:endpointLogs on where no managed online endpoint would send any would be silently
+    ignored: Kubernetes online endpoints and batch endpoints get no diagnostic setting."""
+    logs = fields.get("endpoint_logs")
+    if logs is None or not logs.enabled or "endpoints" in given - fields.keys():
+        return  # off, or endpoints that failed their own checks say what is wrong with them
+    if fields.get("environment") not in InWorkspace.values:
+        return  # shared: refused as such
+    endpoints = fields.get("endpoints", ())
+    if None in endpoints or any(e.serving == "managedOnline" for e in endpoints):
+        return
+    yield (
+        (_key("endpointLogs"), "enabled"),
+        "is only used with a managed online endpoint (an online entry of mlops:endpoints "
+        "without kubernetesCluster): only those send traffic, console and event logs through "
+        "a diagnostic setting; on a Kubernetes online endpoint logging is the cluster owner's "
+        f"({ONLINE_KINDS}), and batch endpoints' jobs reach Log Analytics through the "
+        "workspace's own diagnostic setting",
+    )
+
+
 RULES: Final = (
     _principal_types_agree,
     _image_build_used,
+    _endpoint_logs_used,
     _targets_once,
     _compute_names,
     _registry_rules,
     _private_dns_zones,
     _kubernetes_rules,
     _customer_managed_rules,
+    _encryption_rules,
 )
 PROFILE_RULES: Final = (_profile_rules, _shared_rules, _availability_zone_rules)

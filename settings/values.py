@@ -35,6 +35,7 @@ from settings.names import (
     K8S_LABEL_VALUE,
     K8S_NAMESPACE,
     K8S_OBJECT_NAME,
+    KEY_ID_FORM,
     PREFIX,
     REGIONAL_NAME,
     SUFFIX_LENGTH,
@@ -42,8 +43,10 @@ from settings.names import (
     VM_SIZE,
     WEBHOOK,
     ArmId,
+    KeyVaultKey,
     id_form,
     parse_arm_id,
+    parse_key_id,
 )
 from settings.validation import (
     Hint,
@@ -196,6 +199,29 @@ FirewallId = Annotated[
     ArmId,
     *_resource_id("Microsoft.Network/azureFirewalls", "Microsoft.Network/networkVirtualAppliances"),
 ]
+
+
+def _key_id(value: object) -> KeyVaultKey:
+    if isinstance(value, KeyVaultKey):  # built in code, already parsed
+        return value
+    if not isinstance(value, str):
+        raise invalid(f"must be a Key Vault key identifier ({KEY_ID_FORM}), got {type_name(value)}")
+    try:
+        return parse_key_id(value)
+    except ValueError as error:
+        raise invalid(str(error)) from None
+
+
+# A Key Vault key, by its identifier (kid), with or without its version.
+KeyId = Annotated[
+    KeyVaultKey,
+    BeforeValidator(_key_id),
+    Schema(
+        {"type": "string", "pattern": r"^https://[^./]+\.vault\.azure\.net/keys/[^/]+(/[^/]*)?/?$"}
+    ),
+    Hint(f"a Key Vault key identifier such as {KEY_ID_FORM}"),
+]
+
 # A Pulumi stack: a name in this organization and project, or organization/project/stack.
 SharedStackName = Annotated[
     str, Field(pattern=r"^([\w.-]+|[\w.-]+/[\w.-]+/[\w.-]+)$", max_length=300)

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Any
 
 import pulumi
 import pytest
 
 import settings
-from offline.engine import ProgramRun, evaluate, run_program, stack_config
+from offline import engine
+from offline.engine import ProgramRun, evaluate, run_program, run_to_data, stack_config
 from tests.conftest import FIXTURE_STACKS, only
 
 
@@ -55,3 +57,39 @@ def test_secure_values_are_never_read_in_clear(tmp_path: Path) -> None:
     config, secrets = stack_config("x", root=tmp_path)
     assert config == {"mlops:token": "[secret]"}
     assert secrets == ("mlops:token",)
+
+
+def test_type_aliases_left_uncollapsed_change_nothing_the_engine_receives(
+    stack_runs: dict[str, ProgramRun], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The engine skips the SDK's URNs of type-only aliases, which an engine taking alias
+    specifications never reads (offline/engine.py): a run that collapses them, as the SDK does,
+    registers the same resources with the same inputs, options and aliases."""
+    monkeypatch.setattr(engine, "_SKIP_UNREAD_ALIASES", False)
+    config, secret_keys = stack_config("prod", FIXTURE_STACKS)
+    collapsed = run_program("prod", config, secret_keys)
+    assert run_to_data(collapsed) == run_to_data(stack_runs["prod"])
+    workspace = only(collapsed, "machinelearningservices:Workspace")
+    assert any("/v20" in alias for alias in workspace.aliases)  # the SDK's type aliases
+
+
+def test_an_alias_that_names_more_than_a_type_is_collapsed_as_the_sdk_does(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    collapsed: list[pulumi.Alias] = []
+    sdk = engine._collapse_alias_to_urn
+
+    def recording(alias: pulumi.Alias, *rest: Any) -> Any:
+        collapsed.append(alias)
+        return sdk(alias, *rest)
+
+    monkeypatch.setattr(engine, "_collapse_alias_to_urn", recording)
+    renamed, retyped = pulumi.Alias(name="old-thing"), pulumi.Alias(type_="test:index:Old")
+
+    def body() -> None:
+        options = pulumi.ResourceOptions(aliases=[renamed, retyped])
+        pulumi.ComponentResource("test:index:Thing", "thing", opts=options)
+
+    run = evaluate(body)
+    assert collapsed == [renamed]  # the type alias, unread, is not
+    assert len(run.named("thing").aliases) == 2  # both sent to the engine

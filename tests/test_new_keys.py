@@ -301,8 +301,9 @@ def test_an_unknown_journey_is_refused_with_did_you_mean_and_the_journeys() -> N
 
     assert found == (
         "mlops:journeys.studo: unknown key (did you mean 'studio'?); valid keys: batchScoring, "
-        "endpointServing, imageBuild, kubernetesReleaseDeploy, kubernetesServing, laptopJobs, "
-        "registryClients, releaseDeploy, shareModel, studio, trainingData",
+        "customerManagedKey, endpointServing, imageBuild, kubernetesReleaseDeploy, "
+        "kubernetesServing, laptopJobs, registryClients, releaseDeploy, shareModel, studio, "
+        "trainingData",
     )
 
 

@@ -118,6 +118,13 @@ def _camel(snake: str) -> str:
     return head + "".join(part.title() for part in rest)
 
 
+def _wire_name(args: type, parameter: str) -> str:
+    """An input as the engine names it: its getter's name where the SDK gives one (the REST
+    spec's spelling, enableServiceSideCMKEncryption), else the parameter in camelCase."""
+    found = args.__dict__.get(parameter)
+    return found.fget._pulumi_name if isinstance(found, property) else _camel(parameter)
+
+
 def test_replace_and_refused_inputs_are_inputs_of_their_type() -> None:
     """The columns name real inputs of the SDK's Args class, so a typo cannot hide a replace."""
     for token, row in RESOURCE_TYPES.items():
@@ -125,7 +132,7 @@ def test_replace_and_refused_inputs_are_inputs_of_their_type() -> None:
             continue
         _, module, name = token.split(":")
         args = getattr(importlib.import_module(f"pulumi_azure_native.{module}"), f"{name}Args")
-        inputs = {_camel(p) for p in inspect.signature(args.__init__).parameters}
+        inputs = {_wire_name(args, p) for p in inspect.signature(args.__init__).parameters}
         named = [*row.replace_on_changes, *(refusal.path for refusal in row.refused)]
         unknown = sorted(key for key in named if key.split(".")[0] not in inputs)
         assert not unknown, f"{token}: {unknown} are not inputs of {name}Args"
