@@ -14,6 +14,7 @@ from components.access_grants import people
 from components.container_registry import ContainerRegistryArgs, SharedContainerRegistry
 from components.context import StackContext
 from components.datastore_links import DatastoreLinks, DatastoreLinksArgs
+from components.defender import Defender
 from components.dev_compute import DevCompute, DevComputeArgs
 from components.encryption import Encryption, encryption_args
 from components.endpoints import Endpoints, EndpointsArgs
@@ -216,8 +217,13 @@ else:
             image_build_compute=IMAGE_BUILDER if stack_settings.builds_images else None,
             customer_key=encryption.customer_key if encryption else None,
             high_business_impact=stack_settings.high_business_impact,
+            regulated=stack_settings.compliance == "regulated",
         ),
     )
+    # mlops:defender.aiServices: the subscription's Defender for AI services plan (kept when the
+    # stack goes: it is the subscription's, components/defender.py).
+    if stack_settings.defender.ai_services:
+        Defender("defender", context)
     builder = (
         ImageBuildCompute(
             "image-build",

@@ -59,6 +59,9 @@ SHARED_KEY_TAG = "allowSharedKeyAccess"
 # policy pack then asks it to prove itself private instead of having a managed network.
 CUSTOMER_MANAGED_NETWORK_TAG = "customerManagedNetwork"
 EGRESS_FIREWALL_TAG = "egressFirewall"
+# On a regulated workspace (mlops:compliance: regulated): the policy pack's compliance area
+# requires its controls there.
+COMPLIANCE_TAG = "compliance"
 
 
 @dataclass(frozen=True)
@@ -97,6 +100,8 @@ class WorkspaceStackArgs:
     customer_key: CustomerManagedKey | None = None
     # The workspace is created as high business impact (mlops:highBusinessImpact).
     high_business_impact: bool = False
+    # The workspace is regulated (mlops:compliance): tagged so for the policy pack.
+    regulated: bool = False
 
 
 class WorkspaceStack(pulumi.ComponentResource):
@@ -263,6 +268,9 @@ class WorkspaceStack(pulumi.ComponentResource):
                 lambda name: f"{name.lower()}.azurecr.io"
             )
 
+        workspace_tags = (
+            {**context.tags, COMPLIANCE_TAG: "regulated"} if args.regulated else context.tags
+        )
         self.workspace = machinelearningservices.Workspace(
             f"{name}-workspace",
             workspace_name=context.unique_name(context.names.workspace),
@@ -339,7 +347,7 @@ class WorkspaceStack(pulumi.ComponentResource):
             v1_legacy_mode=False,
             tags=(
                 {
-                    **context.tags,
+                    **workspace_tags,
                     CUSTOMER_MANAGED_NETWORK_TAG: "true",
                     # Who filters egress (prod requires it): reviewers and the policy pack see it.
                     **(
@@ -349,7 +357,7 @@ class WorkspaceStack(pulumi.ComponentResource):
                     ),
                 }
                 if args.network.customer_managed
-                else context.tags
+                else workspace_tags
             ),
             opts=keyed,
         )

@@ -69,6 +69,18 @@ CONFIG_FIXES: Final[Mapping[str, ConfigFix]] = {
         "the team's network isolates the workspace: `mlops:network.isolation: customerManaged` "
         "with `inbound: private` and `computeSubnetId`, and no `clientIpRanges`",
     ),
+    "compliance-regulated-prod": ConfigFix(
+        "mlops:compliance",
+        "a regulated prod workspace has `mlops:encryption` (mode create or existing), "
+        "`mlops:highBusinessImpact: true` and `mlops:endpointLogs.enabled: true`, or "
+        "`mlops:compliance: standard`",
+    ),
+    "compliance-regulated-advisory": ConfigFix(
+        "mlops:compliance",
+        "advised for a regulated workspace (`mlops:compliance: regulated`): `mlops:encryption`, "
+        "`mlops:highBusinessImpact: true` and `mlops:endpointLogs.enabled: true`, as prod "
+        "requires",
+    ),
     "cluster-scale-to-zero": ConfigFix(
         "mlops:computeClusters",
         "clusters scale to zero: set `minNodes: 0` in `mlops:computeClusters`",

@@ -1120,6 +1120,26 @@ class EndpointLogSettings(Section):
     that fail with a server error (mlops:alerts.thresholds.serverErrorRatePercent)."""
 
 
+# Microsoft Defender for Cloud's plan for AI workloads, and what it covers.
+DEFENDER_AI_ONBOARDING: Final = "https://learn.microsoft.com/azure/defender-for-cloud/ai-onboarding"
+DEFENDER_AI_MODEL_SECURITY: Final = (
+    "https://learn.microsoft.com/azure/defender-for-cloud/ai-model-security"
+)
+
+
+class DefenderSettings(Section):
+    """Microsoft Defender for Cloud for AI workloads (components.defender): off unless a stack
+    turns it on. A Defender plan is the subscription's, not the stack's."""
+
+    ai_services: bool = False
+    """true: the subscription's Defender for AI services plan (Microsoft.Security/pricings AI) is
+    Standard, billed for every AI resource of the subscription, whichever stack made it. Its
+    threat protection covers Azure OpenAI and Foundry model inference; its AI model security
+    scans models in Azure ML workspaces and registries, but not those reached through a private
+    link (turned on in Defender for Cloud, not here). Removing the key or the stack leaves the
+    plan on: only the subscription's owner turns it off. Set it in one stack per subscription."""
+
+
 # The image build cluster's compute name: no other compute of the workspace may take it.
 IMAGE_BUILDER: Final = "image-builder"
 
@@ -1268,6 +1288,15 @@ class Settings(Section):
     endpoint_logs: Annotated[EndpointLogSettings, InWorkspace] = _empty(EndpointLogSettings)
     """The logs of managed online endpoints, in the stack's Log Analytics workspace: off by
     default."""
+    defender: Annotated[DefenderSettings, InWorkspace] = _empty(DefenderSettings)
+    """Microsoft Defender for Cloud's plan for AI workloads, on the stack's subscription (see the
+    README's Defender for AI services): off by default."""
+    compliance: Annotated[Literal["standard", "regulated"], InWorkspace] = "standard"
+    """regulated: the workspace is tagged compliance: regulated and must have a customer-managed
+    key (mlops:encryption), high business impact (mlops:highBusinessImpact) and, with a managed
+    online endpoint, its logs (mlops:endpointLogs): refused in prod without them, and the policy
+    pack's compliance area checks the plan (mandatory in prod, advisory in dev and qa). The first
+    two are set when the workspace is created: a workspace made without them takes a new stack."""
     alerts: Annotated[
         AlertSettings,
         Hint(
@@ -1897,6 +1926,31 @@ def _endpoint_logs_used(fields: Mapping[str, Any], given: set[str], *_: Any) -> 
     )
 
 
+def _regulated_rules(fields: Mapping[str, Any], given: set[str], *_: Any) -> Iterator[Problem]:
+    """mlops:compliance: regulated in prod requires each control the policy pack's compliance
+    area checks, named here so that the preview says so before the policy pack does."""
+    if fields.get("compliance") != "regulated" or fields.get("environment") != "prod":
+        return
+    encryption, endpoints = fields.get("encryption"), fields.get("endpoints", ())
+    logs = fields.get("endpoint_logs")
+    missing: list[str] = []
+    if encryption is not None and not encryption.enabled:
+        missing.append("mlops:encryption.mode (create or existing: a customer-managed key)")
+    if "high_business_impact" in fields and fields["high_business_impact"] is not True:
+        missing.append("mlops:highBusinessImpact: true")
+    managed_online = any(e is not None and e.serving == "managedOnline" for e in endpoints)
+    if managed_online and logs is not None and not logs.enabled:
+        missing.append("mlops:endpointLogs.enabled: true (the managed online endpoints' logs)")
+    if missing:
+        yield (
+            (_key("compliance"),),
+            f"regulated in prod requires {'; '.join(missing)}: the policy pack's compliance area "
+            "refuses a regulated prod workspace without them. A workspace's key and high "
+            "business impact are chosen when it is created: set them before its first `pulumi "
+            "up`, or use a new stack",
+        )
+
+
 RULES: Final = (
     _principal_types_agree,
     _image_build_used,
@@ -1908,5 +1962,6 @@ RULES: Final = (
     _kubernetes_rules,
     _customer_managed_rules,
     _encryption_rules,
+    _regulated_rules,
 )
 PROFILE_RULES: Final = (_profile_rules, _shared_rules, _availability_zone_rules)

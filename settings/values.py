@@ -63,7 +63,8 @@ from settings.validation import (
 # Every resource gets environment and managedBy; endpoints also purpose, and allowKeyAuth when
 # key auth is chosen; the workspace storage allowSharedKeyAccess when shared keys are allowed; a
 # model registry allowPublicNetworkAccess when config opens it to the internet; a workspace the
-# team's network isolates customerManagedNetwork, and egressFirewall where config names one.
+# team's network isolates customerManagedNetwork, and egressFirewall where config names one; a
+# regulated workspace (mlops:compliance) compliance.
 PROGRAM_TAGS: Final = (
     "environment",
     "managedBy",
@@ -73,6 +74,7 @@ PROGRAM_TAGS: Final = (
     "allowPublicNetworkAccess",
     "customerManagedNetwork",
     "egressFirewall",
+    "compliance",
 )
 # https://learn.microsoft.com/azure/azure-resource-manager/management/tag-resources#limitations
 AZURE_MAX_TAGS: Final = 50

@@ -21,7 +21,7 @@ from typing import Final
 import pytest
 
 from offline import journeys
-from offline.diagram import EXAMPLES
+from offline.diagram import EXAMPLES, example_stack
 from offline.engine import ROOT, ProgramRun
 from offline.journeys import JourneyReport, JourneyResult, evaluate
 from offline.preview import main
@@ -60,7 +60,7 @@ def detail(report: JourneyReport, key: str, what: str) -> str:
 def test_each_example_stack_previews_with_no_policy_violation_and_no_broken_journey(
     example: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    stack = example.name.removeprefix("Pulumi.").removesuffix(".yaml")
+    stack = example_stack(example.name.removeprefix("Pulumi.").removesuffix(".yaml"))
     status = main(["--stack", stack, "--config-file", str(example)])
     assert status == 0, capsys.readouterr().err
 

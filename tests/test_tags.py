@@ -18,6 +18,8 @@ CONFIG: Final[dict[str, Any]] = {
     "azure-native:location": "westeurope",
     "mlops:prefix": "acme",
     "mlops:alerts": {"emails": ["ml-platform@acme.example"]},
+    # Tagged compliance: regulated (the policy pack only advises its controls in dev).
+    "mlops:compliance": "regulated",
     "mlops:storage": {"sharedKeyAccess": True},
     "mlops:containerRegistry": {"mode": "create"},
     "mlops:computeClusters": [{"name": "train", "vmSize": "Standard_DS3_v2", "maxNodes": 1}],

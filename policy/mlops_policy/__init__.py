@@ -1,7 +1,8 @@
 """The mlops guardrails: every policy of the pack, one module per area of the estate.
 
 Anchored on Microsoft's security baseline for Azure Machine Learning and the Well-Architected
-guide for the Azure Machine Learning service. Every policy is mandatory.
+guide for the Azure Machine Learning service. Every policy is mandatory but one: the compliance
+area advises, rather than requires, a regulated dev or qa workspace's controls.
 
 The package imports only itself (relatively) and pulumi-policy, so that it loads both as
 ``mlops_policy`` (the pack's entry point, run from ``policy/``) and as ``policy.mlops_policy``
@@ -16,6 +17,7 @@ from pulumi_policy import Policy
 
 from . import (
     access,
+    compliance,
     compute,
     container_registry,
     endpoints,
@@ -42,6 +44,7 @@ AREAS: Final = (
     operations,
     stack,
     ml_registry,
+    compliance,
 )
 RESOURCE_RULES: Final = [rule for module in AREAS for rule in module.area.resource_rules]
 STACK_RULES: Final = [rule for module in AREAS for rule in module.area.stack_rules]

@@ -134,10 +134,16 @@ class Area:
         return register
 
     def stack_rule(
-        self, name: str, description: str, *, severity: Severity = Severity.HIGH
+        self,
+        name: str,
+        description: str,
+        *,
+        severity: Severity = Severity.HIGH,
+        enforcement_level: EnforcementLevel = EnforcementLevel.MANDATORY,
     ) -> Callable[[StackCheck], StackCheck]:
         def register(check: StackCheck) -> StackCheck:
-            self.stack_rules.append(StackRule(name, description, check, severity))
+            rule = StackRule(name, description, check, severity, enforcement_level)
+            self.stack_rules.append(rule)
             return check
 
         return register
