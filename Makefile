@@ -10,14 +10,21 @@ TOOLS := .tools
 # version pyproject.toml asks for (tool.uv.required-version), verified against the hashes of
 # uv-requirements.txt.
 UV := $(or $(shell command -v uv 2>/dev/null),$(TOOLS)/bin/uv)
-# Where Python is told not to write bytecode caches (PYTHONDONTWRITEBYTECODE), uv compiles the
-# environment's at install instead: without them every process compiles its imports anew, 14 s
-# of CPU for the program's, and the tests start several processes.
-SYNC := $(UV) sync --locked --quiet --python $(PYTHON)$(if $(PYTHONDONTWRITEBYTECODE), --compile-bytecode)
+# Bytecode: .venv is never compiled whole at install (`uv sync --compile-bytecode` took 25 s, almost
+# all of it for pulumi-azure-native modules the program never imports). The processes make starts
+# write the bytecode of what they import, even where PYTHONDONTWRITEBYTECODE is set: every
+# `python -m offline.<command>` (offline/imports.py), the tests and check-jsonschema (`env -u`);
+# `make venv` writes it for what the Pulumi CLI's run of the program imports. Without bytecode every
+# process compiles its imports anew (several seconds of CPU for the program's). The policy pack's
+# and the bootstrap's environments, which only the Pulumi CLI runs, are still compiled at install
+# where PYTHONDONTWRITEBYTECODE is set (SYNC_COMPILED).
+SYNC := $(UV) sync --locked --quiet --python $(PYTHON)
+SYNC_COMPILED := $(SYNC)$(if $(PYTHONDONTWRITEBYTECODE), --compile-bytecode)
+WRITE_BYTECODE := env -u PYTHONDONTWRITEBYTECODE
 STALE_LOCK := uv.lock does not match pyproject.toml (or policy/ or bootstrap/pyproject.toml): run \`make lock\` and commit uv.lock
 
 .PHONY: test lint typecheck unit venv runtime dev policy-venv bootstrap-venv lock check-lock clean preview docs \
-	schema bench
+	schema bench bench-smoke
 
 $(TOOLS)/bin/uv: uv-requirements.txt
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
@@ -41,14 +48,18 @@ dev: check-lock
 
 # The policy pack's own environment, policy/.venv, where PulumiPolicy.yaml points Pulumi.
 policy-venv: check-lock
-	UV_PROJECT_ENVIRONMENT=$(CURDIR)/policy/.venv $(SYNC) --package mlops-policy
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/policy/.venv $(SYNC_COMPILED) --package mlops-policy
 
 # The bootstrap program's own environment, bootstrap/.venv (bootstrap/Pulumi.yaml).
 bootstrap-venv: check-lock
-	UV_PROJECT_ENVIRONMENT=$(CURDIR)/bootstrap/.venv $(SYNC) --package mlops-bootstrap
+	UV_PROJECT_ENVIRONMENT=$(CURDIR)/bootstrap/.venv $(SYNC_COMPILED) --package mlops-bootstrap
 
-# What `pulumi preview --policy-pack policy` and `pulumi up --policy-pack policy` need.
+# What `pulumi preview --policy-pack policy` and `pulumi up --policy-pack policy` need; where
+# PYTHONDONTWRITEBYTECODE keeps the Pulumi CLI's run of the program from writing the bytecode of
+# its imports, they are imported here once to write it (offline.imports.compile_program).
 venv: runtime policy-venv
+	$(if $(PYTHONDONTWRITEBYTECODE),$(WRITE_BYTECODE) $(BIN)/python -c \
+	  'from offline.imports import compile_program; compile_program()')
 
 # Also the delivery files, offline: workflows, dependabot.yml and Azure Pipelines against the
 # schemas vendored in check-jsonschema, and a zizmor audit of all of .github (the workflows and
@@ -63,11 +74,11 @@ venv: runtime policy-venv
 lint: dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
-	$(if $(wildcard .github/workflows/*.yml),$(BIN)/check-jsonschema --builtin-schema \
+	$(if $(wildcard .github/workflows/*.yml),$(WRITE_BYTECODE) $(BIN)/check-jsonschema --builtin-schema \
 	  vendor.github-workflows $(wildcard .github/workflows/*.yml))
-	$(if $(wildcard .github/dependabot.yml),$(BIN)/check-jsonschema --builtin-schema \
+	$(if $(wildcard .github/dependabot.yml),$(WRITE_BYTECODE) $(BIN)/check-jsonschema --builtin-schema \
 	  vendor.dependabot .github/dependabot.yml)
-	$(if $(wildcard azure-pipelines.yml),$(BIN)/check-jsonschema --builtin-schema \
+	$(if $(wildcard azure-pipelines.yml),$(WRITE_BYTECODE) $(BIN)/check-jsonschema --builtin-schema \
 	  vendor.azure-pipelines --data-transform azure-pipelines --regex-variant nonunicode \
 	  azure-pipelines.yml $(wildcard .azure-pipelines/templates/*.yml))
 	$(if $(wildcard .github),$(BIN)/zizmor --offline --strict-collection --min-severity medium .github)
@@ -82,7 +93,7 @@ typecheck: dev
 # test starts compiles them again, about a sixth of the tests' CPU time.
 PYTEST_WORKERS ?= auto
 unit: dev
-	env -u PYTHONDONTWRITEBYTECODE $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
+	$(WRITE_BYTECODE) $(BIN)/pytest -n $(PYTEST_WORKERS) --dist loadfile
 
 # Lint, the type check and the tests side by side, each one's output in one piece when it ends:
 # the type check (one process) and the tests (one per core) keep the machine busy together.
@@ -115,6 +126,11 @@ schema: runtime
 # Wall time and peak memory of the offline preview against an import floor; see docs/benchmarks.md.
 bench: runtime
 	$(BIN)/python -m offline.bench
+
+# The benchmark's short form, run by CI (.ci/run): one process, about 10 s; fails when the
+# preview's time per resource grows more than 2x from 10 to 1,000 resources.
+bench-smoke: runtime
+	$(BIN)/python -m offline.bench --smoke
 
 clean:
 	rm -rf .venv policy/.venv $(TOOLS) .pytest_cache .ruff_cache .hypothesis

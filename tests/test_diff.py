@@ -474,6 +474,8 @@ def against_head(
 def test_the_stack_at_a_ref_is_evaluated_from_the_ref_s_program_and_stack_file(
     against_head: tuple[int, str, ProgramRun | None],
 ) -> None:
+    """Slow (2-5 s): ``against_head`` exports a git ref and evaluates it in a fresh interpreter,
+    as ``--base`` does."""
     _, _, at_ref = against_head
 
     config, secret_keys = file_config(FIXTURE)

@@ -542,6 +542,7 @@ def test_a_local_copy_that_does_not_exist_is_named(tmp_path: Path) -> None:
 
 
 def test_the_base_of_a_diff_reads_the_same_local_copies(tmp_path: Path) -> None:
+    """Slow (2-5 s): the worker that evaluates a ref runs in a fresh interpreter."""
     # The worker that evaluates a ref's tree (offline.revision), on a tree of this checkout.
     tree = tmp_path / "tree"
     tree.mkdir()

@@ -242,6 +242,8 @@ def test_critical_path_handles_long_chains_without_recursion(
 def test_json_is_byte_identical_across_runs(
     stack: str, stack_runs: dict[str, ProgramRun], stack_reruns: dict[str, ProgramRun]
 ) -> None:
+    """Slow for its first stack (2-5 s): ``stack_reruns`` evaluates every fixture stack twice
+    in one process."""
     first = render_json(Plan(stack_runs[stack]))
     second = render_json(Plan(stack_reruns[stack]))
     assert first == second
@@ -434,6 +436,7 @@ def test_invalid_secret_value_is_not_echoed_in_the_error() -> None:
 
 
 def test_invalid_config_prints_only_the_settings_errors_and_exits_1(tmp_path: Path) -> None:
+    """Slow (1.5-3 s): a fresh interpreter, which imports the SDK and the program."""
     # The one command these tests start as a process: its exit status and streams are the
     # process's own. Everything else is tested in process, through ``main``.
     result = subprocess.run(

@@ -240,6 +240,8 @@ def test_pulumi_text_encodes_stack_files_as_the_engine_does() -> None:
 def test_any_value_of_a_known_key_loads_or_raises_settings_error(
     stack: str, key: str, text: str
 ) -> None:
+    """Slow (3-8 s): Hypothesis loads a hundred configs, its explicit examples among them
+    values of thousands of characters."""
     config = {**base_config(stack), key: text}
 
     assert_settings_or_settings_error(lambda: load(stack, config))
@@ -251,6 +253,7 @@ def test_any_value_of_a_known_key_loads_or_raises_settings_error(
     extra=st.dictionaries(unknown_keys, config_texts, min_size=1, max_size=4),
 )
 def test_unknown_keys_load_or_raise_settings_error(stack: str, extra: dict[str, str]) -> None:
+    """Slow (1-3 s): Hypothesis loads a hundred configs."""
     config = {**base_config(stack), **extra}
 
     assert_settings_or_settings_error(lambda: load(stack, config))

@@ -119,4 +119,6 @@ def test_plans_do_not_depend_on_the_process_hash_seed(
     twice: dict[str, tuple[ProgramRun, ProgramRun]],
     other_process_plans: dict[str, list[Record]],
 ) -> None:
+    """Slow for its first stack (5-10 s): ``other_process_plans`` starts a fresh interpreter,
+    which imports the SDK and evaluates the three stacks and the shared one they reference."""
     assert plan(twice[stack][0]) == other_process_plans[stack]

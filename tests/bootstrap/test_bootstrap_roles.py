@@ -385,6 +385,8 @@ def _condition_for(scope: str) -> str:
 def test_every_role_and_principal_type_the_program_registers_is_allowed(
     stack_runs: dict[str, ProgramRun], real_stack_runs: dict[str, ProgramRun]
 ) -> None:
+    """Slow (2-4 s): it reads every fixture and repository stack's run, which the first test
+    that asks for them in a worker evaluates (or waits for)."""
     refused: list[tuple[str, str, str, str]] = []
     checked = 0
     for name, run in [*stack_runs.items(), *(("real " + k, v) for k, v in real_stack_runs.items())]:
