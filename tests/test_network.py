@@ -645,6 +645,8 @@ def test_prod_preview_shows_the_fqdn_rules(stack_runs: dict[str, ProgramRun]) ->
 def test_committed_network_document_is_up_to_date(
     real_stack_runs: dict[str, ProgramRun],
 ) -> None:
+    """Slow (1-3 s): it reads every repository stack's run, which the first test that asks for
+    them in a worker evaluates (or waits for), and draws the document from them."""
     committed = (ROOT / DOCUMENT).read_text(encoding="utf-8")
     assert committed == document(real_stack_runs), f"{DOCUMENT} {STALE}"
 

@@ -292,6 +292,7 @@ def test_arbitrary_configs_load_or_raise_settings_error(
 def test_the_same_config_loads_to_the_same_settings_or_problems(
     case: tuple[str, dict[str, str]],
 ) -> None:
+    """Slow (1-2 s): Hypothesis loads a hundred configs, each twice."""
     stack, config = case
 
     def outcome() -> object:
