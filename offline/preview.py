@@ -355,18 +355,24 @@ def _budget_text(cost: Mapping[str, Any]) -> str | None:
     )
 
 
-def cost_lines(plan: Plan) -> list[str]:
-    cost = cost_summary(plan)
-    if cost is None:
-        return []
-    line = f"{cost['nodeHours']:,} node-hours/month"
+def _bound_text(cost: Mapping[str, Any]) -> str:
+    """The bound in one line: node-hours, the estimate where priced, what the table lacks."""
+    text = f"{cost['nodeHours']:,} node-hours/month"
     if cost["estimateUsd"] is not None:
-        line += (
+        text += (
             f"; estimate ≤ ${cost['estimateUsd']:,}/month for {cost['priced']} of "
             f"{cost['resources']}, {_priced_where(cost)}"
         )
     if cost["unpriced"]:
-        line += f"; not in the price table: {', '.join(cost['unpriced'])}"
+        text += f"; not in the price table: {', '.join(cost['unpriced'])}"
+    return text
+
+
+def cost_lines(plan: Plan) -> list[str]:
+    cost = cost_summary(plan)
+    if cost is None:
+        return []
+    line = _bound_text(cost)
     lines = [
         "Compute upper bound (clusters at their most nodes, instances running, all month):",
         f"    {line}",
@@ -386,14 +392,7 @@ def cost_markdown(plan: Plan) -> list[str]:
     cost = cost_summary(plan)
     if cost is None:
         return []
-    text = f"{cost['nodeHours']:,} node-hours/month"
-    if cost["estimateUsd"] is not None:
-        text += (
-            f"; estimate ≤ ${cost['estimateUsd']:,}/month for {cost['priced']} of "
-            f"{cost['resources']}, {_priced_where(cost)}"
-        )
-    if cost["unpriced"]:
-        text += f"; not in the price table: {', '.join(cost['unpriced'])}"
+    text = _bound_text(cost)
     lines = [
         "**Compute upper bound** (clusters at their most nodes, instances running, all month): "
         f"{text}.",
@@ -493,12 +492,15 @@ def shared_from(plan: Plan) -> list[dict[str, str]]:
 
 
 def shared_lines(plan: Plan) -> list[str]:
+    """The section, with the blank line after it; none where the stack uses nothing of others."""
     found = shared_from(plan)
     if not found:
         return []
     width = max(len(f["uses"]) for f in found)
-    return ["Uses, and does not manage:"] + [
-        f"    {f['uses']:<{width}}: {f['name']} ← {f['from']}" for f in found
+    return [
+        "Uses, and does not manage:",
+        *(f"    {f['uses']:<{width}}: {f['name']} ← {f['from']}" for f in found),
+        "",
     ]
 
 
@@ -608,7 +610,7 @@ def render_text(
         *_config_line(plan),
         "",
         *([*placeholder_lines(plan), ""] if placeholders(plan) else []),
-        *([*shared_lines(plan), ""] if shared_from(plan) else []),
+        *shared_lines(plan),
         *tree_lines(plan),
         "",
         *summary_lines(plan),
