@@ -176,23 +176,27 @@ def _repository_with(tmp_path: Path, *kept: Path) -> Path:
     return tmp_path
 
 
+# A stack the repository never has: a team's own `staging` or `canary` must not clash with it.
+NEW_STACK = "new-stack-of-this-test"
+
+
 def test_a_repository_with_github_actions_only_is_asked_for_its_deploy_stage_alone(
     tmp_path: Path,
 ) -> None:
     repository = _repository_with(tmp_path, GITHUB_DEPLOY)
     # A new stack (no deploy stage anywhere) is asked for one in deploy.yml, never in Azure.
-    problem = github_deploy_problem(repository, "staging")
+    problem = github_deploy_problem(repository, NEW_STACK)
     assert problem is not None
     assert "deploy.yml" in problem
-    assert "stack: staging" in problem
-    assert azure_deploy_problem(repository, "staging") is None
+    assert f"stack: {NEW_STACK}" in problem
+    assert azure_deploy_problem(repository, NEW_STACK) is None
     # Once deploy.yml has it, nothing is asked.
     workflow = yaml.safe_load((repository / GITHUB_DEPLOY).read_text(encoding="utf-8"))
     last = list(deploy_jobs(repository))[-1]
-    workflow["jobs"]["staging"] = {**workflow["jobs"][last], "needs": last}
-    workflow["jobs"]["staging"]["with"] = {"stack": "staging"}
+    workflow["jobs"][NEW_STACK] = {**workflow["jobs"][last], "needs": last}
+    workflow["jobs"][NEW_STACK]["with"] = {"stack": NEW_STACK}
     (repository / GITHUB_DEPLOY).write_text(yaml.safe_dump(workflow), encoding="utf-8")
-    assert github_deploy_problem(repository, "staging") is None
+    assert github_deploy_problem(repository, NEW_STACK) is None
     assert all(github_deploy_problem(repository, stack) is None for stack in REAL_STACKS)
 
 
@@ -201,26 +205,26 @@ def test_a_repository_with_azure_pipelines_only_is_asked_for_its_deploy_stage_al
 ) -> None:
     template = Path(".azure-pipelines", "templates", "deploy-stage.yml")
     repository = _repository_with(tmp_path, AZURE_PIPELINE, template)
-    problem = azure_deploy_problem(repository, "staging")
+    problem = azure_deploy_problem(repository, NEW_STACK)
     assert problem is not None
     assert "azure-pipelines.yml" in problem
-    assert "stack: staging" in problem
-    assert github_deploy_problem(repository, "staging") is None
+    assert f"stack: {NEW_STACK}" in problem
+    assert github_deploy_problem(repository, NEW_STACK) is None
     pipeline = yaml.safe_load((repository / AZURE_PIPELINE).read_text(encoding="utf-8"))
     stages = azure_deploy_stages(repository)
     pipeline["stages"].append(
         {
             "template": template.as_posix(),
-            "parameters": {**stages[-1], "name": "Staging", "stack": "staging"},
+            "parameters": {**stages[-1], "name": NEW_STACK, "stack": NEW_STACK},
         }
     )
     (repository / AZURE_PIPELINE).write_text(yaml.safe_dump(pipeline), encoding="utf-8")
-    assert azure_deploy_problem(repository, "staging") is None
+    assert azure_deploy_problem(repository, NEW_STACK) is None
 
 
 def test_a_repository_without_either_system_is_asked_for_no_deploy_stage(tmp_path: Path) -> None:
-    assert github_deploy_problem(tmp_path, "staging") is None
-    assert azure_deploy_problem(tmp_path, "staging") is None
+    assert github_deploy_problem(tmp_path, NEW_STACK) is None
+    assert azure_deploy_problem(tmp_path, NEW_STACK) is None
 
 
 def _release_principal(stack: str) -> str | None:
