@@ -24,11 +24,13 @@ WRITE_BYTECODE := env -u PYTHONDONTWRITEBYTECODE
 STALE_LOCK := uv.lock does not match pyproject.toml (or policy/ or bootstrap/pyproject.toml): run \`make lock\` and commit uv.lock
 
 .PHONY: test lint typecheck unit venv runtime dev policy-venv bootstrap-venv lock check-lock clean preview docs \
-	schema bench bench-smoke
+	schema bench bench-smoke site site-check diagram browser
 
 $(TOOLS)/bin/uv: uv-requirements.txt
 	PIP_ROOT_USER_ACTION=ignore $(PYTHON) -m pip install --quiet --disable-pip-version-check \
 		--require-hashes --no-deps --target $(TOOLS) -r uv-requirements.txt
+	@# pip --target leaves an existing binary (and its date) in place: mark it current.
+	touch $@
 
 check-lock: $(UV)
 	@$(UV) lock --check --quiet || { echo >&2 "make: $(STALE_LOCK)."; exit 1; }
@@ -110,8 +112,10 @@ preview: runtime
 
 # Regenerates docs/architecture.md and docs/network.md (Mermaid diagrams of every stack) and
 # docs/access.md (the access matrix and every stack's role assignments) and docs/journeys.md (each
-# stack's journeys, hop by hop) from the program, and
-# the stack-file JSON Schema and README configuration reference from settings/schema.py.
+# stack's journeys, hop by hop) from the program; then offline/reference.py writes the stack-file
+# JSON Schema and every generated block of README.md and the pages (its BLOCKS say which page
+# holds which: the configuration reference, the tables read from the code, the excerpts of the
+# offline preview's output). A test fails while any is stale.
 docs: runtime
 	$(BIN)/python -m offline.diagram --write docs/architecture.md
 	$(BIN)/python -m offline.network_diagram --write docs/network.md
@@ -119,7 +123,7 @@ docs: runtime
 	$(BIN)/python -m offline.journeys --write docs/journeys.md
 	$(BIN)/python -m offline.reference
 
-# The stack-file JSON Schema (and the README reference, generated from the same models).
+# The stack-file JSON Schema (and, in the same run, the docs' generated blocks: make docs).
 schema: runtime
 	$(BIN)/python -m offline.reference
 
@@ -132,5 +136,45 @@ bench: runtime
 bench-smoke: runtime
 	$(BIN)/python -m offline.bench --smoke
 
+# -- the documentation site (mkdocs.yml) and its diagrams -----------------------------------------
+
+CHROMIUM := /usr/bin/chromium
+# What npm last installed: package-lock.json's exact tree (integrity hashes checked), installed
+# again only when package.json or the lock is newer. --ignore-scripts: no package runs code.
+NODE_MODULES := node_modules/.package-lock.json
+# $(call debian_install,PACKAGE): as root (here and in CI) apt-get installs it; anyone else is
+# told the command and the target fails.
+debian_install = if [ "$$(id -u)" -eq 0 ]; then apt-get update && apt-get install -y $(1); \
+	else echo >&2 "make: $@ needs Debian's $(1): run \`sudo apt-get update && sudo apt-get install -y $(1)\`"; \
+	exit 1; fi
+
+$(NODE_MODULES): package.json package-lock.json
+	@command -v npm >/dev/null || { $(call debian_install,npm); }
+	npm ci --ignore-scripts --no-audit --no-fund
+	@touch $@
+
+# Debian's Chromium, which Playwright drives (make site-check, make diagram); Playwright's own
+# browser download is never used.
+browser:
+	@test -x $(CHROMIUM) || { $(call debian_install,chromium); }
+
+# The documentation site, build/site; a warning (a broken link or anchor, a page missing from the
+# nav) fails it. Mermaid comes from node_modules (offline/svg.py, a MkDocs hook).
+site: dev $(NODE_MODULES)
+	$(BIN)/mkdocs build --strict
+
+# The built site in headless Chromium (tests_site/): no request leaves the site, every diagram is
+# drawn, search works; the architecture page's screenshot: build/site-check/architecture.png.
+site-check: site browser
+	$(WRITE_BYTECODE) $(BIN)/pytest tests_site
+
+# STACK's architecture diagram (docs/architecture.md's) as a standalone SVG:
+# build/diagrams/$(STACK).svg, drawn by Mermaid in headless Chromium (offline/svg.py).
+DIAGRAM := build/diagrams/$(STACK).svg
+diagram: dev browser $(NODE_MODULES)
+	@mkdir -p $(dir $(DIAGRAM))
+	$(BIN)/python -m offline.preview --stack $(STACK) --format svg > $(DIAGRAM).part \
+	  && mv $(DIAGRAM).part $(DIAGRAM) || { rm -f $(DIAGRAM).part; exit 1; }
+
 clean:
-	rm -rf .venv policy/.venv $(TOOLS) .pytest_cache .ruff_cache .hypothesis
+	rm -rf .venv policy/.venv $(TOOLS) .pytest_cache .ruff_cache .hypothesis build node_modules

@@ -4,8 +4,8 @@ Each stack is run offline (Pulumi's mock engine) and drawn from what it register
 group and the resources in it, the workspace and what it depends on, computes, endpoints, and
 datastores with arrows to the storage accounts they read in other subscriptions, attached
 Kubernetes computes with arrows to the AKS clusters they attach. Arrows follow
-the program's own dependencies; role assignments become labelled arrows from the identity that
-holds the role to what it may access.
+the program's own dependencies. Role assignments are not drawn (an arrow per identity and role
+tangles the picture): docs/access.md lists them (offline/access_doc.py).
 
     python -m offline.diagram                               # print the document
     python -m offline.diagram --write docs/architecture.md  # what `make docs` runs
@@ -150,8 +150,6 @@ class _Drawing:
             match _arrow(resource):
                 case Arrow.READS_STORAGE:
                     self._datastore(resource)
-                case Arrow.ROLE:
-                    self._role(resource)
                 case Arrow.PRIVATE_ENDPOINT:
                     self._outbound_rule(resource)
                 case Arrow.DIAGNOSTICS:
@@ -269,17 +267,6 @@ class _Drawing:
         namespace = get_path(resource.inputs, "properties.properties.namespace") or ""
         if target is not None:
             self.graph.edge(self.ids[resource.urn], target, f"namespace {namespace}")
-
-    def _role(self, resource: Resource) -> None:
-        holder = self.plan.principal_resource(resource)
-        source = self.node_for(holder) if holder is not None else None
-        scope = resource.inputs.get("scope")
-        if source is None or not isinstance(scope, str):
-            return
-        own = self.plan.resource_for_id(scope)
-        target = self.node_for(own) if own is not None else self._external_account(scope)
-        if target is not None:
-            self.graph.edge(source, target, self.plan.role_name(resource), dotted=True)
 
     def _outbound_rule(self, workspace: Resource) -> None:
         source = self.ids[workspace.urn]
@@ -403,8 +390,9 @@ def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
         "",
         "One diagram per stack, drawn from what the program registers when it runs offline under",
         "Pulumi's mock engine. Solid arrows: a resource uses another (labelled with the input), or",
-        "the workspace hosts it. Dotted arrows: a managed identity's role, a private endpoint of",
-        "the managed network, diagnostics, alert rules on a resource notifying the action group.",
+        "the workspace hosts it. Dotted arrows: a private endpoint of the managed network,",
+        "diagnostics, alert rules on a resource notifying the action group. Role assignments are",
+        "not drawn: who may do what, and why, is in [access.md](access.md).",
         f"`{SUFFIX_LABEL}` is the stack's random name suffix.",
         "Storage accounts outside the resource group are the datastores' sources, usually in",
         "other subscriptions. `(delete lock)` marks a resource locked against deletion. The",

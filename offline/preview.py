@@ -5,6 +5,7 @@ prints a plan in the spirit of ``pulumi preview``::
 
     python -m offline.preview                          # stack dev, text
     python -m offline.preview --stack prod --format markdown
+    python -m offline.preview --stack qa --format svg  # its architecture diagram (make diagram)
     python -m offline.preview --format json            # stable: two runs diff cleanly
     python -m offline.preview --compare qa prod        # what differs between two stacks
     python -m offline.preview --config-file my.yaml    # any stack file, e.g. in tests
@@ -29,7 +30,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any, Final
 
-from offline import esc
+from offline import esc, svg
 from offline.diff import SYMBOLS, Change, Diff, Op, compare_properties, diff_plans
 from offline.engine import (
     PROJECT,
@@ -67,7 +68,9 @@ from settings.placeholders import find as find_placeholders
 from settings.secrets import Unreadable, redact, secret_strings, unreadable
 from settings.shared_stack import SharedStackError
 
+# The plan's formats; "svg" draws the stack's architecture instead (render_svg).
 FORMATS: Final = ("text", "json", "markdown")
+SVG: Final = "svg"
 LEGEND: Final = (
     f"{KNOWN_AFTER_APPLY}: only Azure knows the value (resource and principal IDs, URIs, "
     "subscription and tenant). "
@@ -84,7 +87,7 @@ class ConfigError(Exception):
 
 
 # What ends a run with status 1 and its message alone on stderr.
-FAILURES: Final = (ConfigError, StackFileError, RevisionError, ReferenceError)
+FAILURES: Final = (ConfigError, StackFileError, RevisionError, ReferenceError, svg.SvgError)
 
 
 # -- running a stack ------------------------------------------------------------------------------
@@ -826,7 +829,17 @@ def render(
         return render_json(plan, policies, journeys)
     if fmt == "markdown":
         return render_markdown(plan, policies, journeys)
+    if fmt == SVG:
+        return render_svg(plan)
     return render_text(plan, policies, journeys)
+
+
+def render_svg(plan: Plan) -> str:
+    """The stack's architecture diagram, docs/architecture.md's, as a standalone SVG rendered by
+    Mermaid in headless Chromium (offline/svg.py, which imports Playwright for this alone)."""
+    from offline.diagram import mermaid  # noqa: PLC0415 (it imports this module)
+
+    return svg.render(mermaid(plan))
 
 
 # -- the reviewer's diff --------------------------------------------------------------------------
@@ -1203,7 +1216,7 @@ def _parser() -> argparse.ArgumentParser:
         description="Preview what a stack would create, offline: no Azure, no Pulumi CLI.",
     )
     parser.add_argument("--stack", help="stack name (default: dev, or from --config-file)")
-    parser.add_argument("--format", choices=FORMATS, default="text")
+    parser.add_argument("--format", choices=(*FORMATS, SVG), default="text")
     parser.add_argument(
         "--config-file",
         type=Path,
@@ -1218,7 +1231,7 @@ def _parser() -> argparse.ArgumentParser:
         metavar="NAME=PATH",
         help="a local copy of a Pulumi ESC environment the stack file imports (environment:), "
         "e.g. mlops/dev=../esc/mlops-dev.yaml from `esc env get mlops/dev --definition`; once "
-        "per environment (README: Pulumi ESC)",
+        "per environment (docs/preview.md: Pulumi ESC environments)",
     )
     what = parser.add_mutually_exclusive_group()
     what.add_argument(
@@ -1312,7 +1325,12 @@ def _preview(args: argparse.Namespace) -> tuple[str, PolicyReport, JourneyReport
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    args = _parser().parse_args(argv)
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.format == SVG and (args.compare or args.base or args.journeys):
+        parser.error(
+            "--format svg draws one stack's architecture: not with --compare, --base or --journeys"
+        )
     report: PolicyReport | None = None
     journeys: JourneyReport | None = None
     try:

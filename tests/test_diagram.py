@@ -3,13 +3,20 @@
 from __future__ import annotations
 
 import re
+import subprocess
+import sys
 from pathlib import Path
 
 import pytest
+from mkdocs.exceptions import PluginError
+from mkdocs.structure.files import Files
 
+from offline import preview, svg
 from offline.diagram import DOCUMENT, STALE, document, main, mermaid, ordered_stacks
 from offline.engine import MOCK_SUFFIX, ROOT, ProgramRun
 from offline.plan import Plan
+
+ROLE_ASSIGNMENT = "authorization:RoleAssignment"
 
 
 @pytest.fixture(scope="module")
@@ -90,9 +97,20 @@ def test_workspace_draws_its_inline_private_endpoint_rules_to_the_datastore_acco
     assert not any(label == "managedNetwork" for _, label, _ in edges)
 
 
-def test_identity_roles_are_dotted_arrows(diagrams: dict[str, str]) -> None:
-    edge = "r_endpoints_sales_prep_cluster -.->|Storage Queue Data Contributor| r_ml_storage"
-    assert edge in diagrams["prod"]
+def _role_names(run: ProgramRun) -> set[str]:
+    plan = Plan(run)
+    return {plan.role_name(r) for r in run.resources if r.type.endswith(ROLE_ASSIGNMENT)}
+
+
+def test_role_assignments_are_not_drawn(
+    stack_runs: dict[str, ProgramRun], diagrams: dict[str, str]
+) -> None:
+    # docs/access.md lists them; an arrow per identity and role tangled the picture.
+    roles = {stack: _role_names(run) for stack, run in stack_runs.items()}
+    assert "Storage Queue Data Contributor" in roles["prod"]
+    for stack, diagram in diagrams.items():
+        labels = {label for _, label, _ in _edges(diagram)}
+        assert not roles[stack] & labels, stack
 
 
 def test_locked_resources_say_so_on_their_box(diagrams: dict[str, str]) -> None:
@@ -136,3 +154,59 @@ def test_check_mode_fails_on_a_stale_file(
     stale = tmp_path / "architecture.md"
     stale.write_text("# Architecture\n", encoding="utf-8")
     assert main(["--check", str(stale)]) == 1
+
+
+# -- the SVG (python -m offline.preview --format svg) and the site's Mermaid (offline/svg.py) -----
+# What the browser draws: tests_site/ (make site-check).
+
+
+def test_svg_without_chromium_fails_in_one_line_naming_make_browser(
+    stack_runs: dict[str, ProgramRun],
+    tmp_path: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    monkeypatch.setattr("offline.preview.run_stack", lambda stack, **_: stack_runs[stack])
+    monkeypatch.setattr(svg, "CHROMIUM", tmp_path / "chromium")
+    assert preview.main(["--stack", "dev", "--format", "svg"]) == 1
+    assert capsys.readouterr() == ("", f"{svg.CHROMIUM_MISSING}\n")
+    assert "`make browser`" in svg.CHROMIUM_MISSING
+
+
+def test_svg_without_node_modules_names_make_diagram(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(svg, "CHROMIUM", Path(sys.executable))  # present
+    monkeypatch.setattr(svg, "MERMAID", tmp_path / "mermaid.min.js")
+    with pytest.raises(svg.SvgError, match=r"^node_modules/\S+ is missing: run `make diagram`"):
+        svg.render("flowchart LR\n  a --> b\n")
+
+
+def test_svg_draws_one_stack_so_refuses_compare_base_and_journeys(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    for option in (["--compare", "qa", "prod"], ["--base", "HEAD"], ["--journeys"]):
+        with pytest.raises(SystemExit) as exit_info:
+            preview.main(["--format", "svg", *option])
+        assert exit_info.value.code == 2, option
+        assert "--format svg draws one stack" in capsys.readouterr().err, option
+
+
+def test_the_site_build_without_node_modules_names_make_site(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(svg, "MERMAID", tmp_path / "mermaid.min.js")
+    with pytest.raises(PluginError, match="run `make site`"):
+        svg.on_files(Files([]), config=None)
+
+
+def test_a_preview_imports_neither_playwright_nor_mkdocs() -> None:
+    """A fresh interpreter (about 1 s: it imports the Pulumi SDK)."""
+    loaded = subprocess.run(
+        [sys.executable, "-c", "import sys, offline.preview; print(*sys.modules)"],
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    assert [name for name in loaded if name.split(".")[0] in ("playwright", "mkdocs")] == []
