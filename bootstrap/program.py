@@ -60,7 +60,7 @@ def main() -> None:
     stacks = {name: StackIdentities(name, context, stack) for name, stack in by_name}
     if settings.state_administrators:
         StateAdministrators("state-administrators", context)
-    # What no pipeline's own YAML can loosen: README.md#github-setup, #azure-devops-setup.
+    # What no pipeline's own YAML can loosen: docs/delivery/pipelines.md (GitHub, Azure DevOps).
     if settings.github is not None:
         identities = tuple(stacks.values())
         GitHubProtections(
@@ -71,7 +71,7 @@ def main() -> None:
             "azure-devops", AzureDevOpsChecksArgs(settings.azure_devops, settings.stacks)
         )
 
-    # What the pipelines are configured with: README.md#cicd.
+    # What the pipelines are configured with: docs/delivery/pipelines.md.
     pulumi.export("tenantId", client.tenant_id)
     pulumi.export("stateStorageAccount", state.account.name)
     pulumi.export("stateKeyVault", state.vault.name)

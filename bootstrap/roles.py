@@ -217,7 +217,7 @@ DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
     "azure-native:monitor:ScheduledQueryRule": ("Microsoft.Insights/scheduledQueryRules/*",),
     "azure-native:consumption:Budget": ("Microsoft.Consumption/budgets/*",),
     # Inbound private endpoints (`inbound: private`); joining the team's subnet, VNet and hub
-    # zones is granted on those resources by their owners (README, CI/CD: Roles).
+    # zones is granted on those resources by their owners (docs/delivery/bootstrap.md).
     "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints/*",),
     "azure-native:network:PrivateDnsZoneGroup": (
         "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/*",

@@ -19,7 +19,7 @@ from components.access import Holder, Principal, Targets, grant_all
 from components.context import StackContext
 from settings.schema import AccessGrant, ComputeInstanceSettings, ReleasePipelineSettings
 
-# Every description starts with it: reviewers and the policy pack's README read it.
+# Every description starts with it: reviewers and the policy pack (docs/security.md) read it.
 ACCESS_PREFIX = "mlops:access "
 
 

@@ -22,7 +22,7 @@ from components.roles import assignment_guid, role_definition_id
 from settings.names import Names
 from settings.roles import BUILT_IN_ROLES
 
-# The one name of every delete lock the program places; README "Production data safety" uses it.
+# The one name of every delete lock the program places; docs/operations/data-safety.md uses it.
 LOCK_NAME = "mlops-do-not-delete"
 
 

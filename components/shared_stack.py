@@ -6,7 +6,7 @@ Each comes from the shared stack's outputs through a stack reference (``mode: sh
 output carries what is declared in ``settings.shared_stack``), or from its ID in config where
 the estate is managed elsewhere (``mode: existing``, ``existingId``). Components see the same
 ``Adopted`` either way. A stack reference reads the outputs of the shared stack's last update,
-so that stack is deployed first (README "Model promotion").
+so that stack is deployed first (docs/concepts/shared-stack.md).
 """
 
 from __future__ import annotations

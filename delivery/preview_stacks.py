@@ -20,7 +20,7 @@ after the merge, before their approval, by the deploy stages.
 The stack name counts as well as the environment because the preview identity belongs to the
 stack: a pull request that sets `mlops:environment: dev` in Pulumi.prod.yaml still gets prod's
 offline preview. (This script and the pipeline are in the pull request too: what holds when a
-pull request edits them is the branch control on each preview connection, README.md#cicd.)
+pull request edits them is the branch control on each preview connection: docs/delivery.)
 
 The stacks are the Pulumi.<stack>.yaml files of the working directory. The pipelines run this
 with the runner's Python before anything is installed, so it reads `mlops:environment` with a

@@ -112,7 +112,8 @@ class Resolved:
             give = " ".join(f"--environment-file {name}=PATH" for name in self.missing)
             lines.append(
                 f"Not resolved offline: environment {', '.join(self.missing)} (no local copy: "
-                f"give {give}; README: Pulumi ESC): the preview runs without its values"
+                f"give {give}; docs/preview.md: Pulumi ESC environments): the preview runs "
+                "without its values"
             )
         if self.unresolved:
             found = "; ".join(

@@ -381,7 +381,7 @@ def _client_path(plan: _Plan, hop: Hop, label: str, target: str, group: str) -> 
 
 
 # What the team's network carries for compute in its subnet (customerManaged), which no plan
-# shows: its routes, DNS and firewall (the README's Network lists what Azure ML needs).
+# shows: its routes, DNS and firewall (docs/concepts/networking.md lists what Azure ML needs).
 TEAM_EGRESS: Final = "through the team's network from mlops:network.computeSubnetId"
 
 
@@ -396,7 +396,7 @@ def _team_compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: st
             "registryClients), which the team's network routes and resolves"
         )
     if hop.to == "applicationInsights":
-        return f"{TEAM_EGRESS} to Azure Monitor (service tag AzureMonitor, README)"
+        return f"{TEAM_EGRESS} to Azure Monitor (service tag AzureMonitor, docs/concepts)"
     if hop.to == "datastores":
         return f"{TEAM_EGRESS} to {label} ({group}): its own private endpoint, outside the stack"
     if plan.has_endpoint(target, group):
@@ -408,7 +408,7 @@ def _team_compute_path(plan: _Plan, hop: Hop, label: str, target: str, group: st
 
 
 # Where an attached AKS cluster's nodes are: the team's network, which the settings cannot see
-# (README, "Serving on an attached AKS cluster").
+# (docs/concepts/aks-serving.md).
 CLUSTER_EGRESS: Final = "from the AKS cluster's nodes in the team's network"
 
 
@@ -668,7 +668,7 @@ def _vault_path(plan: _Plan, hop: Hop) -> str:
             )
         return (
             f"vault {name} is its owner's: it lets trusted Microsoft services through its "
-            "firewall, or accepts public traffic (README: Customer-managed keys)"
+            "firewall, or accepts public traffic (docs/security.md: Customer-managed keys)"
         )
     properties = own.inputs.get("properties") or {}
     rules = properties.get("networkAcls") or {}

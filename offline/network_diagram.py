@@ -286,7 +286,7 @@ def document(runs: Mapping[str, ProgramRun] | None = None) -> str:
         "through a private endpoint in the team's subnet). Dotted arrows: where an endpoint's DNS",
         "records live, the virtual network a zone the stack creates answers for, and the managed",
         "network's outbound rules the program sets (Azure ML adds its own required rules, not",
-        f"drawn). `{SUFFIX_LABEL}` is the stack's random name suffix. See the README's Network",
+        f"drawn). `{SUFFIX_LABEL}` is the stack's random name suffix. See the docs' Networking",
         "section for what each mode means for people and pipelines. The example stacks",
         "(docs/examples) follow the repository's.",
     ]

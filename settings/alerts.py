@@ -4,7 +4,7 @@ Each row is one alert rule per watched resource: what it watches, the signal (a 
 where Azure exposes one, a Log Analytics query otherwise), its default threshold per environment
 (prod tighter), the range a stack may override it within (``mlops:alerts.thresholds``) and why it
 matters. The monitoring component builds the rules from this table, the environment profiles take
-their defaults from it, the settings schema its overridable keys, and the README its table.
+their defaults from it, the settings schema its overridable keys, and the docs their table.
 
 Metric names, namespaces and dimensions are those of Microsoft's supported-metrics lists:
 - https://learn.microsoft.com/azure/azure-monitor/reference/supported-metrics/microsoft-machinelearningservices-workspaces-metrics

@@ -63,7 +63,7 @@ EVENT: Final = LogCategory(
     "killed, back-off restarts",
     f"{_TABLES}/amlonlineendpointeventlog",
 )
-# Every category Microsoft lists for online endpoints, in the order the README gives them.
+# Every category Microsoft lists for online endpoints, in the order docs/operations gives them.
 CATEGORIES: Final[tuple[LogCategory, ...]] = (TRAFFIC, CONSOLE, EVENT)
 
 # Columns of AmlOnlineEndpointTrafficLog the alert catalogue's query reads, with their types on

@@ -5,7 +5,7 @@ it, in the order to do it, each with what the owner of a cluster owned elsewhere
 (``manage: false``), what is left by hand for the team's own cluster (``manage: true``: this
 stack installs the Azure ML extension, binds the workspace through AKS trusted access and
 declares the instance types in the attach) and the Microsoft Learn page that says so. The stack
-output ``kubernetesOwnerActions``, the offline preview and the README's table are all read from
+output ``kubernetesOwnerActions``, the offline preview and the docs' table are all read from
 it. ``extension_settings`` is what this stack configures the extension with.
 """
 

@@ -1,7 +1,7 @@
 """The stack config, declared: one pydantic model per section of `Pulumi.<stack>.yaml`.
 
 Constraints and descriptions (the attribute docstrings) live here and nowhere else: the
-loader's messages, the editors' JSON Schema and the README's configuration reference are all
+loader's messages, the editors' JSON Schema and the docs' configuration reference are all
 derived from these models. A key valid only with another's value, or a list without repeats,
 is declared on its field (``Only``, ``Unique``); other rules across fields are each model's
 ``rules``, and those across sections the ``RULES`` at the end. ``settings.validation`` says how
@@ -387,7 +387,7 @@ class NetworkSettings(Section):
             why="FQDN rules open hosts in an approved-outbound network; with "
             "allowInternetOutbound every host is reachable, and without a managed network "
             "(disabled, customerManaged) there is no managed firewall to open them: egress is the "
-            "team's network's to filter (the README's Network lists the hosts Azure ML needs)",
+            "team's network's to filter (docs/concepts/networking.md lists what Azure ML needs)",
         ),
     ] = ()
     """Hosts compute may reach besides Azure ML's own (FQDN rules, enforced by an Azure
@@ -420,7 +420,7 @@ class NetworkSettings(Section):
     image build and batch endpoints' clusters, dev's instances and clusters, serverless jobs),
     with no public IP. In the subscription and region the stack deploys to, not delegated, with
     an IP address per node; its network routes to the private endpoints of subnetId and lets
-    out what Azure ML needs (see the README's Network)."""
+    out what Azure ML needs (see docs/concepts/networking.md)."""
 
     egress_firewall: Annotated[
         FirewallId | None,
@@ -1250,7 +1250,7 @@ class Settings(Section):
     encryption: Annotated[EncryptionSettings, InWorkspace] = _empty(EncryptionSettings)
     """A customer-managed key for the workspace, its storage account and (where Azure supports
     it) its container registry, instead of Microsoft-managed keys; set when the workspace is
-    created (see the README's Customer-managed keys and high business impact)."""
+    created (see docs/security.md, Customer-managed keys and high business impact)."""
     high_business_impact: Annotated[bool, InWorkspace] = False
     """Create the workspace as high business impact (hbiWorkspace): Microsoft collects less
     diagnostic data from its compute, compute clusters' and instances' local scratch disks are
@@ -1290,7 +1290,7 @@ class Settings(Section):
     default."""
     defender: Annotated[DefenderSettings, InWorkspace] = _empty(DefenderSettings)
     """Microsoft Defender for Cloud's plan for AI workloads, on the stack's subscription (see the
-    README's Defender for AI services): off by default."""
+    security page's Defender for AI services, docs/security.md): off by default."""
     compliance: Annotated[Literal["standard", "regulated"], InWorkspace] = "standard"
     """regulated: the workspace is tagged compliance: regulated and must have a customer-managed
     key (mlops:encryption), high business impact (mlops:highBusinessImpact) and, with a managed
@@ -1319,7 +1319,7 @@ class Settings(Section):
     container registry."""
     journeys: JourneySettings = _empty(JourneySettings)  # pyrefly: ignore[invalid-annotation]
     """Journeys the offline preview does not check here, each with the reason (see the
-    README's Journeys): the preview fails on any other broken journey."""
+    journeys page, docs/concepts/journeys.md): the preview fails on any other broken journey."""
 
     _project: str = PrivateAttr("")
     _stack: str = PrivateAttr("")

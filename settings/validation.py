@@ -152,7 +152,7 @@ _CONFIG: Final = ConfigDict(
     extra="forbid",
     frozen=True,
     strict=True,
-    # Field descriptions are the attribute docstrings: they feed the JSON Schema and README.
+    # Field descriptions are the attribute docstrings: they feed the JSON Schema and the docs.
     use_attribute_docstrings=True,
     # Azure's name rules use look-aheads, which pydantic's default regex engine lacks.
     regex_engine="python-re",

@@ -1,8 +1,8 @@
 """Pulumi ESC environments a stack file imports, resolved offline from local copies (offline/esc).
 
 Fixtures: tests/fixtures/esc (stack files and environment definitions of their own) and the
-README's example environment, docs/examples/esc/mlops-dev.yaml. A secret written in an
-environment is never in any output: the tests that run the preview grep all of it.
+example environment of docs/getting-started.md, docs/examples/esc/mlops-dev.yaml. A secret
+written in an environment is never in any output: the tests that run the preview grep all of it.
 """
 
 from __future__ import annotations
@@ -449,7 +449,8 @@ def test_a_missing_local_copy_is_named_first_and_the_preview_runs_without_it(
     assert status == 0
     assert captured.err.splitlines()[0] == (
         "dev: Not resolved offline: environment mlops/dev (no local copy: give --environment-file "
-        "mlops/dev=PATH; README: Pulumi ESC): the preview runs without its values"
+        "mlops/dev=PATH; docs/preview.md: Pulumi ESC environments): the preview runs without its "
+        "values"
     )
     assert json.loads(captured.out)["config"]["mlops:alerts"] == {
         "emails": ["dev-team@contoso.example"]

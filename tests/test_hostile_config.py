@@ -40,6 +40,8 @@ from settings.schema import Settings
 from tests.conftest import FIXTURE_STACKS, STACKS
 
 CORPUS_DIR = Path(__file__).parent / "hostile_configs"
+# The page that says how many cases the corpus holds.
+TESTS_PAGE = Path(__file__).parent.parent / "docs" / "development" / "tests.md"
 # A refused run leaves the stack resource's registration as coroutines never awaited: they are
 # harmless here, and collected when the module is done (see ``collect_refused_runs``).
 NEVER_AWAITED = "coroutine .* was never awaited"
@@ -300,6 +302,13 @@ def collect_refused_runs() -> Iterator[None]:
 def test_corpus_has_at_least_40_cases_with_unique_ids() -> None:
     assert len(CORPUS) >= 40
     assert len(CASES) == len(CORPUS), "duplicate case ids"
+
+
+def test_the_tests_page_states_the_corpus_size() -> None:
+    page = TESTS_PAGE.read_text(encoding="utf-8")
+    stated = re.search(r"`tests/test_hostile_config.py` \| (\d[\d,]*) hostile", page)
+    assert stated is not None, f"{TESTS_PAGE.name} no longer states how many configs there are"
+    assert int(stated[1].replace(",", "")) == len(CORPUS)
 
 
 def test_corpus_has_cases_for_every_stack() -> None:

@@ -1,4 +1,6 @@
-"""The stack config's JSON Schema and the README reference come from the settings models."""
+"""The stack config's JSON Schema and every generated block of the docs come from the code: the
+schema and the configuration reference from the settings models, the other blocks from the tables
+and the offline preview they show (``offline.reference.BLOCKS``)."""
 
 from __future__ import annotations
 
@@ -38,8 +40,60 @@ def with_config(**changes: Any) -> dict[str, Any]:
     return {"config": {**FIXTURE["config"], **changes}}
 
 
-def test_committed_schema_and_readme_reference_are_up_to_date() -> None:
+def test_committed_schema_and_generated_docs_are_up_to_date() -> None:
+    """Slow (about 10 s on the 2-core machine): every block is generated anew, which runs the
+    program on dev twice (as committed, and edited for the diff's excerpt) and on prod, with the
+    policy pack and the journeys, and the bootstrap program once."""
     assert reference.main(["--check"]) == 0, "run `make docs`"
+
+
+def stale_page(tmp_path: Path, monkeypatch: pytest.MonkeyPatch, text: str) -> Path:
+    """A page holding ``text``, whose one block (``x``) should read ``fresh``."""
+    page = tmp_path / "page.md"
+    page.write_text(text, encoding="utf-8")
+    monkeypatch.setattr(reference, "BLOCKS", (reference.Block(page, "x", "y", lambda: "fresh"),))
+    monkeypatch.setattr(reference, "ROOT", tmp_path)
+    return page
+
+
+def test_check_mode_fails_on_a_stale_block(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    block = reference.Block(tmp_path, "x", "y", str)
+    stale_page(tmp_path, monkeypatch, f"# Page\n\n{block.begin}\n\nstale\n\n{block.end}\n")
+    assert reference.main(["--check"]) == 1
+
+
+def test_make_docs_rewrites_only_between_the_markers(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    block = reference.Block(tmp_path, "x", "y", str)
+    page = stale_page(tmp_path, monkeypatch, f"before\n{block.begin}\nstale\n{block.end}\nafter\n")
+    assert reference.main([]) == 0
+    assert page.read_text(encoding="utf-8") == (
+        f"before\n{block.begin}\n\nfresh\n\n{block.end}\nafter\n"
+    )
+
+
+def test_a_page_without_its_markers_stops_make_docs_naming_them(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    stale_page(tmp_path, monkeypatch, "# Page\n")
+    with pytest.raises(SystemExit, match=r"page\.md: the markers .*x:begin.* are missing"):
+        reference.main(["--check"])
+
+
+EXCERPTED = ["Resources:", "    + 2 to create", "    1  a", "", "Policies: none"]
+
+
+def test_an_excerpt_marks_left_out_lines() -> None:
+    kept = [True, True, False, False, True]
+    assert reference._excerpt(EXCERPTED, kept) == (
+        "Resources:\n    + 2 to create\n...\nPolicies: none"
+    )
+
+
+def test_an_excerpt_keeps_a_left_out_blank_line_blank() -> None:
+    kept = [True, True, True, False, True]
+    assert reference._excerpt(EXCERPTED, kept).endswith("a\n\nPolicies: none")
 
 
 def test_check_mode_fails_on_a_stale_schema(
@@ -49,6 +103,7 @@ def test_check_mode_fails_on_a_stale_schema(
     stale.write_text("{}\n", encoding="utf-8")
     monkeypatch.setattr(reference, "SCHEMA_FILE", stale)
     monkeypatch.setattr(reference, "ROOT", tmp_path.parent)
+    monkeypatch.setattr(reference, "BLOCKS", ())
     assert reference.main(["--check"]) == 1
 
 
@@ -160,10 +215,10 @@ def test_every_key_is_described(model: type[BaseModel]) -> None:
     assert undescribed == []
 
 
-def test_readme_reference_has_a_table_per_section() -> None:
+def test_the_reference_has_a_table_per_section() -> None:
     block = reference.reference()
     assert [m.__name__ for m in _models(Settings)[1:]] and all(
-        f"#### {reference._title(m)}" in block for m in _models(Settings)[1:]
+        f"### {reference._title(m)}" in block for m in _models(Settings)[1:]
     )
 
 

@@ -1,4 +1,4 @@
-"""The README's table of who can do what in the delivery is read from the bootstrap itself."""
+"""The docs' table of who can do what in the delivery is read from the bootstrap itself."""
 
 from __future__ import annotations
 
@@ -6,9 +6,9 @@ from bootstrap import pipeline_access
 from offline.engine import ROOT
 
 
-def test_the_readme_holds_the_table_the_bootstrap_gives() -> None:
-    readme = (ROOT / "README.md").read_text(encoding="utf-8")
-    assert pipeline_access.table() in readme
+def test_the_bootstrap_page_holds_the_table_the_bootstrap_gives() -> None:
+    page = (ROOT / "docs" / "delivery" / "bootstrap.md").read_text(encoding="utf-8")
+    assert pipeline_access.table() in page
 
 
 def test_every_github_sign_in_is_from_main_only() -> None:
