@@ -122,3 +122,33 @@ def test_the_esc_example_on_getting_started_is_the_example_file() -> None:
     shown = re.search(r"```yaml\n(.*?)```", after, flags=re.DOTALL)
     assert shown is not None
     assert yaml.safe_load(shown[1]) == yaml.safe_load(example.read_text(encoding="utf-8"))
+
+
+def _defined_tests() -> set[str]:
+    return {
+        match
+        for folder in ("tests", "tests_site")
+        for path in (ROOT / folder).rglob("test_*.py")
+        for match in re.findall(r"^\s*def (test_\w+)", path.read_text(encoding="utf-8"), re.M)
+    }
+
+
+def _named_tests() -> list[tuple[str, str]]:
+    """Each test a page or the README names, with where: a statement of behaviour points at a
+    test, so a renamed or removed test must not leave the pointer behind. A line about a scratch
+    change (docs/extending.md's worked examples) names tests a reader writes, not ours."""
+    found = []
+    for page in [README, *sorted(DOCS.rglob("*.md"))]:
+        for number, line in enumerate(page.read_text(encoding="utf-8").splitlines(), 1):
+            if "scratch" not in line:
+                where = f"{page.relative_to(ROOT)}:{number}"
+                found += [
+                    (name, where) for name in re.findall(r"\b(test_[a-z0-9_]+)\b(?!\.py)", line)
+                ]
+    return found
+
+
+def test_every_test_the_docs_name_exists() -> None:
+    defined = _defined_tests()
+    missing = [f"{where}: {name}" for name, where in _named_tests() if name not in defined]
+    assert not missing, missing
