@@ -1,13 +1,14 @@
 """What each pipeline identity may do: the custom roles' permissions and the ABAC condition.
 
 The deploy role allows, per resource type the main program registers, the operations on that
-type (a test fails when the program registers a type without a row here), reads anywhere in the
-stack's subscription, placing management locks (never lifting one), and role assignment writes
-and deletes. Its assignment carries a condition that lets those role assignment operations
-through only for the roles the program grants (``settings.roles.BUILT_IN_ROLES``) and those Azure
-ML assigns on its behalf, each only to the kinds of principal that role may go to
-(``ASSIGNABLE_TO``): never Owner, User Access Administrator, Contributor or any role that
-manages access, and to a user only a role the access matrix gives people.
+type (its row's ``deploy`` in offline/resource_types.py: a test fails when the program registers
+a type without them), reads anywhere in the stack's subscription, placing management locks
+(never lifting one), and role assignment writes and deletes. Its assignment carries a condition
+that lets those role assignment operations through only for the roles the program grants
+(``settings.roles.BUILT_IN_ROLES``) and those Azure ML assigns on its behalf, each only to the
+kinds of principal that role may go to (``ASSIGNABLE_TO``): never Owner, User Access
+Administrator, Contributor or any role that manages access, and to a user only a role the access
+matrix gives people.
 """
 
 from __future__ import annotations
@@ -17,6 +18,8 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import Final, Literal
 
 from components.access import AS_CONFIGURED, MATRIX, PEOPLE, Entitlement, Principal, ScopeKind
+from offline.resource_types import RESOURCE_TYPES, ROLE_ASSIGNMENT_DELETE, ROLE_ASSIGNMENT_WRITE
+from settings.datastores import DATASTORE_SCOPES, READ_ONLY_DATASTORE_SCOPES
 from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, MODEL_REGISTRY_ROLES, AccessScope
 
 # Built-in role definition GUIDs (identical in every subscription).
@@ -103,10 +106,10 @@ ASSIGNABLE_TO: Final[Mapping[str, tuple[PrincipalType, ...]]] = _assignable_to()
 # Everything the deploy identity may assign in its stack's subscription.
 DEPLOY_ROLES: Final = tuple(ASSIGNABLE_TO)
 
-# Scopes of the matrix that lie outside the stack's subscription: the datastores' containers and
-# accounts, and an adopted (shared) container registry or Key Vault.
+# Scopes of the matrix that lie outside the stack's subscription: the datastores' containers
+# (settings/datastores.py) and accounts, and an adopted (shared) container registry or Key Vault.
 _SHARED_KINDS: Final[frozenset[ScopeKind]] = frozenset(
-    {"readOnlyDatastores", "writableDatastores", "datastoreAccounts", "registry", "keyVault"}
+    {*DATASTORE_SCOPES, "datastoreAccounts", "registry", "keyVault"}
 )
 # What `mlops:access` entries may grant on shared resources.
 _SHARED_ACCESS_SCOPES: Final[frozenset[AccessScope]] = frozenset(
@@ -134,9 +137,11 @@ SHARED_SCOPE_ROLES: Final = tuple(
 )
 
 # On a shared scope the stack only reads (access: read), what the matrix grants on read-only
-# datastores and on datastores' accounts: Storage Blob Data Reader, and the workspace's private
-# endpoint approval. Never a data contributor role.
-_READ_KINDS: Final[frozenset[ScopeKind]] = frozenset({"readOnlyDatastores", "datastoreAccounts"})
+# datastores and on datastores' accounts: each datastore kind's reader role (Storage Blob Data
+# Reader), and the workspace's private endpoint approval. Never a data contributor role.
+_READ_KINDS: Final[frozenset[ScopeKind]] = frozenset(
+    {*READ_ONLY_DATASTORE_SCOPES, "datastoreAccounts"}
+)
 READ_SHARED_SCOPE_ROLES: Final = tuple(
     sorted({_guid(row.role) for row in MATRIX if row.scope in _READ_KINDS and not row.by_azure})
 )
@@ -152,81 +157,12 @@ def assignable(role_guids: Iterable[str]) -> dict[str, tuple[PrincipalType, ...]
     return {guid: ASSIGNABLE_TO[guid] for guid in sorted(set(role_guids))}
 
 
-_ASSIGN: Final = "Microsoft.Authorization/roleAssignments/write"
-_UNASSIGN: Final = "Microsoft.Authorization/roleAssignments/delete"
-# A pipeline places the program's locks (and reads them, with */read) but never lifts one: no
-# locks/delete, which of the built-in roles only Owner and User Access Administrator hold, so
-# lifting a lock stays an administrator's deliberate act.
-# https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources#who-can-create-or-delete-locks
-LOCK_ACTIONS: Final = ("Microsoft.Authorization/locks/write",)
-
-# Per type token the main program registers: what creating, updating and deleting one takes.
+# Per type token the main program registers: what creating, updating and deleting one takes
+# (each type's row in offline/resource_types.py).
 DEPLOY_ACTIONS: Final[Mapping[str, tuple[str, ...]]] = {
-    "azure-native:resources:ResourceGroup": (
-        "Microsoft.Resources/subscriptions/resourceGroups/write",
-        "Microsoft.Resources/subscriptions/resourceGroups/delete",
-    ),
-    "azure-native:authorization:ManagementLockAtResourceGroupLevel": LOCK_ACTIONS,
-    # The delete locks on prod's data-bearing resources.
-    "azure-native:authorization:ManagementLockByScope": LOCK_ACTIONS,
-    "azure-native:authorization:RoleAssignment": (_ASSIGN, _UNASSIGN),
-    "azure-native:keyvault:Vault": ("Microsoft.KeyVault/vaults/*",),
-    # The customer-managed key (mlops:encryption create), made through the control plane; and the
-    # identity that reaches it, which the workspace, storage and registry are given (assign).
-    "azure-native:keyvault:Key": ("Microsoft.KeyVault/vaults/keys/*",),
-    "azure-native:managedidentity:UserAssignedIdentity": (
-        "Microsoft.ManagedIdentity/userAssignedIdentities/*",
-    ),
-    "azure-native:storage:StorageAccount": ("Microsoft.Storage/storageAccounts/*",),
-    "azure-native:storage:BlobServiceProperties": (
-        "Microsoft.Storage/storageAccounts/blobServices/*",
-    ),
-    "azure-native:operationalinsights:Workspace": ("Microsoft.OperationalInsights/workspaces/*",),
-    "azure-native:applicationinsights:Component": ("Microsoft.Insights/components/*",),
-    "azure-native:monitor:DiagnosticSetting": ("Microsoft.Insights/diagnosticSettings/*",),
-    "azure-native:containerregistry:Registry": ("Microsoft.ContainerRegistry/registries/*",),
-    # The managed network's private endpoints are workspace operations too
-    # (privateEndpointConnections/read and write: learn.microsoft.com, "Managed virtual
-    # network isolation", prerequisites).
-    "azure-native:machinelearningservices:Workspace": (
-        "Microsoft.MachineLearningServices/workspaces/*",
-    ),
-    # The shared stack's Azure ML registry; Azure ML creates its storage and container registry in
-    # a managed resource group with its own identity.
-    "azure-native:machinelearningservices:Registry": (
-        "Microsoft.MachineLearningServices/registries/*",
-    ),
-    "azure-native:machinelearningservices:Compute": (
-        "Microsoft.MachineLearningServices/workspaces/computes/*",
-    ),
-    "azure-native:machinelearningservices:OnlineEndpoint": (
-        "Microsoft.MachineLearningServices/workspaces/onlineEndpoints/*",
-    ),
-    "azure-native:machinelearningservices:BatchEndpoint": (
-        "Microsoft.MachineLearningServices/workspaces/batchEndpoints/*",
-    ),
-    "azure-native:machinelearningservices:Datastore": (
-        "Microsoft.MachineLearningServices/workspaces/datastores/*",
-    ),
-    "azure-native:machinelearningservices:ManagedNetworkSettingsRule": (
-        "Microsoft.MachineLearningServices/workspaces/outboundRules/*",
-    ),
-    # Operations: the action group, alert rules and the resource group's budget.
-    "azure-native:monitor:ActionGroup": ("Microsoft.Insights/actionGroups/*",),
-    "azure-native:monitor:MetricAlert": ("Microsoft.Insights/metricAlerts/*",),
-    "azure-native:monitor:ScheduledQueryRule": ("Microsoft.Insights/scheduledQueryRules/*",),
-    "azure-native:consumption:Budget": ("Microsoft.Consumption/budgets/*",),
-    # Inbound private endpoints (`inbound: private`); joining the team's subnet, VNet and hub
-    # zones is granted on those resources by their owners (docs/delivery/bootstrap.md).
-    "azure-native:network:PrivateEndpoint": ("Microsoft.Network/privateEndpoints/*",),
-    "azure-native:network:PrivateDnsZoneGroup": (
-        "Microsoft.Network/privateEndpoints/privateDnsZoneGroups/*",
-    ),
-    "azure-native:privatedns:PrivateZone": ("Microsoft.Network/privateDnsZones/*",),
-    "azure-native:privatedns:VirtualNetworkLink": (
-        "Microsoft.Network/privateDnsZones/virtualNetworkLinks/*",
-    ),
+    token: row.deploy for token, row in RESOURCE_TYPES.items() if row.deploy
 }
+
 # Pulumi reads every resource it manages (refresh, diff) and polls Azure's asynchronous
 # operations, whose status lives under each provider's locations/*.
 READ_ANYTHING: Final = "*/read"
@@ -321,8 +257,8 @@ def assignment_condition(allowed: Mapping[str, Iterable[str]], exclude_holder: b
     # The widest set of principal types first (User, Group, ServicePrincipal), then fewer.
     groups = sorted(by_types.items(), key=lambda group: (-len(group[0]), group[0]))
     assert groups, "a condition allowing no role at all"
-    assign = _branch(_ASSIGN, "Request", groups, exclude_holder)
-    return f"{assign} AND {_branch(_UNASSIGN, 'Resource', groups)}"
+    assign = _branch(ROLE_ASSIGNMENT_WRITE, "Request", groups, exclude_holder)
+    return f"{assign} AND {_branch(ROLE_ASSIGNMENT_DELETE, 'Resource', groups)}"
 
 
 # Fixed namespace: the same bootstrap, labels and role always give the same GUID.

@@ -33,6 +33,7 @@ from pulumi_azure_native import authorization
 
 from components.context import StackContext
 from components.shared_stack import Adopted
+from settings.datastores import SERVICES, DatastoreScope
 from settings.learn import (
     APPROVE_ENDPOINTS,
     ASSIGN_ROLES,
@@ -81,8 +82,8 @@ ScopeKind = Literal[
     "keyVault",
     "registry",
     "logAnalytics",
-    "readOnlyDatastores",
-    "writableDatastores",
+    # Per storage service the datastore kinds use, its read-only and its writable datastores.
+    DatastoreScope,
     "datastoreAccounts",
     "dependencies",
     "modelRegistry",
@@ -116,8 +117,11 @@ SCOPES: Final[Mapping[ScopeKind, str]] = {
     "keyVault": "the Key Vault",
     "registry": "the container registry",
     "logAnalytics": "the Log Analytics workspace",
-    "readOnlyDatastores": "each datastore's container (`readOnly: true`)",
-    "writableDatastores": "each datastore's container (`readOnly: false`)",
+    **{
+        scope: f"each datastore's {service.item} (`readOnly: {flag}`)"
+        for service in SERVICES
+        for scope, flag in ((service.read_only_scope, "true"), (service.writable_scope, "false"))
+    },
     "datastoreAccounts": "each datastore's storage account",
     "dependencies": "its storage account, Key Vault, registry and Application Insights",
     "modelRegistry": "the shared Azure ML registry (`mlops:modelRegistry`)",
@@ -160,20 +164,36 @@ class Entitlement:
         return (self.source,) if isinstance(self.source, str) else self.source
 
 
+def _on_datastores(
+    principals: tuple[Principal, ...],
+    reading: tuple[str, str | tuple[str, ...]],
+    writing: tuple[str, str | tuple[str, ...]],
+) -> tuple[Entitlement, ...]:
+    """Rows on the datastores, for each storage service the kinds use (settings/datastores.py):
+    its reader role on the read-only datastores and its contributor role on the writable ones,
+    each with its reason and sources."""
+    return tuple(
+        row
+        for service in SERVICES
+        for row in (
+            Entitlement(principals, service.reader, service.read_only_scope, *reading),
+            Entitlement(principals, service.contributor, service.writable_scope, *writing),
+        )
+    )
+
+
 MATRIX: Final[tuple[Entitlement, ...]] = (
     # The workspace: previews and profiles of datastores in the studio use its identity.
-    Entitlement(("workspace",), "Storage Blob Data Reader", "readOnlyDatastores",
-                "data preview and profiling of the datastore in the studio", DATA_AUTH),
-    Entitlement(("workspace",), "Storage Blob Data Contributor", "writableDatastores",
-                "data preview and profiling of the writable datastore", DATA_AUTH),
+    *_on_datastores(("workspace",),
+                    ("data preview and profiling of the datastore in the studio", DATA_AUTH),
+                    ("data preview and profiling of the writable datastore", DATA_AUTH)),
     Entitlement(("workspace",), "the roles Azure ML chooses", "dependencies",
                 "created with the workspace (system-assigned identity)", WORKSPACE_ROLES,
                 by_azure=True),
     # Jobs (training clusters, batch deployments) read and write data as the cluster identity.
-    Entitlement(JOBS, "Storage Blob Data Reader", "readOnlyDatastores",
-                "jobs read their inputs from the datastore", (JOB_DATA, BATCH_DATA)),
-    Entitlement(JOBS, "Storage Blob Data Contributor", "writableDatastores",
-                "jobs read and write the writable datastore", (JOB_DATA, DATA_AUTH)),
+    *_on_datastores(JOBS,
+                    ("jobs read their inputs from the datastore", (JOB_DATA, BATCH_DATA)),
+                    ("jobs read and write the writable datastore", (JOB_DATA, DATA_AUTH))),
     Entitlement(JOBS, "Storage Blob Data Contributor", "storage",
                 "jobs read code and write outputs, models and MLflow artifacts (default datastore)",
                 NO_SHARED_KEY),
@@ -212,12 +232,11 @@ MATRIX: Final[tuple[Entitlement, ...]] = (
     Entitlement(PEOPLE, "Storage File Data Privileged Contributor", "storage",
                 "notebooks, their file explorer and compute instances use the workspace file share",
                 NO_SHARED_KEY),
-    Entitlement((*PEOPLE, "releasePipeline"), "Storage Blob Data Reader", "readOnlyDatastores",
-                "reads the datastore with their own identity (notebooks, browsing, batch jobs they "
-                "invoke)", DATA_AUTH),
-    Entitlement((*PEOPLE, "releasePipeline"), "Storage Blob Data Contributor",
-                "writableDatastores", "reads and writes the writable datastore with their own "
-                "identity", DATA_AUTH),
+    *_on_datastores((*PEOPLE, "releasePipeline"),
+                    ("reads the datastore with their own identity (notebooks, browsing, batch "
+                     "jobs they invoke)", DATA_AUTH),
+                    ("reads and writes the writable datastore with their own identity",
+                     DATA_AUTH)),
     # The release pipeline registers models, deploys them and invokes batch endpoints.
     Entitlement(("releasePipeline",), "AzureML Data Scientist", "workspace",
                 "registers models, creates deployments, invokes endpoints",
@@ -359,8 +378,8 @@ def stack_targets(
     found["keyVault"] = (target("keyVault", *key_vault),)
     if registry is not None:
         found["registry"] = (target("registry", *registry),)
-    found["readOnlyDatastores"] = tuple(datastore_target(s) for s in datastores if s.read_only)
-    found["writableDatastores"] = tuple(datastore_target(s) for s in datastores if not s.read_only)
+    for store in datastores:
+        found[store.matrix_scope] = (*found.get(store.matrix_scope, ()), datastore_target(store))
     found["datastoreAccounts"] = datastore_account_targets(datastores)
     if model_registry is not None:
         found["modelRegistry"] = (

@@ -31,29 +31,25 @@ class DatastoreLinksArgs:
     targets: Targets
 
 
-def _identity_based_properties(
-    store: DatastoreSettings,
-) -> ml.AzureBlobDatastoreArgs | ml.AzureDataLakeGen2DatastoreArgs:
-    """No stored credentials: the workspace's identity reads the data, with its own role."""
-    account = store.storage_account
-    common: dict[str, Any] = {
-        "account_name": account.name,
-        "credentials": ml.NoneDatastoreCredentialsArgs(credentials_type="None"),
-        "endpoint": "core.windows.net",
-        "protocol": "https",
-        "resource_group": account.resource_group,
-        "subscription_id": account.subscription_id,
-        "service_data_access_auth_identity": (
+def _identity_based_properties(store: DatastoreSettings) -> Any:
+    """No stored credentials: the workspace's identity reads the data, with its own role. The
+    kind's arguments type and container argument come from the kinds table
+    (settings/datastores.py)."""
+    account, kind = store.storage_account, store.kind_row
+    arguments = getattr(ml, f"{kind.datastore_type}DatastoreArgs")
+    return arguments(
+        datastore_type=kind.datastore_type,
+        **{kind.container_argument: store.container},
+        account_name=account.name,
+        credentials=ml.NoneDatastoreCredentialsArgs(credentials_type="None"),
+        endpoint="core.windows.net",
+        protocol="https",
+        resource_group=account.resource_group,
+        subscription_id=account.subscription_id,
+        service_data_access_auth_identity=(
             ml.ServiceDataAccessAuthIdentity.WORKSPACE_SYSTEM_ASSIGNED_IDENTITY
         ),
-        "description": store.description or None,
-    }
-    if store.kind == "adlsGen2":
-        return ml.AzureDataLakeGen2DatastoreArgs(
-            datastore_type="AzureDataLakeGen2", filesystem=store.container, **common
-        )
-    return ml.AzureBlobDatastoreArgs(
-        datastore_type="AzureBlob", container_name=store.container, **common
+        description=store.description or None,
     )
 
 

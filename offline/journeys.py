@@ -20,6 +20,7 @@ from components.shared_stack import Adopted, UsedModelRegistry
 from offline.engine import ProgramRun, Resource
 from offline.references import used
 from offline.resource_types import JourneyPart, resource_type
+from settings.datastores import SERVICES
 from settings.journeys import JOURNEYS, Hop, Journey
 from settings.kubernetes import EXTENSION_TYPE, MLWORKLOAD_ROLE
 from settings.loader import load
@@ -819,6 +820,10 @@ def data(report: JourneyReport) -> list[dict[str, Any]]:
 # -- docs/journeys.md -------------------------------------------------------------------------
 
 DOCUMENT: Final = Path("docs/journeys.md")
+# The datastore hops' permission: per storage service the datastore kinds use, its data roles.
+DATASTORE_PERMISSION: Final = "; ".join(
+    f"{service.reader} (readOnly) or Contributor on its {service.item}" for service in SERVICES
+)
 
 
 def _table_rows() -> Iterator[str]:
@@ -829,7 +834,7 @@ def _table_rows() -> Iterator[str]:
             to = f"{hop.to} ({hop.subresource})" if hop.subresource else hop.to
             permission = f"{hop.role} on {hop.scope}" if hop.role else "-"
             if hop.scope == "datastores":
-                permission = "Storage Blob Data Reader (readOnly) or Contributor on its container"
+                permission = DATASTORE_PERMISSION
             what = hop.what + (f" *Open question: {hop.question}*" if hop.question else "")
             sources = " ".join(f"[{i}]({url})" for i, url in enumerate(hop.sources, 1))
             cells = (journey.key, f"{number}. {what}", f"{hop.who}, {hop.origin}", to)

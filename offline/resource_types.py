@@ -1,11 +1,12 @@
-"""Everything the offline tools know about each resource type, in one table.
+"""Everything the offline tools and the bootstrap know about each resource type, in one table.
 
 One row per type token says what people call it, how the architecture diagram draws it, which
-settings the preview summarises, and how the mock engine answers when the program creates one
-(its ARM ID, its Azure name, the values only Azure computes). The engine, the plan and the
-diagram read this table and keep no knowledge of types of their own, so supporting a new type
-is one row here. Settings are declared as paths into the inputs (``properties.sku.name``); a
-function stands in only where showing one takes logic.
+settings the preview summarises, how the mock engine answers when the program creates one (its
+ARM ID, its Azure name, the values only Azure computes), and what deploying one takes (the
+bootstrap's deploy role reads that column). The engine, the plan, the diagram and the bootstrap
+keep no knowledge of types of their own, so supporting a new type is one row here. Settings are
+declared as paths into the inputs (``properties.sku.name``); a function stands in only where
+showing one takes logic.
 
 A type without a row still works: it gets a generic row (a box labelled with the token's last
 part, sku, kind and location as settings, a ``<logical name>-id`` ID, named by its ``name``
@@ -388,6 +389,19 @@ def _without(value: Any, paths: tuple[str, ...]) -> Any:
     return found
 
 
+# -- what deploying it takes ----------------------------------------------------------------------
+
+# Role assignment writes and deletes: the bootstrap's deploy role allows them under a condition
+# on the role and the principal (bootstrap/roles.py).
+ROLE_ASSIGNMENT_WRITE: Final = "Microsoft.Authorization/roleAssignments/write"
+ROLE_ASSIGNMENT_DELETE: Final = "Microsoft.Authorization/roleAssignments/delete"
+# A pipeline places the program's locks (and reads them, with */read) but never lifts one: no
+# locks/delete, which of the built-in roles only Owner and User Access Administrator hold, so
+# lifting a lock stays an administrator's deliberate act.
+# https://learn.microsoft.com/azure/azure-resource-manager/management/lock-resources#who-can-create-or-delete-locks
+LOCK_ACTIONS: Final = ("Microsoft.Authorization/locks/write",)
+
+
 # -- the table ------------------------------------------------------------------------------------
 
 
@@ -410,6 +424,11 @@ class ResourceType:
     # Changes Azure refuses in place.
     refused: tuple[Refusal, ...] = ()
     journey: JourneyPart | None = None
+    # What creating, updating and deleting one takes: the bootstrap's deploy role allows these
+    # actions and no others (bootstrap/roles.py). None for a type the deploy identity does not
+    # deploy: the bootstrap's own, and those its owner grants it on a cluster it manages
+    # (docs/concepts/aks-serving.md).
+    deploy: tuple[str, ...] = ()
     # Later columns come with a default, so a row only names what sets its type apart.
 
     @property
@@ -844,6 +863,10 @@ _ROWS: Final = (
         summary=(Field("location", "location"),),
         mock=AzureMock(IsResourceGroup(), "resourceGroupName"),
         # Path: resourceGroupName; replacement.go: location.
+        deploy=(
+            "Microsoft.Resources/subscriptions/resourceGroups/write",
+            "Microsoft.Resources/subscriptions/resourceGroups/delete",
+        ),
     ),
     ResourceType(
         "azure-native:authorization:ManagementLockByScope",
@@ -856,6 +879,7 @@ _ROWS: Final = (
         ),
         mock=AzureMock(AtScope("Microsoft.Authorization/locks"), "lockName"),
         replace_on_changes=("scope",),  # path: scope, lockName
+        deploy=LOCK_ACTIONS,
     ),
     ResourceType(
         "random:index/randomString:RandomString",
@@ -885,6 +909,7 @@ _ROWS: Final = (
             {"properties.vaultUri": "https://{name}.vault.azure.net/"},
         ),
         # Path: resourceGroupName, vaultName.
+        deploy=("Microsoft.KeyVault/vaults/*",),
     ),
     ResourceType(
         "azure-native:storage:StorageAccount",
@@ -896,6 +921,7 @@ _ROWS: Final = (
         mock=AzureMock(InResourceGroup("Microsoft.Storage/storageAccounts"), "accountName"),
         # Path: resourceGroupName, accountName; replacement.go: isHnsEnabled, location.
         replace_on_changes=("isHnsEnabled",),
+        deploy=("Microsoft.Storage/storageAccounts/*",),
     ),
     ResourceType(
         "azure-native:storage:BlobServiceProperties",
@@ -904,6 +930,7 @@ _ROWS: Final = (
         summary=_blob_service,
         # Path: resourceGroupName, accountName, blobServicesName.
         replace_on_changes=("accountName", "blobServicesName"),
+        deploy=("Microsoft.Storage/storageAccounts/blobServices/*",),
     ),
     ResourceType(
         "azure-native:operationalinsights:Workspace",
@@ -913,6 +940,7 @@ _ROWS: Final = (
             InResourceGroup("Microsoft.OperationalInsights/workspaces"), "workspaceName"
         ),
         # Path: resourceGroupName, workspaceName.
+        deploy=("Microsoft.OperationalInsights/workspaces/*",),
     ),
     ResourceType(
         "azure-native:applicationinsights:Component",
@@ -927,6 +955,7 @@ _ROWS: Final = (
         # Path: resourceGroupName, resourceName; components_API.json (2020-02-02): Application_Type
         # and location are x-ms-mutability create/read.
         replace_on_changes=("applicationType",),
+        deploy=("Microsoft.Insights/components/*",),
     ),
     ResourceType(
         "azure-native:containerregistry:Registry",
@@ -961,6 +990,7 @@ _ROWS: Final = (
                 except_paths=("keyVaultProperties.keyIdentifier",),
             ),
         ),
+        deploy=("Microsoft.ContainerRegistry/registries/*",),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Registry",
@@ -984,6 +1014,9 @@ _ROWS: Final = (
         ),
         # Path: resourceGroupName, registryName. The primary region is fixed at creation
         # (location); replica regions can be added later (how-to-manage-registries).
+        # Azure ML creates the registry's storage and container registry in a managed resource
+        # group, with its own identity.
+        deploy=("Microsoft.MachineLearningServices/registries/*",),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Workspace",
@@ -1051,6 +1084,10 @@ _ROWS: Final = (
                 leaving=("Disabled",),
             ),
         ),
+        # The managed network's private endpoints are workspace operations too
+        # (privateEndpointConnections/read and write: learn.microsoft.com, "Managed virtual
+        # network isolation", prerequisites).
+        deploy=("Microsoft.MachineLearningServices/workspaces/*",),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Compute",
@@ -1073,6 +1110,7 @@ _ROWS: Final = (
         cost=_compute_cost,
         # Path: resourceGroupName, workspaceName, computeName.
         replace_on_changes=("workspaceName",),
+        deploy=("Microsoft.MachineLearningServices/workspaces/computes/*",),
     ),
     ResourceType(
         "azure-native:kubernetesconfiguration:Extension",
@@ -1136,6 +1174,7 @@ _ROWS: Final = (
         public_access="properties.publicNetworkAccess",
         mock=_endpoint("onlineEndpoints", "inference", "score"),
         replace_on_changes=("workspaceName",),  # path: ..., workspaceName, endpointName
+        deploy=("Microsoft.MachineLearningServices/workspaces/onlineEndpoints/*",),
     ),
     ResourceType(
         "azure-native:machinelearningservices:BatchEndpoint",
@@ -1144,6 +1183,7 @@ _ROWS: Final = (
         summary=(Field("auth", "properties.authMode"),),
         mock=_endpoint("batchEndpoints", "batchendpoint", "jobs"),
         replace_on_changes=("workspaceName",),  # path: ..., workspaceName, endpointName
+        deploy=("Microsoft.MachineLearningServices/workspaces/batchEndpoints/*",),
     ),
     ResourceType(
         "azure-native:machinelearningservices:Datastore",
@@ -1152,6 +1192,7 @@ _ROWS: Final = (
         summary=_datastore,
         mock=AzureMock(in_workspace("datastores")),
         replace_on_changes=("workspaceName",),  # path: resourceGroupName, workspaceName, name
+        deploy=("Microsoft.MachineLearningServices/workspaces/datastores/*",),
     ),
     ResourceType(
         "azure-native:network:PrivateEndpoint",
@@ -1165,6 +1206,9 @@ _ROWS: Final = (
         ),
         # Path: resourceGroupName, privateEndpointName; replacement.go: subnet.
         replace_on_changes=("subnet",),
+        # Inbound private endpoints (`inbound: private`); joining the team's subnet, VNet and hub
+        # zones is granted on those resources by their owners (docs/delivery/bootstrap.md).
+        deploy=("Microsoft.Network/privateEndpoints/*",),
     ),
     ResourceType(
         "azure-native:network:PrivateDnsZoneGroup",
@@ -1180,6 +1224,7 @@ _ROWS: Final = (
         ),
         # Path: resourceGroupName, privateEndpointName, privateDnsZoneGroupName.
         replace_on_changes=("privateEndpointName",),
+        deploy=("Microsoft.Network/privateEndpoints/privateDnsZoneGroups/*",),
     ),
     ResourceType(
         "azure-native:privatedns:PrivateZone",
@@ -1189,6 +1234,7 @@ _ROWS: Final = (
         network=NetworkPart.DNS_ZONE,
         mock=AzureMock(InResourceGroup("Microsoft.Network/privateDnsZones"), "privateZoneName"),
         # Path: resourceGroupName, privateZoneName.
+        deploy=("Microsoft.Network/privateDnsZones/*",),
     ),
     ResourceType(
         "azure-native:privatedns:VirtualNetworkLink",
@@ -1202,6 +1248,7 @@ _ROWS: Final = (
         ),
         # Path: resourceGroupName, privateZoneName, virtualNetworkLinkName.
         replace_on_changes=("privateZoneName",),
+        deploy=("Microsoft.Network/privateDnsZones/virtualNetworkLinks/*",),
     ),
     ResourceType(
         "azure-native:authorization:RoleAssignment",
@@ -1212,6 +1259,7 @@ _ROWS: Final = (
         mock=AzureMock(AtScope("Microsoft.Authorization/roleAssignments"), "roleAssignmentName"),
         # Path: scope, roleAssignmentName; replacement.go: principalId, scope.
         replace_on_changes=("scope", "principalId"),
+        deploy=(ROLE_ASSIGNMENT_WRITE, ROLE_ASSIGNMENT_DELETE),
     ),
     ResourceType(
         "azure-native:monitor:DiagnosticSetting",
@@ -1219,6 +1267,7 @@ _ROWS: Final = (
         drawn=Edge(Arrow.DIAGNOSTICS),
         summary=_diagnostics,
         replace_on_changes=("resourceUri",),  # path: resourceUri, name
+        deploy=("Microsoft.Insights/diagnosticSettings/*",),
     ),
     # The encryption identity (mlops:encryption), and the bootstrap program's identities.
     ResourceType(
@@ -1232,6 +1281,9 @@ _ROWS: Final = (
             {"principalId": "principal-of-{name}", "clientId": "client-of-{name}"},
         ),
         # Path: resourceGroupName, resourceName.
+        # The identity that reaches the customer-managed key, which the workspace, storage and
+        # registry are given (assign).
+        deploy=("Microsoft.ManagedIdentity/userAssignedIdentities/*",),
     ),
     ResourceType(
         "azure-native:authorization:RoleDefinition",
@@ -1265,12 +1317,15 @@ _ROWS: Final = (
             },
         ),
         replace_on_changes=("vaultName",),  # path: resourceGroupName, vaultName, keyName
+        # The customer-managed key (mlops:encryption create), made through the control plane.
+        deploy=("Microsoft.KeyVault/vaults/keys/*",),
     ),
     ResourceType(
         "azure-native:monitor:ActionGroup",
         label="Action group",
         summary=_action_group,
         mock=AzureMock(InResourceGroup("Microsoft.Insights/actionGroups"), "actionGroupName"),
+        deploy=("Microsoft.Insights/actionGroups/*",),
     ),
     ResourceType(
         "azure-native:monitor:MetricAlert",
@@ -1278,6 +1333,7 @@ _ROWS: Final = (
         drawn=Edge(Arrow.ALERTS),
         summary=_metric_alert,
         mock=AzureMock(InResourceGroup("Microsoft.Insights/metricAlerts"), "ruleName"),
+        deploy=("Microsoft.Insights/metricAlerts/*",),
     ),
     ResourceType(
         "azure-native:monitor:ScheduledQueryRule",
@@ -1285,6 +1341,7 @@ _ROWS: Final = (
         drawn=Edge(Arrow.ALERTS),
         summary=_log_alert,
         mock=AzureMock(InResourceGroup("Microsoft.Insights/scheduledQueryRules"), "ruleName"),
+        deploy=("Microsoft.Insights/scheduledQueryRules/*",),
     ),
     ResourceType(
         "azure-native:consumption:Budget",
@@ -1292,6 +1349,20 @@ _ROWS: Final = (
         drawn=GroupNote("monthly budget"),
         summary=_budget,
         mock=AzureMock(AtScope("Microsoft.Consumption/budgets"), "budgetName"),
+        deploy=("Microsoft.Consumption/budgets/*",),
+    ),
+    # Types the program registered once and no longer does, named as a type without a row is: a
+    # stack deployed by an earlier version may hold one until it is retired as
+    # docs/operations/data-safety.md (the lock) and docs/concepts/networking.md (the rules) say.
+    ResourceType(
+        "azure-native:authorization:ManagementLockAtResourceGroupLevel",
+        label="ManagementLockAtResourceGroupLevel",
+        deploy=LOCK_ACTIONS,
+    ),
+    ResourceType(
+        "azure-native:machinelearningservices:ManagedNetworkSettingsRule",
+        label="ManagedNetworkSettingsRule",
+        deploy=("Microsoft.MachineLearningServices/workspaces/outboundRules/*",),
     ),
 )
 

@@ -30,6 +30,15 @@ from pydantic.alias_generators import to_camel, to_snake
 
 from settings.alerts import CATALOGUE
 from settings.catalogs import AVAILABILITY_ZONE_REGIONS
+from settings.datastores import (
+    CONTAINER_DESCRIPTION,
+    KIND_DESCRIPTION,
+    KINDS,
+    READ_ONLY_DESCRIPTION,
+    DatastoreScope,
+    Kind,
+    KindName,
+)
 from settings.journeys import JOURNEYS
 from settings.learn import ONLINE_KINDS
 from settings.names import K8S_OBJECT_NAME, ArmId, Names, id_form
@@ -607,29 +616,38 @@ class DatastoreSettings(Section):
     """Datastore name in the workspace, as jobs refer to it."""
     storage_account: StorageId = Field(alias="storageAccountId")
     """The storage account holding the data, often in another subscription."""
-    kind: Literal["blob", "adlsGen2"] = "blob"
-    """A blob container, or an ADLS Gen2 file system."""
-    container: ContainerName
-    """The container (ADLS Gen2: file system) to link."""
-    read_only: bool = True
-    """Storage Blob Data Reader for the workspace identity, else Contributor."""
+    # These three name the kinds: their descriptions are made from the kinds table.
+    kind: KindName = Field("blob", description=KIND_DESCRIPTION)
+    container: ContainerName = Field(description=CONTAINER_DESCRIPTION)
+    read_only: bool = Field(True, description=READ_ONLY_DESCRIPTION)
     description: str = ""
     """Shown in the studio."""
 
     @property
+    def kind_row(self) -> Kind:
+        """The kind's row of the kinds table."""
+        return KINDS[self.kind]
+
+    @property
     def scope(self) -> str:
         """Container-level scope: the least the workspace identity needs."""
-        return f"{self.storage_account.id}/blobServices/default/containers/{self.container}"
+        return f"{self.storage_account.id}/{self.kind_row.service.path}/{self.container}"
 
     @property
     def subresources(self) -> tuple[str, ...]:
-        """What the managed network reaches the account on: ADLS Gen2 on dfs, and on blob too,
-        where Data Lake operations may be redirected."""
-        return ("blob", "dfs") if self.kind == "adlsGen2" else ("blob",)
+        """What the managed network reaches the account on."""
+        return self.kind_row.subresources
 
     @property
     def role(self) -> str:
-        return "Storage Blob Data Reader" if self.read_only else "Storage Blob Data Contributor"
+        service = self.kind_row.service
+        return service.reader if self.read_only else service.contributor
+
+    @property
+    def matrix_scope(self) -> DatastoreScope:
+        """The access matrix's scope kind this datastore is one of."""
+        service = self.kind_row.service
+        return service.read_only_scope if self.read_only else service.writable_scope
 
 
 class ScheduleSettings(Section):
@@ -1449,9 +1467,7 @@ def _targets_once(fields: Mapping[str, Any], *_: Any) -> Iterator[Problem]:
     for index, first in repeats(grants, lambda g: (g.principal_id, g.role, g.scope)):
         yield (_key("access"), index), f"duplicates an earlier grant ([{first}])"
     stores = fields.get("datastores", ())
-    for index, first in repeats(
-        stores, lambda s: (s.storage_account.id.lower(), s.container, s.read_only)
-    ):
+    for index, first in repeats(stores, lambda s: (s.scope.lower(), s.read_only)):
         store = stores[index]
         yield (
             (_key("datastores"), index, "container"),

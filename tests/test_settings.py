@@ -12,6 +12,7 @@ from pydantic import ValidationError
 import settings
 from offline.engine import evaluate, stack_config
 from settings.catalogs import AML_VM_SIZES_SOURCE
+from settings.datastores import KINDS
 from settings.schema import Settings
 from tests.conftest import (
     FIXTURE_STACKS,
@@ -420,11 +421,11 @@ INVALID: list[tuple[str, dict[str, Any], str, str]] = [
         "datastore kind",
         {
             "datastores": [
-                {"name": "raw", "storageAccountId": ACCOUNT, "container": "c01", "kind": "file"}
+                {"name": "raw", "storageAccountId": ACCOUNT, "container": "c01", "kind": "s3"}
             ]
         },
         "mlops:datastores[0].kind",
-        "blob, adlsGen2",
+        ", ".join(KINDS),
     ),
     (
         "instance name too long",

@@ -38,9 +38,13 @@ STORAGE_DATA_ROLES: Final = {
 ACCESS_GRANTS_COMPONENT: Final = "mlops:access:AccessGrants"
 HUMAN_PRINCIPAL_TYPES: Final = frozenset({"user", "group", "foreigngroup"})
 
+# Below a storage account, the items a storage data role may be narrowed to: those of the
+# services the program's datastore kinds use (settings/datastores.py, which the pack cannot
+# import; tests/test_datastore_kinds.py checks that every kind's scope passes).
+STORAGE_DATA_ITEMS: Final = ("blobServices/default/containers",)
 _STORAGE_DATA_SCOPE = re.compile(
     r"^/subscriptions/[^/]+/resourceGroups/[^/]+/providers/Microsoft\.Storage/storageAccounts/"
-    r"[^/]+(/blobServices/default/containers/[^/]+)?$",
+    rf"[^/]+(/({'|'.join(map(re.escape, STORAGE_DATA_ITEMS))})/[^/]+)?$",
     re.IGNORECASE,
 )
 

@@ -18,6 +18,7 @@ from bootstrap.roles import (
 )
 from components.access import MATRIX
 from offline.engine import ProgramRun
+from settings.datastores import READ_ONLY_DATASTORE_SCOPES, SERVICES
 from settings.roles import BUILT_IN_ROLES
 from tests.bootstrap.conftest import (
     DATA_ACCOUNT,
@@ -110,12 +111,10 @@ def test_a_shared_scope_in_another_stacks_subscription_isrefused() -> None:
 
 
 def test_read_only_scopes_allow_the_roles_the_matrix_gives_on_read_only_datastores() -> None:
-    given = {
-        BUILT_IN_ROLES[row.role]
-        for row in MATRIX
-        if row.scope in ("readOnlyDatastores", "datastoreAccounts") and not row.by_azure
-    }
-    assert set(READ_SHARED_SCOPE_ROLES) == given == {READER, APPROVER}
+    read_only = {*READ_ONLY_DATASTORE_SCOPES, "datastoreAccounts"}
+    given = {BUILT_IN_ROLES[r.role] for r in MATRIX if r.scope in read_only and not r.by_azure}
+    readers = {BUILT_IN_ROLES[service.reader] for service in SERVICES}
+    assert set(READ_SHARED_SCOPE_ROLES) == given == {*readers, APPROVER}
     assert set(READ_SHARED_SCOPE_ROLES) < set(SHARED_SCOPE_ROLES)
 
 

@@ -38,6 +38,7 @@ from bootstrap.roles import (
 )
 from components.access import AS_CONFIGURED, MATRIX, PEOPLE
 from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun
+from settings.datastores import DATASTORE_SCOPES
 from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES, MODEL_REGISTRY_ROLES
 from settings.schema import DatastoreSettings
 from tests.bootstrap.conftest import SUBSCRIPTIONS
@@ -416,7 +417,7 @@ def test_shared_scopes_allow_what_the_matrix_grants_there_never_contributor() ->
 
 
 def test_shared_scopes_allow_every_role_the_matrix_grants_on_a_datastore() -> None:
-    datastores = {"readOnlyDatastores", "writableDatastores", "datastoreAccounts"}
+    datastores = {*DATASTORE_SCOPES, "datastoreAccounts"}
     rows = [row for row in MATRIX if row.scope in datastores]
     assert rows
     for row in rows:
@@ -507,7 +508,7 @@ def test_every_type_the_program_registers_has_its_deploy_actions(
         if r.custom and r.type.startswith("azure-native:")
     }
     missing = sorted(registered - DEPLOY_ACTIONS.keys())
-    assert not missing, f"add the actions deploying {missing} takes to bootstrap/roles.py"
+    assert not missing, f"declare what deploying {missing} takes: offline/resource_types.py"
 
 
 def test_the_deploy_role_allows_every_action_of_every_type() -> None:
