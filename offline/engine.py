@@ -21,9 +21,10 @@ from typing import Any, Final
 import pulumi
 import pulumi.resource as pulumi_resource
 from pulumi.runtime import mocks as pulumi_mocks
+from pulumi.runtime import resource as pulumi_runtime_resource
 from pulumi.runtime import rpc
 from pulumi.runtime import settings as runtime_settings
-from pulumi.runtime.proto import resource_pb2
+from pulumi.runtime.proto import resource_pb2, source_pb2
 from pulumi.runtime.rpc_manager import RPCManager
 from pulumi.runtime.stack import wait_for_rpcs
 
@@ -239,6 +240,23 @@ def _type_alias_urn(
 
 # The SDK keeps the result as an Input[str] (Resource._aliases): a string does.
 pulumi_resource.collapse_alias_to_urn = _type_alias_urn  # pyrefly: ignore[bad-assignment]
+
+
+# -- stack traces nobody reads --------------------------------------------------------------------
+# For every resource it registers, the SDK sends the engine the stack of the program's call and
+# its source position (traceback.extract_stack: each frame's source line read, its file turned
+# into a URI), which the Pulumi CLI shows in its messages. The mock monitor ignores both and no
+# record holds them: about 5% of a run, and in a fresh process the reading of every source file
+# on the stack. The mock engine is sent an empty stack; every record is the same
+# (tests/test_engine_shortcuts.py runs a stack both ways).
+_sdk_stack_trace: Final = pulumi_runtime_resource._get_stack_trace
+
+
+def _no_stack_trace() -> source_pb2.StackTrace:
+    return source_pb2.StackTrace()
+
+
+pulumi_runtime_resource._get_stack_trace = _no_stack_trace
 
 
 class AzureMocks(pulumi_mocks.Mocks):

@@ -1,16 +1,13 @@
-"""Shared fixtures: each stack file evaluated under Pulumi's mock engine, once per session.
+"""Shared fixtures and helpers: program runs under Pulumi's mock engine, each made once while
+nothing it depends on changes (``cached_run``), each stack file's among them.
 
 Tests that compare two evaluations of a stack take the second from ``stack_reruns``.
 """
 
 from __future__ import annotations
 
-import fcntl  # the workers' shared runs are locked; the tests run on Linux and macOS
-import functools
 import gc
-import hashlib
 import json
-import os
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -23,14 +20,12 @@ from offline.engine import (
     ROOT,
     ProgramRun,
     Resource,
-    run_from_data,
-    run_program,
-    run_to_data,
     stack_config,
     stacks,
 )
 from settings.profiles import PROFILES
 from settings.schema import Settings
+from tests.run_cache import cached_run, keep_runs_in
 
 FIXTURE_STACKS = ROOT / "tests" / "fixtures" / "stacks"
 STACKS = stacks(FIXTURE_STACKS)
@@ -97,43 +92,20 @@ def pytest_sessionfinish() -> None:
     gc.freeze()  # out of the collections at exit
 
 
-# Where the workers of one pytest-xdist session leave the runs they share (set per session).
-_shared_runs: list[Path] = []
-
-
-@pytest.fixture(scope="session", autouse=True)
-def _share_runs_between_workers(tmp_path_factory: pytest.TempPathFactory) -> None:
-    if os.environ.get("PYTEST_XDIST_WORKER"):
-        # The parent of a worker's base temp is the session's, common to all its workers.
-        _shared_runs.append(tmp_path_factory.getbasetemp().parent)
-
-
-@functools.cache
-def _evaluated(stack: str, config: str, secrets: tuple[str, ...], evaluation: int) -> ProgramRun:
-    if not _shared_runs:
-        return run_program(stack, json.loads(config), secrets)
-    identity = [stack, config, secrets, evaluation]
-    key = hashlib.sha256(json.dumps(identity).encode()).hexdigest()[:24]
-    path = _shared_runs[0] / f"run-{key}.json"
-    # One worker evaluates; the others wait for it. Every worker, that one too, takes the run as
-    # written, so that what a test sees does not depend on which worker evaluated it.
-    with (_shared_runs[0] / f"run-{key}.lock").open("w") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        if not path.is_file():
-            # Evaluation n is the (n+1)-th run of the stack in the process that makes it.
-            for _ in range(evaluation + 1):
-                run = run_program(stack, json.loads(config), secrets)
-            path.write_text(json.dumps(run_to_data(run)), encoding="utf-8")
-        return run_from_data(json.loads(path.read_text(encoding="utf-8")))
+def pytest_configure(config: pytest.Config) -> None:
+    cache = getattr(config, "cache", None)
+    if cache is not None:  # none with -p no:cacheprovider: runs are then kept in-process only
+        keep_runs_in(cache.mkdir("program-runs"), prune=not hasattr(config, "workerinput"))
 
 
 def stack_run(stack: str, root: Path = ROOT, evaluation: int = 0) -> ProgramRun:
-    """A stack file evaluated once per session (by one worker for all): a fixture stack and a
-    repository stack file of the same name and config share one run. Evaluation ``n`` is the
-    run that followed ``n`` runs of it in the same process."""
+    """A stack file evaluated once (``cached_run``), its references resolved from the
+    repository's stack files: a fixture stack and a repository stack file of the same name and
+    config share one run. Evaluation ``n`` is the run that followed ``n`` runs of it in the
+    same process."""
     config, secret_keys = stack_config(stack, root)
-    text = json.dumps(config, sort_keys=True)
-    return _evaluated(stack, text, tuple(sorted(secret_keys)), evaluation)
+    ordered = dict(sorted(config.items()))
+    return cached_run(stack, ordered, sorted(secret_keys), evaluation=evaluation)
 
 
 @pytest.fixture(scope="session")
@@ -150,7 +122,7 @@ def stack_reruns(stack_runs: dict[str, ProgramRun]) -> dict[str, ProgramRun]:
 
 
 def real_run(stack: str) -> ProgramRun:
-    """One of the repository's own stack files, evaluated once per session (invariants, docs).
+    """One of the repository's own stack files, evaluated once (invariants, docs).
 
     A config the settings refuse raises SettingsError, listing its problems by key.
     """

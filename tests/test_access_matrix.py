@@ -25,9 +25,10 @@ from components.access import (
     Targets,
     resolve,
 )
-from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource, run_program
+from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource
 from settings.roles import ACCESS_SCOPES, BUILT_IN_ROLES
 from tests.conftest import STACKS, WORKSPACE_STACKS, of_type, only, pulumi_config
+from tests.run_cache import cached_run
 
 DATA_SUB: Final = "00000000-0000-0000-0000-0000000000aa"
 CRM_SUB: Final = "00000000-0000-0000-0000-0000000000bb"
@@ -93,7 +94,7 @@ CONFIG: Final[Mapping[str, Any]] = {
 
 @pytest.fixture(scope="module")
 def run() -> ProgramRun:
-    return run_program("dev", config=pulumi_config(CONFIG))
+    return cached_run("dev", config=pulumi_config(CONFIG))
 
 
 def role_name(assignment: Resource) -> str:
@@ -311,7 +312,7 @@ ADOPTED: Final = {
 
 
 def test_grants_on_adopted_resources_name_the_role_in_their_own_subscription() -> None:
-    run = run_program("dev", config=pulumi_config(ADOPTED))
+    run = cached_run("dev", config=pulumi_config(ADOPTED))
     elsewhere = [
         r
         for r in of_type(run, "authorization:RoleAssignment")
@@ -343,7 +344,7 @@ def test_a_principal_named_twice_gets_each_role_once() -> None:
             },
         ],
     }
-    run = run_program("dev", config=pulumi_config(config))
+    run = cached_run("dev", config=pulumi_config(config))
     for principal, count in ((ALICE, 5), (PIPELINE, 4)):
         found = [r for r in of_type(run, "RoleAssignment") if r.inputs["principalId"] == principal]
         assert len(found) == len({(role_name(r), r.inputs["scope"]) for r in found}) == count

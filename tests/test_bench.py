@@ -7,12 +7,13 @@ from __future__ import annotations
 import pytest
 
 from offline.bench import UNIT_RESOURCES, scale_config, units
-from offline.engine import ProgramRun, run_program
+from offline.engine import ProgramRun
 from tests.conftest import load_settings, pulumi_config
+from tests.run_cache import cached_run
 
 
 def _run(count: int) -> ProgramRun:
-    return run_program("dev", pulumi_config(scale_config(count)["config"]))
+    return cached_run("dev", pulumi_config(scale_config(count)["config"]))
 
 
 @pytest.mark.parametrize("requested", [0, 10, 100, 1000])

@@ -13,7 +13,7 @@ from typing import Any, Final
 import pytest
 
 from offline.diagram import EXAMPLES
-from offline.engine import ProgramRun, Resource, file_config, run_program
+from offline.engine import ProgramRun, Resource, file_config
 from offline.journeys import evaluate
 from offline.policies import check
 from policy.mlops_policy.compliance import COMPLIANCE_TAG, ENDPOINT_LOG_CATEGORIES
@@ -30,6 +30,7 @@ from tests.conftest import (
     required_network,
     settings_problems,
 )
+from tests.run_cache import cached_run
 
 EXAMPLE: Final = EXAMPLES / "Pulumi.prod-regulated.yaml"
 BASE: Final = {
@@ -52,7 +53,7 @@ DIAGNOSTICS: Final = "monitor:DiagnosticSetting"
 @functools.cache
 def example_run() -> ProgramRun:
     config, secrets = file_config(EXAMPLE)
-    return run_program("prod", config, secrets)
+    return cached_run("prod", config, secrets)
 
 
 def compliance_violations(run: ProgramRun) -> list[Any]:
@@ -198,7 +199,7 @@ def test_a_regulated_qa_workspace_without_the_controls_is_only_advised() -> None
         "mlops:compliance": "regulated",
         "mlops:endpoints": ONLINE,
     }
-    run = run_program("qa", pulumi_config(config))
+    run = cached_run("qa", pulumi_config(config))
     found = compliance_violations(run)
     assert {(v.policy, v.mandatory) for v in found} == {("compliance-regulated-advisory", False)}
     assert len(found) == 3  # the key, high business impact, the endpoint's logs

@@ -20,7 +20,7 @@ import pytest
 
 from components.workspace_stack import CUSTOMER_MANAGED_NETWORK_TAG
 from offline.diff import diff_plans
-from offline.engine import ProgramRun, Resource, file_config, run_program
+from offline.engine import ProgramRun, Resource, file_config
 from offline.journeys import evaluate
 from offline.network_diagram import mermaid
 from offline.plan import Plan
@@ -36,6 +36,7 @@ from tests.conftest import (
     problem_at,
     settings_problems,
 )
+from tests.run_cache import cached_run
 
 FIXTURE: Final = Path(__file__).parent / "fixtures" / "customer_managed" / "Pulumi.prod.yaml"
 SPOKE: Final = (
@@ -272,7 +273,7 @@ def test_the_shared_stack_refuses_the_mode_and_its_subnet() -> None:
 @pytest.fixture(scope="module")
 def run() -> ProgramRun:
     config, secret_keys = file_config(FIXTURE)
-    return run_program("prod", config=config, secret_keys=secret_keys)
+    return cached_run("prod", config=config, secret_keys=secret_keys)
 
 
 def workspace(run: ProgramRun) -> Resource:
@@ -387,7 +388,7 @@ def test_dev_compute_instances_join_the_subnet_too() -> None:
         "mlops:environment": "dev",
         "mlops:computeInstances": json.dumps([instance]),
     }
-    found = run_program("dev", config=config)
+    found = cached_run("dev", config=config)
     (made,) = [
         c
         for c in of_type(found, COMPUTE)
@@ -507,8 +508,8 @@ def managed_config() -> dict[str, str]:
 def plans() -> tuple[Plan, Plan]:
     """(managed network, the team's network): the fixture in each mode."""
     config, secret_keys = file_config(FIXTURE)
-    managed = Plan(run_program("prod", config=managed_config()))
-    return managed, Plan(run_program("prod", config=config, secret_keys=secret_keys))
+    managed = Plan(cached_run("prod", config=managed_config()))
+    return managed, Plan(cached_run("prod", config=config, secret_keys=secret_keys))
 
 
 def workspace_refusals(before: Plan, after: Plan) -> list[str]:

@@ -50,7 +50,9 @@ FULL_SHA_PIN = re.compile(
 
 
 def load(path: Path) -> dict[str, Any]:
-    return yaml.safe_load(path.read_text())
+    # libyaml's safe loader: the same documents as yaml.safe_load's, a tenth of its time (these
+    # tests read a pipeline file some 200 times).
+    return yaml.load(path.read_text(), Loader=yaml.CSafeLoader)
 
 
 def triggers(workflow: dict[str, Any]) -> dict[str, Any]:
@@ -261,9 +263,65 @@ def test_github_preview_matrix_is_the_stack_list() -> None:
 @GITHUB_ACTIONS
 def test_previews_run_beside_the_tests_not_after_them() -> None:
     jobs = load(PR_WORKFLOW)["jobs"]
-    assert "make test" in jobs["test"]["steps"][-1]["run"]
+    assert "make test" in [step.get("run") for step in job_steps(jobs["test"])]
     assert jobs["preview-offline"]["needs"] == "stacks"
     assert "needs" not in jobs["stacks"]
+
+
+# ------------------------------ Pull requests: the benchmark's smoke test, the documentation site
+
+SMOKE_TEST = "make --no-print-directory bench-smoke"
+SCREENSHOT = "build/site-check/architecture.png"  # what `make site-check` leaves
+PULL_REQUESTS_ONLY = "and(succeeded(), eq(variables['Build.Reason'], 'PullRequest'))"
+
+
+@GITHUB_ACTIONS
+def test_pull_requests_run_the_benchmarks_smoke_test_after_the_tests() -> None:
+    commands = [step.get("run") for step in job_steps(load(PR_WORKFLOW)["jobs"]["test"])]
+    assert commands.index("make test") < commands.index(SMOKE_TEST)
+
+
+@GITHUB_ACTIONS
+def test_pull_requests_build_the_site_then_test_it_in_chromium() -> None:
+    steps = job_steps(load(PR_WORKFLOW)["jobs"]["site"])
+    commands = [step["run"] for step in steps if "run" in step]
+    assert commands == ["make site", "sudo make browser", "make site-check"]
+
+
+@GITHUB_ACTIONS
+def test_pull_requests_keep_the_site_checks_screenshot_as_an_artifact() -> None:
+    steps = job_steps(load(PR_WORKFLOW)["jobs"]["site"])
+    (upload,) = [s for s in steps if s.get("uses", "").startswith("actions/upload-artifact@")]
+    assert steps.index(upload) > [step.get("run") for step in steps].index("make site-check")
+    assert upload["with"]["path"] == SCREENSHOT
+    assert upload["if"] == "${{ !cancelled() }}"  # a failed check's screenshot too
+
+
+@AZURE_PIPELINES
+def test_azure_pull_requests_run_the_benchmarks_smoke_test_after_the_tests() -> None:
+    (job,) = [job for job in azure_stage("Test")["jobs"] if job["job"] == "Test"]
+    steps = job["steps"]
+    (tests,) = [s for s in steps if s.get("template", "").endswith("uv-steps.yml")]
+    (smoke,) = [s for s in steps if s.get("script") == SMOKE_TEST]
+    assert tests["parameters"] == {"target": "test"}
+    assert steps.index(tests) < steps.index(smoke)
+    assert smoke["condition"] == PULL_REQUESTS_ONLY
+
+
+@AZURE_PIPELINES
+def test_azure_pull_requests_build_the_site_test_it_in_chromium_and_keep_the_screenshot() -> None:
+    (job,) = [job for job in azure_stage("Test")["jobs"] if job["job"] == "Site"]
+    assert job["condition"] == PULL_REQUESTS_ONLY
+    steps = job["steps"]
+    (site,) = [s for s in steps if s.get("template", "").endswith("uv-steps.yml")]
+    assert site["parameters"] == {"target": "site"}  # make site
+    commands = [step["script"] for step in steps if "script" in step]
+    assert commands == ["sudo make browser", "make site-check"]
+    assert steps.index(site) == 1  # after the checkout, before the browser test
+    (publish,) = [s for s in steps if s.get("task") == "PublishPipelineArtifact@1"]
+    assert steps[-1] == publish
+    assert publish["inputs"]["targetPath"] == SCREENSHOT
+    assert publish["condition"] == "succeededOrFailed()"  # a failed check's screenshot too
 
 
 # ----------------------------------- Azure DevOps pull requests: which stacks preview in the cloud
@@ -857,7 +915,7 @@ def test_every_job_that_runs_make_sets_up_uv_first_with_a_cache_keyed_on_the_loc
             assert len(uv) == 1, (path.name, job_id)
             assert uv[0] < makes[0], (path.name, job_id)
             assert steps[uv[0]]["with"] == SETUP_UV, (path.name, job_id)
-    assert len(jobs_with_make) == 5
+    assert len(jobs_with_make) == 6
 
 
 def test_jobs_that_run_pulumi_build_both_environments_and_never_relock() -> None:
@@ -882,6 +940,7 @@ EXPECTED_PERMISSIONS = {
     ("pull-request.yml", "test"): {"contents": "read"},
     ("pull-request.yml", "stacks"): {"contents": "read"},
     ("pull-request.yml", "preview-offline"): {"contents": "read"},
+    ("pull-request.yml", "site"): {"contents": "read"},
     ("deploy.yml", "test"): {"contents": "read"},
     ("deploy-model.yml", "outputs"): {"contents": "read", "id-token": "write"},
     ("deploy-model.yml", "deploy"): {"id-token": "write"},
@@ -1471,6 +1530,7 @@ def test_azure_pipeline_runs_make_only_through_the_uv_steps() -> None:
     jobs |= {job["job"]: job for job in azure_stage("Preview")["jobs"]}
     targets = {
         "Test": "test",
+        "Site": "site",
         "PreviewOffline": "runtime",
     }
     for job_id, target in targets.items():

@@ -38,6 +38,7 @@ from tests.conftest import (
     real_run,
     settings_problems,
 )
+from tests.run_cache import cached_run
 
 FIXTURE: Final = Path(__file__).parent / "fixtures" / "encryption" / "Pulumi.prod.yaml"
 # The subscription the mock engine deploys to (offline.engine.MOCK_SUBSCRIPTION_ID).
@@ -238,7 +239,7 @@ def test_the_registry_takes_the_key_only_where_the_vault_accepts_public_traffic(
 @functools.cache
 def fixture_run() -> ProgramRun:
     config, secret_keys = file_config(FIXTURE)
-    return run_program("prod", config=config, secret_keys=secret_keys)
+    return cached_run("prod", config=config, secret_keys=secret_keys)
 
 
 def fixture_config(**changes: Any) -> dict[str, str]:
@@ -253,11 +254,11 @@ def fixture_config(**changes: Any) -> dict[str, str]:
 
 @functools.cache
 def public_dev_run() -> ProgramRun:
-    return run_program("dev", pulumi_config({**PUBLIC_DEV, "mlops:encryption": {"mode": "create"}}))
+    return cached_run("dev", pulumi_config({**PUBLIC_DEV, "mlops:encryption": {"mode": "create"}}))
 
 
 def existing_run(**keys: Any) -> ProgramRun:
-    return run_program("prod", fixture_config(encryption={**EXISTING, **keys}))
+    return cached_run("prod", fixture_config(encryption={**EXISTING, **keys}))
 
 
 def workspace(run: ProgramRun) -> Resource:
@@ -301,7 +302,7 @@ def test_the_key_rotates_every_18_months_and_no_version_expires() -> None:
 
 
 def test_the_key_is_protected_even_where_the_stack_is_not() -> None:
-    run = run_program("dev", pulumi_config({**PUBLIC_DEV, "mlops:encryption": {"mode": "create"}}))
+    run = cached_run("dev", pulumi_config({**PUBLIC_DEV, "mlops:encryption": {"mode": "create"}}))
     assert only(run, "keyvault:Key").protect
 
 
@@ -342,7 +343,7 @@ def test_the_workspace_is_encrypted_with_a_version_of_the_key_through_the_identi
 
 
 def test_the_metadata_is_encrypted_service_side_unless_config_says_classic() -> None:
-    classic = run_program(
+    classic = cached_run(
         "prod", fixture_config(encryption={"mode": "create", "serviceSide": False})
     )
     assert workspace(fixture_run()).inputs["enableServiceSideCMKEncryption"] is True
@@ -396,7 +397,7 @@ def test_a_public_stacks_premium_registry_follows_the_key_through_the_identity()
 
 
 def test_high_business_impact_is_set_only_where_config_asks() -> None:
-    without = run_program("prod", fixture_config(highBusinessImpact=None))
+    without = cached_run("prod", fixture_config(highBusinessImpact=None))
     assert workspace(fixture_run()).inputs["hbiWorkspace"] is True
     assert "hbiWorkspace" not in workspace(without).inputs
 
@@ -531,7 +532,7 @@ def test_the_registry_reaches_the_key_only_through_a_public_vault() -> None:
 def refusals(before: dict[str, str], after: dict[str, str], suffix: str = WORKSPACE) -> list[str]:
     """What Azure refuses of ``suffix``'s change from a stack of config ``before`` to ``after``."""
     stack = json.loads(json.dumps(before)).get("mlops:environment", "prod")
-    diff = diff_plans(Plan(run_program(stack, before)), Plan(run_program(stack, after)))
+    diff = diff_plans(Plan(cached_run(stack, before)), Plan(cached_run(stack, after)))
     (change,) = [c for c in diff.changes if c.resource.type.endswith(suffix)]
     assert change.op is not Op.REPLACE
     return [r.reason for r in change.refusals if r.by == "Azure"]

@@ -17,7 +17,7 @@ import pulumi
 import pytest
 
 from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint
-from offline.engine import ProgramRun, Resource, evaluate, run_program
+from offline.engine import ProgramRun, Resource, evaluate
 from offline.plan import Plan
 from offline.policies import check
 from policy.mlops_policy.workspace import ONLINE_ENDPOINT_LOGS
@@ -34,6 +34,7 @@ from tests.conftest import (
     required_network,
     settings_problems,
 )
+from tests.run_cache import cached_run
 from tests.test_components import RG_ID, stack_context
 
 EMAIL: Final = "ml-platform@contoso.example"
@@ -98,7 +99,7 @@ def problems(stack: str = "dev", **keys: Any) -> tuple[str, ...]:
 def program(**keys: Any) -> ProgramRun:
     """The dev program on BASE, with ``mlops:<key>`` set from ``keys``."""
     config = {**BASE, **{f"mlops:{key}": value for key, value in keys.items()}}
-    return run_program("dev", config=pulumi_config(config))
+    return cached_run("dev", config=pulumi_config(config))
 
 
 @functools.cache
@@ -426,7 +427,7 @@ def test_prod_with_endpoint_logs_previews_clean() -> None:
         "mlops:budget": {"monthlyAmount": 5000},
         "mlops:endpointLogs": LOGS_ON,
     }
-    run = run_program("prod", config=pulumi_config(config))
+    run = cached_run("prod", config=pulumi_config(config))
     assert condition(run)["threshold"] == ALERT.defaults.prod
     assert not check(run).violations
 

@@ -17,7 +17,7 @@ import pytest
 from components.access import PRINCIPALS
 from offline import journeys
 from offline.diagram import STALE
-from offline.engine import ROOT, ProgramRun, Resource, run_program
+from offline.engine import ROOT, ProgramRun, Resource
 from offline.journeys import JourneyReport, evaluate, matrix_row
 from offline.preview import main
 from settings.journeys import JOURNEYS
@@ -25,6 +25,7 @@ from settings.private_link import INBOUND_ENDPOINTS
 from settings.roles import BUILT_IN_ROLES
 from tests.conftest import FIXTURE_STACKS as FIXTURES_ROOT
 from tests.conftest import REAL_STACKS, STACKS, of_type, only, real_run, stack_run
+from tests.run_cache import cached_run
 
 ROLE = "authorization:RoleAssignment"
 ENDPOINT = "network:PrivateEndpoint"
@@ -321,7 +322,7 @@ def test_a_role_that_includes_the_one_a_hop_needs_takes_the_hop() -> None:
     run = fixture("dev")
     pipeline = {"principalId": "00000000-0000-0000-0000-0000000000c1"}
     config = {**run.config, "mlops:releasePipeline": json.dumps(pipeline)}
-    report = evaluate(run_program("dev", config=config))
+    report = evaluate(cached_run("dev", config=config))
     assert broken(report) == {}
     assert any(r.journey.key == "releaseDeploy" and r.hops for r in report.results)
 
@@ -378,7 +379,7 @@ def test_without_a_managed_network_compute_cannot_reach_the_private_registry() -
         "mlops:network": json.dumps(network),
         "mlops:releasePipeline": json.dumps(pipeline),
     }
-    report = evaluate(run_program("dev", config=config))
+    report = evaluate(cached_run("dev", config=config))
     assert broken(report) == {"releaseDeploy": ["the deployment pulls the registry's model"]}
     result = next(r for r in report.results if r.journey.key == "releaseDeploy")
     assert "mlops:network.isolation" in next(h.detail for h in result.hops or () if not h.ok)

@@ -15,7 +15,7 @@ from typing import Any
 import pytest
 
 from offline.diagram import mermaid
-from offline.engine import ProgramRun, Resource, file_config, run_program
+from offline.engine import ProgramRun, Resource, file_config
 from offline.plan import Plan
 from offline.preview import render_text
 from settings.schema import Settings
@@ -27,6 +27,7 @@ from tests.conftest import (
     required_network,
     settings_problems,
 )
+from tests.run_cache import cached_run
 
 FIXTURE = Path(__file__).parent / "fixtures" / "kubernetes" / "Pulumi.dev.yaml"
 AKS_ID = (
@@ -201,13 +202,13 @@ def test_an_instance_type_listed_twice_is_refused() -> None:
 @pytest.fixture(scope="module")
 def run() -> ProgramRun:
     config, secret_keys = file_config(FIXTURE)
-    return run_program("dev", config=config, secret_keys=secret_keys)
+    return cached_run("dev", config=config, secret_keys=secret_keys)
 
 
 def test_the_kubernetes_endpoint_reads_registry_models_like_a_managed_one() -> None:
     config, secret_keys = file_config(FIXTURE)
     registry = json.dumps({"mode": "existing", "existingId": REGISTRY_ID})
-    run = run_program(
+    run = cached_run(
         "dev", config={**config, "mlops:modelRegistry": registry}, secret_keys=secret_keys
     )
     on_registry = {

@@ -27,6 +27,7 @@ from settings import SettingsError
 from settings.kubernetes import STEPS, extension_settings, owner_actions
 from settings.schema import Settings
 from tests.conftest import load_settings, of_type, only, problem_at, settings_problems
+from tests.run_cache import cached_run
 from tests.test_reference import schema_errors
 
 FIXTURE: Final = Path(__file__).parent / "fixtures" / "kubernetes" / "Pulumi.managed.yaml"
@@ -363,13 +364,13 @@ def test_an_aks_extension_talks_to_azure_ml_without_relay_or_service_bus() -> No
 @pytest.fixture(scope="module")
 def run() -> ProgramRun:
     config, secret_keys = file_config(FIXTURE)
-    return run_program("managed", config=config, secret_keys=secret_keys)
+    return cached_run("managed", config=config, secret_keys=secret_keys)
 
 
 @pytest.fixture(scope="module")
 def elsewhere_run() -> ProgramRun:
     config, secret_keys = file_config(ELSEWHERE_FIXTURE)
-    return run_program("dev", config=config, secret_keys=secret_keys)
+    return cached_run("dev", config=config, secret_keys=secret_keys)
 
 
 def attach(run: ProgramRun, name: str) -> Any:
@@ -488,7 +489,7 @@ def entries_run(*clusters: dict[str, Any]) -> ProgramRun:
         **{k: v if isinstance(v, str) else json.dumps(v) for k, v in BASE.items()},
         "mlops:kubernetesClusters": json.dumps(list(clusters)),
     }
-    return run_program("dev", config=config)
+    return cached_run("dev", config=config)
 
 
 def test_two_namespaces_of_one_managed_cluster_share_its_extension_and_binding() -> None:

@@ -15,7 +15,7 @@ import pytest
 
 from components.access import DEPLOYING, MATRIX, SHARING
 from components.managed_network import outbound_rules
-from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource, run_program
+from offline.engine import MOCK_SUBSCRIPTION_ID, ProgramRun, Resource
 from offline.plan import Plan
 from offline.policies import check
 from offline.preview import render_text
@@ -30,6 +30,7 @@ from tests.conftest import (
     required_network,
     settings_problems,
 )
+from tests.run_cache import cached_run
 
 REGISTRY_TYPE: Final = "machinelearningservices:Registry"
 SHARED_SUB: Final = "00000000-0000-0000-0000-0000000000cc"
@@ -82,17 +83,17 @@ def problems_of(values: Mapping[str, Any], stack: str) -> str:
 
 @pytest.fixture(scope="module")
 def shared() -> ProgramRun:
-    return run_program("shared", config=pulumi_config(SHARED))
+    return cached_run("shared", config=pulumi_config(SHARED))
 
 
 @pytest.fixture(scope="module")
 def dev() -> ProgramRun:
-    return run_program("dev", config=pulumi_config(environment("dev", "allowInternetOutbound")))
+    return cached_run("dev", config=pulumi_config(environment("dev", "allowInternetOutbound")))
 
 
 @pytest.fixture(scope="module")
 def qa() -> ProgramRun:
-    return run_program("qa", config=pulumi_config(environment("qa", "allowInternetOutbound")))
+    return cached_run("qa", config=pulumi_config(environment("qa", "allowInternetOutbound")))
 
 
 def registry_roles(run: ProgramRun) -> set[tuple[str, str]]:
@@ -154,7 +155,7 @@ def test_the_registry_refuses_public_traffic_by_default(shared: ProgramRun) -> N
 
 def test_a_registry_config_opens_is_public_and_tagged() -> None:
     opened = {**SHARED, "mlops:modelRegistry": {"mode": "create", "publicNetworkAccess": True}}
-    registry = only(run_program("shared", config=pulumi_config(opened)), REGISTRY_TYPE)
+    registry = only(cached_run("shared", config=pulumi_config(opened)), REGISTRY_TYPE)
     assert registry.inputs["publicNetworkAccess"] == "Enabled"
     assert registry.inputs["tags"]["allowPublicNetworkAccess"] == "true"
 
@@ -227,7 +228,7 @@ def test_a_managed_network_reaches_the_registry_through_an_amlregistry_rule(
 
 
 def test_without_a_managed_network_there_is_no_registry_rule() -> None:
-    run = run_program("dev", config=pulumi_config(environment("dev", "disabled")))
+    run = cached_run("dev", config=pulumi_config(environment("dev", "disabled")))
     managed = only(run, "machinelearningservices:Workspace").inputs["managedNetwork"]
     assert "model-registry" not in (managed.get("outboundRules") or {})
 
@@ -383,7 +384,7 @@ SHARED_DEPENDENCIES: Final = {
 
 @pytest.fixture(scope="module")
 def shared_dependencies() -> ProgramRun:
-    return run_program("shared", config=pulumi_config(SHARED_DEPENDENCIES))
+    return cached_run("shared", config=pulumi_config(SHARED_DEPENDENCIES))
 
 
 def test_the_shared_stack_creates_and_exports_the_vault_and_registry_others_adopt(
@@ -545,7 +546,7 @@ def test_with_approved_outbound_only_azure_s_required_rules_reach_the_storage() 
 
 @pytest.fixture(scope="module")
 def private_qa() -> ProgramRun:
-    return run_program("qa", config=pulumi_config(environment("qa", "allowInternetOutbound")))
+    return cached_run("qa", config=pulumi_config(environment("qa", "allowInternetOutbound")))
 
 
 def test_qa_deploys_registry_models_without_opening_its_storage(private_qa: ProgramRun) -> None:

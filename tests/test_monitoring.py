@@ -15,7 +15,7 @@ import pytest
 
 import settings
 from components.monitoring import Monitoring, MonitoringArgs, WatchedEndpoint, first_of_month
-from offline.engine import ProgramRun, Resource, evaluate, is_secret, run_program
+from offline.engine import ProgramRun, Resource, evaluate, is_secret
 from offline.plan import Plan
 from offline.preview import plan_data, render_markdown, render_text
 from offline.prices import PRICES, TERRA_UI
@@ -40,6 +40,7 @@ from tests.conftest import (
     required_network,
     settings_problems,
 )
+from tests.run_cache import cached_run
 from tests.test_components import RG_ID, stack_context
 
 EMAIL = "ml-platform@contoso.example"
@@ -458,7 +459,7 @@ def fixture_run(stack: str) -> ProgramRun:
         "mlops:endpoints": json.dumps([ONLINE_ENDPOINT, BATCH_ENDPOINT]),
         "mlops:budget": json.dumps(BUDGET),
     }
-    return run_program(stack, config=config)
+    return cached_run(stack, config=config)
 
 
 @pytest.fixture(scope="module")
@@ -568,7 +569,7 @@ def test_a_low_priority_cluster_says_it_costs_less(stack_runs: dict[str, Program
 def test_a_size_missing_from_the_price_table_shows_node_hours_only() -> None:
     batch = {**BATCH_ENDPOINT, "cluster": {"vmSize": "Standard_HB120rs_v3", "maxNodes": 3}}
     config = {**BASE, **required_network("qa"), "mlops:endpoints": json.dumps([batch])}
-    plan = Plan(run_program("qa", config=config))
+    plan = Plan(cached_run("qa", config=config))
     cluster = dict(plan.settings(plan.run.named("endpoints-sales-prep-cluster")))
     assert cluster["node-hours/month ≤"] == "2,190 (3 x 730 h)"
     assert "estimate/month ≤" not in cluster
@@ -594,6 +595,6 @@ def test_the_summary_adds_up_the_compute_and_names_its_prices(
 
 
 def test_a_stack_without_compute_shows_no_bound() -> None:
-    plan = Plan(run_program("qa", config={**BASE, **required_network("qa")}))
+    plan = Plan(cached_run("qa", config={**BASE, **required_network("qa")}))
     assert plan_data(plan)["summary"]["computeUpperBound"] is None
     assert "Compute upper bound" not in render_text(plan)

@@ -21,7 +21,6 @@ from offline.engine import (
     ROOT,
     ProgramRun,
     evaluate,
-    run_program,
 )
 from offline.network_diagram import DOCUMENT, document, mermaid
 from offline.plan import Plan
@@ -45,6 +44,7 @@ from settings.schema import (
     StorageSettings,
 )
 from tests.conftest import of_type, only, stack_run
+from tests.run_cache import cached_run
 from tests.test_components import RG_ID, VAULT_ID, stack_context
 
 SUBNET_ID = (
@@ -469,7 +469,7 @@ def mode_runs() -> dict[str, ProgramRun]:
     }
     # qa requires private inbound: public inbound is seen in dev.
     return {
-        mode: run_program("qa", config=fixture_config(network, "dev" if mode == "public" else "qa"))
+        mode: cached_run("qa", config=fixture_config(network, "dev" if mode == "public" else "qa"))
         for mode, network in networks.items()
     }
 

@@ -14,6 +14,7 @@ from offline.plan import Plan
 from offline.preview import main, render_json, render_markdown, render_text
 from settings.placeholders import find, reason
 from tests.conftest import REAL_STACKS
+from tests.run_cache import cached_run
 
 ZERO_GUID = "00000000-0000-0000-0000-00000000d5a1"
 REAL_GUID = "5f1c2e3a-7b4d-4c8e-9a0b-1d2e3f405162"
@@ -146,7 +147,7 @@ def test_placeholders_leave_the_exit_status_alone(capsys: pytest.CaptureFixture[
 
 
 def test_a_config_without_placeholders_has_no_warning(clean_config: dict[str, str]) -> None:
-    run = run_program("dev", config=clean_config)
+    run = cached_run("dev", config=clean_config)
     assert "placeholders" not in render_text(Plan(run)).lower()
     assert json.loads(render_json(Plan(run)))["placeholders"] == []
     assert "Placeholders" not in render_markdown(Plan(run))
@@ -200,7 +201,7 @@ def test_pulumi_up_registers_nothing_with_a_placeholder(clean_config: dict[str, 
     assert len(found.problems) == 1
     assert found.problems[0].startswith("mlops:access[0].principalId: is still the example's")
     # The same config previews: the placeholder is a warning there.
-    assert run_program("dev", config=config).resources
+    assert cached_run("dev", config=config).resources
 
 
 def test_the_refusal_comes_before_any_resource_is_registered() -> None:
@@ -235,8 +236,8 @@ def test_pulumi_up_never_examines_nor_shows_a_secret_value() -> None:
 def test_a_config_without_placeholders_is_accepted_in_both_modes(
     clean_config: dict[str, str],
 ) -> None:
-    preview = run_program("dev", config=clean_config)
-    up = run_program("dev", config=clean_config, preview=False)
+    preview = cached_run("dev", config=clean_config)
+    up = cached_run("dev", config=clean_config, preview=False)
     assert preview.resources
     assert [r.urn for r in up.resources] == [r.urn for r in preview.resources]
     loaded = settings.load(clean_config, project="mlops", stack="dev", refuse_placeholders=True)

@@ -11,12 +11,13 @@ from typing import Final
 
 import pytest
 
-from offline.engine import ROOT, ProgramRun, file_config, run_program
+from offline.engine import ROOT, ProgramRun, file_config
 from offline.plan import Plan
 from offline.policies import CONFIG_FIXES, POLICY_COUNT, check
 from offline.preview import FORMATS, main, render
 from policy.mlops_policy import RULES
 from settings.loader import CONFIG_KEYS
+from tests.run_cache import cached_run
 
 FIXTURES: Final = ROOT / "tests" / "fixtures" / "preview"
 UNPROTECTED_PROD: Final = FIXTURES / "unprotected-prod.yaml"
@@ -27,7 +28,7 @@ ADVICE: Final = "prod protects its data: set `mlops:protect: true`"
 @pytest.fixture(scope="module")
 def unprotected_prod() -> ProgramRun:
     config, secret_keys = file_config(UNPROTECTED_PROD)
-    return run_program("prod", config, secret_keys)
+    return cached_run("prod", config, secret_keys)
 
 
 def test_an_unprotected_prod_violates_the_pack_s_protection_policies(

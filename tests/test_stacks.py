@@ -16,7 +16,6 @@ from offline.engine import (
     PROJECT,
     ROOT,
     ProgramRun,
-    run_program,
     stack_config,
 )
 from offline.policies import check
@@ -24,6 +23,7 @@ from offline.resource_types import get_path
 from settings.names import SUFFIX_LENGTH, Names
 from settings.roles import BUILT_IN_ROLES
 from tests.conftest import FIXTURE_STACKS, STACKS, WORKSPACE_STACKS, of_type, only
+from tests.run_cache import cached_run
 
 GUID = re.compile(r"^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$")
 COMPUTE = "machinelearningservices:Compute"
@@ -469,7 +469,7 @@ UNIQUE_NAMED: Final = (
 @pytest.fixture(scope="module")
 def staging() -> ProgramRun:
     """A qa stack named staging (tests/fixtures/renamed/Pulumi.staging.yaml)."""
-    return run_program("staging", root=RENAMED)
+    return cached_run("staging", root=RENAMED)
 
 
 def test_a_stack_named_other_than_its_environment_is_tagged_as_its_environment(

@@ -63,7 +63,8 @@ AZURE_PIPELINES = pytest.mark.skipif(
 
 
 def load(path: Path) -> Any:
-    return yaml.safe_load(path.read_text(encoding="utf-8"))
+    # libyaml's safe loader: the same documents as yaml.safe_load's, a tenth of its time.
+    return yaml.load(path.read_text(encoding="utf-8"), Loader=yaml.CSafeLoader)
 
 
 def scripts_in(node: Any) -> Iterator[str]:

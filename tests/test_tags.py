@@ -7,9 +7,10 @@ from typing import Any, Final
 import pytest
 
 import settings
-from offline.engine import ProgramRun, run_program
+from offline.engine import ProgramRun
 from settings.values import AZURE_MAX_TAGS, PROGRAM_TAGS
 from tests.conftest import pulumi_config
+from tests.run_cache import cached_run
 
 # Every option that makes the program add a tag of its own: key auth on an endpoint, shared
 # keys on the workspace storage, endpoints (purpose); and, in the shared stack, a public model
@@ -34,7 +35,7 @@ MOST_TAGS: Final = {f"tag{n:02}": "x" for n in range(AZURE_MAX_TAGS - len(PROGRA
 
 def run_with(tags: dict[str, str]) -> ProgramRun:
     values = {**CONFIG, "mlops:tags": tags}
-    return run_program("dev", config=pulumi_config(values))
+    return cached_run("dev", config=pulumi_config(values))
 
 
 @pytest.fixture(scope="module")
@@ -53,7 +54,7 @@ def shared_run() -> ProgramRun:
         "mlops:modelRegistry": {"mode": "create", "publicNetworkAccess": True},
         "mlops:tags": MOST_TAGS,
     }
-    return run_program("shared", config=pulumi_config(values))
+    return cached_run("shared", config=pulumi_config(values))
 
 
 @pytest.fixture(scope="module")
@@ -82,7 +83,7 @@ def isolated_run() -> ProgramRun:
         "mlops:network": network,
         "mlops:tags": MOST_TAGS,
     }
-    return run_program("prod", config=pulumi_config(values))
+    return cached_run("prod", config=pulumi_config(values))
 
 
 def tagged(run: ProgramRun) -> list[tuple[str, dict[str, str]]]:
