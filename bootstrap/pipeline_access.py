@@ -7,6 +7,7 @@ from, and each role it holds on what, read from the bootstrap program run on its
 
 from __future__ import annotations
 
+import functools
 import re
 from collections.abc import Iterator, Mapping
 from pathlib import Path
@@ -28,8 +29,9 @@ _ARM: Final = re.compile(
 )
 
 
+@functools.cache
 def bootstrap_run(example: Path = EXAMPLE) -> ProgramRun:
-    """The bootstrap program on its example config."""
+    """The bootstrap program on its example config, run once per process."""
     from bootstrap.program import main  # noqa: PLC0415 (only make docs and the tests run it)
 
     config, _ = file_config(example)

@@ -8,6 +8,7 @@ installs anything.
 from __future__ import annotations
 
 import fnmatch
+import json
 import os
 import re
 import shutil
@@ -211,3 +212,15 @@ def test_each_provider_upgrade_comes_in_a_pull_request_of_its_own() -> None:
 
 def test_pinned_actions_are_kept_current_together() -> None:
     assert dependabot_groups("github-actions") == {"actions": {"patterns": ["*"]}}
+
+
+def test_the_sites_npm_packages_are_pinned_exactly_and_kept_current_together() -> None:
+    package = json.loads((ROOT / "package.json").read_text())
+    lock = json.loads((ROOT / "package-lock.json").read_text())
+    pinned = {**package.get("dependencies", {}), **package.get("devDependencies", {})}
+    assert pinned
+    for name, version in pinned.items():
+        assert re.fullmatch(r"\d+\.\d+\.\d+", version), f"{name}: {version} is not one version"
+        locked = lock["packages"][f"node_modules/{name}"]
+        assert locked["version"] == version and locked["integrity"].startswith("sha512-")
+    assert dependabot_groups("npm") == {"site": {"patterns": ["*"]}}

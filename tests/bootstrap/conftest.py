@@ -10,8 +10,9 @@ import pytest
 
 from bootstrap.program import main
 from bootstrap.roles import ASSIGNEE
-from offline.engine import ProgramRun, Resource, evaluate
+from offline.engine import ProgramRun, Resource
 from tests.conftest import pulumi_config
+from tests.run_cache import cached_evaluation
 
 STATE_SUBSCRIPTION: Final = "00000000-0000-0000-0000-0000000000f0"
 SUBSCRIPTIONS: Final = {
@@ -125,7 +126,7 @@ def run_bootstrap(values: Mapping[str, Any] = FULL, **changes: Any) -> ProgramRu
             config.pop(full, None)
         else:
             config[full] = value
-    return evaluate(main, "admin", pulumi_config(config))
+    return cached_evaluation(main, "admin", pulumi_config(config))
 
 
 @pytest.fixture(scope="session")
