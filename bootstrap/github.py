@@ -34,15 +34,20 @@ DEFAULT_WORKFLOW_PERMISSIONS: Final = "read"
 # The GitHub Actions app: a required check passes only on a run of a workflow, never on a
 # commit status that anyone with write access may post under the same name.
 GITHUB_ACTIONS_APP_ID: Final = 15368
-# The jobs of .github/workflows/pull-request.yml that a pull request waits for: the tests, and
-# per stack its offline preview (no pull request's token matches a federated credential: the
-# subjects name refs/heads/main).
+# The jobs of .github/workflows/pull-request.yml that a pull request waits for: the tests, the
+# documentation site (a broken link or diagram), and per stack its offline preview (no pull
+# request's token matches a federated credential: the subjects name refs/heads/main).
 TESTS_CHECK: Final = "Tests"
+SITE_CHECK: Final = "Documentation site"
 OFFLINE_PREVIEW_CHECK: Final = "Offline preview {stack}"
 
 
 def required_checks(stacks: Sequence[StackAccess]) -> tuple[str, ...]:
-    return (TESTS_CHECK, *(OFFLINE_PREVIEW_CHECK.format(stack=stack.name) for stack in stacks))
+    return (
+        TESTS_CHECK,
+        SITE_CHECK,
+        *(OFFLINE_PREVIEW_CHECK.format(stack=stack.name) for stack in stacks),
+    )
 
 
 @dataclass(frozen=True)

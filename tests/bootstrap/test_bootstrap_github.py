@@ -16,6 +16,7 @@ import yaml
 from bootstrap.github import (
     GITHUB_ACTIONS_APP_ID,
     OFFLINE_PREVIEW_CHECK,
+    SITE_CHECK,
     TESTS_CHECK,
 )
 from offline.engine import ROOT, ProgramRun
@@ -262,13 +263,14 @@ def test_the_number_of_approvals_is_configurable() -> None:
     assert _ruleset(run)["rules"]["pullRequest"]["requiredApprovingReviewCount"] == 2
 
 
-def test_a_pull_request_waits_for_the_tests_and_each_stack_preview_run_by_github_actions(
+def test_a_pull_request_waits_for_the_tests_the_site_and_each_stack_preview_on_github_actions(
     full_run: ProgramRun,
 ) -> None:
     checks = _ruleset(full_run)["rules"]["requiredStatusChecks"]["requiredChecks"]
     assert {c["integrationId"] for c in checks} == {GITHUB_ACTIONS_APP_ID}
     assert [c["context"] for c in checks] == [
         "Tests",
+        "Documentation site",
         # No pull request's token matches a federated credential: every stack previews offline.
         *(f"Offline preview {s}" for s in STACK_NAMES),
     ]
@@ -277,7 +279,7 @@ def test_a_pull_request_waits_for_the_tests_and_each_stack_preview_run_by_github
 @GITHUB_ACTIONS
 def test_the_required_checks_are_jobs_of_the_pull_request_workflow() -> None:
     names = {job["name"] for job in _workflow("pull-request.yml")["jobs"].values()}
-    for check in (TESTS_CHECK, OFFLINE_PREVIEW_CHECK):
+    for check in (TESTS_CHECK, SITE_CHECK, OFFLINE_PREVIEW_CHECK):
         assert check.replace("{stack}", "${{ matrix.stack }}") in names
 
 
