@@ -121,7 +121,7 @@ def dependabot_updates() -> list[dict[str, Any]]:
 @DEPENDABOT_KEPT
 def test_dependabot_proposes_a_release_of_any_ecosystem_once_it_is_a_week_old() -> None:
     updates = dependabot_updates()
-    assert {u["package-ecosystem"] for u in updates} == {"uv", "github-actions"}
+    assert {u["package-ecosystem"] for u in updates} == {"uv", "github-actions", "npm"}
     for update in updates:
         assert update["cooldown"]["default-days"] >= 7, update["package-ecosystem"]
 
