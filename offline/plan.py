@@ -385,10 +385,6 @@ class Plan:
         shown = self.values.one_line(principal_id)
         return f"{kind} {shown}" if isinstance(kind, str) else shown
 
-    def principal_resource(self, resource: Resource) -> Resource | None:
-        principal_id = resource.inputs.get("principalId")
-        return self._by_principal.get(principal_id) if isinstance(principal_id, str) else None
-
     def role_name(self, resource: Resource) -> str:
         definition = resource.inputs.get("roleDefinitionId")
         if not isinstance(definition, str):

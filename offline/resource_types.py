@@ -96,10 +96,11 @@ class Shape(Enum):
 
 
 class Arrow(Enum):
-    """Arrows the diagram draws for a resource, besides those of its dependencies."""
+    """Arrows the diagram draws for a resource, besides those of its dependencies (but ROLE:
+    role assignments are drawn on the access page, not in the architecture diagram)."""
 
     READS_STORAGE = "reads storage"  # a datastore to the storage account it reads
-    ROLE = "role"  # the identity holding a role to what it may access
+    ROLE = "role"  # a role assignment: the access page's (offline/access_doc.py)
     # A workspace to what its managed network reaches: its inline private endpoint rules.
     PRIVATE_ENDPOINT = "private endpoint"
     DIAGNOSTICS = "diagnostics"  # a resource to the workspace its logs go to
