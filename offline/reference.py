@@ -15,7 +15,7 @@ import argparse
 import functools
 import json
 import sys
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, fields
 from pathlib import Path
 from types import UnionType
@@ -28,7 +28,7 @@ from bootstrap import pipeline_access
 from offline import esc
 from offline.engine import ProgramRun
 from policy.mlops_policy import RESOURCE_RULES, STACK_RULES
-from policy.mlops_policy.rules import ResourceRule
+from policy.mlops_policy.rules import ResourceRule, StackRule
 from policy.mlops_policy.stack import TAGGABLE
 from settings import secrets
 from settings.alerts import CATALOGUE, Alert, Metric
@@ -166,13 +166,18 @@ def _anchor(model: type[BaseModel]) -> str:
     return _title(model).lower()
 
 
+def markdown_table(header: Sequence[str], rows: Iterable[Sequence[str]]) -> list[str]:
+    """The lines of a Markdown table: the header, its rule, a line per row."""
+    return [f"| {' | '.join(cells)} |" for cells in (header, ["---"] * len(header), *rows)]
+
+
 def _table(model: type[BaseModel]) -> list[str]:
-    rows = ["| key | default | value | meaning |", "| --- | --- | --- | --- |"]
+    rows = []
     for name, field in model.model_fields.items():
         meaning = " ".join(f"{field.description or ''} {condition(model, name)}".split())
         value = _what(field).replace("|", "\\|")
-        rows.append(f"| `{field.alias or name}` | {_default(field)} | {value} | {meaning} |")
-    return rows
+        rows.append([f"`{field.alias or name}`", _default(field), value, meaning])
+    return markdown_table(["key", "default", "value", "meaning"], rows)
 
 
 def _sections(model: type[BaseModel], seen: set[type[BaseModel]]) -> Iterator[type[BaseModel]]:
@@ -217,18 +222,19 @@ def _signal(alert: Alert) -> str:
 
 def alert_table() -> str:
     """The alert catalogue: one row per alert."""
-    lines = [
-        "| alert (`mlops:alerts.thresholds` key) | on each | signal | dev | qa | prod | why |",
-        "| --- | --- | --- | --- | --- | --- | --- |",
+    environments = ("dev", "qa", "prod")
+    rows = [
+        [
+            f"{alert.what} (`{alert.key}`)",
+            alert.target,
+            _signal(alert).replace("|", "\\|"),
+            *(f"> {alert.defaults.of(env):,} {alert.unit}" for env in environments),
+            alert.why,
+        ]
+        for alert in CATALOGUE
     ]
-    for alert in CATALOGUE:
-        above = [f"> {alert.defaults.of(env):,} {alert.unit}" for env in ("dev", "qa", "prod")]
-        signal = _signal(alert).replace("|", "\\|")
-        lines.append(
-            f"| {alert.what} (`{alert.key}`) | {alert.target} | {signal} | {' | '.join(above)} "
-            f"| {alert.why} |"
-        )
-    return "\n".join(lines)
+    header = ["alert (`mlops:alerts.thresholds` key)", "on each", "signal", *environments, "why"]
+    return "\n".join(markdown_table(header, rows))
 
 
 # How the table names what the stack output fills in per cluster.
@@ -249,21 +255,22 @@ def _owner_text(text: str) -> str:
 
 def owner_table() -> str:
     """A cluster's side: who does each step, per ``manage``."""
-    lines = [
-        "| step | another team's cluster (`manage: false`): its owner | the team's cluster "
-        "(`manage: true`) | source |",
-        "| --- | --- | --- | --- |",
-    ]
+    rows = []
     for step in STEPS:
         managed = "this stack" if step.managed is None else _owner_text(step.managed)
         managed = "the same" if step.managed == step.elsewhere else managed
         only = " (where `instanceTypes` lists any)" if step.instance_types_only else ""
         page = step.source.rsplit("/", 1)[-1]
-        lines.append(
-            f"| {step.what} | {_owner_text(step.elsewhere)}{only} | {managed} | "
-            f"[{page}]({step.source}) |"
+        rows.append(
+            [step.what, _owner_text(step.elsewhere) + only, managed, f"[{page}]({step.source})"]
         )
-    return "\n".join(lines)
+    header = [
+        "step",
+        "another team's cluster (`manage: false`): its owner",
+        "the team's cluster (`manage: true`)",
+        "source",
+    ]
+    return "\n".join(markdown_table(header, rows))
 
 
 ENVIRONMENTS: Final = tuple(PROFILES)
@@ -283,29 +290,23 @@ def _policy_types(rule: ResourceRule) -> str:
     return ", ".join(kinds) + (where if rule.environments else "")
 
 
+def _policy_cells(rule: ResourceRule | StackRule) -> list[str]:
+    """A policy's name, enforcement and severity, as both policy tables start."""
+    return [f"`{rule.name}`", rule.enforcement_level.value, rule.severity.value]
+
+
 def resource_policy_table() -> str:
     """The policy pack's resource policies, as the pack declares them."""
-    lines = [
-        "| Policy | Enforcement | Severity | Checks | Rule |",
-        "| --- | --- | --- | --- | --- |",
+    rows = [
+        [*_policy_cells(rule), _policy_types(rule), rule.description] for rule in RESOURCE_RULES
     ]
-    for rule in RESOURCE_RULES:
-        lines.append(
-            f"| `{rule.name}` | {rule.enforcement_level.value} | {rule.severity.value} | "
-            f"{_policy_types(rule)} | {rule.description} |"
-        )
-    return "\n".join(lines)
+    return "\n".join(markdown_table(["Policy", "Enforcement", "Severity", "Checks", "Rule"], rows))
 
 
 def stack_policy_table() -> str:
     """The policy pack's stack policies, as the pack declares them."""
-    lines = ["| Policy | Enforcement | Severity | Rule |", "| --- | --- | --- | --- |"]
-    for rule in STACK_RULES:
-        lines.append(
-            f"| `{rule.name}` | {rule.enforcement_level.value} | {rule.severity.value} | "
-            f"{rule.description} |"
-        )
-    return "\n".join(lines)
+    rows = [[*_policy_cells(rule), rule.description] for rule in STACK_RULES]
+    return "\n".join(markdown_table(["Policy", "Enforcement", "Severity", "Rule"], rows))
 
 
 # Each row of the environment profile in a reader's words (settings/profiles.py says why);
@@ -342,16 +343,14 @@ def _profile_value(row: str, value: object) -> str:
 
 def profile_table() -> str:
     """The environment profiles, one row per difference."""
-    lines = [
-        f"| `settings/profiles.py` | {' | '.join(ENVIRONMENTS)} |",
-        f"| --- |{' --- |' * len(ENVIRONMENTS)}",
-    ]
-    for row in fields(EnvironmentProfile):
-        values = [
-            _profile_value(row.name, getattr(PROFILES[env], row.name)) for env in ENVIRONMENTS
+    rows = [
+        [
+            f"{_PROFILE_ROWS[row.name]} (`{row.name}`)",
+            *(_profile_value(row.name, getattr(PROFILES[env], row.name)) for env in ENVIRONMENTS),
         ]
-        lines.append(f"| {_PROFILE_ROWS[row.name]} (`{row.name}`) | {' | '.join(values)} |")
-    return "\n".join(lines)
+        for row in fields(EnvironmentProfile)
+    ]
+    return "\n".join(markdown_table(["`settings/profiles.py`", *ENVIRONMENTS], rows))
 
 
 # What an environment adds to its workspace in the overview, where its profile says so.

@@ -235,6 +235,31 @@ def _datastore_reads(who: str, why: str, source: str | tuple[str, ...]) -> tuple
     )
 
 
+def _release_reads_registry() -> tuple[Hop, ...]:
+    """A release deploys a registry model version: Azure ML resolves it for the pipeline, and
+    the workspace uses it in the deployment (a managed or a Kubernetes online endpoint alike)."""
+    return (
+        Hop(
+            "reads the registry's model version, which Azure ML resolves server-side",
+            "releasePipeline",
+            "azureML",
+            "modelRegistry",
+            REGISTRY_READ,
+            role="Reader",
+            scope="modelRegistry",
+        ),
+        Hop(
+            "the workspace uses the registry's model and environment in the deployment",
+            "workspace",
+            "azureML",
+            "modelRegistry",
+            (REGISTRY_READ, SHARE_MODELS),
+            role="Reader",
+            scope="modelRegistry",
+        ),
+    )
+
+
 def _registry_pulls(who: str, what: str) -> tuple[Hop, ...]:
     """Compute uses a registry model: the registry, its storage and its ACR, approved."""
     return (
@@ -377,12 +402,7 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
                 "Manager)", "releasePipeline", "client", "resourceManager",
                 (V2_CONTROL_PLANE, ASSIGN_ROLES), role="AzureML Data Scientist",
                 scope="workspace"),
-            Hop("reads the registry's model version, which Azure ML resolves server-side",
-                "releasePipeline", "azureML", "modelRegistry", REGISTRY_READ, role="Reader",
-                scope="modelRegistry"),
-            Hop("the workspace uses the registry's model and environment in the deployment",
-                "workspace", "azureML", "modelRegistry", (REGISTRY_READ, SHARE_MODELS),
-                role="Reader", scope="modelRegistry"),
+            *_release_reads_registry(),
             *_registry_pulls("onlineEndpoint", "the deployment pulls the registry's model"),
         ),
     ),
@@ -415,12 +435,7 @@ JOURNEYS: Final[tuple[Journey, ...]] = (
                 "(az ml online-deployment create, Azure Resource Manager)", "releasePipeline",
                 "client", "resourceManager", (V2_CONTROL_PLANE, ASSIGN_ROLES),
                 role="AzureML Data Scientist", scope="workspace"),
-            Hop("reads the registry's model version, which Azure ML resolves server-side",
-                "releasePipeline", "azureML", "modelRegistry", REGISTRY_READ, role="Reader",
-                scope="modelRegistry"),
-            Hop("the workspace uses the registry's model and environment in the deployment",
-                "workspace", "azureML", "modelRegistry", (REGISTRY_READ, SHARE_MODELS),
-                role="Reader", scope="modelRegistry"),
+            *_release_reads_registry(),
             *_registry_reads("kubernetesEndpoint", "the deployment pulls the registry's model",
                              "kubernetesCluster"),
         ),
